@@ -1,0 +1,118 @@
+#include "streams/consumer_group.h"
+
+#include <algorithm>
+
+namespace runnel::streams {
+
+Consumer* ConsumerGroup::FindConsumer(std::string_view name) const {
+  auto it = consumers_.find(name);
+  return it == consumers_.end() ? nullptr : it->second.get();
+}
+
+std::pair<Consumer*, bool> ConsumerGroup::GetOrCreateConsumer(std::string_view name,
+                                                              int64_t now_ms) {
+  if (Consumer* c = FindConsumer(name)) return {c, false};
+  uint32_t index;
+  if (!free_slots_.empty()) {
+    index = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    index = static_cast<uint32_t>(slots_.size());
+    slots_.push_back(nullptr);
+  }
+  auto consumer = std::make_unique<Consumer>(std::string(name), index, now_ms);
+  Consumer* raw = consumer.get();
+  slots_[index] = raw;
+  consumers_.emplace(std::string(name), std::move(consumer));
+  return {raw, true};
+}
+
+std::optional<uint64_t> ConsumerGroup::DeleteConsumer(std::string_view name) {
+  auto it = consumers_.find(name);
+  if (it == consumers_.end()) return std::nullopt;
+  Consumer& c = *it->second;
+  uint64_t dropped = c.pel_.size();
+  c.pel_.ForEach([&](const StreamId& id) {
+    if (auto rec = pel_.Erase(id)) by_time_.Erase({rec->delivery_ms, id});
+  });
+  slots_[c.index_] = nullptr;
+  free_slots_.push_back(c.index_);
+  consumers_.erase(it);
+  return dropped;
+}
+
+void ConsumerGroup::SetPending(StreamId id, Consumer& owner, int64_t delivery_ms,
+                               uint64_t count) {
+  delivery_ms = std::max<int64_t>(delivery_ms, 0);
+  PendingRecord next{id, delivery_ms, count, owner.index_};
+  if (auto current = pel_.Find(id)) {
+    if (current->consumer != owner.index_) {
+      slots_[current->consumer]->pel_.Erase(id);
+      owner.pel_.Insert(id);
+    }
+    if (current->delivery_ms != delivery_ms) {
+      by_time_.Erase({current->delivery_ms, id});
+      by_time_.Insert(TimedId{delivery_ms, id});
+    }
+    pel_.Replace(next);
+    return;
+  }
+  pel_.Insert(next);
+  owner.pel_.Insert(id);
+  by_time_.Insert(TimedId{delivery_ms, id});
+}
+
+bool ConsumerGroup::Ack(StreamId id) {
+  auto rec = pel_.Erase(id);
+  if (!rec) return false;
+  slots_[rec->consumer]->pel_.Erase(id);
+  by_time_.Erase({rec->delivery_ms, id});
+  return true;
+}
+
+bool ConsumerGroup::CheckInvariants(std::string* why) const {
+  size_t owned = 0;
+  for (const auto& [name, c] : consumers_) {
+    if (slots_[c->index_] != c.get()) {
+      *why = "consumer " + name + " is not in its slot";
+      return false;
+    }
+    owned += c->pel_.size();
+    bool ok = true;
+    c->pel_.ForEach([&](const StreamId& id) {
+      auto rec = pel_.Find(id);
+      if (!rec || rec->consumer != c->index_) ok = false;
+    });
+    if (!ok) {
+      *why = "consumer " + name + " owns an ID the group PEL gives to another (or lacks)";
+      return false;
+    }
+  }
+  if (owned != pel_.size()) {
+    *why = "consumers own " + std::to_string(owned) + " IDs, the group PEL has " +
+           std::to_string(pel_.size());
+    return false;
+  }
+  if (by_time_.size() != pel_.size()) {
+    *why = "time index has " + std::to_string(by_time_.size()) + " entries, PEL " +
+           std::to_string(pel_.size());
+    return false;
+  }
+  bool ok = true;
+  pel_.ForEach([&](const PendingRecord& r) {
+    if (r.consumer >= slots_.size() || slots_[r.consumer] == nullptr) ok = false;
+    if (!by_time_.Find({r.delivery_ms, r.id})) ok = false;
+  });
+  if (!ok) *why = "a pending entry has no owner or no time-index entry";
+  return ok;
+}
+
+size_t ConsumerGroup::MemoryUsage() const {
+  size_t bytes = sizeof(*this) + pel_.MemoryUsage() + by_time_.MemoryUsage();
+  for (const auto& [name, c] : consumers_) {
+    bytes += sizeof(Consumer) + 64 + name.capacity() + c->pel_.MemoryUsage();
+  }
+  return bytes + slots_.capacity() * sizeof(Consumer*);
+}
+
+}  // namespace runnel::streams

@@ -1,0 +1,120 @@
+// ConsumerGroup: a named reader of a stream that hands each entry to one of its consumers and
+// remembers what was delivered and not yet acknowledged.
+//
+//   last_delivered   the highest ID the group has handed out (its read position)
+//   entries_read     how many entries precede and include last_delivered in the stream's
+//                    history, or kUnknownEntriesRead; with the stream's counters it gives lag
+//   pel              the group's pending-entry list, by ID: last delivery time, delivery
+//                    count and owning consumer of every delivered-but-unacknowledged entry
+//   by_time          the same entries ordered by (last delivery time, ID), so the longest idle
+//                    ones are found without scanning the PEL
+//   consumers        by name; each keeps its own PEL (the IDs it owns), its seen and active
+//                    times
+//
+// Invariants (CheckInvariants verifies them; the model test runs it after every operation):
+//   - the group PEL is the disjoint union of the consumers' PELs: an ID is pending in the
+//     group with owner c exactly when it is in c's PEL, and in no other consumer's;
+//   - by_time holds exactly one (delivery time, ID) for every pending ID, with the time the
+//     PEL records for it;
+//   - every consumer index in the PEL names a live consumer.
+//
+// Records are stored packed (see packed_set.h and pel_codecs.h): a pending entry costs a few
+// bytes in each of the three indexes instead of a heap node in each. Times are unix ms and
+// come in from the caller; nothing here reads a clock.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "streams/packed_set.h"
+#include "streams/pel_codecs.h"
+#include "streams/stream_id.h"
+
+namespace runnel::streams {
+
+inline constexpr int64_t kUnknownEntriesRead = -1;
+
+class Consumer {
+ public:
+  Consumer(std::string name, uint32_t index, int64_t now_ms)
+      : name_(std::move(name)), index_(index), seen_ms_(now_ms) {}
+
+  const std::string& name() const { return name_; }
+  uint32_t index() const { return index_; }
+  // Last time the consumer tried to read or claim (XINFO CONSUMERS' idle).
+  int64_t seen_ms() const { return seen_ms_; }
+  // Last time it was handed entries (its inactive), or -1 if never.
+  int64_t active_ms() const { return active_ms_; }
+  void set_seen_ms(int64_t ms) { seen_ms_ = ms; }
+  void set_active_ms(int64_t ms) { active_ms_ = ms; }
+  size_t pending() const { return pel_.size(); }
+  const PackedSet<IdCodec>& pel() const { return pel_; }
+
+ private:
+  friend class ConsumerGroup;
+  std::string name_;
+  uint32_t index_;
+  int64_t seen_ms_;
+  int64_t active_ms_ = -1;
+  PackedSet<IdCodec> pel_;
+};
+
+class ConsumerGroup {
+ public:
+  using Pel = PackedSet<PendingCodec>;
+  using TimeIndex = PackedSet<TimeCodec>;
+  using ConsumerMap = std::map<std::string, std::unique_ptr<Consumer>, std::less<>>;
+
+  ConsumerGroup(StreamId last_delivered, int64_t entries_read)
+      : last_delivered_(last_delivered), entries_read_(entries_read) {}
+  ConsumerGroup(const ConsumerGroup&) = delete;
+  ConsumerGroup& operator=(const ConsumerGroup&) = delete;
+
+  StreamId last_delivered() const { return last_delivered_; }
+  int64_t entries_read() const { return entries_read_; }
+  void set_last_delivered(StreamId id) { last_delivered_ = id; }
+  void set_entries_read(int64_t n) { entries_read_ = n; }
+
+  // ---- consumers ----
+  Consumer* FindConsumer(std::string_view name) const;
+  // The named consumer, created (seen now, never active) if missing; .second tells which.
+  std::pair<Consumer*, bool> GetOrCreateConsumer(std::string_view name, int64_t now_ms);
+  // Removes a consumer and drops its pending entries; returns how many it had, or nullopt
+  // if there was no such consumer.
+  std::optional<uint64_t> DeleteConsumer(std::string_view name);
+  const ConsumerMap& consumers() const { return consumers_; }
+  Consumer* ConsumerAt(uint32_t index) const { return slots_[index]; }
+
+  // ---- pending entries ----
+  size_t pending() const { return pel_.size(); }
+  const Pel& pel() const { return pel_; }
+  const TimeIndex& by_time() const { return by_time_; }
+  std::optional<PendingRecord> FindPending(StreamId id) const { return pel_.Find(id); }
+  // Makes `id` pending for `owner` with the given delivery time and count, adding it or moving
+  // it from its current owner. Times below 0 are stored as 0.
+  void SetPending(StreamId id, Consumer& owner, int64_t delivery_ms, uint64_t count);
+  // Acknowledges `id`; false if it was not pending.
+  bool Ack(StreamId id);
+
+  // Checks the invariants in the header; on failure says which in *why.
+  bool CheckInvariants(std::string* why) const;
+  // Bytes held by the PEL indexes and consumers (an estimate of heap use).
+  size_t MemoryUsage() const;
+
+ private:
+  StreamId last_delivered_;
+  int64_t entries_read_;
+  Pel pel_;
+  TimeIndex by_time_;
+  ConsumerMap consumers_;
+  std::vector<Consumer*> slots_;    // by consumer index; nullptr = free
+  std::vector<uint32_t> free_slots_;
+};
+
+}  // namespace runnel::streams

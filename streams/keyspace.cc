@@ -1,0 +1,134 @@
+#include "streams/keyspace.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+
+namespace runnel::streams {
+
+uint64_t HashKey(std::string_view key, uint64_t seed) {
+  return XXH3_64bits_withSeed(key.data(), key.size(), seed);
+}
+
+Database::Node* Database::Find(std::string_view key, int64_t now_ms) {
+  Node* node = table_.Find(key);
+  if (node == nullptr) return nullptr;
+  if (node->value.expire_ms >= 0 && node->value.expire_ms <= now_ms) {
+    std::string name = node->key;  // the node dies in Remove
+    Remove(node);
+    if (observer_) observer_->OnKeyExpired(index_, name);
+    return nullptr;
+  }
+  return node;
+}
+
+OpResult<Stream*> Database::FindStream(std::string_view key, int64_t now_ms) {
+  Node* node = Find(key, now_ms);
+  if (node == nullptr) return static_cast<Stream*>(nullptr);
+  Stream* s = node->value.value.stream();
+  if (s == nullptr) return Errc::kWrongType;
+  return s;
+}
+
+OpResult<std::string*> Database::FindString(std::string_view key, int64_t now_ms) {
+  Node* node = Find(key, now_ms);
+  if (node == nullptr) return static_cast<std::string*>(nullptr);
+  std::string* s = node->value.value.string();
+  if (s == nullptr) return Errc::kWrongType;
+  return s;
+}
+
+Database::Node* Database::Set(std::string_view key, Value value, bool keep_ttl) {
+  bool created;
+  Node* node = table_.FindOrInsert(key, &created);
+  node->value.value = std::move(value);
+  if (!keep_ttl) SetExpire(node, -1);
+  NotifyChanged(key);
+  return node;
+}
+
+bool Database::Delete(std::string_view key) {
+  Node* node = table_.Find(key);
+  if (node == nullptr) return false;
+  std::string name = node->key;
+  Remove(node);
+  NotifyChanged(name);
+  return true;
+}
+
+void Database::Move(Node* from, Database& dest, std::string_view to) {
+  Value value = std::move(from->value.value);
+  int64_t expire = from->value.expire_ms;
+  std::string from_key = from->key;
+  std::string to_key(to);  // `to` may be from->key itself (MOVE keeps the name): copy first
+  Remove(from);
+  NotifyChanged(from_key);
+  Node* node = dest.Set(to_key, std::move(value));
+  dest.SetExpire(node, expire);
+}
+
+bool Database::SetExpire(Node* node, int64_t when_ms) {
+  int64_t& current = node->value.expire_ms;
+  if (current == when_ms) return false;
+  if (current >= 0) {
+    expires_.erase({current, node});
+    expire_sum_ -= current;
+  }
+  current = when_ms;
+  if (when_ms >= 0) {
+    expires_.insert({when_ms, node});
+    expire_sum_ += when_ms;
+  }
+  return true;
+}
+
+int64_t Database::AverageTtl(int64_t now_ms) const {
+  if (expires_.empty()) return 0;
+  __int128 mean = expire_sum_ / static_cast<__int128>(expires_.size());
+  return std::max<int64_t>(static_cast<int64_t>(mean) - now_ms, 0);
+}
+
+void Database::Remove(Node* node) {
+  if (node->value.expire_ms >= 0) {
+    expires_.erase({node->value.expire_ms, node});
+    expire_sum_ -= node->value.expire_ms;
+  }
+  table_.EraseNode(node);
+}
+
+void Database::Flush() {
+  table_.Clear();
+  expires_.clear();
+  expire_sum_ = 0;
+  if (observer_) observer_->OnFlushed(index_);
+}
+
+size_t Database::ExpireDue(int64_t now_ms, size_t max_keys) {
+  size_t done = 0;
+  while (done < max_keys && !expires_.empty() && expires_.begin()->first <= now_ms) {
+    Node* node = expires_.begin()->second;
+    std::string name = node->key;
+    Remove(node);
+    if (observer_) observer_->OnKeyExpired(index_, name);
+    ++done;
+  }
+  return done;
+}
+
+Keyspace::Keyspace(int databases, uint64_t hash_seed, KeyspaceObserver* observer) {
+  for (int i = 0; i < databases; ++i) {
+    dbs_.push_back(std::make_unique<Database>(i, hash_seed + static_cast<uint64_t>(i), observer));
+  }
+}
+
+size_t Keyspace::TotalKeys() const {
+  size_t n = 0;
+  for (const auto& db : dbs_) n += db->size();
+  return n;
+}
+
+void Keyspace::FlushAll() {
+  for (auto& db : dbs_) db->Flush();
+}
+
+}  // namespace runnel::streams

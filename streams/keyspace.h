@@ -1,0 +1,150 @@
+// Keyspace: the numbered databases, their keys, values and expiry times.
+//
+// A value is a string or a stream. Each database is a Dict from key to Record (value plus
+// absolute expiry time in unix ms, or -1), with the keys that have a TTL also kept in an
+// ordered set by expiry time, so the active expiry cycle finds due keys without scanning.
+//
+// Expiry is lazy on access (Find deletes a key whose time has passed) plus active (ExpireDue,
+// called periodically by the server). Time comes in as `now_ms`; this layer has no clock.
+//
+// Every removal or replacement of a key is reported to the KeyspaceObserver (the server uses
+// that for WATCH, blocked readers and the append-only log). In-place changes to a value (XADD
+// into an existing stream, INCR) are reported by the caller with NotifyChanged(), because only
+// it knows whether the command actually changed anything.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "streams/dict.h"
+#include "streams/errc.h"
+#include "streams/stream.h"
+
+namespace runnel::streams {
+
+enum class ValueType : uint8_t { kString, kStream };
+
+class Value {
+ public:
+  Value() = default;
+  explicit Value(std::string s) : data_(std::move(s)) {}
+  explicit Value(std::unique_ptr<Stream> s) : data_(std::move(s)) {}
+
+  ValueType type() const { return data_.index() == 0 ? ValueType::kString : ValueType::kStream; }
+  std::string* string() { return std::get_if<std::string>(&data_); }
+  const std::string* string() const { return std::get_if<std::string>(&data_); }
+  Stream* stream() {
+    auto* p = std::get_if<std::unique_ptr<Stream>>(&data_);
+    return p ? p->get() : nullptr;
+  }
+  const Stream* stream() const {
+    auto* p = std::get_if<std::unique_ptr<Stream>>(&data_);
+    return p ? p->get() : nullptr;
+  }
+
+ private:
+  std::variant<std::string, std::unique_ptr<Stream>> data_;
+};
+
+struct Record {
+  Value value;
+  int64_t expire_ms = -1;  // absolute unix time in ms; -1 = no TTL
+};
+
+class KeyspaceObserver {
+ public:
+  virtual ~KeyspaceObserver() = default;
+  // The key was created, changed, replaced or removed by a command.
+  virtual void OnKeyChanged(int db, std::string_view key) = 0;
+  // The key was removed because its TTL passed (lazily on access, or by ExpireDue).
+  virtual void OnKeyExpired(int db, std::string_view key) = 0;
+  // Every key of the database is gone.
+  virtual void OnFlushed(int db) = 0;
+};
+
+class Database {
+ public:
+  using Table = Dict<Record>;
+  using Node = Table::Node;
+
+  Database(int index, uint64_t hash_seed, KeyspaceObserver* observer)
+      : index_(index), table_(hash_seed), observer_(observer) {}
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  int index() const { return index_; }
+  size_t size() const { return table_.size(); }
+  size_t expires_count() const { return expires_.size(); }
+
+  // The key's node, or nullptr if absent. A key past its TTL is deleted and reported absent.
+  Node* Find(std::string_view key, int64_t now_ms);
+  // The key's node whatever its TTL says, without side effects (WATCH bookkeeping).
+  Node* Peek(std::string_view key) const { return table_.Find(key); }
+  // Typed lookups: nullptr when absent, Errc::kWrongType when the key holds another type.
+  OpResult<Stream*> FindStream(std::string_view key, int64_t now_ms);
+  OpResult<std::string*> FindString(std::string_view key, int64_t now_ms);
+
+  // Stores `value` under `key`, replacing any old value. The TTL is cleared unless keep_ttl.
+  Node* Set(std::string_view key, Value value, bool keep_ttl = false);
+  bool Delete(std::string_view key);
+  // Moves a key's value and TTL to `to` in `dest` (which may be this database).
+  void Move(Node* from, Database& dest, std::string_view to);
+
+  // Sets an absolute expiry (ms) on an existing key; -1 removes it. Returns whether it changed.
+  bool SetExpire(Node* node, int64_t when_ms);
+  void Flush();
+
+  // Reports an in-place change to an existing key.
+  void NotifyChanged(std::string_view key) {
+    if (observer_) observer_->OnKeyChanged(index_, key);
+  }
+
+  // Deletes up to `max_keys` keys whose TTL has passed. Returns how many were deleted.
+  size_t ExpireDue(int64_t now_ms, size_t max_keys);
+  // Mean time to live in ms over keys with a TTL (0 when none), from a running sum.
+  int64_t AverageTtl(int64_t now_ms) const;
+  // The earliest expiry time, or -1 when no key has a TTL.
+  int64_t NextExpiry() const { return expires_.empty() ? -1 : expires_.begin()->first; }
+
+  // One SCAN step over live and expired keys alike (callers filter); see Dict::ScanStep.
+  template <typename F>
+  uint64_t ScanStep(uint64_t cursor, F&& f) const {
+    return table_.ScanStep(cursor, std::forward<F>(f));
+  }
+  template <typename F>
+  void ForEach(F&& f) const {
+    table_.ForEach(std::forward<F>(f));
+  }
+
+ private:
+  void Remove(Node* node);  // unlinks from expires_ and erases, without notifying
+
+  int index_;
+  Table table_;
+  std::set<std::pair<int64_t, Node*>> expires_;
+  __int128 expire_sum_ = 0;  // sum of the expiry times in expires_
+  KeyspaceObserver* observer_;
+};
+
+class Keyspace {
+ public:
+  Keyspace(int databases, uint64_t hash_seed, KeyspaceObserver* observer);
+
+  int size() const { return static_cast<int>(dbs_.size()); }
+  Database& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
+  const Database& db(int index) const { return *dbs_[static_cast<size_t>(index)]; }
+  size_t TotalKeys() const;
+  void FlushAll();
+
+ private:
+  std::vector<std::unique_ptr<Database>> dbs_;
+};
+
+}  // namespace runnel::streams

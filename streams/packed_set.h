@@ -1,0 +1,300 @@
+// PackedSet<Codec>: an ordered set of small records, stored as runs of delta-encoded bytes.
+//
+// Why: a consumer group keeps one record per delivered-but-unacknowledged entry, and a busy
+// group has millions. Redis spends about 76 bytes on each (a rax node per index plus a
+// separately allocated struct). Here consecutive records are encoded as varint deltas from the
+// record before them, so a pending entry delivered in a batch costs a handful of bytes, and
+// leaves of up to kLeafRecords records are indexed by their first key in a std::map.
+//
+//   std::map<Key, Leaf>   Leaf.bytes = rec0 | rec1 - rec0 | rec2 - rec1 | ...
+//
+// Invariants:
+//   - records are unique by key and sorted by key across and within leaves; a leaf's map key
+//     is the key of its first record (live or dead);
+//   - each leaf holds 1..kLeafRecords records; `dead` of them are tombstones, and a leaf with
+//     no live record is removed;
+//   - erasing only sets a record's tombstone bit (bit 0 of its first byte, reserved by every
+//     codec), so the deltas of the records after it stay valid; a leaf whose tombstones
+//     outnumber its live records is rewritten without them.
+//
+// Codec contract:
+//   using Record = ...;  using Key = ...;  static Key KeyOf(const Record&);
+//   static void Encode(const Record& prev, const Record& r, std::string* out);   // bit 0 of the
+//       first byte written must be 0 (live)
+//   static const uint8_t* Decode(const Record& prev, const uint8_t* p, Record* out);
+// `prev` is a value-initialised Record for the first record of a leaf.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace runnel::streams {
+
+template <typename Codec>
+class PackedSet {
+ public:
+  using Record = typename Codec::Record;
+  using Key = typename Codec::Key;
+  static constexpr uint32_t kLeafRecords = 64;
+
+  struct Leaf {
+    std::string bytes;
+    uint32_t records = 0;  // live and dead
+    uint32_t dead = 0;
+    Record last{};  // the last record, live or dead (appends encode against it)
+  };
+  using LeafMap = std::map<Key, Leaf>;
+
+  // A position on one live record; stays valid until the set is modified.
+  class Cursor {
+   public:
+    bool valid() const { return leaf_ != end_; }
+    const Record& record() const { return record_; }
+    // Moves to the next live record.
+    void Next() {
+      Advance();
+      SkipDead();
+    }
+
+   private:
+    friend class PackedSet;
+    void Load() {
+      offset_ = 0;
+      prev_ = Record{};
+      Advance();
+    }
+    // Decodes the record at offset_ (or moves to the next leaf at the end of this one).
+    void Advance() {
+      while (leaf_ != end_ && offset_ >= leaf_->second.bytes.size()) {
+        ++leaf_;
+        offset_ = 0;
+        prev_ = Record{};
+      }
+      if (leaf_ == end_) return;
+      const auto* base = reinterpret_cast<const uint8_t*>(leaf_->second.bytes.data());
+      at_ = offset_;
+      dead_ = base[offset_] & 1;
+      const uint8_t* next = Codec::Decode(prev_, base + offset_, &record_);
+      offset_ = static_cast<size_t>(next - base);
+      prev_ = record_;
+    }
+    void SkipDead() {
+      while (valid() && dead_) Advance();
+    }
+
+    typename LeafMap::const_iterator leaf_, end_;
+    size_t offset_ = 0;  // where the next record starts
+    size_t at_ = 0;      // where the current record starts
+    bool dead_ = false;
+    Record prev_{};
+    Record record_{};
+  };
+
+  size_t size() const { return live_; }
+  bool empty() const { return live_ == 0; }
+  size_t leaf_count() const { return leaves_.size(); }
+  // Bytes held (leaves, their buffers and the index), for memory accounting.
+  size_t MemoryUsage() const {
+    size_t bytes = sizeof(*this);
+    for (const auto& [k, leaf] : leaves_) bytes += sizeof(Leaf) + 48 + leaf.bytes.capacity();
+    return bytes;
+  }
+
+  Cursor Begin() const { return Make(leaves_.begin()); }
+  // The first live record with key >= `key`.
+  Cursor LowerBound(const Key& key) const {
+    Cursor c = Make(LeafFor(key));
+    while (c.valid() && Codec::KeyOf(c.record()) < key) c.Next();
+    return c;
+  }
+  std::optional<Record> Find(const Key& key) const {
+    Cursor c = LowerBound(key);
+    if (c.valid() && !(key < Codec::KeyOf(c.record()))) return c.record();
+    return std::nullopt;
+  }
+
+  // Inserts `r`; returns false (and changes nothing) when a live record has its key.
+  bool Insert(const Record& r);
+  // Erases the record with `key`; returns the record, or nullopt if absent.
+  std::optional<Record> Erase(const Key& key);
+  // Replaces the record with r's key (which must exist). Same as Erase + Insert, cheaper.
+  void Replace(const Record& r);
+  void Clear() {
+    leaves_.clear();
+    live_ = 0;
+  }
+
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (Cursor c = Begin(); c.valid(); c.Next()) f(c.record());
+  }
+
+ private:
+  Cursor Make(typename LeafMap::const_iterator leaf) const {
+    Cursor c;
+    c.leaf_ = leaf;
+    c.end_ = leaves_.end();
+    if (c.valid()) {
+      c.Load();
+      c.SkipDead();
+    }
+    return c;
+  }
+  // The leaf that holds (or would hold) `key`: the last leaf whose first key is <= key.
+  typename LeafMap::const_iterator LeafFor(const Key& key) const {
+    auto it = leaves_.upper_bound(key);
+    return it == leaves_.begin() ? it : std::prev(it);
+  }
+  typename LeafMap::iterator MutableLeafFor(const Key& key) {
+    auto it = leaves_.upper_bound(key);
+    return it == leaves_.begin() ? it : std::prev(it);
+  }
+  // Decodes every record of a leaf, with its tombstone flag.
+  static std::vector<std::pair<Record, bool>> Unpack(const Leaf& leaf);
+  // Rebuilds the leaves for `records` (live only) starting at `at`, splitting as needed.
+  void Repack(typename LeafMap::iterator at, const std::vector<Record>& records);
+
+  LeafMap leaves_;
+  size_t live_ = 0;
+};
+
+template <typename Codec>
+std::vector<std::pair<typename Codec::Record, bool>> PackedSet<Codec>::Unpack(const Leaf& leaf) {
+  std::vector<std::pair<Record, bool>> out;
+  out.reserve(leaf.records);
+  const auto* p = reinterpret_cast<const uint8_t*>(leaf.bytes.data());
+  const auto* end = p + leaf.bytes.size();
+  Record prev{};
+  while (p < end) {
+    bool dead = *p & 1;
+    Record r;
+    p = Codec::Decode(prev, p, &r);
+    out.emplace_back(r, dead);
+    prev = r;
+  }
+  return out;
+}
+
+template <typename Codec>
+void PackedSet<Codec>::Repack(typename LeafMap::iterator at, const std::vector<Record>& records) {
+  if (at != leaves_.end()) leaves_.erase(at);
+  // Full leaves, except that the remainder is spread so no leaf is left nearly empty.
+  size_t i = 0;
+  while (i < records.size()) {
+    size_t left = records.size() - i;
+    size_t take = left <= kLeafRecords ? left : std::min<size_t>(kLeafRecords, left / 2 + 1);
+    Leaf leaf;
+    Record prev{};
+    for (size_t j = 0; j < take; ++j) {
+      Codec::Encode(prev, records[i + j], &leaf.bytes);
+      prev = records[i + j];
+    }
+    leaf.records = static_cast<uint32_t>(take);
+    leaf.last = prev;
+    leaf.bytes.shrink_to_fit();
+    leaves_.emplace(Codec::KeyOf(records[i]), std::move(leaf));
+    i += take;
+  }
+}
+
+template <typename Codec>
+bool PackedSet<Codec>::Insert(const Record& r) {
+  Key key = Codec::KeyOf(r);
+  auto it = MutableLeafFor(key);
+  // Fast path: after everything in the last leaf (deliveries arrive in ID order).
+  if (it != leaves_.end() && std::next(it) == leaves_.end() &&
+      Codec::KeyOf(it->second.last) < key && it->second.records < kLeafRecords) {
+    Codec::Encode(it->second.last, r, &it->second.bytes);
+    it->second.last = r;
+    it->second.records++;
+    ++live_;
+    return true;
+  }
+  if (it == leaves_.end() ||
+      (std::next(it) == leaves_.end() && Codec::KeyOf(it->second.last) < key)) {
+    // A new leaf at the end (or the very first leaf).
+    Leaf leaf;
+    Codec::Encode(Record{}, r, &leaf.bytes);
+    leaf.records = 1;
+    leaf.last = r;
+    leaves_.emplace(key, std::move(leaf));
+    ++live_;
+    return true;
+  }
+  // General case: rewrite the leaf with the record in place.
+  std::vector<Record> live;
+  live.reserve(it->second.records + 1);
+  bool placed = false;
+  for (auto& [rec, dead] : Unpack(it->second)) {
+    Key k = Codec::KeyOf(rec);
+    if (!dead && !(k < key) && !(key < k)) return false;  // already present
+    if (!placed && key < k) {
+      live.push_back(r);
+      placed = true;
+    }
+    if (!dead && (k < key || key < k)) live.push_back(rec);
+  }
+  if (!placed) live.push_back(r);
+  Repack(it, live);
+  ++live_;
+  return true;
+}
+
+template <typename Codec>
+std::optional<typename Codec::Record> PackedSet<Codec>::Erase(const Key& key) {
+  auto it = MutableLeafFor(key);
+  if (it == leaves_.end()) return std::nullopt;
+  Leaf& leaf = it->second;
+  auto* base = reinterpret_cast<uint8_t*>(leaf.bytes.data());
+  const uint8_t* p = base;
+  const uint8_t* end = base + leaf.bytes.size();
+  Record prev{};
+  while (p < end) {
+    bool dead = *p & 1;
+    Record r;
+    const uint8_t* next = Codec::Decode(prev, p, &r);
+    Key k = Codec::KeyOf(r);
+    if (key < k) return std::nullopt;
+    if (!(k < key)) {
+      if (dead) return std::nullopt;
+      base[p - base] |= 1;
+      leaf.dead++;
+      --live_;
+      if (leaf.dead == leaf.records) {
+        leaves_.erase(it);
+      } else if (leaf.dead * 2 > leaf.records) {
+        std::vector<Record> live;
+        for (auto& [rec, is_dead] : Unpack(leaf)) {
+          if (!is_dead) live.push_back(rec);
+        }
+        Repack(it, live);
+      }
+      return r;
+    }
+    prev = r;
+    p = next;
+  }
+  return std::nullopt;
+}
+
+template <typename Codec>
+void PackedSet<Codec>::Replace(const Record& r) {
+  Key key = Codec::KeyOf(r);
+  auto it = MutableLeafFor(key);
+  std::vector<Record> live;
+  live.reserve(it->second.records);
+  for (auto& [rec, dead] : Unpack(it->second)) {
+    if (dead) continue;
+    Key k = Codec::KeyOf(rec);
+    live.push_back(!(k < key) && !(key < k) ? r : rec);
+  }
+  Repack(it, live);
+}
+
+}  // namespace runnel::streams

@@ -1,0 +1,146 @@
+// Stream: the entries of one stream key and the bookkeeping Redis keeps beside them.
+//
+// Entries live in EntryBlocks keyed by their master ID in a RadixTree. New entries go to the
+// last block until it holds node_max_entries records or would pass node_max_bytes, then a new
+// block starts (and the old one is shrunk to its exact size).
+//
+// Bookkeeping, as in Redis 7+:
+//   last_id          the highest ID ever added, or the one set by XSETID; only XSETID can
+//                    lower it (as in Redis, when no entry and no XDEL is above the new ID)
+//   first_id         the first live entry's ID ("recorded-first-entry-id")
+//   max_deleted_id   the highest ID removed by XDEL ("max-deleted-entry-id")
+//   entries_added    every entry ever added, deleted or not
+// Consumer-group lag is computed from these in constant time.
+//
+// Deletions leave tombstones in their block. When a block's tombstones outnumber its live
+// entries it is rewritten without them, and merged into the previous block if the two fit in
+// one; a block with no live entries is dropped. So memory follows the live entries, and tiny
+// node limits in tests make blocks split and merge constantly.
+//
+// Time comes in as `now_ms`, limits as StreamLimits: this layer has no clock and no config.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "streams/entry_block.h"
+#include "streams/errc.h"
+#include "streams/radix_tree.h"
+#include "streams/stream_id.h"
+
+namespace runnel::streams {
+
+struct StreamLimits {
+  uint64_t node_max_bytes = 4096;   // 0 = no limit (capped at 1 GB, as in Redis)
+  uint64_t node_max_entries = 100;  // 0 = no limit
+};
+
+// How XADD names the new entry.
+struct AddIdSpec {
+  enum class Kind { kAuto, kAutoSeq, kExplicit };
+  Kind kind = Kind::kAuto;
+  StreamId id;  // kExplicit: the ID; kAutoSeq: id.ms is the given milliseconds
+};
+
+struct TrimSpec {
+  enum class Strategy { kNone, kMaxLen, kMinId };
+  Strategy strategy = Strategy::kNone;
+  bool approx = false;  // '~': only whole blocks are removed
+  uint64_t maxlen = 0;
+  StreamId minid;
+  int64_t limit = 0;  // most entries to remove with '~'; 0 = no limit
+};
+
+class Stream {
+ public:
+  using BlockTree = RadixTree<std::unique_ptr<EntryBlock>>;
+
+  // Walks live entries in [start, end], forwards or backwards.
+  class Iterator {
+   public:
+    bool Next();
+    StreamId id() const { return ref_.id; }
+    uint32_t field_count() const { return ref_.field_count; }
+    EntryBlock::FieldReader Fields() const { return block_->value->Fields(ref_); }
+
+   private:
+    friend class Stream;
+    bool LoadBlock();
+    const BlockTree* tree_ = nullptr;
+    BlockTree::Entry* block_ = nullptr;
+    EntryBlock::Ref ref_;
+    StreamId start_, end_;
+    bool reverse_ = false;
+    EntryBlock::Cursor cursor_;          // forwards
+    std::vector<EntryBlock::Ref> refs_;  // backwards: this block's records
+    size_t index_ = 0;
+  };
+
+  Stream() = default;
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  uint64_t length() const { return length_; }
+  StreamId last_id() const { return last_id_; }
+  StreamId first_id() const { return first_id_; }
+  StreamId max_deleted_id() const { return max_deleted_id_; }
+  uint64_t entries_added() const { return entries_added_; }
+  size_t block_count() const { return blocks_.size(); }
+  size_t node_count() const { return blocks_.node_count(); }
+  const BlockTree& blocks() const { return blocks_; }
+
+  // The ID XADD would give the new entry.
+  OpResult<StreamId> NextId(const AddIdSpec& spec, uint64_t now_ms) const;
+  // Appends an entry whose ID is already known to be greater than last_id().
+  void Append(StreamId id, std::span<const std::string_view> field_values,
+              const StreamLimits& limits);
+  // XDEL of one ID. Returns whether a live entry was removed.
+  bool Delete(StreamId id, const StreamLimits& limits);
+  // XTRIM / XADD's trim. Returns the number of entries removed.
+  uint64_t Trim(const TrimSpec& spec, const StreamLimits& limits);
+  // XSETID, after its arguments have been validated against each other.
+  Errc SetId(StreamId last_id, std::optional<uint64_t> entries_added,
+             std::optional<StreamId> max_deleted_id);
+
+  Iterator Range(StreamId start, StreamId end, bool reverse) const;
+  // The live entry with exactly this ID, as an iterator positioned on it.
+  std::optional<Iterator> Find(StreamId id) const;
+  // The ID of the last live entry (Redis's streamLastValidID), or nullopt when empty.
+  std::optional<StreamId> LastLiveId() const;
+
+  // Bytes of memory held (blocks and tree), for MEMORY-style reporting.
+  size_t MemoryUsage() const;
+
+  // Restores bookkeeping verbatim (snapshot loading).
+  void RestoreMetadata(StreamId last_id, StreamId first_id, StreamId max_deleted_id,
+                       uint64_t entries_added);
+
+ private:
+  bool AppendToLast(StreamId id, std::span<const std::string_view> fv, const StreamLimits& l);
+  void StartBlock(StreamId id, std::span<const std::string_view> fv);
+  void AfterRemoval(BlockTree::Entry* block, const StreamLimits& limits);
+  void Compact(BlockTree::Entry* block, const StreamLimits& limits);
+  void RefreshFirstId();
+  // Removes whole blocks for TrimSpec; returns entries removed and sets *stop_block.
+  uint64_t TrimWholeBlocks(const TrimSpec& spec, BlockTree::Entry** partial);
+  uint64_t TrimInsideBlock(const TrimSpec& spec, BlockTree::Entry* block);
+
+  BlockTree blocks_;
+  uint64_t length_ = 0;
+  uint64_t entries_added_ = 0;
+  StreamId last_id_;
+  StreamId first_id_;
+  StreamId max_deleted_id_;
+  std::string scratch_;  // reused record encoding buffer
+};
+
+// Largest block size allowed when node_max_bytes is 0 or larger (Redis's listpack cap).
+inline constexpr uint64_t kMaxBlockBytes = 1ULL << 30;
+
+}  // namespace runnel::streams
