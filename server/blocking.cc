@@ -1,0 +1,75 @@
+#include "server/blocking.h"
+
+namespace runnel::server {
+
+BlockingRegistry::Registration BlockingRegistry::Add(uint64_t id, int db,
+                                                     const std::vector<std::string>& keys,
+                                                     uint64_t deadline) {
+  Registration reg;
+  reg.deadline = deadline;
+  auto& per_db = queues_[static_cast<size_t>(db)];
+  for (const std::string& key : keys) {
+    Queue& q = per_db[key];
+    q.push_back(id);
+    reg.slots.push_back({db, key, std::prev(q.end())});
+  }
+  if (deadline != 0) deadlines_.insert({deadline, id});
+  ++blocked_;
+  return reg;
+}
+
+void BlockingRegistry::Remove(uint64_t id, Registration& reg) {
+  for (auto& slot : reg.slots) {
+    auto& per_db = queues_[static_cast<size_t>(slot.db)];
+    auto it = per_db.find(slot.key);
+    if (it == per_db.end()) continue;
+    it->second.erase(slot.position);
+    if (it->second.empty()) per_db.erase(it);
+  }
+  reg.slots.clear();
+  if (reg.deadline != 0) deadlines_.erase({reg.deadline, id});
+  --blocked_;
+}
+
+bool BlockingRegistry::HasWaiters(int db, std::string_view key) const {
+  const auto& per_db = queues_[static_cast<size_t>(db)];
+  return !per_db.empty() && per_db.find(key) != per_db.end();
+}
+
+std::vector<uint64_t> BlockingRegistry::Waiters(int db, std::string_view key) const {
+  const auto& per_db = queues_[static_cast<size_t>(db)];
+  auto it = per_db.find(key);
+  if (it == per_db.end()) return {};
+  return std::vector<uint64_t>(it->second.begin(), it->second.end());
+}
+
+void BlockingRegistry::MarkReady(int db, std::string_view key) {
+  if (!HasWaiters(db, key)) return;
+  std::pair<int, std::string> entry(db, std::string(key));
+  if (!ready_set_.insert(entry).second) return;
+  ready_.push_back(std::move(entry));
+}
+
+void BlockingRegistry::MarkDatabaseReady(int db) {
+  for (const auto& [key, queue] : queues_[static_cast<size_t>(db)]) MarkReady(db, key);
+}
+
+std::vector<std::pair<int, std::string>> BlockingRegistry::TakeReady() {
+  ready_set_.clear();
+  return std::exchange(ready_, {});
+}
+
+std::optional<uint64_t> BlockingRegistry::NextDeadline() const {
+  if (deadlines_.empty()) return std::nullopt;
+  return deadlines_.begin()->first;
+}
+
+std::vector<uint64_t> BlockingRegistry::Expired(uint64_t now) const {
+  std::vector<uint64_t> out;
+  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+}  // namespace runnel::server

@@ -1,0 +1,127 @@
+#include "server/command_table.h"
+
+#include <cctype>
+
+#include "server/errors.h"
+
+namespace runnel::server {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+const CommandSpec* CommandSpec::FindSubcommand(std::string_view sub) const {
+  std::string lower = Lower(sub);
+  for (const CommandSpec& s : subcommands) {
+    if (s.name == lower) return &s;
+  }
+  return nullptr;
+}
+
+CommandSpec MakeCommand(std::string_view name, int arity, uint32_t flags, CommandHandler handler,
+                        int first_key, int last_key, int key_step, std::string_view acl) {
+  CommandSpec s;
+  s.name = std::string(name);
+  s.fullname = s.name;
+  s.arity = arity;
+  s.flags = flags;
+  s.handler = handler;
+  s.first_key = first_key;
+  s.last_key = last_key;
+  s.key_step = key_step;
+  s.acl_categories = acl;
+  return s;
+}
+
+CommandSpec MakeContainer(std::string_view name, int arity, uint32_t flags, std::string_view acl,
+                          std::vector<CommandSpec> subcommands) {
+  CommandSpec s = MakeCommand(name, arity, flags, nullptr, 0, 0, 0, acl);
+  for (CommandSpec& sub : subcommands) sub.fullname = s.name + "|" + sub.name;
+  s.subcommands = std::move(subcommands);
+  return s;
+}
+
+CommandTable::CommandTable() {
+  std::vector<CommandSpec> specs;
+  RegisterConnectionCommands(specs);
+  RegisterServerCommands(specs);
+  RegisterKeyCommands(specs);
+  RegisterStringCommands(specs);
+  RegisterStreamCommands(specs);
+  RegisterTransactionCommands(specs);
+  RegisterCommandCommands(specs);
+  for (CommandSpec& s : specs) Add(std::move(s));
+}
+
+void CommandTable::Add(CommandSpec spec) {
+  std::string key = spec.name;
+  auto [it, inserted] = commands_.emplace(key, std::move(spec));
+  if (inserted) order_.push_back(&it->second);
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  if (name.size() > 64) return nullptr;
+  auto it = commands_.find(Lower(name));
+  return it == commands_.end() ? nullptr : &it->second;
+}
+
+const CommandSpec* CommandTable::Lookup(const resp::ArgList& args, std::string* error) const {
+  const CommandSpec* spec = Find(args[0]);
+  if (spec == nullptr) {
+    *error = errors::UnknownCommand(args);
+    return nullptr;
+  }
+  if (spec->is_container() && args.size() >= 2) {
+    const CommandSpec* sub = spec->FindSubcommand(args[1]);
+    if (sub == nullptr) {
+      *error = errors::UnknownSubcommand(args[1], spec->name);
+      return nullptr;
+    }
+    spec = sub;
+  }
+  return spec;
+}
+
+const CommandSpec* CommandTable::Resolve(const resp::ArgList& args, std::string* error) const {
+  const CommandSpec* spec = Lookup(args, error);
+  if (spec != nullptr && !ArityOk(*spec, args.size())) {
+    *error = errors::WrongArity(spec->fullname);
+    return nullptr;
+  }
+  return spec;
+}
+
+std::vector<std::string_view> FlagNames(uint32_t flags) {
+  static constexpr std::pair<uint32_t, std::string_view> kNames[] = {
+      {kCmdWrite, "write"},
+      {kCmdReadOnly, "readonly"},
+      {kCmdDenyOom, "denyoom"},
+      {kCmdAdmin, "admin"},
+      {kCmdNoScript, "noscript"},
+      {kCmdBlocking, "blocking"},
+      {kCmdLoading, "loading"},
+      {kCmdStale, "stale"},
+      {kCmdSkipMonitor, "skip_monitor"},
+      {kCmdSkipSlowlog, "skip_slowlog"},
+      {kCmdFast, "fast"},
+      {kCmdNoAuth, "no_auth"},
+      {kCmdMayReplicate, "may_replicate"},
+      {kCmdSentinel, "sentinel"},
+      {kCmdNoMandatoryKeys, "no_mandatory_keys"},
+      {kCmdNoMulti, "no_multi"},
+      {kCmdMovableKeys, "movablekeys"},
+      {kCmdAllowBusy, "allow_busy"},
+  };
+  std::vector<std::string_view> out;
+  for (auto [bit, name] : kNames) {
+    if (flags & bit) out.push_back(name);
+  }
+  return out;
+}
+
+}  // namespace runnel::server

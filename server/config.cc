@@ -1,0 +1,201 @@
+#include "server/config.h"
+
+#include <strings.h>
+
+#include <charconv>
+#include <optional>
+
+#include "streams/numbers.h"
+
+namespace runnel::server {
+namespace {
+
+constexpr int64_t kMb = 1024 * 1024;
+
+std::vector<ConfigKey> BuildKeys() {
+  using T = ConfigKey::Type;
+  std::vector<ConfigKey> keys;
+  auto str = [&](std::string_view name, bool mut, std::string Config::*field) {
+    ConfigKey k;
+    k.name = name;
+    k.mutable_at_runtime = mut;
+    k.text = field;
+    keys.push_back(k);
+  };
+  auto num = [&](std::string_view name, T type, bool mut, int64_t min, int64_t max,
+                 int64_t Config::*field) {
+    ConfigKey k;
+    k.name = name;
+    k.type = type;
+    k.mutable_at_runtime = mut;
+    k.min = min;
+    k.max = max;
+    k.number = field;
+    keys.push_back(k);
+  };
+  str("bind", false, &Config::bind);
+  num("port", T::kInt, false, 0, 65535, &Config::port);
+  str("dir", false, &Config::dir);
+  num("databases", T::kInt, false, 1, 1 << 20, &Config::databases);
+  num("maxclients", T::kInt, true, 1, UINT32_MAX, &Config::maxclients);
+  num("timeout", T::kInt, true, 0, INT32_MAX, &Config::timeout);
+  str("requirepass", true, &Config::requirepass);
+  ConfigKey loglevel;
+  loglevel.name = "loglevel";
+  loglevel.type = T::kEnum;
+  loglevel.mutable_at_runtime = true;
+  loglevel.choices = {"debug", "verbose", "notice", "warning", "nothing"};
+  loglevel.text = &Config::loglevel;
+  keys.push_back(loglevel);
+  str("logfile", false, &Config::logfile);
+  num("stream-node-max-entries", T::kInt, true, 0, INT64_MAX, &Config::stream_node_max_entries);
+  num("stream-node-max-bytes", T::kMemory, true, 0, INT64_MAX, &Config::stream_node_max_bytes);
+  num("proto-max-bulk-len", T::kMemory, true, kMb, INT64_MAX, &Config::proto_max_bulk_len);
+  num("client-query-buffer-limit", T::kMemory, true, kMb, INT64_MAX,
+      &Config::client_query_buffer_limit);
+  return keys;
+}
+
+}  // namespace
+
+// A memory value as CONFIG SET reads it (Redis's memtoull): digits, possibly none, then an
+// optional unit (b, k, kb, m, mb, g, gb; any case). As in Redis, the digits are converted
+// without an overflow check and the product wraps, so a huge value comes out negative here and
+// fails the range check ("must be between") instead of the parse; "" and "kb" are 0.
+std::optional<int64_t> ParseConfigMemory(std::string_view text) {
+  static constexpr std::pair<std::string_view, uint64_t> kUnits[] = {
+      {"", 1},           {"b", 1},
+      {"k", 1000},       {"kb", 1024},
+      {"m", 1000000},    {"mb", 1024 * 1024},
+      {"g", 1000000000}, {"gb", 1024 * 1024 * 1024},
+  };
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::string_view unit = text.substr(digits);
+  for (auto [name, multiplier] : kUnits) {
+    if (unit.size() != name.size() || strncasecmp(unit.data(), name.data(), name.size()) != 0) {
+      continue;
+    }
+    uint64_t v = 0;
+    for (char c : text.substr(0, digits)) {
+      uint64_t d = static_cast<uint64_t>(c - '0');
+      v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;  // strtoull saturates
+    }
+    return static_cast<int64_t>(v * multiplier);
+  }
+  return std::nullopt;
+}
+
+bool ParseMemorySize(std::string_view text, int64_t* out) {
+  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"gb", 1024LL * 1024 * 1024}, {"mb", 1024 * 1024}, {"kb", 1024}, {"g", 1000 * 1000 * 1000},
+      {"m", 1000 * 1000},           {"k", 1000},         {"b", 1},
+  };
+  int64_t multiplier = 1;
+  std::string_view digits = text;
+  for (auto [unit, mul] : kUnits) {
+    if (text.size() > unit.size() &&
+        strncasecmp(text.data() + text.size() - unit.size(), unit.data(), unit.size()) == 0) {
+      digits = text.substr(0, text.size() - unit.size());
+      multiplier = mul;
+      break;
+    }
+  }
+  auto v = streams::ParseStrictInt64(digits);
+  if (!v || *v < 0) return false;
+  if (*v > INT64_MAX / multiplier) return false;
+  *out = *v * multiplier;
+  return true;
+}
+
+bool ConfigKey::Parse(Config& config, std::string_view value, std::string* error) const {
+  switch (type) {
+    case Type::kString:
+      config.*text = std::string(value);
+      return true;
+    case Type::kEnum:
+      for (std::string_view c : choices) {
+        if (c.size() == value.size() && strncasecmp(c.data(), value.data(), c.size()) == 0) {
+          config.*text = std::string(c);
+          return true;
+        }
+      }
+      *error = "argument(s) must be one of the following: ";
+      for (size_t i = 0; i < choices.size(); ++i) {
+        if (i) *error += ", ";
+        *error += choices[i];
+      }
+      return false;
+    case Type::kInt:
+    case Type::kMemory: {
+      std::optional<int64_t> parsed =
+          type == Type::kMemory ? ParseConfigMemory(value) : streams::ParseStrictInt64(value);
+      if (!parsed) {
+        *error = type == Type::kMemory ? "argument must be a memory value"
+                                       : "argument couldn't be parsed into an integer";
+        return false;
+      }
+      int64_t v = *parsed;
+      if (v < min || v > max) {
+        *error = "argument must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                 " inclusive";
+        return false;
+      }
+      config.*number = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string ConfigKey::Get(const Config& config) const {
+  if (number != nullptr) return std::to_string(config.*number);
+  return config.*text;
+}
+
+const std::vector<ConfigKey>& ConfigKeys() {
+  static const std::vector<ConfigKey> keys = BuildKeys();
+  return keys;
+}
+
+const ConfigKey* FindConfigKey(std::string_view name) {
+  for (const ConfigKey& k : ConfigKeys()) {
+    if (k.name.size() == name.size() && strncasecmp(k.name.data(), name.data(), name.size()) == 0) {
+      return &k;
+    }
+  }
+  return nullptr;
+}
+
+bool ParseCommandLine(int argc, char** argv, Config& config, std::string* error) {
+  int i = 1;
+  if (i < argc && std::string_view(argv[i]).substr(0, 2) != "--") {
+    if (!LoadConfigFile(argv[i], config, error)) return false;
+    ++i;
+  }
+  for (; i < argc; i += 2) {
+    std::string_view flag = argv[i];
+    if (flag.substr(0, 2) != "--") {
+      *error = "unexpected argument '" + std::string(flag) + "' (settings are --key value)";
+      return false;
+    }
+    std::string_view name = flag.substr(2);
+    const ConfigKey* key = FindConfigKey(name);
+    if (key == nullptr) {
+      *error = "unknown configuration key '" + std::string(name) + "'";
+      return false;
+    }
+    if (i + 1 >= argc) {
+      *error = "missing value for --" + std::string(name);
+      return false;
+    }
+    std::string why;
+    if (!key->Parse(config, argv[i + 1], &why)) {
+      *error = "bad value for '" + std::string(key->name) + "': " + why;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace runnel::server

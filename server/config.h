@@ -1,0 +1,67 @@
+// Config: every setting of runnel-server, and the one table that describes them.
+//
+// A setting can come from the TOML file, from `--key value` on the command line (which wins), or
+// from CONFIG SET at run time (only for keys marked mutable). All three go through the same
+// ConfigKey::Parse, so a value means the same thing and fails with the same message everywhere.
+// Sizes take Redis's units: plain bytes, or k/kb/m/mb/g/gb (k = 1000, kb = 1024), any case.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace runnel::server {
+
+struct Config {
+  std::string bind = "127.0.0.1";
+  int64_t port = 6379;
+  std::string dir = "./data";
+  int64_t databases = 16;
+  int64_t maxclients = 10000;
+  int64_t timeout = 0;  // seconds a client may idle before it is closed; 0 = never
+  std::string requirepass;
+  std::string loglevel = "notice";
+  std::string logfile;  // "" = stdout
+  int64_t stream_node_max_entries = 100;
+  int64_t stream_node_max_bytes = 4096;
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+};
+
+class ConfigKey {
+ public:
+  enum class Type { kString, kInt, kMemory, kEnum };
+
+  std::string_view name;
+  Type type = Type::kString;
+  bool mutable_at_runtime = false;
+  int64_t min = 0;
+  int64_t max = 0;
+  std::vector<std::string_view> choices;  // kEnum
+  std::string Config::*text = nullptr;    // kString, kEnum
+  int64_t Config::*number = nullptr;      // kInt, kMemory
+
+  // Parses and stores `value`. On failure returns false with Redis's reason text in *error
+  // (e.g. "argument couldn't be parsed into an integer").
+  bool Parse(Config& config, std::string_view value, std::string* error) const;
+  // The value as CONFIG GET shows it.
+  std::string Get(const Config& config) const;
+};
+
+// Every key, in a stable order.
+const std::vector<ConfigKey>& ConfigKeys();
+const ConfigKey* FindConfigKey(std::string_view name);
+
+// Parses a size with Redis's units ("512mb", "1gb", "4096"). Fails on junk or overflow.
+bool ParseMemorySize(std::string_view text, int64_t* out);
+
+// Loads `path` (TOML) into config. On failure returns false with a message naming the key and
+// the line. Defined in config_file.cc, the only file that includes toml++.
+bool LoadConfigFile(const std::string& path, Config& config, std::string* error);
+
+// Parses the command line: [config.toml] [--key value ...]. Flags are applied after the file.
+// Returns false with a message on any unknown key, missing value or bad value.
+bool ParseCommandLine(int argc, char** argv, Config& config, std::string* error);
+
+}  // namespace runnel::server

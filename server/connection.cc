@@ -1,0 +1,186 @@
+#include "server/connection.h"
+
+#include <arpa/inet.h>
+
+#include "server/server.h"
+
+namespace runnel::server {
+namespace {
+
+std::string FormatAddress(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    uv_ip4_name(a, host, sizeof(host));
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    uv_ip6_name(a, host, sizeof(host));
+    port = ntohs(a->sin6_port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Connection::Connection(Server& server, uint64_t id) : server_(server), id_(id) {
+  tcp_.data = this;
+  write_req_.data = this;
+  created_ms = last_interaction_ms = static_cast<int64_t>(server.MonotonicMs());
+}
+
+bool Connection::Accept(uv_stream_t* listener) {
+  uv_tcp_init(server_.loop(), &tcp_);
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) return false;
+  uv_tcp_nodelay(&tcp_, 1);
+  sockaddr_storage ss{};
+  int len = sizeof(ss);
+  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    addr_ = FormatAddress(ss);
+  }
+  len = sizeof(ss);
+  if (uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    laddr_ = FormatAddress(ss);
+  }
+  return true;
+}
+
+int Connection::fd() const {
+  uv_os_fd_t fd = -1;
+  uv_fileno(reinterpret_cast<const uv_handle_t*>(&tcp_), &fd);
+  return fd;
+}
+
+void Connection::StartReading() {
+  if (reading_ || closing_) return;
+  reading_ = true;
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), OnAlloc, OnRead);
+}
+
+void Connection::Close() {
+  if (closing_) return;
+  closing_ = true;
+  server_.OnConnectionClosing(*this);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClosed);
+}
+
+void Connection::OnClosed(uv_handle_t* handle) { delete static_cast<Connection*>(handle->data); }
+
+void Connection::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  // One buffer for every connection: a read is parsed completely before the next one.
+  Server& server = static_cast<Connection*>(handle->data)->server_;
+  *buf = uv_buf_init(server.read_buffer(), static_cast<unsigned>(server.read_buffer_size()));
+}
+
+void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* self = static_cast<Connection*>(stream->data);
+  if (nread < 0) {
+    self->Close();
+    return;
+  }
+  if (nread == 0 || self->closing_) return;
+  self->net_in_ += static_cast<uint64_t>(nread);
+  self->last_interaction_ms = static_cast<int64_t>(self->server_.MonotonicMs());
+  std::string_view input(buf->base, static_cast<size_t>(nread));
+  if (!self->pending_input_.empty()) {
+    // Earlier input is still waiting (blocked or paused client): keep the order.
+    self->pending_input_.append(input);
+    if (self->pending_input_.size() >
+        static_cast<size_t>(self->server_.config().client_query_buffer_limit)) {
+      self->server_.log().Warning("Closing client that reached max query buffer length: id=" +
+                                  std::to_string(self->id_));
+      self->Close();
+    }
+    return;
+  }
+  self->Process(input);
+}
+
+bool Connection::CanRunCommands() const {
+  return !closing_ && !close_after_reply_ && !blocked && output_bytes() < kPauseOutputBytes;
+}
+
+void Connection::Process(std::string_view input) {
+  size_t pos = 0;
+  while (pos < input.size() && CanRunCommands()) {
+    auto r = parser_.Parse(input.substr(pos), args_);
+    pos += r.consumed;
+    if (r.status == resp::RequestParser::Status::kCommand) {
+      server_.Execute(*this, args_);
+      args_.Clear();
+    } else if (r.status == resp::RequestParser::Status::kError) {
+      writer_.Error("ERR " + parser_.error());
+      server_.log().Verbose("Protocol error (" + parser_.error() +
+                            ") from client id=" + std::to_string(id_) + " addr=" + addr_);
+      CloseAfterReply();
+      server_.RequestFlush(*this);
+      return;
+    }
+  }
+  if (pos < input.size() && !closing_ && !close_after_reply_) {
+    pending_input_.append(input.substr(pos));
+    if (!blocked && reading_) {
+      // Paused by back-pressure: stop reading until the client takes its replies.
+      uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+      reading_ = false;
+    }
+  }
+}
+
+void Connection::ResumeInput() {
+  if (closing_) return;
+  if (!pending_input_.empty() && CanRunCommands()) {
+    std::string input = std::move(pending_input_);
+    pending_input_.clear();
+    Process(input);
+  }
+  if (pending_input_.empty() || CanRunCommands()) StartReading();
+}
+
+void Connection::Flush() {
+  if (closing_ || write_in_flight_) return;
+  if (out_.empty()) {
+    if (close_after_reply_) Close();
+    return;
+  }
+  uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);
+  if (n == UV_EAGAIN || n == UV_ENOSYS) n = 0;
+  if (n < 0) {
+    Close();
+    return;
+  }
+  net_out_ += static_cast<uint64_t>(n);
+  if (static_cast<size_t>(n) == out_.size()) {
+    out_.clear();
+    if (out_.capacity() > 1024 * 1024) std::string().swap(out_);  // give back big buffers
+    if (close_after_reply_) {
+      Close();
+    } else if (!pending_input_.empty() && !blocked) {
+      server_.RequestResume(*this);  // was paused by back-pressure
+    }
+    return;
+  }
+  inflight_.assign(out_, static_cast<size_t>(n), std::string::npos);
+  out_.clear();
+  write_in_flight_ = true;
+  uv_buf_t rest = uv_buf_init(inflight_.data(), static_cast<unsigned>(inflight_.size()));
+  uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &rest, 1, OnWrite);
+}
+
+void Connection::OnWrite(uv_write_t* req, int status) {
+  auto* self = static_cast<Connection*>(req->data);
+  self->write_in_flight_ = false;
+  if (status == 0) self->net_out_ += self->inflight_.size();
+  std::string().swap(self->inflight_);
+  if (self->closing_) return;
+  if (status < 0) {
+    self->Close();
+    return;
+  }
+  self->server_.RequestFlush(*self);
+  if (!self->pending_input_.empty() && !self->blocked) self->server_.RequestResume(*self);
+}
+
+}  // namespace runnel::server

@@ -1,0 +1,124 @@
+// Redis's error strings, in one place.
+//
+// Lower layers report failures as streams::Errc; Message() maps each to the exact text
+// redis-server sends. Errors with parameters are built by the functions below. The texts are
+// redis-server 7.0's unless a comment says otherwise; tests/diff compares them byte for byte.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "resp/arg_list.h"
+#include "streams/errc.h"
+
+namespace runnel::server::errors {
+
+// ---- Generic ----
+inline constexpr std::string_view kSyntax = "ERR syntax error";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+// An integer argument that must fit an int (SELECT's index).
+inline constexpr std::string_view kNotInt32 =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
+
+// ---- Blocking timeouts ----
+inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+inline constexpr std::string_view kTimeoutNotInteger =
+    "ERR timeout is not an integer or out of range";
+// Newer Redis (7.4, timeout.c): a timeout whose deadline would overflow. 7.0 lets it wrap.
+inline constexpr std::string_view kTimeoutOutOfRange = "ERR timeout is out of range";
+
+// ---- Streams ----
+inline constexpr std::string_view kInvalidStreamId =
+    "ERR Invalid stream ID specified as stream command argument";
+inline constexpr std::string_view kTrimMaxLenAndMinId =
+    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+inline constexpr std::string_view kTrimMaxLenNegative = "ERR The MAXLEN argument must be >= 0.";
+inline constexpr std::string_view kTrimLimitNegative = "ERR The LIMIT argument must be >= 0.";
+inline constexpr std::string_view kTrimLimitWithoutApprox =
+    "ERR syntax error, LIMIT cannot be used without the special ~ option";
+inline constexpr std::string_view kTrimLimitWithoutStrategy =
+    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+inline constexpr std::string_view kXTrimWithoutStrategy =
+    "ERR syntax error, XTRIM must be called with a trimming strategy";
+inline constexpr std::string_view kInvalidStartId = "ERR invalid start ID for the interval";
+inline constexpr std::string_view kInvalidEndId = "ERR invalid end ID for the interval";
+// Redis 7.0's text. (7.2 and 7.4 say "Unbalanced 'xread' list ...", and Redis 8 also names
+// the '+' ID; 7.4 accepts '+' but its text still names only '$'.)
+inline constexpr std::string_view kXReadUnbalanced =
+    "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.";
+inline constexpr std::string_view kXReadGroupOption =
+    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+inline constexpr std::string_view kXReadNoAckOption =
+    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+inline constexpr std::string_view kXReadNewOnlyId =
+    "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
+    "<consumer> option.";
+inline constexpr std::string_view kEntriesAddedNegative = "ERR entries_added must be positive";
+
+// ---- Strings and keys ----
+inline constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
+inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+inline constexpr std::string_view kExpireNxAndOthers =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr std::string_view kExpireGtAndLt =
+    "ERR GT and LT options at the same time are not compatible";
+
+// ---- Connections and clients ----
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+// Redis 7.0's text (7.2 changed "HELLO AUTH" to "HELLO <proto> AUTH").
+inline constexpr std::string_view kHelloNoAuth =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+    "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+    "protocol version at the same time";
+inline constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kAuthWithoutPassword =
+    "ERR AUTH <password> called without any password configured for the default user. Are you "
+    "sure your configuration is correct?";
+inline constexpr std::string_view kProtocolVersion =
+    "ERR Protocol version is not an integer or out of range";
+inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
+inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of range";
+inline constexpr std::string_view kBadClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
+inline constexpr std::string_view kClientIdNotPositive = "ERR client-id should be greater than 0";
+inline constexpr std::string_view kNoSuchClient = "ERR No such client";
+
+// ---- Server ----
+inline constexpr std::string_view kNoShutdown = "ERR No shutdown in progress.";
+
+// ---- Transactions ----
+inline constexpr std::string_view kExecAbort =
+    "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr std::string_view kNestedMulti = "ERR MULTI calls can not be nested";
+inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
+inline constexpr std::string_view kWatchInsideMulti = "ERR WATCH inside MULTI is not allowed";
+
+// The text for a data-layer error.
+std::string_view Message(streams::Errc e);
+
+// Built errors. Arguments are quoted as Redis's %s would: up to their first NUL.
+std::string WrongArity(std::string_view fullname);
+std::string UnknownCommand(const resp::ArgList& args);
+std::string UnknownSubcommand(std::string_view sub, std::string_view container);
+// A subcommand given the wrong options (XINFO STREAM k FOO): names the subcommand as typed and
+// the command in capitals.
+std::string SubcommandSyntax(const resp::ArgList& args);
+std::string InvalidExpireTime(std::string_view command);
+std::string UnsupportedOption(std::string_view option);  // EXPIRE's flags
+std::string HelloSyntax(std::string_view option);
+std::string UnrecognizedOption(std::string_view option);  // CLIENT SETINFO
+std::string BadClientAttribute(std::string_view attribute);
+std::string UnknownClientType(std::string_view type);
+std::string NoSuchUser(std::string_view user);
+std::string ConfigSetUnknown(std::string_view name);
+std::string ConfigSetFailed(std::string_view name, std::string_view why);
+
+}  // namespace runnel::server::errors

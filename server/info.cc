@@ -1,0 +1,193 @@
+#include "server/info.h"
+
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+
+#include "server/arg_util.h"
+#include "server/connection.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace runnel::server {
+namespace {
+
+struct Section {
+  std::string_view name;
+  void (*build)(Server&, std::string&);
+};
+
+void Field(std::string& out, std::string_view name, const std::string& value) {
+  out.append(name);
+  out.push_back(':');
+  out.append(value);
+  out.append("\r\n");
+}
+
+void Field(std::string& out, std::string_view name, uint64_t value) {
+  Field(out, name, std::to_string(value));
+}
+
+std::string Human(uint64_t bytes) {
+  const char* units[] = {"B", "K", "M", "G", "T"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0) {
+    std::snprintf(buf, sizeof(buf), "%lluB", static_cast<unsigned long long>(bytes));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.2f%s", v, units[u]);
+  }
+  return buf;
+}
+
+uint64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+void ServerSection(Server& s, std::string& out) {
+  utsname u{};
+  uname(&u);
+  uint64_t uptime = (s.MonotonicMs() - s.stats().start_monotonic) / 1000;
+  Field(out, "redis_version", kRedisVersion);
+  Field(out, "runnel_version", kRunnelVersion);
+  Field(out, "redis_git_sha1", "00000000");
+  Field(out, "redis_git_dirty", "0");
+  Field(out, "redis_mode", "standalone");
+  Field(out, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  Field(out, "arch_bits", std::to_string(sizeof(void*) * 8));
+  Field(out, "multiplexing_api", "libuv");
+  Field(out, "process_id", static_cast<uint64_t>(getpid()));
+  Field(out, "tcp_port", static_cast<uint64_t>(s.tcp_port()));
+  Field(out, "server_time_usec", static_cast<uint64_t>(s.NowMs()) * 1000);
+  Field(out, "uptime_in_seconds", uptime);
+  Field(out, "uptime_in_days", uptime / 86400);
+  Field(out, "executable", s.executable());
+  Field(out, "config_file", s.config_file());
+}
+
+void ClientsSection(Server& s, std::string& out) {
+  Field(out, "connected_clients", s.connections().size());
+  Field(out, "maxclients", static_cast<uint64_t>(s.config().maxclients));
+  Field(out, "blocked_clients", s.blocking().blocked_clients());
+  Field(out, "tracking_clients", "0");
+  Field(out, "pubsub_clients", "0");
+}
+
+void MemorySection(Server&, std::string& out) {
+  uint64_t used = AllocatedBytes();
+  uint64_t rss = ResidentBytes();
+  Field(out, "used_memory", used);
+  Field(out, "used_memory_human", Human(used));
+  Field(out, "used_memory_rss", rss);
+  Field(out, "used_memory_rss_human", Human(rss));
+  Field(out, "maxmemory", "0");
+  Field(out, "maxmemory_policy", "noeviction");
+  Field(out, "mem_allocator", "libc");
+}
+
+void PersistenceSection(Server&, std::string& out) {
+  Field(out, "loading", "0");
+  Field(out, "async_loading", "0");
+  Field(out, "rdb_bgsave_in_progress", "0");
+  Field(out, "aof_enabled", "0");
+  Field(out, "aof_rewrite_in_progress", "0");
+}
+
+void StatsSection(Server& s, std::string& out) {
+  uint64_t in = s.stats().net_input_bytes, outb = s.stats().net_output_bytes;
+  for (const auto& [id, c] : s.connections()) {
+    in += c->net_input_bytes();
+    outb += c->net_output_bytes();
+  }
+  Field(out, "total_connections_received", s.stats().connections_received);
+  Field(out, "total_commands_processed", s.stats().commands_processed);
+  Field(out, "total_net_input_bytes", in);
+  Field(out, "total_net_output_bytes", outb);
+  Field(out, "rejected_connections", s.stats().rejected_connections);
+  Field(out, "expired_keys", s.stats().expired_keys);
+  Field(out, "evicted_keys", "0");
+  Field(out, "keyspace_hits", s.stats().keyspace_hits);
+  Field(out, "keyspace_misses", s.stats().keyspace_misses);
+}
+
+void ReplicationSection(Server&, std::string& out) {
+  Field(out, "role", "master");
+  Field(out, "connected_slaves", "0");
+  Field(out, "master_repl_offset", "0");
+}
+
+void CpuSection(Server&, std::string& out) {
+  rusage self{}, children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto seconds = [](const timeval& tv) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(tv.tv_sec),
+                  static_cast<long>(tv.tv_usec));
+    return std::string(buf);
+  };
+  Field(out, "used_cpu_sys", seconds(self.ru_stime));
+  Field(out, "used_cpu_user", seconds(self.ru_utime));
+  Field(out, "used_cpu_sys_children", seconds(children.ru_stime));
+  Field(out, "used_cpu_user_children", seconds(children.ru_utime));
+}
+
+void KeyspaceSection(Server& s, std::string& out) {
+  for (int i = 0; i < s.keyspace().size(); ++i) {
+    const auto& db = s.keyspace().db(i);
+    if (db.size() == 0) continue;
+    Field(out, "db" + std::to_string(i),
+          "keys=" + std::to_string(db.size()) + ",expires=" + std::to_string(db.expires_count()) +
+              ",avg_ttl=" + std::to_string(db.AverageTtl(s.NowMs())));
+  }
+}
+
+constexpr Section kSections[] = {
+    {"Server", ServerSection}, {"Clients", ClientsSection},
+    {"Memory", MemorySection}, {"Persistence", PersistenceSection},
+    {"Stats", StatsSection},   {"Replication", ReplicationSection},
+    {"CPU", CpuSection},       {"Keyspace", KeyspaceSection},
+};
+
+}  // namespace
+
+size_t AllocatedBytes() {
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+std::string BuildInfo(Server& server, const std::vector<std::string>& sections) {
+  auto wanted = [&](std::string_view name) {
+    if (sections.empty()) return true;
+    return std::any_of(sections.begin(), sections.end(), [&](const std::string& s) {
+      return IEquals(s, name) || IEquals(s, "all") || IEquals(s, "everything") ||
+             IEquals(s, "default");
+    });
+  };
+  std::string out;
+  for (const Section& section : kSections) {
+    if (!wanted(section.name)) continue;
+    if (!out.empty()) out.append("\r\n");
+    out.append("# ");
+    out.append(section.name);
+    out.append("\r\n");
+    section.build(server, out);
+  }
+  return out;
+}
+
+}  // namespace runnel::server

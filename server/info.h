@@ -1,0 +1,21 @@
+// BuildInfo: the text of INFO, section by section, in redis-server's format
+// ("# Section\r\nfield:value\r\n...", sections separated by an empty line).
+//
+// Sections: server, clients, memory, persistence, stats, replication, cpu, keyspace. No
+// argument (or "default") gives all of them; "all" and "everything" too; otherwise only the
+// named ones, case-insensitively. Every field reports something real about this process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace runnel::server {
+
+class Server;
+
+std::string BuildInfo(Server& server, const std::vector<std::string>& sections);
+
+// Bytes the allocator has handed out and not taken back (INFO's used_memory).
+size_t AllocatedBytes();
+
+}  // namespace runnel::server

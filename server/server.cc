@@ -1,0 +1,342 @@
+#include "server/server.h"
+
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstring>
+#include <random>
+#include <sstream>
+
+#include "server/connection.h"
+#include "server/errors.h"
+#include "server/version.h"
+
+namespace runnel::server {
+namespace {
+
+constexpr uint64_t kCronIntervalMs = 100;
+constexpr size_t kExpireKeysPerDbPerCycle = 1000;
+
+uint64_t RandomSeed() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+bool MakeDirectories(const std::string& path) {
+  std::string partial;
+  std::stringstream ss(path);
+  std::string part;
+  if (!path.empty() && path[0] == '/') partial = "/";
+  while (std::getline(ss, part, '/')) {
+    if (part.empty()) continue;
+    partial += part + "/";
+    if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Server::Server(Config config, std::string config_file)
+    : config_(std::move(config)),
+      config_file_(std::move(config_file)),
+      blocking_(static_cast<int>(config_.databases)),
+      watches_(static_cast<int>(config_.databases)),
+      read_buffer_(64 * 1024) {
+  uv_loop_init(&loop_);
+  keyspace_ =
+      std::make_unique<streams::Keyspace>(static_cast<int>(config_.databases), RandomSeed(), this);
+}
+
+Server::~Server() {
+  // Every handle is closed by Shutdown(); run the loop until their close callbacks are done.
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  if (uv_loop_close(&loop_) != 0) log_.Warning("event loop closed with handles still open");
+}
+
+int64_t Server::NowMs() const {
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+
+streams::StreamLimits Server::stream_limits() const {
+  return streams::StreamLimits{static_cast<uint64_t>(config_.stream_node_max_bytes),
+                               static_cast<uint64_t>(config_.stream_node_max_entries)};
+}
+
+void Server::ApplyConfig() {
+  LogLevel level;
+  if (ParseLogLevel(config_.loglevel, &level)) log_.set_level(level);
+  resp::ParserLimits limits;
+  limits.max_bulk_len = config_.proto_max_bulk_len;
+  for (auto& [id, conn] : connections_) {
+    limits.authenticated = conn->authenticated;
+    conn->parser().set_limits(limits);
+  }
+}
+
+bool Server::ListenOn(const std::string& address, bool optional) {
+  std::string host = address == "*" ? "0.0.0.0" : address == "::*" ? "::" : address;
+  sockaddr_storage ss{};
+  bool v6 = host.find(':') != std::string::npos;
+  int rc = v6 ? uv_ip6_addr(host.c_str(), static_cast<int>(config_.port),
+                            reinterpret_cast<sockaddr_in6*>(&ss))
+              : uv_ip4_addr(host.c_str(), static_cast<int>(config_.port),
+                            reinterpret_cast<sockaddr_in*>(&ss));
+  UvHandle<uv_tcp_t> listener;
+  if (rc == 0) rc = uv_tcp_init(&loop_, listener.get());
+  if (rc == 0) {
+    listener.MarkInitialised();
+    listener.get()->data = this;
+    rc = uv_tcp_bind(listener.get(), reinterpret_cast<sockaddr*>(&ss), v6 ? UV_TCP_IPV6ONLY : 0);
+  }
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener.get()), 511, OnConnection);
+  if (rc != 0) {
+    std::string msg =
+        "Could not listen on " + host + ":" + std::to_string(config_.port) + ": " + uv_strerror(rc);
+    if (optional) {
+      log_.Notice(msg + " (optional address, skipped)");
+      return true;
+    }
+    log_.Warning(msg);
+    return false;
+  }
+  listeners_.push_back(std::move(listener));
+  return true;
+}
+
+bool Server::Listen() {
+  std::istringstream addresses(config_.bind);
+  std::string address;
+  while (addresses >> address) {
+    bool optional = address[0] == '-';
+    if (!ListenOn(optional ? address.substr(1) : address, optional)) return false;
+  }
+  if (listeners_.empty()) {
+    log_.Warning("No address to listen on (bind is '" + config_.bind + "')");
+    return false;
+  }
+  return true;
+}
+
+int Server::Run() {
+  if (!log_.Open(config_.logfile)) {
+    std::fprintf(stderr, "runnel-server: can't open the log file %s: %s\n", config_.logfile.c_str(),
+                 std::strerror(errno));
+    return 1;
+  }
+  ApplyConfig();
+  if (!MakeDirectories(config_.dir) || chdir(config_.dir.c_str()) != 0) {
+    log_.Warning("Can't chdir to '" + config_.dir + "': " + std::strerror(errno));
+    return 1;
+  }
+  char cwd[PATH_MAX];
+  if (getcwd(cwd, sizeof(cwd)) != nullptr) config_.dir = cwd;
+  std::signal(SIGPIPE, SIG_IGN);
+
+  stats_.start_ms = NowMs();
+  stats_.start_monotonic = MonotonicMs();
+  log_.Notice(std::string("Runnel ") + kRunnelVersion + " (Redis " + kRedisVersion +
+              " streams protocol), pid=" + std::to_string(getpid()));
+  if (!Listen()) {
+    Shutdown("could not listen");
+    return 1;
+  }
+
+  auto on_signal = [](uv_signal_t* h, int signum) {
+    static_cast<Server*>(h->data)->Shutdown(signum == SIGINT ? "SIGINT" : "SIGTERM");
+  };
+  uv_signal_init(&loop_, sigint_.get());
+  sigint_.MarkInitialised();
+  sigint_.get()->data = this;
+  uv_signal_start(sigint_.get(), on_signal, SIGINT);
+  uv_signal_init(&loop_, sigterm_.get());
+  sigterm_.MarkInitialised();
+  sigterm_.get()->data = this;
+  uv_signal_start(sigterm_.get(), on_signal, SIGTERM);
+
+  uv_prepare_init(&loop_, before_poll_.get());
+  before_poll_.MarkInitialised();
+  before_poll_.get()->data = this;
+  uv_prepare_start(before_poll_.get(),
+                   [](uv_prepare_t* h) { static_cast<Server*>(h->data)->BeforePoll(); });
+
+  uv_timer_init(&loop_, cron_timer_.get());
+  cron_timer_.MarkInitialised();
+  cron_timer_.get()->data = this;
+  uv_timer_start(
+      cron_timer_.get(), [](uv_timer_t* h) { static_cast<Server*>(h->data)->Cron(); },
+      kCronIntervalMs, kCronIntervalMs);
+
+  uv_timer_init(&loop_, block_timer_.get());
+  block_timer_.MarkInitialised();
+  block_timer_.get()->data = this;
+
+  log_.Notice("Ready to accept connections tcp on " + config_.bind + " port " +
+              std::to_string(config_.port));
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  return exit_code_;
+}
+
+void Server::Shutdown(std::string_view reason) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  log_.Notice("Shutting down (" + std::string(reason) + ")");
+  for (auto& l : listeners_) l.Close();
+  sigint_.Close();
+  sigterm_.Close();
+  before_poll_.Close();
+  cron_timer_.Close();
+  block_timer_.Close();
+  // Best effort: send what is already buffered, then close.
+  std::vector<Connection*> all;
+  for (auto& [id, conn] : connections_) all.push_back(conn);
+  for (Connection* c : all) {
+    c->Flush();
+    c->Close();
+  }
+  log_.Notice("Runnel is now ready to exit, bye bye...");
+}
+
+void Server::OnConnection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<Server*>(listener->data);
+  if (status < 0 || self->shutting_down_) return;
+  uint64_t id = self->next_client_id_++;
+  auto* conn = new Connection(*self, id);
+  if (!conn->Accept(listener)) {
+    conn->Close();  // not registered yet: Close only releases the handle
+    return;
+  }
+  self->stats_.connections_received++;
+  self->connections_[id] = conn;
+  conn->authenticated = self->config_.requirepass.empty();
+  resp::ParserLimits limits;
+  limits.max_bulk_len = self->config_.proto_max_bulk_len;
+  limits.authenticated = conn->authenticated;
+  conn->parser().set_limits(limits);
+  if (self->connections_.size() > static_cast<size_t>(self->config_.maxclients)) {
+    self->stats_.rejected_connections++;
+    conn->reply().Error(errors::kMaxClients);
+    conn->CloseAfterReply();
+    self->RequestFlush(*conn);
+    return;
+  }
+  conn->StartReading();
+}
+
+Connection* Server::FindConnection(uint64_t id) {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second;
+}
+
+void Server::OnConnectionClosing(Connection& conn) {
+  if (conn.blocked) blocking_.Remove(conn.id(), conn.blocked->registration);
+  conn.blocked.reset();
+  UnwatchAll(conn);
+  stats_.net_input_bytes += conn.net_input_bytes();
+  stats_.net_output_bytes += conn.net_output_bytes();
+  connections_.erase(conn.id());
+}
+
+void Server::RequestFlush(Connection& conn) {
+  if (conn.pending_flush) return;
+  conn.pending_flush = true;
+  to_flush_.push_back(conn.id());
+}
+
+void Server::RequestResume(Connection& conn) { to_resume_.push_back(conn.id()); }
+
+void Server::BeforePoll() {
+  // Clients unblocked or drained during this iteration run their held-back commands first,
+  // which may unblock others in turn.
+  while (!to_resume_.empty()) {
+    std::vector<uint64_t> ids = std::move(to_resume_);
+    to_resume_.clear();
+    for (uint64_t id : ids) {
+      if (Connection* c = FindConnection(id)) c->ResumeInput();
+    }
+  }
+  std::vector<uint64_t> ids = std::move(to_flush_);
+  to_flush_.clear();
+  for (uint64_t id : ids) {
+    if (Connection* c = FindConnection(id)) {
+      c->pending_flush = false;
+      c->Flush();
+    }
+  }
+  ArmBlockTimer();
+}
+
+void Server::Cron() {
+  int64_t now = NowMs();
+  for (int i = 0; i < keyspace_->size(); ++i) {
+    keyspace_->db(i).ExpireDue(now, kExpireKeysPerDbPerCycle);
+  }
+  ServeReadyKeys();  // expiry may have deleted keys that blocked clients wait on
+  if (config_.timeout > 0) CloseIdleClients();
+}
+
+void Server::CloseIdleClients() {
+  uint64_t now = MonotonicMs();
+  uint64_t limit = static_cast<uint64_t>(config_.timeout) * 1000;
+  std::vector<Connection*> idle;
+  for (auto& [id, conn] : connections_) {
+    if (conn->blocked || conn->multi.active) continue;  // as Redis: blocked clients stay
+    if (now - static_cast<uint64_t>(conn->last_interaction_ms) > limit) idle.push_back(conn);
+  }
+  for (Connection* c : idle) {
+    log_.Verbose("Closing idle client id=" + std::to_string(c->id()));
+    c->Close();
+  }
+}
+
+void Server::ArmBlockTimer() {
+  if (!block_timer_.initialised() || block_timer_.get() == nullptr) return;
+  auto next = blocking_.NextDeadline();
+  if (!next) {
+    uv_timer_stop(block_timer_.get());
+    return;
+  }
+  uint64_t now = MonotonicMs();
+  uint64_t wait = *next > now ? *next - now : 0;
+  uv_timer_start(
+      block_timer_.get(), [](uv_timer_t* h) { static_cast<Server*>(h->data)->ExpireBlocked(); },
+      wait, 0);
+}
+
+void Server::ExpireBlocked() {
+  uv_update_time(&loop_);
+  for (uint64_t id : blocking_.Expired(MonotonicMs())) {
+    Connection* c = FindConnection(id);
+    if (c == nullptr || !c->blocked) continue;
+    c->reply().NullArray();  // XREAD/XREADGROUP time out with a null reply
+    Unblock(*c);
+  }
+}
+
+void Server::OnKeyChanged(int db, std::string_view key) {
+  TouchWatchers(db, key);
+  blocking_.MarkReady(db, key);
+}
+
+void Server::OnKeyExpired(int db, std::string_view key) {
+  stats_.expired_keys++;
+  // As in Redis, a key that was already past its TTL when WATCHed expiring later is no change.
+  watches_.Touch(db, key, [&](uint64_t id) {
+    Connection* c = FindConnection(id);
+    if (c == nullptr) return;
+    for (const auto& w : c->watch.keys) {
+      if (w.db == db && w.key == key && !w.expired_at_watch) c->watch.dirty = true;
+    }
+  });
+  blocking_.MarkReady(db, key);
+}
+
+void Server::OnFlushed(int db) { blocking_.MarkDatabaseReady(db); }
+
+}  // namespace runnel::server

@@ -1,0 +1,34 @@
+#include "server/stream_reply.h"
+
+namespace runnel::server {
+
+void WriteStreamId(resp::ReplyWriter& reply, streams::StreamId id) {
+  char buf[48];
+  reply.Bulk(std::string_view(buf, id.Format(buf)));
+}
+
+void WriteEntry(resp::ReplyWriter& reply, const streams::Stream::Iterator& it) {
+  reply.Array(2);
+  WriteStreamId(reply, it.id());
+  auto fields = it.Fields();
+  reply.Array(fields.count() * 2);
+  streams::StoredValue f, v;
+  char buf[24];
+  while (fields.Next(&f, &v)) {
+    reply.Bulk(f.Text(buf));
+    reply.Bulk(v.Text(buf));
+  }
+}
+
+size_t WriteRange(resp::ReplyWriter& reply, streams::Stream::Iterator& it, uint64_t count) {
+  auto header = reply.Begin();
+  size_t n = 0;
+  while ((count == 0 || n < count) && it.Next()) {
+    WriteEntry(reply, it);
+    ++n;
+  }
+  reply.EndArray(header, n);
+  return n;
+}
+
+}  // namespace runnel::server

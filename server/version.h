@@ -1,0 +1,10 @@
+// Version strings. kRedisVersion is the Redis feature level Runnel implements: what INFO's
+// redis_version and HELLO's version report, so clients enable the features they can use.
+#pragma once
+
+namespace runnel::server {
+
+inline constexpr const char* kRunnelVersion = "0.1.0";
+inline constexpr const char* kRedisVersion = "7.4.0";
+
+}  // namespace runnel::server
