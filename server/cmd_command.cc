@@ -36,6 +36,7 @@ struct KeySpec {
   int index = 0;             // begin_search by index ...
   std::string_view keyword;  // ... or after this keyword (XREAD's STREAMS)
   int lastkey = 0, keystep = 1, limit = 0;
+  int startfrom = 1;  // with a keyword: the argument the search for it starts at
 };
 
 // Derived from first/last/step, with Redis's flags: reads RO access, writes RW update, deletes
@@ -46,7 +47,12 @@ std::vector<KeySpec> KeySpecs(const CommandSpec& spec) {
     return {KeySpec{{}, {"RW", "access", "delete"}, 1, "", 0, 1, 0},
             KeySpec{{}, {"OW", n == "rename" ? "update" : "insert"}, 2, "", 0, 1, 0}};
   }
-  if (spec.flags & kCmdMovableKeys) return {KeySpec{{}, {"RO", "access"}, 0, "STREAMS", -1, 1, 2}};
+  if (spec.flags & kCmdMovableKeys) {
+    // XREADGROUP's STREAMS comes after GROUP g c, so Redis starts looking at argument 4.
+    KeySpec k{{}, {"RO", "access"}, 0, "STREAMS", -1, 1, 2};
+    if (n == "xreadgroup") k.startfrom = 4;
+    return {k};
+  }
   if (spec.first_key == 0) return {};
   KeySpec k;
   k.notes = spec.key_notes;
@@ -81,7 +87,7 @@ void WriteKeySpec(resp::ReplyWriter& r, const KeySpec& k) {
     r.Bulk("keyword");
     r.Bulk(k.keyword);
     r.Bulk("startfrom");
-    r.Integer(1);
+    r.Integer(k.startfrom);
   }
   r.Bulk("find_keys");
   r.Map(2);

@@ -1,4 +1,5 @@
-// Stream commands: XADD, XRANGE, XREVRANGE, XLEN, XDEL, XTRIM, XREAD, XSETID, XINFO STREAM.
+// Stream commands: XADD, XRANGE, XREVRANGE, XLEN, XDEL, XTRIM, XSETID.
+// (XREAD and XREADGROUP live in cmd_read.cc, XINFO in cmd_xinfo.cc, groups in cmd_groups.cc.)
 //
 // Argument checks happen in redis-server's order (which decides which error a bad command
 // gets), then the data operation runs on streams::Stream, then the reply is written. Changes
@@ -11,6 +12,7 @@
 #include "server/connection.h"
 #include "server/help.h"
 #include "server/server.h"
+#include "server/stream_args.h"
 #include "server/stream_reply.h"
 
 namespace runnel::server {
@@ -25,30 +27,6 @@ using streams::TrimSpec;
 constexpr uint64_t kMaxEntryBytes = 1ULL << 30;  // Redis's listpack safety limit
 
 // Parses a stream ID argument or replies the invalid-ID error.
-std::optional<StreamId> IdOrReply(CommandContext& ctx, std::string_view text,
-                                  IdParseOptions options) {
-  auto parsed = streams::ParseStreamId(text, options);
-  if (!parsed) {
-    ctx.Error(errors::kInvalidStreamId);
-    return std::nullopt;
-  }
-  return parsed->id;
-}
-
-std::optional<StreamId> StrictIdOrReply(CommandContext& ctx, std::string_view text) {
-  return IdOrReply(ctx, text, IdParseOptions{0, true, false});
-}
-
-// The stream at `key`: nullptr if absent; replies WRONGTYPE (and returns nullopt) otherwise.
-std::optional<Stream*> StreamOrReply(CommandContext& ctx, std::string_view key) {
-  auto found = ctx.db().FindStream(key, ctx.now_ms);
-  if (!found) {
-    ctx.Error(errors::kWrongType);
-    return std::nullopt;
-  }
-  return *found;
-}
-
 // ---- XADD / XTRIM options ----
 
 struct AddTrimArgs {
@@ -243,22 +221,6 @@ void CmdXLen(CommandContext& ctx) {
 
 // ---- XRANGE / XREVRANGE ----
 
-// Parses an interval end: "-", "+", an ID, or "(" + ID for an exclusive bound.
-std::optional<StreamId> IntervalIdOrReply(CommandContext& ctx, std::string_view text,
-                                          bool is_start) {
-  uint64_t missing_seq = is_start ? 0 : UINT64_MAX;
-  bool exclusive = text.size() > 1 && text[0] == '(';
-  if (!exclusive) return IdOrReply(ctx, text, IdParseOptions{missing_seq, false, false});
-  auto id = IdOrReply(ctx, text.substr(1), IdParseOptions{missing_seq, true, false});
-  if (!id) return std::nullopt;
-  auto moved = is_start ? id->Next() : id->Prev();
-  if (!moved) {
-    ctx.Error(is_start ? errors::kInvalidStartId : errors::kInvalidEndId);
-    return std::nullopt;
-  }
-  return moved;
-}
-
 void RangeCommand(CommandContext& ctx, bool reverse) {
   auto start = IntervalIdOrReply(ctx, ctx.arg(reverse ? 3 : 2), true);
   if (!start) return;
@@ -284,142 +246,6 @@ void RangeCommand(CommandContext& ctx, bool reverse) {
 
 void CmdXRange(CommandContext& ctx) { RangeCommand(ctx, false); }
 void CmdXRevRange(CommandContext& ctx) { RangeCommand(ctx, true); }
-
-// ---- XREAD ----
-
-struct ReadArgs {
-  int64_t count = 0;
-  int64_t block = -1;  // -1 = no BLOCK
-  size_t keys_at = 0;  // first key after STREAMS
-  size_t streams = 0;  // number of keys
-};
-
-bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
-  for (size_t i = 1; i < ctx.argc(); ++i) {
-    size_t more = ctx.argc() - 1 - i;
-    std::string_view opt = ctx.arg(i);
-    if (IEquals(opt, "BLOCK") && more) {
-      auto v = IntArgOrReply(ctx, ctx.arg(++i), errors::kTimeoutNotInteger);
-      if (!v) return false;
-      if (*v < 0) {
-        ctx.Error(errors::kTimeoutNegative);
-        return false;
-      }
-      if (*v > INT64_MAX - ctx.now_ms) {
-        ctx.Error(errors::kTimeoutOutOfRange);
-        return false;
-      }
-      a->block = *v;
-    } else if (IEquals(opt, "COUNT") && more) {
-      auto v = IntArgOrReply(ctx, ctx.arg(++i));
-      if (!v) return false;
-      a->count = *v < 0 ? 0 : *v;
-    } else if (IEquals(opt, "STREAMS") && more) {
-      a->keys_at = i + 1;
-      size_t rest = ctx.argc() - a->keys_at;
-      if (rest % 2 != 0) {
-        ctx.Error(errors::kXReadUnbalanced);
-        return false;
-      }
-      a->streams = rest / 2;
-      break;
-    } else if (IEquals(opt, "GROUP") && more >= 2) {
-      ctx.Error(errors::kXReadGroupOption);
-      return false;
-    } else if (IEquals(opt, "NOACK")) {
-      ctx.Error(errors::kXReadNoAckOption);
-      return false;
-    } else {
-      ctx.Error(errors::kSyntax);
-      return false;
-    }
-  }
-  if (a->keys_at == 0) {
-    ctx.Error(errors::kSyntax);
-    return false;
-  }
-  return true;
-}
-
-// The stream XREAD reads at `key`. A waiter re-run after a wake-up reads only streams: a key
-// that became another type meanwhile has nothing for it yet, so it keeps waiting (Redis serves
-// blocked XREADs from stream keys only: a SET on the key neither wakes nor fails the reader).
-std::optional<Stream*> ReadableStreamOrReply(CommandContext& ctx, std::string_view key) {
-  if (!ctx.rerun) return StreamOrReply(ctx, key);
-  auto found = ctx.db().FindStream(key, ctx.now_ms);
-  return found ? *found : nullptr;
-}
-
-// Resolves each stream's "read after" ID: "$" is the last ID now, "+" the entry before the
-// last one (so the last entry is returned; Redis 7.4). Replies and returns false on errors.
-bool ResolveReadIds(CommandContext& ctx, const ReadArgs& a, std::vector<StreamId>* ids) {
-  for (size_t k = 0; k < a.streams; ++k) {
-    std::string_view key = ctx.arg(a.keys_at + k);
-    std::string_view text = ctx.arg(a.keys_at + a.streams + k);
-    auto found = ReadableStreamOrReply(ctx, key);
-    if (!found) return false;
-    const Stream* s = *found;
-    if (text == "$") {
-      ids->push_back(s ? s->last_id() : StreamId::Min());
-    } else if (text == "+") {
-      StreamId last = s ? s->last_id() : StreamId::Min();
-      ids->push_back(s && s->length() > 0 ? last.Prev().value_or(StreamId::Min()) : last);
-    } else if (text == ">") {
-      ctx.Error(errors::kXReadNewOnlyId);
-      return false;
-    } else {
-      auto id = StrictIdOrReply(ctx, text);
-      if (!id) return false;
-      ids->push_back(*id);
-    }
-  }
-  return true;
-}
-
-// The command to re-run when woken: the same, with "$" and "+" replaced by concrete IDs.
-resp::ArgList RerunArgs(CommandContext& ctx, const ReadArgs& a, const std::vector<StreamId>& ids) {
-  resp::ArgList rerun;
-  size_t ids_at = a.keys_at + a.streams;
-  for (size_t i = 0; i < ctx.argc(); ++i) {
-    if (i >= ids_at) {
-      rerun.Add(ids[i - ids_at].ToString());
-    } else {
-      rerun.Add(ctx.arg(i));
-    }
-  }
-  return rerun;
-}
-
-void CmdXRead(CommandContext& ctx) {
-  ReadArgs a;
-  if (!ParseReadArgs(ctx, &a)) return;
-  std::vector<StreamId> ids;
-  if (!ResolveReadIds(ctx, a, &ids)) return;
-
-  auto header = ctx.reply.Begin();
-  size_t served = 0;
-  for (size_t k = 0; k < a.streams; ++k) {
-    std::string_view key = ctx.arg(a.keys_at + k);
-    auto found = ctx.db().FindStream(key, ctx.now_ms);
-    const Stream* s = found ? *found : nullptr;
-    if (s == nullptr || s->length() == 0 || *s->LastLiveId() <= ids[k]) continue;
-    ctx.reply.Pair();
-    ctx.reply.Bulk(key);
-    auto it = s->Range(*ids[k].Next(), StreamId::Max(), false);
-    WriteRange(ctx.reply, it, static_cast<uint64_t>(a.count));
-    ++served;
-  }
-  if (served > 0) return ctx.reply.EndPairs(header, served);
-  if (a.block < 0 || ctx.in_exec) return ctx.reply.NullArray();
-
-  BlockRequest request;
-  for (size_t k = 0; k < a.streams; ++k) {
-    request.keys.push_back(WaitKey{std::string(ctx.arg(a.keys_at + k)), ids[k], ""});
-  }
-  request.timeout_ms = static_cast<uint64_t>(a.block);
-  request.rerun = RerunArgs(ctx, a, ids);
-  ctx.Block(std::move(request));
-}
 
 // ---- XSETID ----
 
@@ -453,79 +279,6 @@ void CmdXSetId(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-// ---- XINFO ----
-
-void WriteEdgeEntry(CommandContext& ctx, const Stream& s, bool last) {
-  auto it = s.Range(StreamId::Min(), StreamId::Max(), last);
-  if (it.Next()) {
-    WriteEntry(ctx.reply, it);
-  } else {
-    ctx.reply.Null();
-  }
-}
-
-void WriteStreamSummary(CommandContext& ctx, const Stream& s) {
-  auto& r = ctx.reply;
-  r.Bulk("length");
-  r.Integer(static_cast<int64_t>(s.length()));
-  r.Bulk("radix-tree-keys");
-  r.Integer(static_cast<int64_t>(s.block_count()));
-  r.Bulk("radix-tree-nodes");
-  r.Integer(static_cast<int64_t>(s.node_count()));
-  r.Bulk("last-generated-id");
-  WriteStreamId(r, s.last_id());
-  r.Bulk("max-deleted-entry-id");
-  WriteStreamId(r, s.max_deleted_id());
-  r.Bulk("entries-added");
-  r.Integer(static_cast<int64_t>(s.entries_added()));
-  r.Bulk("recorded-first-entry-id");
-  WriteStreamId(r, s.first_id());
-}
-
-void CmdXInfoStream(CommandContext& ctx) {
-  auto found = StreamOrReply(ctx, ctx.arg(2));
-  if (!found) return;
-  if (*found == nullptr) return ctx.Error(errors::kNoSuchKey);
-  const Stream& s = **found;
-  bool full = false;
-  int64_t count = 10;
-  if (ctx.argc() > 3) {
-    if (!IEquals(ctx.arg(3), "FULL")) return ctx.Error(errors::SubcommandSyntax(ctx.args));
-    full = true;
-    if (ctx.argc() > 4) {
-      if (ctx.argc() != 6 || !IEquals(ctx.arg(4), "COUNT")) {
-        return ctx.Error(errors::SubcommandSyntax(ctx.args));
-      }
-      auto v = IntArgOrReply(ctx, ctx.arg(5));
-      if (!v) return;
-      count = *v < 0 ? 10 : *v;
-    }
-  }
-  if (!full) {
-    ctx.reply.Map(10);
-    WriteStreamSummary(ctx, s);
-    ctx.reply.Bulk("groups");
-    ctx.reply.Integer(0);
-    ctx.reply.Bulk("first-entry");
-    WriteEdgeEntry(ctx, s, false);
-    ctx.reply.Bulk("last-entry");
-    WriteEdgeEntry(ctx, s, true);
-    return;
-  }
-  ctx.reply.Map(9);
-  WriteStreamSummary(ctx, s);
-  ctx.reply.Bulk("entries");
-  auto it = s.Range(StreamId::Min(), StreamId::Max(), false);
-  WriteRange(ctx.reply, it, static_cast<uint64_t>(count));
-  ctx.reply.Bulk("groups");
-  ctx.reply.Array(0);
-}
-
-void CmdXInfoHelp(CommandContext& ctx) {
-  WriteHelp(ctx.reply, "XINFO",
-            {"STREAM <key> [FULL [COUNT <count>]", "    Show information about the stream."});
-}
-
 }  // namespace
 
 void RegisterStreamCommands(std::vector<CommandSpec>& out) {
@@ -546,16 +299,8 @@ void RegisterStreamCommands(std::vector<CommandSpec>& out) {
   out.push_back(MakeCommand("xrange", -4, kCmdReadOnly, CmdXRange, 1, 1, 1, "@read @stream @slow"));
   out.push_back(
       MakeCommand("xrevrange", -4, kCmdReadOnly, CmdXRevRange, 1, 1, 1, "@read @stream @slow"));
-  out.push_back(MakeCommand("xread", -4, kCmdReadOnly | kCmdBlocking | kCmdMovableKeys, CmdXRead, 0,
-                            0, 0, "@read @stream @slow @blocking"));
   out.push_back(MakeCommand("xsetid", -3, kCmdWrite | kCmdDenyOom | kCmdFast, CmdXSetId, 1, 1, 1,
                             "@write @stream @fast"));
-  std::vector<CommandSpec> xinfo;
-  xinfo.push_back(
-      MakeCommand("stream", -3, kCmdReadOnly, CmdXInfoStream, 2, 2, 1, "@read @stream @slow"));
-  xinfo.push_back(
-      MakeCommand("help", 2, kCmdLoading | kCmdStale, CmdXInfoHelp, 0, 0, 0, "@stream @slow"));
-  out.push_back(MakeContainer("xinfo", -2, 0, "@slow", std::move(xinfo)));
 }
 
 }  // namespace runnel::server

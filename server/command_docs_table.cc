@@ -278,6 +278,84 @@ constexpr DocEntry kDocs[] = {
      .history = "7.0.0: Added the `entries_added` and `max_deleted_entry_id` arguments.",
      .args = "key:key last-id:string [ENTRIESADDED entries_added:integer@7.0.0] "
              "[MAXDELETEDID max_deleted_entry_id:string@7.0.0]"},
+    {.name = "xreadgroup", .group = "stream", .since = "5.0.0",
+     .summary = "Return new entries from a stream using a consumer group, or access the history "
+                "of the pending entries for a given consumer. Can block.",
+     .complexity = "For each stream mentioned: O(M) with M being the number of elements "
+                   "returned. If M is constant (e.g. always asking for the first 10 elements "
+                   "with COUNT), you can consider it O(1). On the other side when XREADGROUP "
+                   "blocks, XADD will pay the O(N) time in order to serve the N clients blocked "
+                   "on the stream getting new data.",
+     .args = "GROUP group_consumer{group:string consumer:string} [COUNT count:integer] "
+             "[BLOCK milliseconds:integer] [NOACK] STREAMS streams{key:key... id:string...}"},
+    {.name = "xack", .group = "stream", .since = "5.0.0",
+     .summary = "Marks a pending message as correctly processed, effectively removing it from "
+                "the pending entries list of the consumer group. Return value of the command is "
+                "the number of messages successfully acknowledged, that is, the IDs we were "
+                "actually able to resolve in the PEL.",
+     .complexity = "O(1) for each message ID processed.",
+     .args = "key:key group:string id:string..."},
+    {.name = "xpending", .group = "stream", .since = "5.0.0",
+     .summary = "Return information and entries from a stream consumer group pending entries "
+                "list, that are messages fetched but never acknowledged.",
+     .complexity = "O(N) with N being the number of elements returned, so asking for a small "
+                   "fixed number of entries per call is O(1). O(M), where M is the total number "
+                   "of entries scanned when used with the IDLE filter. When the command returns "
+                   "just the summary and the list of consumers is small, it runs in O(1) time; "
+                   "otherwise, an additional O(N) time for iterating every consumer.",
+     .history = "6.2.0: Added the `IDLE` option and exclusive range intervals.",
+     .args = "key:key group:string [filters{[IDLE min-idle-time:integer@6.2.0] start:string "
+             "end:string count:integer [consumer:string]}]"},
+    {.name = "xclaim", .group = "stream", .since = "5.0.0",
+     .summary = "Changes (or acquires) ownership of a message in a consumer group, as if the "
+                "message was delivered to the specified consumer.",
+     .complexity = "O(log N) with N being the number of messages in the PEL of the consumer "
+                   "group.",
+     .args = "key:key group:string consumer:string min-idle-time:string id:string... "
+             "[IDLE ms:integer] [TIME unix-time-milliseconds:unix-time] "
+             "[RETRYCOUNT count:integer] [FORCE] [JUSTID] [LASTID id:string]"},
+    {.name = "xautoclaim", .group = "stream", .since = "6.2.0",
+     .summary = "Changes (or acquires) ownership of messages in a consumer group, as if the "
+                "messages were delivered to the specified consumer.",
+     .complexity = "O(1) if COUNT is small.",
+     .history = "7.0.0: Added an element to the reply array, containing deleted entries the "
+                "command cleared from the PEL",
+     .args = "key:key group:string consumer:string min-idle-time:string start:string "
+             "[COUNT count:integer] [JUSTID]"},
+    {.name = "xgroup", .group = "stream", .since = "5.0.0",
+     .summary = "A container for consumer groups commands",
+     .complexity = "Depends on subcommand."},
+    {.name = "xgroup|create", .group = "stream", .since = "5.0.0",
+     .summary = "Create a consumer group.", .complexity = "O(1)",
+     .history = "7.0.0: Added the `entries_read` named argument.",
+     .args = "key:key groupname:string id(id:string|new_id='$') [MKSTREAM] "
+             "[ENTRIESREAD entries_read:integer]"},
+    {.name = "xgroup|setid", .group = "stream", .since = "5.0.0",
+     .summary = "Set a consumer group to an arbitrary last delivered ID value.",
+     .complexity = "O(1)", .history = "7.0.0: Added the optional `entries_read` argument.",
+     .args = "key:key groupname:string id(id:string|new_id='$') "
+             "[ENTRIESREAD entries_read:integer]"},
+    {.name = "xgroup|destroy", .group = "stream", .since = "5.0.0",
+     .summary = "Destroy a consumer group.",
+     .complexity = "O(N) where N is the number of entries in the group's pending entries list "
+                   "(PEL).",
+     .args = "key:key groupname:string"},
+    {.name = "xgroup|createconsumer", .group = "stream", .since = "6.2.0",
+     .summary = "Create a consumer in a consumer group.", .complexity = "O(1)",
+     .args = "key:key groupname:string consumername:string"},
+    {.name = "xgroup|delconsumer", .group = "stream", .since = "5.0.0",
+     .summary = "Delete a consumer from a consumer group.", .complexity = "O(1)",
+     .args = "key:key groupname:string consumername:string"},
+    {.name = "xgroup|help", .group = "stream", .since = "5.0.0",
+     .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+    {.name = "xinfo|groups", .group = "stream", .since = "5.0.0",
+     .summary = "List the consumer groups of a stream", .complexity = "O(1)",
+     .history = "7.0.0: Added the `entries-read` and `lag` fields", .args = "key:key"},
+    // Runnel reports `inactive` and the 7.2 meaning of `idle`.
+    {.name = "xinfo|consumers", .group = "stream", .since = "5.0.0",
+     .summary = "List the consumers in a consumer group", .complexity = "O(1)",
+     .history = "7.2.0: Added the `inactive` field, and changed the meaning of `idle`.",
+     .args = "key:key groupname:string"},
     {.name = "xinfo", .group = "stream", .since = "5.0.0",
      .summary = "A container for stream introspection commands",
      .complexity = "Depends on subcommand."},

@@ -53,6 +53,9 @@ CommandTable::CommandTable() {
   RegisterKeyCommands(specs);
   RegisterStringCommands(specs);
   RegisterStreamCommands(specs);
+  RegisterReadCommands(specs);
+  RegisterGroupCommands(specs);
+  RegisterXInfoCommands(specs);
   RegisterTransactionCommands(specs);
   RegisterCommandCommands(specs);
   for (CommandSpec& s : specs) Add(std::move(s));

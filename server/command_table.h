@@ -54,5 +54,8 @@ void RegisterStringCommands(std::vector<CommandSpec>& out);
 void RegisterStreamCommands(std::vector<CommandSpec>& out);
 void RegisterTransactionCommands(std::vector<CommandSpec>& out);
 void RegisterCommandCommands(std::vector<CommandSpec>& out);
+void RegisterReadCommands(std::vector<CommandSpec>& out);
+void RegisterGroupCommands(std::vector<CommandSpec>& out);
+void RegisterXInfoCommands(std::vector<CommandSpec>& out);
 
 }  // namespace runnel::server

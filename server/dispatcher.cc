@@ -95,12 +95,17 @@ bool Server::CouldServe(Connection& conn, int db, const std::string& key) {
   }
   if (wait == nullptr) return false;
   streams::Database::Node* node = keyspace_->db(db).Find(key, NowMs());
-  bool group_read = !wait->group.empty();
-  // As in Redis, XREAD waits on through a deleted key or one that now holds another type;
-  // XREADGROUP re-runs on any such change, to answer NOGROUP or WRONGTYPE.
   const streams::Stream* s = node != nullptr ? node->value.value.stream() : nullptr;
-  if (s == nullptr) return group_read;
-  return s->last_id() > wait->after || group_read;
+  if (wait->group.empty()) {
+    // XREAD waits on through a deleted key or one that now holds another type (as Redis).
+    return s != nullptr && s->last_id() > wait->after;
+  }
+  // XREADGROUP re-runs to answer NOGROUP or WRONGTYPE when its key or group is gone, and
+  // otherwise only when the group has something left to deliver: after the first waiter takes
+  // the new entries, the others are passed over without running anything.
+  if (s == nullptr) return true;
+  const streams::ConsumerGroup* g = s->FindGroup(wait->group);
+  return g == nullptr || s->last_id() > g->last_delivered();
 }
 
 bool Server::Rerun(Connection& conn) {

@@ -117,4 +117,38 @@ std::string InvalidExpireTime(std::string_view command) {
   return "ERR invalid expire time in '" + std::string(command) + "' command";
 }
 
+std::string UnbalancedStreams(bool group_read) {
+  return group_read ? "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or "
+                      "'>' must be specified."
+                    : "ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or "
+                      "'$' must be specified.";
+}
+
+std::string MeaninglessIdInXReadGroup(std::string_view id) {
+  std::string i(id);
+  return "ERR The " + i +
+         " ID is meaningless in the context of XREADGROUP: you want to read the history of this "
+         "consumer by specifying a proper ID, or use the > ID to get new messages. The " +
+         i + " ID would just return an empty result set.";
+}
+
+std::string NoGroupInXReadGroup(std::string_view key, std::string_view group) {
+  return "NOGROUP No such key '" + std::string(key) + "' or consumer group '" +
+         std::string(group) + "' in XREADGROUP with GROUP option";
+}
+
+std::string NoGroup(std::string_view key, std::string_view group) {
+  return "NOGROUP No such key '" + std::string(key) + "' or consumer group '" +
+         std::string(group) + "'";
+}
+
+std::string NoSuchGroupForKey(std::string_view group, std::string_view key) {
+  return "NOGROUP No such consumer group '" + std::string(group) + "' for key name '" +
+         std::string(key) + "'";
+}
+
+std::string UnrecognizedXClaimOption(std::string_view option) {
+  return "ERR Unrecognized XCLAIM option '" + std::string(option) + "'";
+}
+
 }  // namespace runnel::server::errors

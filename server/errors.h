@@ -47,15 +47,11 @@ inline constexpr std::string_view kXTrimWithoutStrategy =
     "ERR syntax error, XTRIM must be called with a trimming strategy";
 inline constexpr std::string_view kInvalidStartId = "ERR invalid start ID for the interval";
 inline constexpr std::string_view kInvalidEndId = "ERR invalid end ID for the interval";
-// Redis 7.0's text. (7.2 and 7.4 say "Unbalanced 'xread' list ...", and Redis 8 also names
-// the '+' ID; 7.4 accepts '+' but its text still names only '$'.)
-inline constexpr std::string_view kXReadUnbalanced =
-    "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.";
-inline constexpr std::string_view kXReadGroupOption =
+inline constexpr std::string_view kGroupOnlyInXReadGroup =
     "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
-inline constexpr std::string_view kXReadNoAckOption =
+inline constexpr std::string_view kNoAckOnlyInXReadGroup =
     "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
-inline constexpr std::string_view kXReadNewOnlyId =
+inline constexpr std::string_view kGreaterIdOnlyInXReadGroup =
     "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
     "<consumer> option.";
 inline constexpr std::string_view kEntriesAddedNegative = "ERR entries_added must be positive";
@@ -105,6 +101,37 @@ inline constexpr std::string_view kWatchInsideMulti = "ERR WATCH inside MULTI is
 std::string_view Message(streams::Errc e);
 
 // Built errors. Arguments are quoted as Redis's %s would: up to their first NUL.
+// ---- XREAD / XREADGROUP and consumer groups (current Redis's texts) ----
+inline constexpr std::string_view kMissingGroup = "ERR Missing GROUP option for XREADGROUP";
+inline constexpr std::string_view kBusyGroup = "BUSYGROUP Consumer Group name already exists";
+inline constexpr std::string_view kXGroupNeedsKey =
+    "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to "
+    "use the MKSTREAM option to create an empty stream automatically.";
+inline constexpr std::string_view kEntriesReadInvalid =
+    "ERR value for ENTRIESREAD must be positive or -1";
+inline constexpr std::string_view kXClaimMinIdle = "ERR Invalid min-idle-time argument for XCLAIM";
+inline constexpr std::string_view kXClaimIdle = "ERR Invalid IDLE option argument for XCLAIM";
+inline constexpr std::string_view kXClaimTime = "ERR Invalid TIME option argument for XCLAIM";
+inline constexpr std::string_view kXClaimRetryCount =
+    "ERR Invalid RETRYCOUNT option argument for XCLAIM";
+inline constexpr std::string_view kXAutoClaimMinIdle =
+    "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+inline constexpr std::string_view kCountMustBePositive = "ERR COUNT must be > 0";
+inline constexpr std::string_view kXAutoClaimCountTooHigh =
+    "ERR Insufficient memory, failed allocating transient memory, COUNT too high.";
+
+// Redis 8's text: XREAD names '+' (7.4) and '$', XREADGROUP names '>'. (7.0 wrote
+// "Unbalanced XREAD list of streams ...".)
+std::string UnbalancedStreams(bool group_read);
+// "$" or "+" given to XREADGROUP.
+std::string MeaninglessIdInXReadGroup(std::string_view id);
+std::string NoGroupInXReadGroup(std::string_view key, std::string_view group);
+// XPENDING, XCLAIM, XAUTOCLAIM.
+std::string NoGroup(std::string_view key, std::string_view group);
+// XGROUP SETID/CREATECONSUMER/DELCONSUMER, XINFO CONSUMERS.
+std::string NoSuchGroupForKey(std::string_view group, std::string_view key);
+std::string UnrecognizedXClaimOption(std::string_view option);
+
 std::string WrongArity(std::string_view fullname);
 std::string UnknownCommand(const resp::ArgList& args);
 std::string UnknownSubcommand(std::string_view sub, std::string_view container);

@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -80,6 +81,23 @@ void Server::ApplyConfig() {
   }
 }
 
+// Like redis-server: room for maxclients connections plus the server's own descriptors, as far
+// as the hard limit allows; maxclients is lowered to what fits when it does not.
+void Server::RaiseOpenFileLimit() {
+  constexpr rlim_t kReserved = 32;
+  rlim_t wanted = static_cast<rlim_t>(config_.maxclients) + kReserved;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
+  rlimit raised = limit;
+  raised.rlim_cur = std::min(wanted, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  if (limit.rlim_cur < wanted) {
+    config_.maxclients = static_cast<int64_t>(limit.rlim_cur > kReserved ? limit.rlim_cur - kReserved : 1);
+    log_.Warning("Open-file limit is " + std::to_string(limit.rlim_cur) +
+                 "; maxclients lowered to " + std::to_string(config_.maxclients));
+  }
+}
+
 bool Server::ListenOn(const std::string& address, bool optional) {
   std::string host = address == "*" ? "0.0.0.0" : address == "::*" ? "::" : address;
   sockaddr_storage ss{};
@@ -138,6 +156,7 @@ int Server::Run() {
   char cwd[PATH_MAX];
   if (getcwd(cwd, sizeof(cwd)) != nullptr) config_.dir = cwd;
   std::signal(SIGPIPE, SIG_IGN);
+  RaiseOpenFileLimit();
 
   stats_.start_ms = NowMs();
   stats_.start_monotonic = MonotonicMs();

@@ -104,6 +104,7 @@ class Server : public streams::KeyspaceObserver {
   void OnFlushed(int db) override;
 
  private:
+  void RaiseOpenFileLimit();
   bool Listen();
   bool ListenOn(const std::string& address, bool optional);
   static void OnConnection(uv_stream_t* listener, int status);

@@ -45,21 +45,22 @@ void ConsumerGroup::SetPending(StreamId id, Consumer& owner, int64_t delivery_ms
                                uint64_t count) {
   delivery_ms = std::max<int64_t>(delivery_ms, 0);
   PendingRecord next{id, delivery_ms, count, owner.index_};
-  if (auto current = pel_.Find(id)) {
-    if (current->consumer != owner.index_) {
-      slots_[current->consumer]->pel_.Erase(id);
-      owner.pel_.Insert(id);
-    }
-    if (current->delivery_ms != delivery_ms) {
-      by_time_.Erase({current->delivery_ms, id});
-      by_time_.Insert(TimedId{delivery_ms, id});
-    }
-    pel_.Replace(next);
+  // A first delivery, the common case, is an append: try it before looking anything up.
+  if (pel_.Insert(next)) {
+    owner.pel_.Insert(id);
+    by_time_.Insert(TimedId{delivery_ms, id});
     return;
   }
-  pel_.Insert(next);
-  owner.pel_.Insert(id);
-  by_time_.Insert(TimedId{delivery_ms, id});
+  PendingRecord current = *pel_.Find(id);
+  if (current.consumer != owner.index_) {
+    slots_[current.consumer]->pel_.Erase(id);
+    owner.pel_.Insert(id);
+  }
+  if (current.delivery_ms != delivery_ms) {
+    by_time_.Erase({current.delivery_ms, id});
+    by_time_.Insert(TimedId{delivery_ms, id});
+  }
+  pel_.Replace(next);
 }
 
 bool ConsumerGroup::Ack(StreamId id) {
@@ -71,10 +72,19 @@ bool ConsumerGroup::Ack(StreamId id) {
 }
 
 bool ConsumerGroup::CheckInvariants(std::string* why) const {
+  std::string inner;
+  if (!pel_.CheckInvariants(&inner) || !by_time_.CheckInvariants(&inner)) {
+    *why = "a group index is malformed: " + inner;
+    return false;
+  }
   size_t owned = 0;
   for (const auto& [name, c] : consumers_) {
-    if (slots_[c->index_] != c.get()) {
+    if (c->index_ >= slots_.size() || slots_[c->index_] != c.get()) {
       *why = "consumer " + name + " is not in its slot";
+      return false;
+    }
+    if (!c->pel_.CheckInvariants(&inner)) {
+      *why = "consumer " + name + "'s PEL is malformed: " + inner;
       return false;
     }
     owned += c->pel_.size();

@@ -11,7 +11,8 @@
 //   consumers        by name; each keeps its own PEL (the IDs it owns), its seen and active
 //                    times
 //
-// Invariants (CheckInvariants verifies them; the model test runs it after every operation):
+// Invariants (CheckInvariants verifies them, and the PackedSets' own; the model test runs it
+// after every operation):
 //   - the group PEL is the disjoint union of the consumers' PELs: an ID is pending in the
 //     group with owner c exactly when it is in c's PEL, and in no other consumer's;
 //   - by_time holds exactly one (delivery time, ID) for every pending ID, with the time the
@@ -113,7 +114,7 @@ class ConsumerGroup {
   Pel pel_;
   TimeIndex by_time_;
   ConsumerMap consumers_;
-  std::vector<Consumer*> slots_;    // by consumer index; nullptr = free
+  std::vector<Consumer*> slots_;  // by consumer index; nullptr = free
   std::vector<uint32_t> free_slots_;
 };
 

@@ -258,6 +258,7 @@ void EntryBlock::EncodeRecordAfter(StreamId prev, StreamId id,
 void EntryBlock::AppendRecord(std::string_view record) {
   Reserve(record.size());
   std::memcpy(data_ + size_, record.data(), record.size());
+  last_offset_ = size_;
   size_ += static_cast<uint32_t>(record.size());
   ++live_;
   // The record's own head says which ID it holds.

@@ -103,8 +103,9 @@ class EntryBlock {
   ~EntryBlock();
 
   StreamId master_id() const { return master_; }
-  // The last record's ID, live or not (valid when records() > 0).
+  // The last record's ID, live or not, and whether it is deleted (valid when records() > 0).
   StreamId last_id() const { return last_; }
+  bool last_deleted() const { return data_[last_offset_] & kDeleted; }
   uint32_t live() const { return live_; }
   uint32_t deleted() const { return deleted_; }
   uint32_t records() const { return live_ + deleted_; }
@@ -144,6 +145,7 @@ class EntryBlock {
   uint32_t size_ = 0;
   uint32_t capacity_ = 0;
   uint32_t records_at_ = 0;    // end of the master-fields area
+  uint32_t last_offset_ = 0;   // where the last record starts
   uint32_t master_count_ = 0;  // number of master fields
   uint32_t live_ = 0;
   uint32_t deleted_ = 0;

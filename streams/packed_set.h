@@ -48,6 +48,11 @@ class PackedSet {
     uint32_t records = 0;  // live and dead
     uint32_t dead = 0;
     Record last{};  // the last record, live or dead (appends encode against it)
+    // Everything before live_at is a tombstone; live_prev is the record just before it (what
+    // the record at live_at is encoded against). Entries are mostly acknowledged in delivery
+    // order, so finding the one to erase starts here instead of walking the tombstones.
+    uint32_t live_at = 0;
+    Record live_prev{};
   };
   using LeafMap = std::map<Key, Leaf>;
 
@@ -65,8 +70,8 @@ class PackedSet {
    private:
     friend class PackedSet;
     void Load() {
-      offset_ = 0;
-      prev_ = Record{};
+      offset_ = leaf_->second.live_at;
+      prev_ = leaf_->second.live_prev;
       Advance();
     }
     // Decodes the record at offset_ (or moves to the next leaf at the end of this one).
@@ -113,6 +118,16 @@ class PackedSet {
     while (c.valid() && Codec::KeyOf(c.record()) < key) c.Next();
     return c;
   }
+  // The last live record, if any.
+  std::optional<Record> Last() const {
+    if (leaves_.empty()) return std::nullopt;
+    // The last leaf always holds a live record (a leaf with none is removed).
+    std::optional<Record> last;
+    for (auto& [rec, dead] : Unpack(std::prev(leaves_.end())->second)) {
+      if (!dead) last = rec;
+    }
+    return last;
+  }
   std::optional<Record> Find(const Key& key) const {
     Cursor c = LowerBound(key);
     if (c.valid() && !(key < Codec::KeyOf(c.record()))) return c.record();
@@ -134,6 +149,11 @@ class PackedSet {
   void ForEach(F&& f) const {
     for (Cursor c = Begin(); c.valid(); c.Next()) f(c.record());
   }
+
+  // Checks the invariants above against the bytes (leaf sizes, tombstone counts, order, map
+  // keys, each leaf's `last`, the live count); on failure says which in *why. Linear: for
+  // tests and ConsumerGroup::CheckInvariants.
+  bool CheckInvariants(std::string* why) const;
 
  private:
   Cursor Make(typename LeafMap::const_iterator leaf) const {
@@ -157,6 +177,8 @@ class PackedSet {
   }
   // Decodes every record of a leaf, with its tombstone flag.
   static std::vector<std::pair<Record, bool>> Unpack(const Leaf& leaf);
+  // Moves a leaf's live_at past the tombstones starting at `from` (encoded after `before`).
+  static void SkipDeadHead(Leaf& leaf, const uint8_t* from, const Record& before);
   // Rebuilds the leaves for `records` (live only) starting at `at`, splitting as needed.
   void Repack(typename LeafMap::iterator at, const std::vector<Record>& records);
 
@@ -179,6 +201,58 @@ std::vector<std::pair<typename Codec::Record, bool>> PackedSet<Codec>::Unpack(co
     prev = r;
   }
   return out;
+}
+
+template <typename Codec>
+bool PackedSet<Codec>::CheckInvariants(std::string* why) const {
+  // Records compare through their encodings (every codec encodes distinct records differently).
+  auto same = [](const Record& a, const Record& b) {
+    std::string x, y;
+    Codec::Encode(Record{}, a, &x);
+    Codec::Encode(Record{}, b, &y);
+    return x == y;
+  };
+  auto fail = [why](std::string what) {
+    *why = std::move(what);
+    return false;
+  };
+  size_t live = 0;
+  std::optional<Key> prev;
+  for (const auto& [first, leaf] : leaves_) {
+    auto records = Unpack(leaf);
+    uint32_t dead = 0;
+    for (const auto& [rec, is_dead] : records) {
+      if (prev && !(*prev < Codec::KeyOf(rec))) return fail("keys not increasing");
+      prev = Codec::KeyOf(rec);
+      dead += is_dead ? 1 : 0;
+    }
+    if (records.empty() || records.size() > kLeafRecords) {
+      return fail("a leaf holds " + std::to_string(records.size()) + " records");
+    }
+    if (records.size() != leaf.records || dead != leaf.dead) {
+      return fail("a leaf's counters disagree with its bytes");
+    }
+    if (dead * 2 > records.size()) return fail("tombstones outnumber live records");
+    if (first < Codec::KeyOf(records.front().first) ||
+        Codec::KeyOf(records.front().first) < first) {
+      return fail("a leaf's map key is not its first record's");
+    }
+    if (!same(leaf.last, records.back().first)) return fail("a leaf's `last` is stale");
+    // live_at must point at the first live record, past only tombstones.
+    size_t first_live = 0;
+    while (first_live < records.size() && records[first_live].second) ++first_live;
+    Leaf probe;
+    for (size_t i = 0; i < first_live; ++i) {
+      Codec::Encode(i == 0 ? Record{} : records[i - 1].first, records[i].first, &probe.bytes);
+    }
+    if (leaf.live_at != probe.bytes.size() ||
+        (first_live > 0 && !same(leaf.live_prev, records[first_live - 1].first))) {
+      return fail("a leaf's live_at hint is wrong");
+    }
+    live += records.size() - dead;
+  }
+  if (live != live_) return fail("size() disagrees with the leaves");
+  return true;
 }
 
 template <typename Codec>
@@ -218,7 +292,9 @@ bool PackedSet<Codec>::Insert(const Record& r) {
   }
   if (it == leaves_.end() ||
       (std::next(it) == leaves_.end() && Codec::KeyOf(it->second.last) < key)) {
-    // A new leaf at the end (or the very first leaf).
+    // A new leaf at the end (or the very first leaf). The full one before it is done growing:
+    // give back the slack its appends left (up to half of its buffer).
+    if (it != leaves_.end()) it->second.bytes.shrink_to_fit();
     Leaf leaf;
     Codec::Encode(Record{}, r, &leaf.bytes);
     leaf.records = 1;
@@ -252,9 +328,9 @@ std::optional<typename Codec::Record> PackedSet<Codec>::Erase(const Key& key) {
   if (it == leaves_.end()) return std::nullopt;
   Leaf& leaf = it->second;
   auto* base = reinterpret_cast<uint8_t*>(leaf.bytes.data());
-  const uint8_t* p = base;
+  const uint8_t* p = base + leaf.live_at;
   const uint8_t* end = base + leaf.bytes.size();
-  Record prev{};
+  Record prev = leaf.live_prev;
   while (p < end) {
     bool dead = *p & 1;
     Record r;
@@ -266,6 +342,7 @@ std::optional<typename Codec::Record> PackedSet<Codec>::Erase(const Key& key) {
       base[p - base] |= 1;
       leaf.dead++;
       --live_;
+      if (p == base + leaf.live_at) SkipDeadHead(leaf, next, r);
       if (leaf.dead == leaf.records) {
         leaves_.erase(it);
       } else if (leaf.dead * 2 > leaf.records) {
@@ -281,6 +358,20 @@ std::optional<typename Codec::Record> PackedSet<Codec>::Erase(const Key& key) {
     p = next;
   }
   return std::nullopt;
+}
+
+template <typename Codec>
+void PackedSet<Codec>::SkipDeadHead(Leaf& leaf, const uint8_t* from, const Record& before) {
+  const auto* base = reinterpret_cast<const uint8_t*>(leaf.bytes.data());
+  const uint8_t* end = base + leaf.bytes.size();
+  Record prev = before;
+  while (from < end && (*from & 1)) {
+    Record r;
+    from = Codec::Decode(prev, from, &r);
+    prev = r;
+  }
+  leaf.live_at = static_cast<uint32_t>(from - base);
+  leaf.live_prev = prev;
 }
 
 template <typename Codec>

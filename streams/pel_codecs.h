@@ -6,10 +6,12 @@
 //
 // Every record starts with a varint whose bit 0 is the tombstone bit (always written as 0).
 // IDs in ID order are written as deltas from the previous record:
-//   same ms:  varint((seq - prev.seq) << 2)
+//   same ms:  varint((seq - prev.seq) << 2)            when seq - prev.seq < 2^62
 //   new ms:   varint((ms - prev.ms) << 2 | 2), then varint(seq)
-// with (ms - prev.ms) >= 2^61 escaped as varint(kWideMs << 2 | 2), varint(ms), varint(seq),
-// so any ID round-trips. A batch delivered in one XREADGROUP costs one or two bytes per ID.
+// with (ms - prev.ms) >= kWideMs (2^61 - 1) escaped as varint(kWideMs << 2 | 2), varint(ms),
+// varint(seq); a same-ms seq jump of 2^62 or more takes the new-ms form with an ms delta of 0.
+// So any ID round-trips. A batch delivered in one XREADGROUP costs one or two bytes per ID.
+// Times are int64 and round-trip over their whole range (deltas are taken mod 2^64).
 #pragma once
 
 #include <cstdint>
@@ -25,10 +27,10 @@ namespace pel_detail {
 
 inline constexpr uint64_t kWideMs = (uint64_t{1} << 61) - 1;
 
-// Writes `id` after `prev` (prev <= id), with `head_bits` spare low bits of the first varint
-// set to zero: the first byte's bit 0 is the tombstone flag.
+// Writes `id` after `prev` (prev <= id). Bit 0 of the first varint is left zero: it is the
+// tombstone flag.
 inline void PutSortedId(std::string* out, StreamId prev, StreamId id) {
-  if (id.ms == prev.ms) {
+  if (id.ms == prev.ms && id.seq - prev.seq < (uint64_t{1} << 62)) {
     AppendVarint(out, (id.seq - prev.seq) << 2);
     return;
   }
@@ -59,6 +61,14 @@ inline const uint8_t* GetSortedId(const uint8_t* p, StreamId prev, StreamId* id)
   return GetVarint(p, &id->seq);
 }
 
+// Time deltas are taken mod 2^64, so any two int64 times are a valid (prev, next) pair.
+inline uint64_t TimeDelta(int64_t prev, int64_t next) {
+  return static_cast<uint64_t>(next) - static_cast<uint64_t>(prev);
+}
+inline int64_t AddTime(int64_t prev, uint64_t delta) {
+  return static_cast<int64_t>(static_cast<uint64_t>(prev) + delta);
+}
+
 }  // namespace pel_detail
 
 // A pending entry of a consumer group.
@@ -75,7 +85,8 @@ struct PendingCodec {
   static Key KeyOf(const Record& r) { return r.id; }
   static void Encode(const Record& prev, const Record& r, std::string* out) {
     pel_detail::PutSortedId(out, prev.id, r.id);
-    AppendVarint(out, ZigZag(r.delivery_ms - prev.delivery_ms));
+    AppendVarint(
+        out, ZigZag(static_cast<int64_t>(pel_detail::TimeDelta(prev.delivery_ms, r.delivery_ms))));
     AppendVarint(out, r.delivery_count);
     AppendVarint(out, r.consumer);
   }
@@ -83,7 +94,7 @@ struct PendingCodec {
     p = pel_detail::GetSortedId(p, prev.id, &r->id);
     uint64_t v;
     p = GetVarint(p, &v);
-    r->delivery_ms = prev.delivery_ms + UnZigZag(v);
+    r->delivery_ms = pel_detail::AddTime(prev.delivery_ms, static_cast<uint64_t>(UnZigZag(v)));
     p = GetVarint(p, &r->delivery_count);
     p = GetVarint(p, &v);
     r->consumer = static_cast<uint32_t>(v);
@@ -113,9 +124,20 @@ struct TimeCodec {
   using Record = TimedId;
   using Key = std::pair<int64_t, StreamId>;
   static Key KeyOf(const Record& r) { return {r.delivery_ms, r.id}; }
-  // Times ascend within a leaf; IDs do not, so they are zigzag deltas (mod 2^64).
+  // Times ascend within a leaf, so the time is an unsigned delta: varint(delta << 1), or, for
+  // a delta of kWideTime or more, varint(kWideTime << 1) then varint(delta). (Only negative
+  // times, which ConsumerGroup never stores, make such deltas: a leaf starting below 0, or a
+  // jump from below 0 to near INT64_MAX.) IDs do not ascend, so they are zigzag deltas
+  // (mod 2^64).
+  static constexpr uint64_t kWideTime = (uint64_t{1} << 63) - 1;
   static void Encode(const Record& prev, const Record& r, std::string* out) {
-    AppendVarint(out, static_cast<uint64_t>(r.delivery_ms - prev.delivery_ms) << 1);
+    uint64_t time_delta = pel_detail::TimeDelta(prev.delivery_ms, r.delivery_ms);
+    if (time_delta < kWideTime) {
+      AppendVarint(out, time_delta << 1);
+    } else {
+      AppendVarint(out, kWideTime << 1);
+      AppendVarint(out, time_delta);
+    }
     uint64_t ms_delta = r.id.ms - prev.id.ms;
     AppendVarint(out, ZigZag(static_cast<int64_t>(ms_delta)));
     AppendVarint(out,
@@ -124,7 +146,9 @@ struct TimeCodec {
   static const uint8_t* Decode(const Record& prev, const uint8_t* p, Record* r) {
     uint64_t v;
     p = GetVarint(p, &v);
-    r->delivery_ms = prev.delivery_ms + static_cast<int64_t>(v >> 1);
+    v >>= 1;  // tombstone bit
+    if (v == kWideTime) p = GetVarint(p, &v);
+    r->delivery_ms = pel_detail::AddTime(prev.delivery_ms, v);
     p = GetVarint(p, &v);
     uint64_t ms_delta = static_cast<uint64_t>(UnZigZag(v));
     r->id.ms = prev.id.ms + ms_delta;

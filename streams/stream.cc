@@ -119,6 +119,10 @@ std::optional<Stream::Iterator> Stream::Find(StreamId id) const {
 }
 
 std::optional<StreamId> Stream::LastLiveId() const {
+  // The common case without decoding anything: the newest record is alive.
+  BlockTree::Entry* last = blocks_.Last();
+  if (last == nullptr) return std::nullopt;
+  if (!last->value->last_deleted()) return last->value->last_id();
   Iterator it = Range(StreamId::Min(), StreamId::Max(), true);
   if (!it.Next()) return std::nullopt;
   return it.id();

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -29,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "streams/consumer_group.h"
 #include "streams/entry_block.h"
 #include "streams/errc.h"
 #include "streams/radix_tree.h"
@@ -60,6 +62,7 @@ struct TrimSpec {
 class Stream {
  public:
   using BlockTree = RadixTree<std::unique_ptr<EntryBlock>>;
+  using GroupMap = std::map<std::string, std::unique_ptr<ConsumerGroup>, std::less<>>;
 
   // Walks live entries in [start, end], forwards or backwards.
   class Iterator {
@@ -114,6 +117,24 @@ class Stream {
   // The ID of the last live entry (Redis's streamLastValidID), or nullopt when empty.
   std::optional<StreamId> LastLiveId() const;
 
+  // ---- consumer groups (stream_groups.cc) ----
+  const GroupMap& groups() const { return groups_; }
+  ConsumerGroup* FindGroup(std::string_view name) const;
+  // A new group reading after `last_delivered`; nullptr if the name is taken.
+  ConsumerGroup* CreateGroup(std::string_view name, StreamId last_delivered,
+                             int64_t entries_read);
+  bool DestroyGroup(std::string_view name);
+  // Whether an entry deleted by XDEL may lie in [start, end] (Redis 7.4+ rules).
+  bool RangeHasTombstones(StreamId start, StreamId end = StreamId::Max()) const;
+  // How many entries the stream had when `id` was added (the entries-read of a group whose
+  // last delivered ID is `id`), or kUnknownEntriesRead when deletions make it unknowable.
+  int64_t EstimateEntriesRead(StreamId id) const;
+  // Entries not yet delivered to the group; nullopt when deletions make it unknowable.
+  std::optional<int64_t> Lag(const ConsumerGroup& group) const;
+  // Moves the group's read position forward to `id` (just delivered), keeping its
+  // entries-read counter exact where it can and re-estimating it where it cannot.
+  void AdvanceGroup(ConsumerGroup& group, StreamId id) const;
+
   // Bytes of memory held (blocks and tree), for MEMORY-style reporting.
   size_t MemoryUsage() const;
 
@@ -137,6 +158,7 @@ class Stream {
   StreamId last_id_;
   StreamId first_id_;
   StreamId max_deleted_id_;
+  GroupMap groups_;
   std::string scratch_;  // reused record encoding buffer
 };
 

@@ -3,6 +3,21 @@
 // and later (redis#13338: tombstones before the first entry can still be after a group's
 // position; #13473: a group and all tombstones behind the first entry lag by the length;
 // #13958: a group behind the first entry must re-estimate its counter).
+//
+// The rules, each tried in this order (as t_stream.c does):
+//   RangeHasTombstones(start, end)  false for an empty stream or one never XDELed; else
+//       start <= max_deleted_id <= end.
+//   EstimateEntriesRead(id)  entries_added 0 -> 0; empty and id <= last_id -> entries_added;
+//       id != 0-0 and id < max_deleted_id -> unknown; id == last_id -> entries_added;
+//       id > last_id -> unknown; with no XDEL at or after first_id: id < first_id ->
+//       entries_added - length, id == first_id -> entries_added - length + 1; else unknown.
+//   Lag(group)  entries_added 0 or length 0 -> 0; position and max_deleted_id both before
+//       first_id -> length; known entries_read and no tombstone from the position on ->
+//       entries_added - entries_read; else entries_added - EstimateEntriesRead, or unknown.
+//   AdvanceGroup(group, id)  only forwards; known entries_read, position >= first_id and no
+//       tombstone from it on -> entries_read + 1; else, if anything was ever added,
+//       entries_read = EstimateEntriesRead(id).
+// Trims never move max_deleted_id (only XDEL and XSETID do), hence the first_id tests.
 #include "streams/stream.h"
 
 namespace runnel::streams {

@@ -1,0 +1,287 @@
+// XREAD and XREADGROUP: reading new entries from several streams at once, blocking if asked.
+//
+// Both parse the same options and reply in the same shape (an array of [key, entries] in
+// RESP2, a map in RESP3). XREADGROUP additionally hands entries to a consumer of a group:
+// with ">" it delivers entries the group has not seen (recording them as pending unless
+// NOACK), with any other ID it re-reads the consumer's own pending entries after that ID.
+// A read that finds nothing and has BLOCK registers a wait; the dispatcher re-runs the stored
+// command when one of the keys changes.
+#include <string>
+#include <vector>
+
+#include "server/arg_util.h"
+#include "server/command_table.h"
+#include "server/connection.h"
+#include "server/server.h"
+#include "server/stream_args.h"
+#include "server/stream_reply.h"
+
+namespace runnel::server {
+namespace {
+
+using streams::ConsumerGroup;
+using streams::Stream;
+using streams::StreamId;
+
+struct ReadArgs {
+  bool group_read = false;  // XREADGROUP
+  int64_t count = 0;
+  int64_t block = -1;  // -1 = no BLOCK
+  bool noack = false;
+  bool group_given = false;
+  std::string_view group, consumer;
+  size_t keys_at = 0;  // first key after STREAMS
+  size_t streams = 0;  // number of keys
+};
+
+// The ID that means "what the group has not seen yet".
+constexpr StreamId kNewEntries = StreamId::Max();
+
+bool ParseBlock(CommandContext& ctx, std::string_view arg, ReadArgs* a) {
+  auto v = IntArgOrReply(ctx, arg, errors::kTimeoutNotInteger);
+  if (!v) return false;
+  if (*v < 0) {
+    ctx.Error(errors::kTimeoutNegative);
+    return false;
+  }
+  if (*v > INT64_MAX - ctx.now_ms) {
+    ctx.Error(errors::kTimeoutOutOfRange);
+    return false;
+  }
+  a->block = *v;
+  return true;
+}
+
+bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    size_t more = ctx.argc() - 1 - i;
+    std::string_view opt = ctx.arg(i);
+    if (IEquals(opt, "BLOCK") && more) {
+      if (!ParseBlock(ctx, ctx.arg(++i), a)) return false;
+    } else if (IEquals(opt, "COUNT") && more) {
+      auto v = IntArgOrReply(ctx, ctx.arg(++i));
+      if (!v) return false;
+      a->count = *v < 0 ? 0 : *v;
+    } else if (IEquals(opt, "STREAMS") && more) {
+      a->keys_at = i + 1;
+      size_t rest = ctx.argc() - a->keys_at;
+      if (rest % 2 != 0) {
+        ctx.Error(errors::UnbalancedStreams(a->group_read));
+        return false;
+      }
+      a->streams = rest / 2;
+      break;
+    } else if (IEquals(opt, "GROUP") && more >= 2) {
+      if (!a->group_read) {
+        ctx.Error(errors::kGroupOnlyInXReadGroup);
+        return false;
+      }
+      a->group_given = true;
+      a->group = ctx.arg(i + 1);
+      a->consumer = ctx.arg(i + 2);
+      i += 2;
+    } else if (IEquals(opt, "NOACK")) {
+      if (!a->group_read) {
+        ctx.Error(errors::kNoAckOnlyInXReadGroup);
+        return false;
+      }
+      a->noack = true;
+    } else {
+      ctx.Error(errors::kSyntax);
+      return false;
+    }
+  }
+  if (a->keys_at == 0) {
+    ctx.Error(errors::kSyntax);
+    return false;
+  }
+  if (a->group_read && !a->group_given) {
+    ctx.Error(errors::kMissingGroup);
+    return false;
+  }
+  return true;
+}
+
+// One stream of the read, resolved: its stream (nullptr if absent), group, and after-ID.
+struct ReadTarget {
+  std::string_view key;
+  Stream* stream = nullptr;
+  ConsumerGroup* group = nullptr;
+  StreamId after;
+};
+
+// Resolves every key's stream, group and "read after" ID, in argument order, replying the
+// first error. "$" is the last ID now; "+" the entry before the last live one (Redis 7.4).
+bool ResolveTargets(CommandContext& ctx, const ReadArgs& a, std::vector<ReadTarget>* out) {
+  for (size_t k = 0; k < a.streams; ++k) {
+    ReadTarget t;
+    t.key = ctx.arg(a.keys_at + k);
+    std::string_view text = ctx.arg(a.keys_at + a.streams + k);
+    auto found = StreamOrReply(ctx, t.key);
+    if (!found) return false;
+    t.stream = *found;
+    if (a.group_read) {
+      t.group = t.stream ? t.stream->FindGroup(a.group) : nullptr;
+      if (t.group == nullptr) {
+        ctx.Error(errors::NoGroupInXReadGroup(t.key, a.group));
+        return false;
+      }
+    }
+    if (text == "$" || text == "+") {
+      if (a.group_read) {
+        ctx.Error(errors::MeaninglessIdInXReadGroup(text));
+        return false;
+      }
+      if (text == "$") {
+        t.after = t.stream ? t.stream->last_id() : StreamId::Min();
+      } else if (t.stream && t.stream->length() > 0) {
+        t.after = t.stream->LastLiveId()->Prev().value_or(StreamId::Min());
+      }
+    } else if (text == ">") {
+      if (!a.group_read) {
+        ctx.Error(errors::kGreaterIdOnlyInXReadGroup);
+        return false;
+      }
+      t.after = kNewEntries;
+    } else {
+      auto id = StrictIdOrReply(ctx, text);
+      if (!id) return false;
+      t.after = *id;
+    }
+    out->push_back(t);
+  }
+  return true;
+}
+
+// XREAD: entries after t.after, if there are any.
+bool ServeRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t) {
+  if (t.stream == nullptr || t.stream->length() == 0 || *t.stream->LastLiveId() <= t.after) {
+    return false;
+  }
+  ctx.reply.Pair();
+  ctx.reply.Bulk(t.key);
+  auto it = t.stream->Range(*t.after.Next(), StreamId::Max(), false);
+  WriteRange(ctx.reply, it, static_cast<uint64_t>(a.count));
+  return true;
+}
+
+// XREADGROUP ">": entries the group has not delivered yet, each now pending for `consumer`.
+void DeliverNew(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
+                streams::Consumer& consumer) {
+  Stream& s = *t.stream;
+  ConsumerGroup& g = *t.group;
+  auto header = ctx.reply.Begin();
+  size_t n = 0;
+  auto it = s.Range(*g.last_delivered().Next(), StreamId::Max(), false);
+  while ((a.count == 0 || n < static_cast<size_t>(a.count)) && it.Next()) {
+    s.AdvanceGroup(g, it.id());
+    WriteEntry(ctx.reply, it);
+    if (!a.noack) {
+      g.SetPending(it.id(), consumer, ctx.now_ms, 1);
+      consumer.set_active_ms(ctx.now_ms);
+    }
+    ++n;
+  }
+  ctx.reply.EndArray(header, n);
+}
+
+// XREADGROUP with an ID: the consumer's own pending entries after it. Entries deleted from the
+// stream since come back as [id, nil]; the others count as delivered again.
+void DeliverHistory(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
+                    streams::Consumer& consumer) {
+  std::vector<StreamId> ids;
+  auto start = t.after.Next();
+  if (start) {
+    for (auto c = consumer.pel().LowerBound(*start); c.valid(); c.Next()) {
+      if (a.count != 0 && ids.size() >= static_cast<size_t>(a.count)) break;
+      ids.push_back(c.record());
+    }
+  }
+  ctx.reply.Array(ids.size());
+  for (StreamId id : ids) {
+    auto entry = t.stream->Find(id);
+    if (!entry) {
+      ctx.reply.Array(2);
+      WriteStreamId(ctx.reply, id);
+      ctx.reply.NullArray();
+      continue;
+    }
+    WriteEntry(ctx.reply, *entry);
+    auto pending = t.group->FindPending(id);
+    t.group->SetPending(id, consumer, ctx.now_ms, pending->delivery_count + 1);
+  }
+}
+
+// Serves one XREADGROUP key: history always answers (maybe empty); ">" only when there are
+// undelivered entries.
+bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t) {
+  auto [consumer, created] = t.group->GetOrCreateConsumer(a.consumer, ctx.now_ms);
+  consumer->set_seen_ms(ctx.now_ms);
+  bool history = t.after != kNewEntries;
+  if (!history &&
+      (t.stream->length() == 0 || *t.stream->LastLiveId() <= t.group->last_delivered())) {
+    return false;
+  }
+  ctx.reply.Pair();
+  ctx.reply.Bulk(t.key);
+  if (history) {
+    DeliverHistory(ctx, a, t, *consumer);
+  } else {
+    DeliverNew(ctx, a, t, *consumer);
+  }
+  return true;
+}
+
+// The command to re-run when woken: the same, with "$" and "+" replaced by concrete IDs.
+resp::ArgList RerunArgs(CommandContext& ctx, const ReadArgs& a,
+                        const std::vector<ReadTarget>& targets) {
+  resp::ArgList rerun;
+  size_t ids_at = a.keys_at + a.streams;
+  for (size_t i = 0; i < ctx.argc(); ++i) {
+    const bool resolved = i >= ids_at && !a.group_read;
+    rerun.Add(resolved ? targets[i - ids_at].after.ToString() : std::string(ctx.arg(i)));
+  }
+  return rerun;
+}
+
+void BlockOrTimeOut(CommandContext& ctx, const ReadArgs& a,
+                    const std::vector<ReadTarget>& targets) {
+  if (a.block < 0 || ctx.in_exec) return ctx.reply.NullArray();
+  BlockRequest request;
+  for (const ReadTarget& t : targets) {
+    request.keys.push_back(WaitKey{std::string(t.key), t.after, std::string(a.group)});
+  }
+  request.timeout_ms = static_cast<uint64_t>(a.block);
+  request.rerun = RerunArgs(ctx, a, targets);
+  ctx.Block(std::move(request));
+}
+
+void ReadCommand(CommandContext& ctx, bool group_read) {
+  ReadArgs a;
+  a.group_read = group_read;
+  if (!ParseReadArgs(ctx, &a)) return;
+  std::vector<ReadTarget> targets;
+  if (!ResolveTargets(ctx, a, &targets)) return;
+  auto header = ctx.reply.Begin();
+  size_t served = 0;
+  for (const ReadTarget& t : targets) {
+    bool ok = group_read ? ServeGroupRead(ctx, a, t) : ServeRead(ctx, a, t);
+    served += ok ? 1 : 0;
+  }
+  if (served > 0) return ctx.reply.EndPairs(header, served);
+  BlockOrTimeOut(ctx, a, targets);
+}
+
+void CmdXRead(CommandContext& ctx) { ReadCommand(ctx, false); }
+void CmdXReadGroup(CommandContext& ctx) { ReadCommand(ctx, true); }
+
+}  // namespace
+
+void RegisterReadCommands(std::vector<CommandSpec>& out) {
+  out.push_back(MakeCommand("xread", -4, kCmdReadOnly | kCmdBlocking | kCmdMovableKeys, CmdXRead,
+                            0, 0, 0, "@read @stream @slow @blocking"));
+  out.push_back(MakeCommand("xreadgroup", -7, kCmdWrite | kCmdBlocking | kCmdMovableKeys,
+                            CmdXReadGroup, 0, 0, 0, "@write @stream @slow @blocking"));
+}
+
+}  // namespace runnel::server
