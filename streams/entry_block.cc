@@ -127,10 +127,13 @@ const uint8_t* SkipValues(const uint8_t* p, uint64_t n) {
 }
 
 constexpr uint64_t kWideMs = (uint64_t{1} << 60) - 1;
+constexpr uint64_t kSameMsSeqLimit = uint64_t{1} << 61;
 
 // The record head and, when the ms changed, the seq (and a wide ms) after it.
 void PutHead(std::string* out, StreamId prev, StreamId id, uint8_t flags) {
-  if (id.ms == prev.ms) {
+  // A same-ms seq delta of 2^61 or more would lose its top bits to the shift: those take the
+  // ms-changed form with a zero ms delta and the seq in full.
+  if (id.ms == prev.ms && id.seq - prev.seq < kSameMsSeqLimit) {
     AppendVarint(out, (id.seq - prev.seq) << 3 | flags);
     return;
   }
@@ -160,6 +163,58 @@ const uint8_t* GetHead(const uint8_t* p, StreamId prev, StreamId* id, uint8_t* f
     id->ms = prev.ms + x;
   }
   return GetVarint(p, &id->seq);
+}
+
+// The bytes one value takes starting at p, checked against `end`; 0 for a bad tag or a value
+// running past the end. Mirrors GetValue, which trusts its input.
+size_t CheckedValueSize(const uint8_t* p, const uint8_t* end) {
+  size_t left = static_cast<size_t>(end - p);
+  if (left == 0) return 0;
+  uint8_t tag = *p;
+  size_t size;
+  if (tag < 0x80) {
+    size = 1;
+  } else if (tag < 0xc0) {
+    size = 1 + (tag & 0x3f);
+  } else if (tag < 0xe0) {
+    size = 2;
+  } else if (tag < 0xf0) {
+    if (left < 2) return 0;
+    size = 2 + ((size_t{tag} & 0x0f) << 8 | p[1]);
+  } else if (tag == 0xf0) {
+    if (left < 5) return 0;
+    size = 5 + GetLittleEndian(p + 1, 4);
+  } else if (tag <= 0xf4) {
+    static constexpr size_t kIntSize[] = {3, 4, 5, 9};
+    size = kIntSize[tag - 0xf1];
+  } else {
+    return 0;  // 0xf5-0xff are not tags
+  }
+  return size <= left ? size : 0;
+}
+
+// Decodes a record head like GetHead, checked; false when the varints run past `end` or a
+// same-ms seq overflows (the writer never produces that).
+bool GetHeadChecked(const uint8_t** p, const uint8_t* end, StreamId prev, StreamId* id,
+                    uint8_t* flags) {
+  uint64_t head;
+  const uint8_t* q = GetVarintChecked(*p, end, &head);
+  if (q == nullptr) return false;
+  *flags = static_cast<uint8_t>(head & 7);
+  uint64_t x = head >> 3;
+  if (!(head & EntryBlock::kMsChanged)) {
+    if (prev.seq + x < prev.seq) return false;
+    *id = StreamId{prev.ms, prev.seq + x};
+  } else {
+    if (x == kWideMs) {
+      if ((q = GetVarintChecked(q, end, &id->ms)) == nullptr) return false;
+    } else {
+      id->ms = prev.ms + x;  // modular, as written
+    }
+    if ((q = GetVarintChecked(q, end, &id->seq)) == nullptr) return false;
+  }
+  *p = q;
+  return true;
 }
 
 bool SameText(const StoredValue& v, std::string_view s) {
@@ -212,6 +267,89 @@ EntryBlock::EntryBlock(StreamId master, const EntryBlock& other) : master_(maste
 }
 
 EntryBlock::~EntryBlock() { std::free(data_); }
+
+std::unique_ptr<EntryBlock> EntryBlock::FromBytes(StreamId master, std::string_view bytes,
+                                                  std::string* error) {
+  const auto* begin = reinterpret_cast<const uint8_t*>(bytes.data());
+  const uint8_t* end = begin + bytes.size();
+  const uint8_t* p = begin;
+  auto fail = [&](const uint8_t* at, const std::string& what) {
+    *error = "block " + master.ToString() + " byte " + std::to_string(at - begin) + ": " + what;
+    return nullptr;
+  };
+  // Offsets are 32-bit.
+  if (bytes.size() > UINT32_MAX) return fail(begin, "block larger than 4 GB");
+  auto skip_values = [&](uint64_t n, const char* what) {
+    for (uint64_t i = 0; i < n; ++i) {
+      size_t size = CheckedValueSize(p, end);
+      if (size == 0) {
+        fail(p,
+             std::string(p < end && *p >= 0xf5 ? "bad value tag in " : "value overruns ") + what);
+        return false;
+      }
+      p += size;
+    }
+    return true;
+  };
+
+  uint64_t master_count;
+  if ((p = GetVarintChecked(p, end, &master_count)) == nullptr) {
+    return fail(begin, "bad master field count");
+  }
+  // Every value takes at least one byte, which also bounds the loop below.
+  if (master_count == 0 || master_count > static_cast<uint64_t>(end - p)) {
+    return fail(begin, "master field count " + std::to_string(master_count) + " is impossible");
+  }
+  if (!skip_values(master_count, "the master fields")) return nullptr;
+  auto records_at = static_cast<uint32_t>(p - begin);
+
+  StreamId prev = master, last, last_live;
+  uint32_t live = 0, deleted = 0, last_offset = 0;
+  while (p < end) {
+    const uint8_t* record = p;
+    StreamId id;
+    uint8_t flags;
+    if (!GetHeadChecked(&p, end, prev, &id, &flags)) return fail(record, "bad record head");
+    if (id < master) return fail(record, "record " + id.ToString() + " is below the master ID");
+    uint64_t values = master_count;
+    if (!(flags & kSameFields)) {
+      uint64_t count;
+      if ((p = GetVarintChecked(p, end, &count)) == nullptr) {
+        return fail(record, "bad field count");
+      }
+      if (count == 0 || count > static_cast<uint64_t>(end - p) / 2) {
+        return fail(record, "field count " + std::to_string(count) + " is impossible");
+      }
+      values = 2 * count;
+    }
+    if (!skip_values(values, ("record " + id.ToString()).c_str())) return nullptr;
+    if (flags & kDeleted) {
+      ++deleted;
+    } else {
+      if (live > 0 && id <= last_live) {
+        return fail(record,
+                    "live record " + id.ToString() + " does not follow " + last_live.ToString());
+      }
+      last_live = id;
+      ++live;
+    }
+    last = prev = id;
+    last_offset = static_cast<uint32_t>(record - begin);
+  }
+  if (live + deleted == 0) return fail(p, "block has no records");
+
+  std::unique_ptr<EntryBlock> block(new EntryBlock(master));
+  block->Reserve(bytes.size());
+  std::memcpy(block->data_, begin, bytes.size());
+  block->size_ = static_cast<uint32_t>(bytes.size());
+  block->records_at_ = records_at;
+  block->master_count_ = static_cast<uint32_t>(master_count);
+  block->last_ = last;
+  block->last_offset_ = last_offset;
+  block->live_ = live;
+  block->deleted_ = deleted;
+  return block;
+}
 
 void EntryBlock::Reserve(size_t needed) {
   size_t want = size_t{size_} + needed;

@@ -12,8 +12,10 @@
 //             else:            varint count, count x (field value, value value)
 //   head   := x << 3 | kMsChanged | kSameFields | kDeleted
 //             x = seq - prev.seq                 when the ms equals the previous record's
-//             x = ms - prev.ms, then varint seq  when it does not (x >= 2^60: escaped as
-//                                                kWideMs, then varint ms)
+//                                                and seq - prev.seq < 2^61 (so x << 3 fits)
+//             x = ms - prev.ms, then varint seq  otherwise (x >= 2^60: escaped as kWideMs,
+//                                                then varint ms); a same-ms seq jump of 2^61
+//                                                or more is written this way with x = 0
 //             where `prev` is the previous record's ID (the master ID for the first record)
 //   value  := integer or bytes, tag-first (see entry_block.cc): a value whose text is a
 //             canonical int64 ("42", "-7", never "042") is stored as that integer and written
@@ -31,10 +33,15 @@
 //   - live records' IDs strictly increase; a tombstone may be out of order (XSETID can move
 //     the last ID below a deleted entry, as in Redis), so readers skip tombstones before
 //     comparing IDs.
+//
+// The buffer is trusted once built: Read and Fields do no bounds checks. Bytes from outside
+// (a snapshot) come in only through FromBytes, which decodes every record and value with
+// bounds checks and enforces the invariants above before anything reads them unchecked.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -102,6 +109,18 @@ class EntryBlock {
   EntryBlock& operator=(const EntryBlock&) = delete;
   ~EntryBlock();
 
+  // Rebuilds a block from its master ID and the bytes raw() gave (snapshot loading). Every
+  // field is decoded with bounds checks and nothing is trusted: bad value tags, lengths or
+  // varints running past the end, a zero field count, a record ID below the master or a live
+  // ID not above the previous live one, and a block without records are refused with nullptr
+  // and a reason in *error (naming the byte offset inside the block).
+  static std::unique_ptr<EntryBlock> FromBytes(StreamId master, std::string_view bytes,
+                                               std::string* error);
+  // The block's bytes, exactly as FromBytes takes them back.
+  std::string_view raw() const {
+    return std::string_view(reinterpret_cast<const char*>(data_), size_);
+  }
+
   StreamId master_id() const { return master_; }
   // The last record's ID, live or not, and whether it is deleted (valid when records() > 0).
   StreamId last_id() const { return last_; }
@@ -137,6 +156,7 @@ class EntryBlock {
   void CollectRefs(std::vector<Ref>* out) const;
 
  private:
+  explicit EntryBlock(StreamId master) : master_(master) {}
   void Reserve(size_t needed);
 
   StreamId master_;

@@ -131,4 +131,8 @@ void Keyspace::FlushAll() {
   for (auto& db : dbs_) db->Flush();
 }
 
+void Keyspace::set_observer(KeyspaceObserver* observer) {
+  for (auto& db : dbs_) db->set_observer(observer);
+}
+
 }  // namespace runnel::streams

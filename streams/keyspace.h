@@ -101,6 +101,9 @@ class Database {
   bool SetExpire(Node* node, int64_t when_ms);
   void Flush();
 
+  // Replaces the observer (see Keyspace::set_observer).
+  void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
+
   // Reports an in-place change to an existing key.
   void NotifyChanged(std::string_view key) {
     if (observer_) observer_->OnKeyChanged(index_, key);
@@ -142,6 +145,9 @@ class Keyspace {
   const Database& db(int index) const { return *dbs_[static_cast<size_t>(index)]; }
   size_t TotalKeys() const;
   void FlushAll();
+  // Replaces every database's observer: a keyspace filled by a snapshot loader is built with
+  // none (loading is not a change anyone must hear of) and gets the server's afterwards.
+  void set_observer(KeyspaceObserver* observer);
 
  private:
   std::vector<std::unique_ptr<Database>> dbs_;

@@ -348,6 +348,26 @@ void Stream::RestoreMetadata(StreamId last_id, StreamId first_id, StreamId max_d
   entries_added_ = entries_added;
 }
 
+bool Stream::RestoreBlock(std::unique_ptr<EntryBlock> block, std::string* error) {
+  StreamId master = block->master_id();
+  if (block->live() == 0) {
+    *error = "block " + master.ToString() + " holds no live entries";
+    return false;
+  }
+  if (block->deleted() > block->live()) {
+    *error = "block " + master.ToString() + " has more tombstones than live entries";
+    return false;
+  }
+  // Every block before this one holds a live entry, so this is the last live ID before it.
+  if (std::optional<StreamId> before = LastLiveId(); before && master <= *before) {
+    *error = "block " + master.ToString() + " does not start after entry " + before->ToString();
+    return false;
+  }
+  length_ += block->live();
+  blocks_.Insert(master.ToKey(), std::move(block));
+  return true;
+}
+
 size_t Stream::MemoryUsage() const {
   size_t bytes = sizeof(*this);
   // A leaf costs its key and pointer; inner nodes a header and children (an estimate).

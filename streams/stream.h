@@ -11,6 +11,8 @@
 //   max_deleted_id   the highest ID removed by XDEL ("max-deleted-entry-id")
 //   entries_added    every entry ever added, deleted or not
 // Consumer-group lag is computed from these in constant time.
+// A snapshot restores all of it as saved: blocks with RestoreBlock, bookkeeping with
+// RestoreMetadata, groups through the group API.
 //
 // Deletions leave tombstones in their block. When a block's tombstones outnumber its live
 // entries it is rewritten without them, and merged into the previous block if the two fit in
@@ -141,6 +143,12 @@ class Stream {
   // Restores bookkeeping verbatim (snapshot loading).
   void RestoreMetadata(StreamId last_id, StreamId first_id, StreamId max_deleted_id,
                        uint64_t entries_added);
+  // Appends a block rebuilt by EntryBlock::FromBytes after the last one (snapshot loading),
+  // adding its live entries to length(). Refused (false, reason in *error) when the block has
+  // no live entry, more tombstones than live entries, or a master ID not above every live
+  // entry before it (the block tree finds an ID through the master IDs, so they must not
+  // overlap). The caller checks the result against the saved bookkeeping.
+  bool RestoreBlock(std::unique_ptr<EntryBlock> block, std::string* error);
 
  private:
   bool AppendToLast(StreamId id, std::span<const std::string_view> fv, const StreamLimits& l);

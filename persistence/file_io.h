@@ -1,0 +1,51 @@
+// Small, honest file I/O for persistence: raw system calls, errors reported with errno text,
+// nothing hidden behind a buffer that could swallow a failed write.
+//
+// AppendFile owns a descriptor (RAII). WriteFileDurably is the crash-safe way to replace a
+// file: write a temporary in the same directory, fsync it, rename it over the target, fsync
+// the directory; at every instant the target is either the old file or the new one. These
+// use only async-signal-safe calls on purpose, so a forked child may use them too.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace runnel::persistence {
+
+class AppendFile {
+ public:
+  AppendFile() = default;
+  AppendFile(const AppendFile&) = delete;
+  AppendFile& operator=(const AppendFile&) = delete;
+  AppendFile(AppendFile&& o) noexcept;
+  AppendFile& operator=(AppendFile&& o) noexcept;
+  ~AppendFile();
+
+  // Opens (creating if needed) for appending. False with *error on failure.
+  bool Open(const std::string& path, std::string* error);
+  bool is_open() const { return fd_ >= 0; }
+  // Writes all bytes (retrying short writes). On failure *written says how many got out.
+  bool Write(std::string_view bytes, size_t* written, std::string* error);
+  bool DataSync(std::string* error);
+  // Cuts the file to `size` bytes (undoing a partial write).
+  bool Truncate(uint64_t size, std::string* error);
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+  void Close();
+
+ private:
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  std::string path_;
+};
+
+bool ReadWholeFile(const std::string& path, std::string* out, std::string* error);
+// Writes `bytes` to dir/name via a temporary file, fsync, rename and directory fsync.
+bool WriteFileDurably(const std::string& dir, const std::string& name, std::string_view bytes,
+                      std::string* error);
+bool SyncDirectory(const std::string& dir, std::string* error);
+bool TruncateFile(const std::string& path, uint64_t size, std::string* error);
+
+}  // namespace runnel::persistence

@@ -1,0 +1,776 @@
+// Snapshot writing and loading. The framing (magic, version, sections with length and XXH64,
+// the end section with the whole-file XXH64) is in snapshot.h; this is what the payloads hold.
+//
+// Notation: varint = unsigned LEB128 (streams/varint.h); svarint = varint(ZigZag(int64));
+// bytes = varint length, then the bytes; id = varint ms, varint seq.
+//
+//   kInfo (1)         svarint created_ms | varint next_log_sequence
+//   kDatabase (2)     varint index | varint key_count         (key_count: the sections that
+//                                                              follow for it, strings+streams)
+//   kString (3)       bytes key | svarint expire_ms (-1 = none) | bytes value
+//   kStreamHeader (4) bytes key | svarint expire_ms | varint length | varint entries_added
+//                     | id last_id | id first_id | id max_deleted_id
+//                     | varint block_count | varint group_count
+//   kStreamBlocks (5) one or more of: id master | bytes block   (the EntryBlock's raw bytes)
+//                     block_count blocks in all, in ID order, split into sections of about
+//                     1 MB so a stream never needs one huge buffer
+//   kGroup (6)        bytes name | id last_delivered | svarint entries_read (-1 = unknown)
+//                     | varint consumer_count | consumer_count x consumer
+//                     | varint pending_count  | pending_count x pending
+//       consumer := bytes name | svarint seen_ms | svarint active_ms (-1 = never)
+//       pending  := varint dms | varint (dms == 0 ? seq - prev.seq : seq)
+//                   | svarint (delivery_ms - prev.delivery_ms, mod 2^64) | varint count
+//                   | varint owner
+//           in ID order; dms = ms - prev.ms; `prev` is the previous pending entry (0-0 and
+//           time 0 for the first), so an ID costs one or two bytes in a batch and a
+//           duplicate or a decrease cannot be written except as a zero delta or an overflow,
+//           both refused. `owner` is the consumer's position in this section's list, so a
+//           consumer's own PEL is derived on load and can never disagree with the group's.
+//   kEnd (0xff)       u64 XXH64 of every byte before the section (payload length 8)
+//
+// A stream's sections follow each other (header, block_count blocks, group_count groups);
+// it is checked as a whole after its last section and only then added to the keyspace.
+// Loading reads payloads in chunks of at most 1 MB, so a damaged length costs at most the
+// bytes that are really there before the read fails; counts in the file only bound loops
+// that stop at the first byte that does not decode.
+#include "persistence/snapshot.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <utility>
+#include <vector>
+
+#include "streams/varint.h"
+
+namespace runnel::persistence {
+namespace {
+
+using streams::ConsumerGroup;
+using streams::Database;
+using streams::EntryBlock;
+using streams::Stream;
+using streams::StreamId;
+using streams::Value;
+
+constexpr char kMagic[12] = {'R', 'U', 'N', 'N', 'E', 'L', 'S', 'N', 'A', 'P', '\0', '\0'};
+constexpr size_t kHeaderSize = sizeof(kMagic) + 4;
+constexpr size_t kSectionHeaderSize = 9;  // kind, u64 payload length
+constexpr size_t kReadChunk = size_t{1} << 20;
+constexpr size_t kBlocksSectionTarget = size_t{1} << 20;
+constexpr size_t kFlushAt = size_t{1} << 18;
+constexpr size_t kKeepBuffer = size_t{16} << 20;  // a larger read buffer is freed after use
+
+enum Kind : uint8_t {
+  kInfo = 1,
+  kDatabase = 2,
+  kString = 3,
+  kStreamHeader = 4,
+  kStreamBlocks = 5,
+  kGroup = 6,
+  kEnd = 0xff,
+};
+
+const char* KindName(uint8_t kind) {
+  switch (kind) {
+    case kInfo:
+      return "info";
+    case kDatabase:
+      return "database";
+    case kString:
+      return "string";
+    case kStreamHeader:
+      return "stream-header";
+    case kStreamBlocks:
+      return "stream-blocks";
+    case kGroup:
+      return "group";
+    case kEnd:
+      return "end";
+    default:
+      return nullptr;
+  }
+}
+
+struct HashStateFree {
+  void operator()(XXH64_state_t* s) const { XXH64_freeState(s); }
+};
+using HashState = std::unique_ptr<XXH64_state_t, HashStateFree>;
+
+HashState NewHashState() {
+  HashState h(XXH64_createState());
+  if (!h) throw std::bad_alloc();
+  XXH64_reset(h.get(), 0);
+  return h;
+}
+
+uint64_t Hash(std::string_view bytes) { return XXH64(bytes.data(), bytes.size(), 0); }
+
+void PutFixed(std::string* out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+uint64_t GetFixed(const char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
+  return v;
+}
+void PutSigned(std::string* out, int64_t v) { streams::AppendVarint(out, streams::ZigZag(v)); }
+void PutBytes(std::string* out, std::string_view s) {
+  streams::AppendVarint(out, s.size());
+  out->append(s);
+}
+void PutId(std::string* out, StreamId id) {
+  streams::AppendVarint(out, id.ms);
+  streams::AppendVarint(out, id.seq);
+}
+
+// A key or name for an error message: quoted, non-printable bytes escaped, long ones cut.
+std::string Quote(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "'";
+  for (size_t i = 0; i < s.size() && i < 64; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  if (s.size() > 64) out += "...";
+  return out + "'";
+}
+
+// ---- Writing --------------------------------------------------------------------------------
+
+// Builds sections in place in one buffer (no payload is copied twice) and hands the buffer to
+// the sink in large writes, hashing every byte that goes out for the end section.
+class Writer {
+ public:
+  Writer(ByteSink& out, std::string* error) : out_(out), error_(error), hash_(NewHashState()) {}
+
+  bool ok() const { return ok_; }
+  std::string& buf() { return buf_; }
+  size_t payload_size() const { return buf_.size() - section_ - kSectionHeaderSize; }
+
+  void Begin(Kind kind) {
+    section_ = buf_.size();
+    buf_.push_back(static_cast<char>(kind));
+    buf_.append(8, '\0');
+  }
+  void End() {
+    size_t payload_at = section_ + kSectionHeaderSize;
+    std::string_view payload(buf_.data() + payload_at, buf_.size() - payload_at);
+    uint64_t checksum = Hash(payload);
+    std::string length;
+    PutFixed(&length, payload.size(), 8);
+    buf_.replace(section_ + 1, 8, length);
+    PutFixed(&buf_, checksum, 8);
+    if (buf_.size() >= kFlushAt) Flush();
+  }
+  // Writes the end section after everything else.
+  bool Finish() {
+    Flush();
+    std::string end;
+    PutFixed(&end, XXH64_digest(hash_.get()), 8);
+    std::string section(1, static_cast<char>(kEnd));
+    PutFixed(&section, 8, 8);
+    section += end;
+    PutFixed(&section, Hash(end), 8);
+    Write(section);
+    return ok_;
+  }
+
+ private:
+  void Flush() {
+    XXH64_update(hash_.get(), buf_.data(), buf_.size());
+    Write(buf_);
+    buf_.clear();
+  }
+  void Write(std::string_view bytes) {
+    if (ok_ && !bytes.empty() && !out_.Write(bytes)) {
+      ok_ = false;
+      if (error_->empty()) *error_ = "snapshot: writing to the sink failed";
+    }
+  }
+
+  ByteSink& out_;
+  std::string* error_;
+  HashState hash_;
+  std::string buf_;
+  size_t section_ = 0;  // where the open section starts in buf_
+  bool ok_ = true;
+};
+
+void WriteGroup(Writer& w, std::string_view name, const ConsumerGroup& group) {
+  std::string& b = w.buf();
+  w.Begin(kGroup);
+  PutBytes(&b, name);
+  PutId(&b, group.last_delivered());
+  PutSigned(&b, group.entries_read());
+  streams::AppendVarint(&b, group.consumers().size());
+  // Owners are written as positions in this list, not as the in-memory slot indexes (which
+  // may have holes).
+  std::vector<uint32_t> position;
+  uint32_t next = 0;
+  for (const auto& [cname, c] : group.consumers()) {
+    if (c->index() >= position.size()) position.resize(c->index() + 1);
+    position[c->index()] = next++;
+    PutBytes(&b, cname);
+    PutSigned(&b, c->seen_ms());
+    PutSigned(&b, c->active_ms());
+  }
+  streams::AppendVarint(&b, group.pending());
+  StreamId prev;
+  int64_t prev_time = 0;
+  group.pel().ForEach([&](const streams::PendingRecord& r) {
+    uint64_t dms = r.id.ms - prev.ms;
+    streams::AppendVarint(&b, dms);
+    streams::AppendVarint(&b, dms == 0 ? r.id.seq - prev.seq : r.id.seq);
+    PutSigned(&b, static_cast<int64_t>(static_cast<uint64_t>(r.delivery_ms) -
+                                       static_cast<uint64_t>(prev_time)));
+    streams::AppendVarint(&b, r.delivery_count);
+    streams::AppendVarint(&b, position[r.consumer]);
+    prev = r.id;
+    prev_time = r.delivery_ms;
+  });
+  w.End();
+}
+
+void WriteStream(Writer& w, std::string_view key, int64_t expire_ms, const Stream& s) {
+  std::string& b = w.buf();
+  w.Begin(kStreamHeader);
+  PutBytes(&b, key);
+  PutSigned(&b, expire_ms);
+  streams::AppendVarint(&b, s.length());
+  streams::AppendVarint(&b, s.entries_added());
+  PutId(&b, s.last_id());
+  PutId(&b, s.first_id());
+  PutId(&b, s.max_deleted_id());
+  streams::AppendVarint(&b, s.block_count());
+  streams::AppendVarint(&b, s.groups().size());
+  w.End();
+
+  bool open = false;
+  s.blocks().ForEach([&](const Stream::BlockTree::Entry& e) {
+    if (!open) w.Begin(kStreamBlocks);
+    open = true;
+    PutId(&b, e.value->master_id());
+    PutBytes(&b, e.value->raw());
+    if (w.payload_size() >= kBlocksSectionTarget) {
+      w.End();
+      open = false;
+    }
+  });
+  if (open) w.End();
+  for (const auto& [name, group] : s.groups()) WriteGroup(w, name, *group);
+}
+
+// ---- Loading helpers ------------------------------------------------------------------------
+
+// Bounds-checked decoding of one payload. Every getter returns false, and leaves the position
+// where decoding failed, when the bytes run out or do not decode.
+class PayloadReader {
+ public:
+  explicit PayloadReader(std::string_view p)
+      : begin_(reinterpret_cast<const uint8_t*>(p.data())), p_(begin_), end_(begin_ + p.size()) {}
+
+  bool empty() const { return p_ == end_; }
+  size_t position() const { return static_cast<size_t>(p_ - begin_); }
+
+  bool Varint(uint64_t* v) {
+    const uint8_t* q = streams::GetVarintChecked(p_, end_, v);
+    if (q == nullptr) return false;
+    p_ = q;
+    return true;
+  }
+  bool Signed(int64_t* v) {
+    uint64_t u;
+    if (!Varint(&u)) return false;
+    *v = streams::UnZigZag(u);
+    return true;
+  }
+  bool Id(StreamId* id) { return Varint(&id->ms) && Varint(&id->seq); }
+  bool Bytes(std::string_view* s) {
+    const uint8_t* start = p_;
+    uint64_t n;
+    if (!Varint(&n)) return false;
+    if (n > static_cast<uint64_t>(end_ - p_)) {
+      p_ = start;
+      return false;
+    }
+    *s = std::string_view(reinterpret_cast<const char*>(p_), n);
+    p_ += n;
+    return true;
+  }
+
+ private:
+  const uint8_t* begin_;
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
+}  // namespace
+
+bool WriteSnapshot(const streams::Keyspace& keyspace, const SnapshotInfo& info, ByteSink& out,
+                   std::string* error) {
+  error->clear();
+  Writer w(out, error);
+  std::string& b = w.buf();
+  b.append(kMagic, sizeof(kMagic));
+  PutFixed(&b, kSnapshotVersion, 4);
+  w.Begin(kInfo);
+  PutSigned(&b, info.created_ms);
+  streams::AppendVarint(&b, info.next_log_sequence);
+  w.End();
+  for (int i = 0; i < keyspace.size() && w.ok(); ++i) {
+    const Database& db = keyspace.db(i);
+    if (db.size() == 0) continue;
+    w.Begin(kDatabase);
+    streams::AppendVarint(&b, static_cast<uint64_t>(i));
+    streams::AppendVarint(&b, db.size());
+    w.End();
+    db.ForEach([&](const Database::Node& node) {
+      if (!w.ok()) return;
+      const streams::Record& rec = node.value;
+      if (const std::string* s = rec.value.string()) {
+        w.Begin(kString);
+        PutBytes(&b, node.key);
+        PutSigned(&b, rec.expire_ms);
+        PutBytes(&b, *s);
+        w.End();
+      } else {
+        WriteStream(w, node.key, rec.expire_ms, *rec.value.stream());
+      }
+    });
+  }
+  return w.Finish();
+}
+
+// ---- Loading --------------------------------------------------------------------------------
+
+namespace {
+
+// Reads exactly n bytes into *out, in chunks, so a huge n from a damaged length allocates only
+// as the bytes actually arrive.
+bool ReadExact(ByteSource& in, uint64_t n, std::string* out, std::string* chunk) {
+  out->clear();
+  if (n <= kReadChunk) return in.Read(n, out) && out->size() == n;
+  out->reserve(kReadChunk);
+  while (out->size() < n) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(kReadChunk, n - out->size()));
+    chunk->clear();
+    if (!in.Read(want, chunk) || chunk->size() != want) return false;
+    out->append(*chunk);
+  }
+  return true;
+}
+
+}  // namespace
+
+// The parse position and the logic of loading. A nested class, so it fills the loader's
+// fields directly; every failure goes through Fail, which names the file offset at fault.
+struct SnapshotLoader::State {
+  enum class Phase { kHeader, kInfo, kBody, kDone, kError };
+
+  explicit State(SnapshotLoader& l) : loader(l), offset(l.in_.offset()) {}
+
+  SnapshotLoader& loader;
+  Phase phase = Phase::kHeader;
+  HashState file_hash = NewHashState();
+  uint64_t offset;       // file offset of the next byte to read
+  uint64_t section = 0;  // file offset of the section being handled
+  uint8_t kind = 0;      // and its kind
+  std::string head, payload, chunk;
+
+  // The database being filled.
+  int db = -1;
+  uint64_t db_offset = 0, db_declared = 0, db_loaded = 0;
+
+  // The stream being assembled; it joins the keyspace after its last section and checks.
+  std::unique_ptr<Stream> stream;
+  std::string key;
+  int64_t expire_ms = -1;
+  uint64_t length = 0, blocks_left = 0, groups_left = 0, stream_offset = 0;
+
+  bool Fail(uint64_t at, const std::string& what) {
+    loader.error_ = "offset " + std::to_string(at) + ": " + what;
+    phase = Phase::kError;
+    return false;
+  }
+  bool Malformed(const PayloadReader& r) {
+    return Fail(section, std::string("malformed ") + KindName(kind) + " section at payload byte " +
+                             std::to_string(r.position()));
+  }
+  bool Done(const PayloadReader& r) {
+    if (r.empty()) return true;
+    return Fail(section, std::to_string(payload.size() - r.position()) +
+                             " unexpected bytes at the end of the " + KindName(kind) + " section");
+  }
+  std::string StreamName() const { return "stream " + Quote(key) + ": "; }
+  bool Read(uint64_t n, std::string* out) {
+    if (!ReadExact(loader.in_, n, out, &chunk)) return false;
+    offset += n;
+    return true;
+  }
+
+  bool ReadHeader();
+  bool NextSection();
+  bool ReadEnd(uint64_t payload_length);
+  bool Dispatch();
+  bool LoadInfo(PayloadReader& r);
+  bool LoadDatabase(PayloadReader& r);
+  bool FinishDatabase();
+  bool LoadString(PayloadReader& r);
+  bool AddKey(std::string_view name, Value value, int64_t expire, uint64_t at);
+  bool LoadStreamHeader(PayloadReader& r);
+  bool LoadBlocks(PayloadReader& r);
+  bool LoadGroup(PayloadReader& r);
+  bool LoadConsumers(PayloadReader& r, ConsumerGroup& g, const std::string& what,
+                     std::vector<streams::Consumer*>* out);
+  bool LoadPending(PayloadReader& r, ConsumerGroup& g, const std::string& what,
+                   const std::vector<streams::Consumer*>& consumers);
+  bool FinishStream();
+};
+
+SnapshotLoader::SnapshotLoader(ByteSource& in, streams::Keyspace& into)
+    : in_(in), into_(into), state_(std::make_unique<State>(*this)) {}
+
+SnapshotLoader::~SnapshotLoader() = default;
+
+uint64_t SnapshotLoader::offset() const { return state_->offset; }
+
+SnapshotLoader::Status SnapshotLoader::Step(size_t max_sections) {
+  State& s = *state_;
+  using Phase = State::Phase;
+  if (s.phase == Phase::kHeader) s.ReadHeader();
+  for (size_t i = 0; i < max_sections && (s.phase == Phase::kInfo || s.phase == Phase::kBody);
+       ++i) {
+    s.NextSection();
+  }
+  if (s.phase == Phase::kDone) return Status::kDone;
+  if (s.phase == Phase::kError) return Status::kError;
+  return Status::kMore;
+}
+
+bool SnapshotLoader::State::ReadHeader() {
+  section = offset;
+  if (loader.into_.TotalKeys() != 0) return Fail(offset, "the keyspace to load into is not empty");
+  if (!Read(kHeaderSize, &head)) return Fail(section, "too short for a snapshot file header");
+  if (std::memcmp(head.data(), kMagic, sizeof(kMagic)) != 0) {
+    return Fail(section, "not a Runnel snapshot (bad magic)");
+  }
+  uint64_t version = GetFixed(head.data() + sizeof(kMagic), 4);
+  if (version != kSnapshotVersion) {
+    return Fail(section, "snapshot version " + std::to_string(version) +
+                             " is not supported (this build reads " +
+                             std::to_string(kSnapshotVersion) + ")");
+  }
+  XXH64_update(file_hash.get(), head.data(), head.size());
+  phase = Phase::kInfo;
+  return true;
+}
+
+bool SnapshotLoader::State::NextSection() {
+  section = offset;
+  if (!Read(kSectionHeaderSize, &head))
+    return Fail(section, "the file ends without an end section");
+  kind = static_cast<uint8_t>(head[0]);
+  uint64_t payload_length = GetFixed(head.data() + 1, 8);
+  const char* name = KindName(kind);
+  if (name == nullptr) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    return Fail(section,
+                std::string("unknown section kind 0x") + kHex[kind >> 4] + kHex[kind & 15]);
+  }
+  if (kind == kEnd) return ReadEnd(payload_length);
+  XXH64_update(file_hash.get(), head.data(), head.size());
+  if (!Read(payload_length, &payload)) {
+    return Fail(section, std::string(name) + " section of " + std::to_string(payload_length) +
+                             " bytes runs past the end of the file");
+  }
+  if (!Read(8, &head)) return Fail(section, std::string(name) + " section's checksum is cut off");
+  XXH64_update(file_hash.get(), payload.data(), payload.size());
+  XXH64_update(file_hash.get(), head.data(), head.size());
+  if (GetFixed(head.data(), 8) != Hash(payload)) {
+    return Fail(section, std::string("checksum mismatch in the ") + name + " section");
+  }
+  bool ok = Dispatch();
+  if (payload.capacity() > kKeepBuffer) std::string().swap(payload);
+  return ok;
+}
+
+bool SnapshotLoader::State::ReadEnd(uint64_t payload_length) {
+  if (phase == Phase::kInfo) return Fail(section, "the end section comes before the info section");
+  if (stream) {
+    return Fail(section, "the file ends inside " + StreamName() + std::to_string(blocks_left) +
+                             " blocks and " + std::to_string(groups_left) + " groups missing");
+  }
+  if (!FinishDatabase()) return false;
+  if (payload_length != 8) {
+    return Fail(section, "end section of length " + std::to_string(payload_length) + ", not 8");
+  }
+  if (!Read(16, &head)) return Fail(section, "the end section is cut off");
+  std::string_view digest(head.data(), 8);
+  if (GetFixed(head.data() + 8, 8) != Hash(digest)) {
+    return Fail(section, "checksum mismatch in the end section");
+  }
+  if (GetFixed(head.data(), 8) != XXH64_digest(file_hash.get())) {
+    return Fail(section, "whole-file checksum mismatch");
+  }
+  chunk.clear();
+  if (loader.in_.Read(1, &chunk)) return Fail(offset, "bytes follow the end section");
+  phase = Phase::kDone;
+  return true;
+}
+
+bool SnapshotLoader::State::Dispatch() {
+  PayloadReader r(payload);
+  std::string found = std::string(", found a ") + KindName(kind) + " section";
+  if (phase == Phase::kInfo) {
+    if (kind != kInfo) return Fail(section, "expected the info section first" + found);
+    return LoadInfo(r);
+  }
+  if (stream) {
+    Kind want = blocks_left > 0 ? kStreamBlocks : kGroup;
+    if (kind != want) {
+      return Fail(section, StreamName() + "expected a " + KindName(want) + " section" + found);
+    }
+    return want == kStreamBlocks ? LoadBlocks(r) : LoadGroup(r);
+  }
+  switch (kind) {
+    case kDatabase:
+      return LoadDatabase(r);
+    case kString:
+    case kStreamHeader:
+      if (db < 0) return Fail(section, "a key comes before any database section");
+      return kind == kString ? LoadString(r) : LoadStreamHeader(r);
+    default:
+      return Fail(section, std::string("a ") + KindName(kind) + " section out of place");
+  }
+}
+
+bool SnapshotLoader::State::LoadInfo(PayloadReader& r) {
+  SnapshotInfo info;
+  if (!r.Signed(&info.created_ms) || !r.Varint(&info.next_log_sequence)) return Malformed(r);
+  if (!Done(r)) return false;
+  loader.info_ = info;
+  phase = Phase::kBody;
+  return true;
+}
+
+bool SnapshotLoader::State::LoadDatabase(PayloadReader& r) {
+  uint64_t index, count;
+  if (!r.Varint(&index) || !r.Varint(&count)) return Malformed(r);
+  if (!Done(r) || !FinishDatabase()) return false;
+  auto databases = static_cast<uint64_t>(loader.into_.size());
+  if (index >= databases) {
+    return Fail(section, "database " + std::to_string(index) + " is beyond the " +
+                             std::to_string(databases) + " databases configured");
+  }
+  if (db >= 0 && index <= static_cast<uint64_t>(db)) {
+    return Fail(section,
+                "database " + std::to_string(index) + " follows database " + std::to_string(db));
+  }
+  db = static_cast<int>(index);
+  db_offset = section;
+  db_declared = count;
+  db_loaded = 0;
+  return true;
+}
+
+bool SnapshotLoader::State::FinishDatabase() {
+  if (db < 0 || db_loaded == db_declared) return true;
+  return Fail(db_offset, "database " + std::to_string(db) + " declares " +
+                             std::to_string(db_declared) + " keys, the file holds " +
+                             std::to_string(db_loaded));
+}
+
+bool SnapshotLoader::State::LoadString(PayloadReader& r) {
+  std::string_view name, value;
+  int64_t expire;
+  if (!r.Bytes(&name) || !r.Signed(&expire) || !r.Bytes(&value)) return Malformed(r);
+  if (!Done(r)) return false;
+  if (expire < -1) {
+    return Fail(section, "key " + Quote(name) + " has expiry time " + std::to_string(expire));
+  }
+  return AddKey(name, Value(std::string(value)), expire, section);
+}
+
+bool SnapshotLoader::State::AddKey(std::string_view name, Value value, int64_t expire,
+                                   uint64_t at) {
+  Database& d = loader.into_.db(db);
+  if (d.Peek(name) != nullptr) {
+    return Fail(at, "duplicate key " + Quote(name) + " in database " + std::to_string(db));
+  }
+  Database::Node* node = d.Set(name, std::move(value));
+  if (expire >= 0) d.SetExpire(node, expire);
+  ++loader.keys_loaded_;
+  ++db_loaded;
+  return true;
+}
+
+bool SnapshotLoader::State::LoadStreamHeader(PayloadReader& r) {
+  std::string_view name;
+  uint64_t added, blocks, groups;
+  StreamId last, first, max_deleted;
+  if (!r.Bytes(&name) || !r.Signed(&expire_ms) || !r.Varint(&length) || !r.Varint(&added) ||
+      !r.Id(&last) || !r.Id(&first) || !r.Id(&max_deleted) || !r.Varint(&blocks) ||
+      !r.Varint(&groups)) {
+    return Malformed(r);
+  }
+  if (!Done(r)) return false;
+  key.assign(name);
+  if (expire_ms < -1) {
+    return Fail(section, StreamName() + "expiry time " + std::to_string(expire_ms));
+  }
+  if (loader.into_.db(db).Peek(key) != nullptr) {
+    return Fail(section, "duplicate key " + Quote(key) + " in database " + std::to_string(db));
+  }
+  if (added < length) {
+    return Fail(section, StreamName() + "entries_added " + std::to_string(added) +
+                             " is below its length " + std::to_string(length));
+  }
+  if (max_deleted > last) {
+    return Fail(section, StreamName() + "max_deleted_id " + max_deleted.ToString() +
+                             " is above its last ID " + last.ToString());
+  }
+  if (blocks > length) {
+    return Fail(section, StreamName() + std::to_string(blocks) + " blocks cannot hold " +
+                             std::to_string(length) + " entries");
+  }
+  stream = std::make_unique<Stream>();
+  stream->RestoreMetadata(last, first, max_deleted, added);
+  blocks_left = blocks;
+  groups_left = groups;
+  stream_offset = section;
+  return blocks_left == 0 && groups_left == 0 ? FinishStream() : true;
+}
+
+bool SnapshotLoader::State::LoadBlocks(PayloadReader& r) {
+  if (r.empty()) return Fail(section, StreamName() + "empty stream-blocks section");
+  std::string why;
+  while (!r.empty()) {
+    StreamId master;
+    std::string_view bytes;
+    if (!r.Id(&master) || !r.Bytes(&bytes)) return Malformed(r);
+    if (blocks_left == 0) return Fail(section, StreamName() + "more blocks than its header says");
+    std::unique_ptr<EntryBlock> block = EntryBlock::FromBytes(master, bytes, &why);
+    if (block == nullptr || !stream->RestoreBlock(std::move(block), &why)) {
+      return Fail(section, StreamName() + why);
+    }
+    --blocks_left;
+  }
+  return blocks_left == 0 && groups_left == 0 ? FinishStream() : true;
+}
+
+bool SnapshotLoader::State::LoadGroup(PayloadReader& r) {
+  std::string_view name;
+  StreamId last_delivered;
+  int64_t entries_read;
+  if (!r.Bytes(&name) || !r.Id(&last_delivered) || !r.Signed(&entries_read)) {
+    return Malformed(r);
+  }
+  std::string what = StreamName() + "group " + Quote(name) + ": ";
+  if (entries_read < streams::kUnknownEntriesRead) {
+    return Fail(section, what + "entries_read " + std::to_string(entries_read));
+  }
+  ConsumerGroup* group = stream->CreateGroup(name, last_delivered, entries_read);
+  if (group == nullptr) return Fail(section, StreamName() + "duplicate group " + Quote(name));
+  std::vector<streams::Consumer*> consumers;
+  if (!LoadConsumers(r, *group, what, &consumers) || !LoadPending(r, *group, what, consumers) ||
+      !Done(r)) {
+    return false;
+  }
+  --groups_left;
+  return groups_left == 0 ? FinishStream() : true;
+}
+
+bool SnapshotLoader::State::LoadConsumers(PayloadReader& r, ConsumerGroup& g,
+                                          const std::string& what,
+                                          std::vector<streams::Consumer*>* out) {
+  uint64_t count;
+  if (!r.Varint(&count)) return Malformed(r);
+  // `out` grows only as consumers are actually decoded, whatever `count` says.
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view name;
+    int64_t seen, active;
+    if (!r.Bytes(&name) || !r.Signed(&seen) || !r.Signed(&active)) return Malformed(r);
+    auto [consumer, created] = g.GetOrCreateConsumer(name, seen);
+    if (!created) return Fail(section, what + "duplicate consumer " + Quote(name));
+    consumer->set_active_ms(active);
+    out->push_back(consumer);
+  }
+  return true;
+}
+
+bool SnapshotLoader::State::LoadPending(PayloadReader& r, ConsumerGroup& g, const std::string& what,
+                                        const std::vector<streams::Consumer*>& consumers) {
+  uint64_t count;
+  if (!r.Varint(&count)) return Malformed(r);
+  StreamId prev;
+  int64_t prev_time = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t dms, second, deliveries, owner;
+    int64_t dtime;
+    if (!r.Varint(&dms) || !r.Varint(&second) || !r.Signed(&dtime) || !r.Varint(&deliveries) ||
+        !r.Varint(&owner)) {
+      return Malformed(r);
+    }
+    StreamId id = dms == 0 ? StreamId{prev.ms, prev.seq + second} : StreamId{prev.ms + dms, second};
+    if (id < prev)
+      return Fail(section, what + "pending IDs do not increase after " + prev.ToString());
+    if (i > 0 && id == prev) {
+      return Fail(section, what + "pending ID " + id.ToString() + " appears twice");
+    }
+    auto time =
+        static_cast<int64_t>(static_cast<uint64_t>(prev_time) + static_cast<uint64_t>(dtime));
+    if (time < 0) {
+      return Fail(section, what + "pending entry " + id.ToString() + " has delivery time " +
+                               std::to_string(time));
+    }
+    if (owner >= consumers.size()) {
+      return Fail(section, what + "pending entry " + id.ToString() + " belongs to consumer #" +
+                               std::to_string(owner) + ", the group has " +
+                               std::to_string(consumers.size()));
+    }
+    g.SetPending(id, *consumers[owner], time, deliveries);
+    prev = id;
+    prev_time = time;
+  }
+  return true;
+}
+
+bool SnapshotLoader::State::FinishStream() {
+  const Stream& s = *stream;
+  uint64_t at = stream_offset;
+  if (s.length() != length) {
+    return Fail(at, StreamName() + "its header says length " + std::to_string(length) +
+                        ", its blocks hold " + std::to_string(s.length()) + " entries");
+  }
+  if (std::optional<StreamId> top = s.LastLiveId(); top && *top > s.last_id()) {
+    return Fail(at, StreamName() + "entry " + top->ToString() + " is above its last ID " +
+                        s.last_id().ToString());
+  }
+  StreamId first = StreamId::Min();
+  if (Stream::Iterator it = s.Range(StreamId::Min(), StreamId::Max(), false); it.Next()) {
+    first = it.id();
+  }
+  if (first != s.first_id()) {
+    return Fail(at, StreamName() + "first_id " + s.first_id().ToString() +
+                        " is not its first entry's ID " + first.ToString());
+  }
+  std::string why;
+  for (const auto& [name, group] : s.groups()) {
+    if (!group->CheckInvariants(&why)) {
+      return Fail(at, StreamName() + "group " + Quote(name) + ": " + why);
+    }
+  }
+  std::string name = std::move(key);
+  return AddKey(name, Value(std::move(stream)), expire_ms, at);
+}
+
+}  // namespace runnel::persistence
