@@ -9,6 +9,7 @@
 #include "server/arg_util.h"
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/group_effects.h"
 #include "server/help.h"
 #include "server/server.h"
 #include "server/stream_args.h"
@@ -73,7 +74,7 @@ bool PrepareXGroup(CommandContext& ctx, bool group_must_exist, XGroupTarget* t) 
 int64_t ClampEntriesRead(const Stream& s, int64_t entries_read) {
   auto added = static_cast<int64_t>(s.entries_added());
   return entries_read != streams::kUnknownEntriesRead && entries_read > added ? added
-                                                                             : entries_read;
+                                                                              : entries_read;
 }
 
 // "$" is the stream's last ID; anything else an ID ("-" and "+" allowed only for SETID).
@@ -92,10 +93,13 @@ void CmdXGroupCreate(CommandContext& ctx) {
     auto node = ctx.db().Set(ctx.arg(2), streams::Value(std::make_unique<Stream>()));
     t.stream = node->value.value.stream();
   }
-  if (t.stream->CreateGroup(ctx.arg(3), *id, ClampEntriesRead(*t.stream, t.entries_read)) ==
-      nullptr) {
+  int64_t entries_read = ClampEntriesRead(*t.stream, t.entries_read);
+  if (t.stream->CreateGroup(ctx.arg(3), *id, entries_read) == nullptr) {
     return ctx.Error(errors::kBusyGroup);
   }
+  // Logged with the concrete ID "$" stood for; MKSTREAM is harmless when the key exists.
+  ctx.Propagate({"XGROUP", "CREATE", ctx.arg(2), ctx.arg(3), id->ToString(), "MKSTREAM",
+                 "ENTRIESREAD", std::to_string(entries_read)});
   ctx.reply.Ok();
 }
 
@@ -107,6 +111,7 @@ void CmdXGroupSetId(CommandContext& ctx) {
   if (!id) return;
   t.group->set_last_delivered(*id);
   t.group->set_entries_read(ClampEntriesRead(*t.stream, t.entries_read));
+  PropagateGroupPosition(ctx, ctx.arg(2), ctx.arg(3), *t.group);
   ctx.reply.Ok();
 }
 
@@ -118,34 +123,39 @@ void CmdXGroupDestroy(CommandContext& ctx) {
   // Wake blocked XREADGROUPs, which re-run and answer NOGROUP. Only that: as in Redis, dropping
   // a group is not a change of the key for WATCH (NotifyChanged would fail WATCHers' EXEC).
   ctx.server.blocking().MarkReady(ctx.conn.db, ctx.arg(2));
+  ctx.MarkDirty();
   ctx.reply.Integer(1);
 }
 
 void CmdXGroupCreateConsumer(CommandContext& ctx) {
   XGroupTarget t;
   if (!PrepareXGroup(ctx, true, &t)) return;
-  ctx.reply.Integer(t.group->GetOrCreateConsumer(ctx.arg(4), ctx.now_ms).second ? 1 : 0);
+  bool created = t.group->GetOrCreateConsumer(ctx.arg(4), ctx.now_ms).second;
+  if (created) ctx.MarkDirty();
+  ctx.reply.Integer(created ? 1 : 0);
 }
 
 void CmdXGroupDelConsumer(CommandContext& ctx) {
   XGroupTarget t;
   if (!PrepareXGroup(ctx, true, &t)) return;
   auto dropped = t.group->DeleteConsumer(ctx.arg(4));
+  if (dropped) ctx.MarkDirty();
   ctx.reply.Integer(static_cast<int64_t>(dropped.value_or(0)));
 }
 
 void CmdXGroupHelp(CommandContext& ctx) {
-  WriteHelp(ctx.reply, "XGROUP",
-            {"CREATE <key> <groupname> <id|$> [option]",
-             "    Create a new consumer group. Options are:", "    * MKSTREAM",
-             "      Create the empty stream if it does not exist.", "    * ENTRIESREAD entries_read",
-             "      Set the group's entries_read counter (internal use).",
-             "CREATECONSUMER <key> <groupname> <consumer>",
-             "    Create a new consumer in the specified group.",
-             "DELCONSUMER <key> <groupname> <consumer>", "    Remove the specified consumer.",
-             "DESTROY <key> <groupname>", "    Remove the specified group.",
-             "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-             "    Set the current group ID and entries_read counter."});
+  WriteHelp(
+      ctx.reply, "XGROUP",
+      {"CREATE <key> <groupname> <id|$> [option]",
+       "    Create a new consumer group. Options are:", "    * MKSTREAM",
+       "      Create the empty stream if it does not exist.", "    * ENTRIESREAD entries_read",
+       "      Set the group's entries_read counter (internal use).",
+       "CREATECONSUMER <key> <groupname> <consumer>",
+       "    Create a new consumer in the specified group.",
+       "DELCONSUMER <key> <groupname> <consumer>", "    Remove the specified consumer.",
+       "DESTROY <key> <groupname>", "    Remove the specified group.",
+       "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+       "    Set the current group ID and entries_read counter."});
 }
 
 // ---- XACK ----
@@ -163,6 +173,7 @@ void CmdXAck(CommandContext& ctx) {
   }
   int64_t acked = 0;
   for (StreamId id : ids) acked += g->Ack(id) ? 1 : 0;
+  if (acked > 0) ctx.MarkDirty();
   ctx.reply.Integer(acked);
 }
 
@@ -326,12 +337,15 @@ bool ParseClaimOptions(CommandContext& ctx, size_t i, ClaimOptions* o) {
 }
 
 // Claims one ID for XCLAIM; returns whether it was claimed (and replied).
-bool ClaimOne(CommandContext& ctx, Stream& s, ConsumerGroup& g, Consumer& consumer,
-              StreamId id, const ClaimOptions& o) {
+bool ClaimOne(CommandContext& ctx, Stream& s, ConsumerGroup& g, Consumer& consumer, StreamId id,
+              const ClaimOptions& o) {
   auto pending = g.FindPending(id);
   auto entry = s.Find(id);
   if (!entry) {
-    if (pending) g.Ack(id);  // the entry was deleted: drop it from the PEL
+    if (pending) {  // the entry was deleted: drop it from the PEL
+      g.Ack(id);
+      PropagatePurge(ctx, ctx.arg(1), ctx.arg(2), consumer.name(), id);
+    }
     return false;
   }
   if (!pending && !o.force) return false;
@@ -344,6 +358,7 @@ bool ClaimOne(CommandContext& ctx, Stream& s, ConsumerGroup& g, Consumer& consum
     ++count;
   }
   g.SetPending(id, consumer, o.delivery_ms, count);
+  PropagateDelivery(ctx, ctx.arg(1), ctx.arg(2), g, id);
   if (o.justid) {
     WriteStreamId(ctx.reply, id);
   } else {
@@ -351,6 +366,14 @@ bool ClaimOne(CommandContext& ctx, Stream& s, ConsumerGroup& g, Consumer& consum
   }
   consumer.set_active_ms(ctx.now_ms);
   return true;
+}
+
+// The consumer XCLAIM and XAUTOCLAIM act for, created if missing (and logged as created).
+Consumer& ClaimingConsumer(CommandContext& ctx, ConsumerGroup& g) {
+  auto [consumer, created] = g.GetOrCreateConsumer(ctx.arg(3), ctx.now_ms);
+  if (created) PropagateConsumerCreated(ctx, ctx.arg(1), ctx.arg(2), ctx.arg(3));
+  consumer->set_seen_ms(ctx.now_ms);
+  return *consumer;
 }
 
 void CmdXClaim(CommandContext& ctx) {
@@ -369,13 +392,16 @@ void CmdXClaim(CommandContext& ctx) {
     ids.push_back(parsed->id);
   }
   if (!ParseClaimOptions(ctx, i, &o)) return;
-  if (o.last_id > g->last_delivered()) g->set_last_delivered(o.last_id);
-  Consumer& consumer = *g->GetOrCreateConsumer(ctx.arg(3), ctx.now_ms).first;
-  consumer.set_seen_ms(ctx.now_ms);
+  if (o.last_id > g->last_delivered()) {
+    g->set_last_delivered(o.last_id);
+    PropagateGroupPosition(ctx, ctx.arg(1), ctx.arg(2), *g);
+  }
+  Consumer& consumer = ClaimingConsumer(ctx, *g);
   auto header = ctx.reply.Begin();
   size_t n = 0;
   for (StreamId id : ids) n += ClaimOne(ctx, *s, *g, consumer, id, o) ? 1 : 0;
   ctx.reply.EndArray(header, n);
+  PropagateConsumerTimes(ctx, ctx.arg(1), ctx.arg(2), consumer);
 }
 
 // ---- XAUTOCLAIM ----
@@ -406,8 +432,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
   ConsumerGroup* g = GroupOrReply(ctx, &s);
   if (g == nullptr) return;
   if (count > kAutoClaimMaxCount) return ctx.Error(errors::kXAutoClaimCountTooHigh);
-  Consumer& consumer = *g->GetOrCreateConsumer(ctx.arg(3), ctx.now_ms).first;
-  consumer.set_seen_ms(ctx.now_ms);
+  Consumer& consumer = ClaimingConsumer(ctx, *g);
 
   // Examine at most COUNT x 10 pending entries from `start`, claiming the idle ones and dropping
   // those whose entry is gone, until COUNT is used up. The IDs are collected first (claiming
@@ -428,12 +453,14 @@ void CmdXAutoClaim(CommandContext& ctx) {
     auto entry = s->Find(id);
     if (!entry) {
       g->Ack(id);
+      PropagatePurge(ctx, ctx.arg(1), ctx.arg(2), consumer.name(), id);
       deleted.push_back(id);
       --count;
       continue;
     }
     if (*min_idle > 0 && ctx.now_ms - rec.delivery_ms < *min_idle) continue;
     g->SetPending(id, consumer, ctx.now_ms, rec.delivery_count + (justid ? 0 : 1));
+    PropagateDelivery(ctx, ctx.arg(1), ctx.arg(2), *g, id);
     if (justid) {
       WriteStreamId(claimed_reply, id);
     } else {
@@ -450,6 +477,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
   r.Raw(claimed_bytes);
   r.Array(deleted.size());
   for (StreamId id : deleted) WriteStreamId(r, id);
+  PropagateConsumerTimes(ctx, ctx.arg(1), ctx.arg(2), consumer);
 }
 
 }  // namespace
@@ -457,33 +485,34 @@ void CmdXAutoClaim(CommandContext& ctx) {
 void RegisterGroupCommands(std::vector<CommandSpec>& out) {
   constexpr uint32_t kW = kCmdWrite | kCmdDenyOom;
   std::vector<CommandSpec> xgroup;
-  xgroup.push_back(MakeCommand("create", -5, kW, CmdXGroupCreate, 2, 2, 1, "@write @stream @slow")
+  xgroup.push_back(MakeCommand("create", -5, kW | kCmdCustomEffects, CmdXGroupCreate, 2, 2, 1,
+                               "@write @stream @slow")
                        .KeyFlags("RW insert"));
-  xgroup.push_back(MakeCommand("setid", -5, kCmdWrite, CmdXGroupSetId, 2, 2, 1,
+  xgroup.push_back(MakeCommand("setid", -5, kCmdWrite | kCmdCustomEffects, CmdXGroupSetId, 2, 2, 1,
                                "@write @stream @slow"));
-  xgroup.push_back(MakeCommand("destroy", 4, kCmdWrite, CmdXGroupDestroy, 2, 2, 1,
-                               "@write @stream @slow")
-                       .KeyFlags("RW delete"));
-  xgroup.push_back(MakeCommand("createconsumer", 5, kW, CmdXGroupCreateConsumer, 2, 2, 1,
-                               "@write @stream @slow")
-                       .KeyFlags("RW insert"));
+  xgroup.push_back(
+      MakeCommand("destroy", 4, kCmdWrite, CmdXGroupDestroy, 2, 2, 1, "@write @stream @slow")
+          .KeyFlags("RW delete"));
+  xgroup.push_back(
+      MakeCommand("createconsumer", 5, kW, CmdXGroupCreateConsumer, 2, 2, 1, "@write @stream @slow")
+          .KeyFlags("RW insert"));
   xgroup.push_back(MakeCommand("delconsumer", 5, kCmdWrite, CmdXGroupDelConsumer, 2, 2, 1,
                                "@write @stream @slow")
                        .KeyFlags("RW delete"));
   xgroup.push_back(
       MakeCommand("help", 2, kCmdLoading | kCmdStale, CmdXGroupHelp, 0, 0, 0, "@stream @slow"));
   out.push_back(MakeContainer("xgroup", -2, 0, "@slow", std::move(xgroup)));
-  out.push_back(MakeCommand("xack", -4, kCmdWrite | kCmdFast, CmdXAck, 1, 1, 1,
-                            "@write @stream @fast"));
-  out.push_back(MakeCommand("xpending", -3, kCmdReadOnly, CmdXPending, 1, 1, 1,
-                            "@read @stream @slow")
-                    .Tips("nondeterministic_output"));
-  out.push_back(MakeCommand("xclaim", -6, kCmdWrite | kCmdFast, CmdXClaim, 1, 1, 1,
-                            "@write @stream @fast")
+  out.push_back(
+      MakeCommand("xack", -4, kCmdWrite | kCmdFast, CmdXAck, 1, 1, 1, "@write @stream @fast"));
+  out.push_back(
+      MakeCommand("xpending", -3, kCmdReadOnly, CmdXPending, 1, 1, 1, "@read @stream @slow")
+          .Tips("nondeterministic_output"));
+  out.push_back(MakeCommand("xclaim", -6, kCmdWrite | kCmdFast | kCmdCustomEffects, CmdXClaim, 1, 1,
+                            1, "@write @stream @fast")
                     .Tips("nondeterministic_output"));
   // RW delete, as Redis declares it: XAUTOCLAIM drops deleted entries from the PEL.
-  out.push_back(MakeCommand("xautoclaim", -6, kCmdWrite | kCmdFast, CmdXAutoClaim, 1, 1, 1,
-                            "@write @stream @fast")
+  out.push_back(MakeCommand("xautoclaim", -6, kCmdWrite | kCmdFast | kCmdCustomEffects,
+                            CmdXAutoClaim, 1, 1, 1, "@write @stream @fast")
                     .Tips("nondeterministic_output")
                     .KeyFlags("RW delete"));
 }

@@ -189,9 +189,11 @@ void ExpireCommand(CommandContext& ctx, bool relative, bool seconds) {
   }
   if (ms <= ctx.now_ms) {
     ctx.db().Delete(ctx.arg(1));  // a time in the past deletes the key
+    ctx.Propagate({"DEL", ctx.arg(1)});
   } else {
     ctx.db().SetExpire(node, ms);
     ctx.db().NotifyChanged(ctx.arg(1));
+    ctx.Propagate({"PEXPIREAT", ctx.arg(1), std::to_string(ms)});  // absolute, for replay
   }
   ctx.reply.Integer(1);
 }
@@ -247,10 +249,14 @@ void RegisterKeyCommands(std::vector<CommandSpec>& out) {
                     .Tips("nondeterministic_output request_policy:special"));
   out.push_back(MakeCommand("rename", 3, kCmdWrite, CmdRename, 1, 2, 1, "@keyspace @write @slow"));
   out.push_back(MakeCommand("renamenx", 3, kW, CmdRenameNx, 1, 2, 1, "@keyspace @write @fast"));
-  out.push_back(MakeCommand("expire", -3, kW, CmdExpire, 1, 1, 1, "@keyspace @write @fast"));
-  out.push_back(MakeCommand("pexpire", -3, kW, CmdPExpire, 1, 1, 1, "@keyspace @write @fast"));
-  out.push_back(MakeCommand("expireat", -3, kW, CmdExpireAt, 1, 1, 1, "@keyspace @write @fast"));
-  out.push_back(MakeCommand("pexpireat", -3, kW, CmdPExpireAt, 1, 1, 1, "@keyspace @write @fast"));
+  out.push_back(MakeCommand("expire", -3, kW | kCmdCustomEffects, CmdExpire, 1, 1, 1,
+                            "@keyspace @write @fast"));
+  out.push_back(MakeCommand("pexpire", -3, kW | kCmdCustomEffects, CmdPExpire, 1, 1, 1,
+                            "@keyspace @write @fast"));
+  out.push_back(MakeCommand("expireat", -3, kW | kCmdCustomEffects, CmdExpireAt, 1, 1, 1,
+                            "@keyspace @write @fast"));
+  out.push_back(MakeCommand("pexpireat", -3, kW | kCmdCustomEffects, CmdPExpireAt, 1, 1, 1,
+                            "@keyspace @write @fast"));
   out.push_back(MakeCommand("ttl", 2, kR, CmdTtl, 1, 1, 1, "@keyspace @read @fast")
                     .Tips("nondeterministic_output"));
   out.push_back(MakeCommand("pttl", 2, kR, CmdPTtl, 1, 1, 1, "@keyspace @read @fast")

@@ -12,6 +12,7 @@
 #include "server/arg_util.h"
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/group_effects.h"
 #include "server/server.h"
 #include "server/stream_args.h"
 #include "server/stream_reply.h"
@@ -179,10 +180,12 @@ void DeliverNew(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
     if (!a.noack) {
       g.SetPending(it.id(), consumer, ctx.now_ms, 1);
       consumer.set_active_ms(ctx.now_ms);
+      PropagateDelivery(ctx, t.key, a.group, g, it.id());
     }
     ++n;
   }
   ctx.reply.EndArray(header, n);
+  if (n > 0) PropagateGroupPosition(ctx, t.key, a.group, g);
 }
 
 // XREADGROUP with an ID: the consumer's own pending entries after it. Entries deleted from the
@@ -209,6 +212,7 @@ void DeliverHistory(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
     WriteEntry(ctx.reply, *entry);
     auto pending = t.group->FindPending(id);
     t.group->SetPending(id, consumer, ctx.now_ms, pending->delivery_count + 1);
+    PropagateDelivery(ctx, t.key, a.group, *t.group, id);
   }
 }
 
@@ -217,9 +221,11 @@ void DeliverHistory(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
 bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t) {
   auto [consumer, created] = t.group->GetOrCreateConsumer(a.consumer, ctx.now_ms);
   consumer->set_seen_ms(ctx.now_ms);
+  if (created) PropagateConsumerCreated(ctx, t.key, a.group, a.consumer);
   bool history = t.after != kNewEntries;
   if (!history &&
       (t.stream->length() == 0 || *t.stream->LastLiveId() <= t.group->last_delivered())) {
+    PropagateConsumerTimes(ctx, t.key, a.group, *consumer);  // seen, even with nothing to read
     return false;
   }
   ctx.reply.Pair();
@@ -229,6 +235,7 @@ bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t)
   } else {
     DeliverNew(ctx, a, t, *consumer);
   }
+  PropagateConsumerTimes(ctx, t.key, a.group, *consumer);
   return true;
 }
 
@@ -278,9 +285,10 @@ void CmdXReadGroup(CommandContext& ctx) { ReadCommand(ctx, true); }
 }  // namespace
 
 void RegisterReadCommands(std::vector<CommandSpec>& out) {
-  out.push_back(MakeCommand("xread", -4, kCmdReadOnly | kCmdBlocking | kCmdMovableKeys, CmdXRead,
-                            0, 0, 0, "@read @stream @slow @blocking"));
-  out.push_back(MakeCommand("xreadgroup", -7, kCmdWrite | kCmdBlocking | kCmdMovableKeys,
+  out.push_back(MakeCommand("xread", -4, kCmdReadOnly | kCmdBlocking | kCmdMovableKeys, CmdXRead, 0,
+                            0, 0, "@read @stream @slow @blocking"));
+  out.push_back(MakeCommand("xreadgroup", -7,
+                            kCmdWrite | kCmdBlocking | kCmdMovableKeys | kCmdCustomEffects,
                             CmdXReadGroup, 0, 0, 0, "@write @stream @slow @blocking"));
 }
 

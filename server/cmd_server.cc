@@ -58,7 +58,9 @@ bool CheckConfigSetNames(CommandContext& ctx, std::vector<const ConfigKey*>* key
       return false;
     }
     if (!key->mutable_at_runtime) {
-      ctx.Error(errors::ConfigSetFailed(name, "can't set immutable config"));
+      ctx.Error(errors::ConfigSetFailed(name, key->protected_config
+                                                  ? "can't set protected config"
+                                                  : "can't set immutable config"));
       return false;
     }
     if (std::find(keys->begin(), keys->end(), key) != keys->end()) {
@@ -157,15 +159,17 @@ void CmdFlushAll(CommandContext& ctx) {
 // ---- SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] ----
 
 void CmdShutdown(CommandContext& ctx) {
-  bool nosave = false, save = false, abort = false, other = false;
+  bool nosave = false, save = false, abort = false, other = false, force = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view opt = ctx.arg(i);
     if (IEquals(opt, "NOSAVE")) {
       nosave = true;
     } else if (IEquals(opt, "SAVE")) {
       save = true;
-    } else if (IEquals(opt, "NOW") || IEquals(opt, "FORCE")) {
-      other = true;
+    } else if (IEquals(opt, "NOW")) {
+      other = true;  // no replicas to wait for: NOW changes nothing
+    } else if (IEquals(opt, "FORCE")) {
+      other = force = true;
     } else if (IEquals(opt, "ABORT")) {
       abort = true;
     } else {
@@ -174,7 +178,41 @@ void CmdShutdown(CommandContext& ctx) {
   }
   if ((nosave && save) || (abort && (nosave || save || other))) return ctx.Error(errors::kSyntax);
   if (abort) return ctx.Error(errors::kNoShutdown);
-  ctx.server.Shutdown("SHUTDOWN command");
+  using Mode = Server::SaveMode;
+  std::string error;
+  Mode mode = save ? Mode::kSave : nosave ? Mode::kNoSave : Mode::kDefault;
+  if (!ctx.server.Shutdown("SHUTDOWN command", mode, force, &error)) {
+    ctx.Error(errors::kShutdownFailed);
+  }
+}
+
+// ---- SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE ----
+
+void CmdSave(CommandContext& ctx) {
+  std::string error;
+  if (!ctx.server.durability().Save(&error)) return ctx.Error(error);
+  ctx.reply.Ok();
+}
+
+void CmdBgSave(CommandContext& ctx) {
+  bool schedule = false;
+  if (ctx.argc() > 1) {
+    if (ctx.argc() > 2 || !IEquals(ctx.arg(1), "SCHEDULE")) return ctx.Error(errors::kSyntax);
+    schedule = true;
+  }
+  auto [ok, text] = ctx.server.durability().BackgroundSave(schedule);
+  if (!ok) return ctx.Error(text);
+  ctx.reply.Simple(text);
+}
+
+void CmdBgRewriteAof(CommandContext& ctx) {
+  auto [ok, text] = ctx.server.durability().BackgroundRewrite();
+  if (!ok) return ctx.Error(text);
+  ctx.reply.Simple(text);
+}
+
+void CmdLastSave(CommandContext& ctx) {
+  ctx.reply.Integer(ctx.server.durability().last_save_ms() / 1000);
 }
 
 }  // namespace
@@ -210,6 +248,15 @@ void RegisterServerCommands(std::vector<CommandSpec>& out) {
       MakeCommand("shutdown", -1,
                   kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
                   CmdShutdown, 0, 0, 0, "@admin @slow @dangerous"));
+  constexpr uint32_t kSaving = kCmdAdmin | kCmdNoScript | kCmdNoAsyncLoading;
+  out.push_back(
+      MakeCommand("save", 1, kSaving | kCmdNoMulti, CmdSave, 0, 0, 0, "@admin @slow @dangerous"));
+  out.push_back(MakeCommand("bgsave", -1, kSaving, CmdBgSave, 0, 0, 0, "@admin @slow @dangerous"));
+  out.push_back(
+      MakeCommand("bgrewriteaof", 1, kSaving, CmdBgRewriteAof, 0, 0, 0, "@admin @slow @dangerous"));
+  out.push_back(MakeCommand("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, CmdLastSave, 0, 0, 0,
+                            "@admin @fast @dangerous")
+                    .Tips("nondeterministic_output"));
 }
 
 }  // namespace runnel::server

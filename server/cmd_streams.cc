@@ -137,6 +137,20 @@ bool ParseAddTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
   return FinishTrimLimit(ctx, a);
 }
 
+// ---- effects ----
+
+// A trim as the log records it: exact, to the length or first ID it left, so replay removes
+// the same entries however the blocks fall.
+void PropagateExactTrim(CommandContext& ctx, std::string_view key, const Stream& s,
+                        const TrimSpec& spec) {
+  if (spec.strategy == TrimSpec::Strategy::kMaxLen) {
+    ctx.Propagate({"XTRIM", key, "MAXLEN", "=", std::to_string(s.length())});
+  } else {
+    StreamId bound = s.length() > 0 ? s.first_id() : spec.minid;
+    ctx.Propagate({"XTRIM", key, "MINID", "=", bound.ToString()});
+  }
+}
+
 // ---- XADD ----
 
 void CmdXAdd(CommandContext& ctx) {
@@ -175,7 +189,11 @@ void CmdXAdd(CommandContext& ctx) {
   auto limits = ctx.server.stream_limits();
   s->Append(*id, fields, limits);
   WriteStreamId(ctx.reply, *id);
-  s->Trim(a.trim, limits);
+  // The log gets the ID the entry got, never "*".
+  resp::ArgList effect{"XADD", key, id->ToString()};
+  for (std::string_view f : fields) effect.Add(f);
+  ctx.Propagate(effect);
+  if (s->Trim(a.trim, limits) > 0) PropagateExactTrim(ctx, key, *s, a.trim);
   ctx.db().NotifyChanged(key);
 }
 
@@ -188,7 +206,10 @@ void CmdXTrim(CommandContext& ctx) {
   if (!found) return;
   if (*found == nullptr) return ctx.reply.Integer(0);
   uint64_t removed = (*found)->Trim(a.trim, ctx.server.stream_limits());
-  if (removed > 0) ctx.db().NotifyChanged(ctx.arg(1));
+  if (removed > 0) {
+    PropagateExactTrim(ctx, ctx.arg(1), **found, a.trim);
+    ctx.db().NotifyChanged(ctx.arg(1));
+  }
   ctx.reply.Integer(static_cast<int64_t>(removed));
 }
 
@@ -275,7 +296,9 @@ void CmdXSetId(CommandContext& ctx) {
   if (*found == nullptr) return ctx.Error(errors::kNoSuchKey);
   streams::Errc e = (*found)->SetId(*id, entries_added, max_deleted);
   if (e != streams::Errc::kOk) return ctx.Error(errors::Message(e));
-  // Redis does not count XSETID as a change of the key (a WATCH on it still lets EXEC run).
+  // Redis does not count XSETID as a change of the key (a WATCH on it still lets EXEC run),
+  // but the log must still record it.
+  ctx.MarkDirty();
   ctx.reply.Ok();
 }
 
@@ -283,11 +306,13 @@ void CmdXSetId(CommandContext& ctx) {
 
 void RegisterStreamCommands(std::vector<CommandSpec>& out) {
   constexpr uint32_t kW = kCmdWrite | kCmdDenyOom | kCmdFast;
-  out.push_back(MakeCommand("xadd", -5, kW, CmdXAdd, 1, 1, 1, "@write @stream @fast")
-                    .Tips("nondeterministic_output")
-                    .KeyFlags("RW update",
-                              "UPDATE instead of INSERT because of the optional trimming feature"));
-  out.push_back(MakeCommand("xtrim", -4, kCmdWrite, CmdXTrim, 1, 1, 1, "@write @stream @slow")
+  out.push_back(
+      MakeCommand("xadd", -5, kW | kCmdCustomEffects, CmdXAdd, 1, 1, 1, "@write @stream @fast")
+          .Tips("nondeterministic_output")
+          .KeyFlags("RW update",
+                    "UPDATE instead of INSERT because of the optional trimming feature"));
+  out.push_back(MakeCommand("xtrim", -4, kCmdWrite | kCmdCustomEffects, CmdXTrim, 1, 1, 1,
+                            "@write @stream @slow")
                     .Tips("nondeterministic_output")
                     .KeyFlags("RW delete"));
   out.push_back(

@@ -114,6 +114,14 @@ void CmdSet(CommandContext& ctx) {
   }
   node = ctx.db().Set(key, streams::Value(std::string(ctx.arg(2))), a.keepttl);
   if (*expire >= 0) ctx.db().SetExpire(node, *expire);
+  // Logged with an absolute expiry, so replay does not depend on when it runs.
+  if (*expire >= 0) {
+    ctx.Propagate({"SET", key, ctx.arg(2), "PXAT", std::to_string(*expire)});
+  } else if (a.keepttl) {
+    ctx.Propagate({"SET", key, ctx.arg(2), "KEEPTTL"});
+  } else {
+    ctx.Propagate({"SET", key, ctx.arg(2)});
+  }
   if (!a.get) ctx.reply.Ok();
 }
 
@@ -181,9 +189,10 @@ void RegisterStringCommands(std::vector<CommandSpec>& out) {
   constexpr uint32_t kW = kCmdWrite | kCmdDenyOom;
   out.push_back(
       MakeCommand("get", 2, kCmdReadOnly | kCmdFast, CmdGet, 1, 1, 1, "@read @string @fast"));
-  out.push_back(MakeCommand("set", -3, kW, CmdSet, 1, 1, 1, "@write @string @slow")
-                    .KeyFlags("RW access update variable_flags",
-                              "RW and ACCESS due to the optional `GET` argument"));
+  out.push_back(
+      MakeCommand("set", -3, kW | kCmdCustomEffects, CmdSet, 1, 1, 1, "@write @string @slow")
+          .KeyFlags("RW access update variable_flags",
+                    "RW and ACCESS due to the optional `GET` argument"));
   out.push_back(MakeCommand("incr", 2, kW | kCmdFast, CmdIncr, 1, 1, 1, "@write @string @fast")
                     .KeyFlags("RW access update"));
   out.push_back(MakeCommand("decr", 2, kW | kCmdFast, CmdDecr, 1, 1, 1, "@write @string @fast")

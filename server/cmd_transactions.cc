@@ -68,7 +68,7 @@ void CmdExec(CommandContext& ctx) {
       ctx.Error(error);  // cannot happen: it resolved when queued
       continue;
     }
-    ctx.server.Call(c, *spec, args, /*in_exec=*/true);
+    ctx.server.Call(c, *spec, args, /*in_exec=*/true, ctx.now_ms);  // one time for all
   }
   c.multi = MultiState{};
 }

@@ -46,6 +46,10 @@ enum CommandFlag : uint32_t {
   kCmdSentinel = 1 << 15,
   kCmdMovableKeys = 1 << 16,
   kCmdNoMandatoryKeys = 1 << 17,
+  kCmdNoAsyncLoading = 1 << 18,  // Redis shows it; Runnel never loads asynchronously
+  // Not a Redis flag: the handler logs its own effects (CommandContext::Propagate) and the
+  // dispatcher never logs the command as sent.
+  kCmdCustomEffects = 1 << 24,
 };
 
 struct CommandSpec {
@@ -102,6 +106,16 @@ struct CommandContext {
   bool in_exec = false;  // inside EXEC: a command that would block answers as if timed out
   bool rerun = false;    // re-run of a blocked command after one of its keys changed
   std::optional<BlockRequest> block;  // set by Block()
+
+  // ---- effects for the append-only log (docs/durability.md) ----
+  // A write command that changes nothing logs nothing; one that changes something is logged
+  // as sent. Commands flagged kCmdCustomEffects instead Propagate exactly their effects (a
+  // concrete ID for "*", an exact trim for "~", XCLAIMs for deliveries ...).
+  void Propagate(std::initializer_list<std::string_view> effect);
+  void Propagate(const resp::ArgList& effect);
+  // The command changed state that no key-change notification reported (group bookkeeping).
+  void MarkDirty() { dirty = true; }
+  bool dirty = false;
 
   streams::Database& db();
   std::string_view arg(size_t i) const { return args[i]; }

@@ -116,6 +116,7 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
       {kCmdMayReplicate, "may_replicate"},
       {kCmdSentinel, "sentinel"},
       {kCmdNoMandatoryKeys, "no_mandatory_keys"},
+      {kCmdNoAsyncLoading, "no_async_loading"},
       {kCmdNoMulti, "no_multi"},
       {kCmdMovableKeys, "movablekeys"},
       {kCmdAllowBusy, "allow_busy"},

@@ -36,6 +36,7 @@ std::vector<ConfigKey> BuildKeys() {
   str("bind", false, &Config::bind);
   num("port", T::kInt, false, 0, 65535, &Config::port);
   str("dir", false, &Config::dir);
+  keys.back().protected_config = true;
   num("databases", T::kInt, false, 1, 1 << 20, &Config::databases);
   num("maxclients", T::kInt, true, 1, UINT32_MAX, &Config::maxclients);
   num("timeout", T::kInt, true, 0, INT32_MAX, &Config::timeout);
@@ -53,6 +54,42 @@ std::vector<ConfigKey> BuildKeys() {
   num("proto-max-bulk-len", T::kMemory, true, kMb, INT64_MAX, &Config::proto_max_bulk_len);
   num("client-query-buffer-limit", T::kMemory, true, kMb, INT64_MAX,
       &Config::client_query_buffer_limit);
+  auto flag = [&](std::string_view name, bool mut, bool Config::*field) {
+    ConfigKey k;
+    k.name = name;
+    k.type = T::kBool;
+    k.mutable_at_runtime = mut;
+    k.flag = field;
+    keys.push_back(k);
+  };
+  flag("appendonly", true, &Config::appendonly);
+  ConfigKey fsync;
+  fsync.name = "appendfsync";
+  fsync.type = T::kEnum;
+  fsync.mutable_at_runtime = true;
+  fsync.choices = {"everysec", "always", "no"};  // Redis's order, which its error lists
+  fsync.text = &Config::appendfsync;
+  keys.push_back(fsync);
+  str("appenddirname", false, &Config::appenddirname);
+  str("appendfilename", false, &Config::appendfilename);
+  flag("aof-load-truncated", true, &Config::aof_load_truncated);
+  num("auto-aof-rewrite-percentage", T::kInt, true, 0, INT32_MAX,
+      &Config::auto_aof_rewrite_percentage);
+  num("auto-aof-rewrite-min-size", T::kMemory, true, 0, INT64_MAX,
+      &Config::auto_aof_rewrite_min_size);
+  // Redis's test knob, kept for the same purpose: microseconds to sleep per key or record
+  // loaded (negative -n: one microsecond, once per n on average), so tests can watch -LOADING.
+  num("key-load-delay", T::kInt, true, INT32_MIN, INT32_MAX, &Config::key_load_delay);
+  str("save", true, &Config::save);
+  keys.back().validate = [](std::string_view v, std::string* error) {
+    std::vector<std::pair<int64_t, int64_t>> rules;
+    if (ParseSaveRules(v, &rules)) return true;
+    *error = "Invalid save parameters";
+    return false;
+  };
+  str("dbfilename", false, &Config::dbfilename);
+  keys.back().protected_config = true;
+  flag("stop-writes-on-bgsave-error", true, &Config::stop_writes_on_bgsave_error);
   return keys;
 }
 
@@ -108,10 +145,39 @@ bool ParseMemorySize(std::string_view text, int64_t* out) {
   return true;
 }
 
+bool ParseSaveRules(std::string_view text, std::vector<std::pair<int64_t, int64_t>>* rules) {
+  std::vector<int64_t> numbers;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    size_t start = i;
+    while (i < text.size() && text[i] != ' ') ++i;
+    if (start == i) break;
+    auto v = streams::ParseStrictInt64(text.substr(start, i - start));
+    if (!v || *v < 0) return false;
+    numbers.push_back(*v);
+  }
+  if (numbers.size() % 2 != 0) return false;
+  rules->clear();
+  for (size_t j = 0; j < numbers.size(); j += 2) rules->emplace_back(numbers[j], numbers[j + 1]);
+  return true;
+}
+
 bool ConfigKey::Parse(Config& config, std::string_view value, std::string* error) const {
   switch (type) {
     case Type::kString:
+      if (validate != nullptr && !validate(value, error)) return false;
       config.*text = std::string(value);
+      return true;
+    case Type::kBool:
+      if (value.size() == 3 && strncasecmp(value.data(), "yes", 3) == 0) {
+        config.*flag = true;
+      } else if (value.size() == 2 && strncasecmp(value.data(), "no", 2) == 0) {
+        config.*flag = false;
+      } else {
+        *error = "argument must be 'yes' or 'no'";
+        return false;
+      }
       return true;
     case Type::kEnum:
       for (std::string_view c : choices) {
@@ -150,6 +216,7 @@ bool ConfigKey::Parse(Config& config, std::string_view value, std::string* error
 
 std::string ConfigKey::Get(const Config& config) const {
   if (number != nullptr) return std::to_string(config.*number);
+  if (flag != nullptr) return config.*flag ? "yes" : "no";
   return config.*text;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace runnel::server {
@@ -27,20 +28,42 @@ struct Config {
   int64_t stream_node_max_bytes = 4096;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+
+  // ---- persistence (docs/durability.md) ----
+  bool appendonly = true;  // a message queue should be durable out of the box
+  std::string appendfsync = "everysec";
+  std::string appenddirname = "appendonlydir";
+  std::string appendfilename = "appendonly.aof";
+  bool aof_load_truncated = true;
+  int64_t key_load_delay = 0;
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
+  std::string save = "3600 1 300 100 60 10000";  // pairs: seconds, changes
+  std::string dbfilename = "dump.rnl";
+  bool stop_writes_on_bgsave_error = true;
 };
+
+// The `save` rules as (seconds, changes) pairs; false when the text is not such pairs.
+bool ParseSaveRules(std::string_view text, std::vector<std::pair<int64_t, int64_t>>* rules);
 
 class ConfigKey {
  public:
-  enum class Type { kString, kInt, kMemory, kEnum };
+  enum class Type { kString, kInt, kMemory, kEnum, kBool };
 
   std::string_view name;
   Type type = Type::kString;
   bool mutable_at_runtime = false;
+  // Redis's PROTECTED_CONFIG (dir, dbfilename): CONFIG SET refuses it with its own message
+  // (Runnel has no enable-protected-configs to lift that).
+  bool protected_config = false;
   int64_t min = 0;
   int64_t max = 0;
   std::vector<std::string_view> choices;  // kEnum
   std::string Config::*text = nullptr;    // kString, kEnum
   int64_t Config::*number = nullptr;      // kInt, kMemory
+  bool Config::*flag = nullptr;           // kBool ("yes"/"no")
+  // Extra check for kString values (save); nullptr = any text.
+  bool (*validate)(std::string_view value, std::string* error) = nullptr;
 
   // Parses and stores `value`. On failure returns false with Redis's reason text in *error
   // (e.g. "argument couldn't be parsed into an integer").

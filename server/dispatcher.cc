@@ -9,6 +9,7 @@
 
 #include "server/connection.h"
 #include "server/errors.h"
+#include "server/group_effects.h"
 #include "server/server.h"
 
 namespace runnel::server {
@@ -24,6 +25,14 @@ bool IsTransactionControl(const CommandSpec& spec) {
 }  // namespace
 
 streams::Database& CommandContext::db() { return server.keyspace().db(conn.db); }
+
+void CommandContext::Propagate(std::initializer_list<std::string_view> effect) {
+  server.RecordEffect(conn.db, effect);
+}
+
+void CommandContext::Propagate(const resp::ArgList& effect) {
+  server.RecordEffect(conn.db, effect);
+}
 
 void Server::Execute(Connection& conn, const resp::ArgList& args) {
   stats_.commands_processed++;
@@ -41,12 +50,21 @@ void Server::Execute(Connection& conn, const resp::ArgList& args) {
   if (conn.multi.active && (spec->flags & kCmdNoMulti)) {
     return Reject(conn, spec, "ERR Command not allowed inside a transaction");
   }
+  // As Redis: PING is refused too, so that monitoring notices the server cannot persist.
+  if (!durability_->WriteRefusal().empty() &&
+      ((spec->flags & kCmdWrite) || spec->fullname == "ping")) {
+    return Reject(conn, spec, durability_->WriteRefusal());
+  }
+  if (loading() && !(spec->flags & kCmdLoading)) {
+    return Reject(conn, spec, "LOADING Redis is loading the dataset in memory");
+  }
   if (conn.multi.active && !IsTransactionControl(*spec)) {
     conn.multi.queued.push_back(args);
     conn.reply().Simple("QUEUED");
     return;
   }
-  Call(conn, *spec, args, false);
+  Call(conn, *spec, args, false, NowMs());
+  FinishRecord(NowMs());
   if (blocking_.HasReady()) ServeReadyKeys();
 }
 
@@ -65,10 +83,15 @@ void Server::Reject(Connection& conn, const CommandSpec* spec, std::string_view 
 }
 
 void Server::Call(Connection& conn, const CommandSpec& spec, const resp::ArgList& args,
-                  bool in_exec) {
-  CommandContext ctx{*this, conn, args, conn.reply(), spec, NowMs()};
+                  bool in_exec, int64_t now_ms) {
+  uint64_t changes_before = changes_;
+  CommandContext ctx{*this, conn, args, conn.reply(), spec, now_ms};
   ctx.in_exec = in_exec;
   spec.handler(ctx);
+  bool changed = ctx.dirty || changes_ != changes_before;
+  if (changed && (spec.flags & kCmdWrite) && !(spec.flags & kCmdCustomEffects)) {
+    RecordEffect(conn.db, args);
+  }
   if (!ctx.block) return;
   BlockedState state;
   state.request = std::move(*ctx.block);
@@ -78,6 +101,57 @@ void Server::Call(Connection& conn, const CommandSpec& spec, const resp::ArgList
   uint64_t deadline = state.request.timeout_ms ? MonotonicMs() + state.request.timeout_ms : 0;
   state.registration = blocking_.Add(conn.id(), conn.db, keys, deadline);
   conn.blocked = std::move(state);
+}
+
+void Server::FinishRecord(int64_t time_ms) {
+  if (effects_.empty()) return;
+  durability_->Append(static_cast<uint32_t>(effects_.first_db()), time_ms, effects_.payload());
+  effects_.Clear();
+}
+
+bool Server::ReplayRecord(uint32_t db, int64_t time_ms, std::string_view payload,
+                          std::string* error) {
+  if (db >= static_cast<uint32_t>(keyspace_->size())) {
+    *error = "database " + std::to_string(db) + " does not exist here";
+    return false;
+  }
+  Connection& c = *replay_conn_;
+  c.db = static_cast<int>(db);
+  resp::RequestParser parser;
+  resp::ParserLimits limits;
+  limits.max_bulk_len = INT64_MAX;  // the log holds what was accepted, whatever the limit is now
+  parser.set_limits(limits);
+  resp::ArgList args;
+  replaying_ = true;
+  bool ok = true;
+  for (size_t pos = 0; ok && pos < payload.size();) {
+    auto r = parser.Parse(payload.substr(pos), args);
+    pos += r.consumed;
+    if (r.status != resp::RequestParser::Status::kCommand) {
+      *error = "a record holds a malformed command";
+      ok = false;
+      break;
+    }
+    if (IsInternalEffect(args)) {
+      ok = ApplyInternalEffect(keyspace_->db(c.db), args, time_ms, error);
+      args.Clear();
+      continue;
+    }
+    std::string reason;
+    const CommandSpec* spec = commands_.Resolve(args, &reason);
+    c.reply().output()->clear();
+    if (spec != nullptr) Call(c, *spec, args, false, time_ms);
+    const std::string& reply = *c.reply().output();
+    if (spec == nullptr || (!reply.empty() && reply[0] == '-')) {
+      *error = "replaying " + std::string(args[0]) +
+               " failed: " + (spec == nullptr ? reason : reply.substr(1, reply.find('\r') - 1));
+      ok = false;
+    }
+    args.Clear();
+  }
+  c.reply().output()->clear();
+  replaying_ = false;
+  return ok;
 }
 
 void Server::Unblock(Connection& conn) {
@@ -120,6 +194,7 @@ bool Server::Rerun(Connection& conn) {
   CommandContext ctx{*this, conn, args, conn.reply(), *spec, NowMs()};
   ctx.rerun = true;
   spec->handler(ctx);
+  FinishRecord(ctx.now_ms);
   if (ctx.block) return false;  // still nothing: keep the place in line and the deadline
   Unblock(conn);
   return true;

@@ -89,6 +89,28 @@ inline constexpr std::string_view kNoSuchClient = "ERR No such client";
 // ---- Server ----
 inline constexpr std::string_view kNoShutdown = "ERR No shutdown in progress.";
 
+// ---- Persistence ----
+// Redis answers a save that failed with a bare "ERR" (the log has the reason); so does Runnel.
+inline constexpr std::string_view kSaveFailed = "ERR";
+inline constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
+inline constexpr std::string_view kBgsaveInProgress = "ERR Background save already in progress";
+inline constexpr std::string_view kBgsaveChildActive =
+    "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in "
+    "order to schedule a BGSAVE whenever possible.";
+inline constexpr std::string_view kRewriteInProgress =
+    "ERR Background append only file rewriting already in progress";
+inline constexpr std::string_view kRewriteFailed =
+    "ERR Can't execute an AOF background rewriting. Please check the server logs for more "
+    "information.";
+inline constexpr std::string_view kBgsaveMisconf =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+    "disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the "
+    "RDB error.";
+// Followed by the system's reason ("No space left on device").
+inline constexpr std::string_view kAofMisconfPrefix = "MISCONF Errors writing to the AOF file: ";
+
 // ---- Transactions ----
 inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";

@@ -99,12 +99,18 @@ void MemorySection(Server&, std::string& out) {
   Field(out, "mem_allocator", "libc");
 }
 
-void PersistenceSection(Server&, std::string& out) {
-  Field(out, "loading", "0");
+void PersistenceSection(Server& s, std::string& out) {
+  const Loader* loader = s.loader();
+  Field(out, "loading", loader ? "1" : "0");
   Field(out, "async_loading", "0");
-  Field(out, "rdb_bgsave_in_progress", "0");
-  Field(out, "aof_enabled", "0");
-  Field(out, "aof_rewrite_in_progress", "0");
+  if (loader) {
+    uint64_t total = std::max<uint64_t>(loader->total_bytes(), 1);
+    Field(out, "loading_total_bytes", loader->total_bytes());
+    Field(out, "loading_loaded_bytes", loader->loaded_bytes());
+    Field(out, "loading_loaded_perc", std::to_string(loader->loaded_bytes() * 100.0 / total));
+    Field(out, "loading_records_replayed", loader->records_replayed());
+  }
+  s.durability().AppendInfo(out);
 }
 
 void StatsSection(Server& s, std::string& out) {
@@ -122,6 +128,7 @@ void StatsSection(Server& s, std::string& out) {
   Field(out, "evicted_keys", "0");
   Field(out, "keyspace_hits", s.stats().keyspace_hits);
   Field(out, "keyspace_misses", s.stats().keyspace_misses);
+  Field(out, "latest_fork_usec", s.durability().latest_fork_us());
 }
 
 void ReplicationSection(Server&, std::string& out) {

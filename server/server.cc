@@ -49,8 +49,19 @@ Server::Server(Config config, std::string config_file)
       watches_(static_cast<int>(config_.databases)),
       read_buffer_(64 * 1024) {
   uv_loop_init(&loop_);
-  keyspace_ =
-      std::make_unique<streams::Keyspace>(static_cast<int>(config_.databases), RandomSeed(), this);
+  hash_seed_ = RandomSeed();
+  keyspace_ = NewKeyspace();
+  durability_ = std::make_unique<Durability>(*this);
+  replay_conn_ = std::make_unique<Connection>(*this, 0);
+  replay_conn_->authenticated = true;
+}
+
+std::unique_ptr<streams::Keyspace> Server::NewKeyspace() {
+  return std::make_unique<streams::Keyspace>(static_cast<int>(config_.databases), hash_seed_, this);
+}
+
+void Server::ReplaceKeyspace(std::unique_ptr<streams::Keyspace> keyspace) {
+  keyspace_ = std::move(keyspace);
 }
 
 Server::~Server() {
@@ -70,9 +81,14 @@ streams::StreamLimits Server::stream_limits() const {
                                static_cast<uint64_t>(config_.stream_node_max_entries)};
 }
 
-void Server::ApplyConfig() {
+void Server::ApplyLogLevel() {
   LogLevel level;
   if (ParseLogLevel(config_.loglevel, &level)) log_.set_level(level);
+}
+
+void Server::ApplyConfig() {
+  ApplyLogLevel();
+  if (!loading()) durability_->ApplyConfig();
   resp::ParserLimits limits;
   limits.max_bulk_len = config_.proto_max_bulk_len;
   for (auto& [id, conn] : connections_) {
@@ -92,7 +108,8 @@ void Server::RaiseOpenFileLimit() {
   raised.rlim_cur = std::min(wanted, limit.rlim_max);
   if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
   if (limit.rlim_cur < wanted) {
-    config_.maxclients = static_cast<int64_t>(limit.rlim_cur > kReserved ? limit.rlim_cur - kReserved : 1);
+    config_.maxclients =
+        static_cast<int64_t>(limit.rlim_cur > kReserved ? limit.rlim_cur - kReserved : 1);
     log_.Warning("Open-file limit is " + std::to_string(limit.rlim_cur) +
                  "; maxclients lowered to " + std::to_string(config_.maxclients));
   }
@@ -148,7 +165,7 @@ int Server::Run() {
                  std::strerror(errno));
     return 1;
   }
-  ApplyConfig();
+  ApplyLogLevel();
   if (!MakeDirectories(config_.dir) || chdir(config_.dir.c_str()) != 0) {
     log_.Warning("Can't chdir to '" + config_.dir + "': " + std::strerror(errno));
     return 1;
@@ -163,12 +180,12 @@ int Server::Run() {
   log_.Notice(std::string("Runnel ") + kRunnelVersion + " (Redis " + kRedisVersion +
               " streams protocol), pid=" + std::to_string(getpid()));
   if (!Listen()) {
-    Shutdown("could not listen");
+    Shutdown("could not listen", SaveMode::kNoSave);
     return 1;
   }
 
   auto on_signal = [](uv_signal_t* h, int signum) {
-    static_cast<Server*>(h->data)->Shutdown(signum == SIGINT ? "SIGINT" : "SIGTERM");
+    static_cast<Server*>(h->data)->OnShutdownSignal(signum);
   };
   uv_signal_init(&loop_, sigint_.get());
   sigint_.MarkInitialised();
@@ -198,12 +215,43 @@ int Server::Run() {
 
   log_.Notice("Ready to accept connections tcp on " + config_.bind + " port " +
               std::to_string(config_.port));
+  StartLoading();
   uv_run(&loop_, UV_RUN_DEFAULT);
   return exit_code_;
 }
 
-void Server::Shutdown(std::string_view reason) {
-  if (shutting_down_) return;
+void Server::OnShutdownSignal(int signum) {
+  const char* name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+  if (signum == SIGINT && shutdown_signal_failed_) {
+    log_.Warning("You insist... exiting now.");
+    exit_code_ = 1;
+    Shutdown(name, SaveMode::kNoSave);
+    return;
+  }
+  if (!Shutdown(name)) {
+    shutdown_signal_failed_ = true;
+    log_.Warning(std::string(name) +
+                 " received but errors trying to shut down the server, check the logs for "
+                 "more information");
+  }
+}
+
+bool Server::Shutdown(std::string_view reason, SaveMode mode, bool force, std::string* error) {
+  if (shutting_down_) return true;
+  if (!loading()) {
+    // Make what was acknowledged durable; a snapshot too when asked, or when save rules exist.
+    std::vector<std::pair<int64_t, int64_t>> rules;
+    ParseSaveRules(config_.save, &rules);
+    bool save = mode == SaveMode::kSave || (mode == SaveMode::kDefault && !rules.empty());
+    std::string why;
+    if (!durability_->Shutdown(save, force, &why)) {
+      // Stay up rather than exit with acknowledged data that is not on disk, as Redis does;
+      // the operator can fix the disk, or insist (a second SIGINT, SHUTDOWN NOSAVE).
+      log_.Warning("Error trying to persist before shutting down: " + why);
+      if (error != nullptr) *error = why;
+      return false;
+    }
+  }
   shutting_down_ = true;
   log_.Notice("Shutting down (" + std::string(reason) + ")");
   for (auto& l : listeners_) l.Close();
@@ -212,6 +260,7 @@ void Server::Shutdown(std::string_view reason) {
   before_poll_.Close();
   cron_timer_.Close();
   block_timer_.Close();
+  load_idle_.Close();
   // Best effort: send what is already buffered, then close.
   std::vector<Connection*> all;
   for (auto& [id, conn] : connections_) all.push_back(conn);
@@ -220,6 +269,68 @@ void Server::Shutdown(std::string_view reason) {
     c->Close();
   }
   log_.Notice("Runnel is now ready to exit, bye bye...");
+  return true;
+}
+
+// ---- start-up loading ----
+
+void Server::StartLoading() {
+  Durability::LoadPlan plan;
+  std::string error;
+  if (!durability_->Prepare(&plan, &error)) {
+    log_.Warning("Can't load the data: " + error);
+    exit_code_ = 1;
+    Shutdown("load failed", SaveMode::kNoSave);
+    return;
+  }
+  if (!plan.snapshot_path && plan.log_paths.empty()) {
+    loader_ = std::make_unique<Loader>(*this, plan);
+    FinishLoading();
+    return;
+  }
+  load_started_ms_ = last_load_log_ms_ = NowMs();
+  loader_ = std::make_unique<Loader>(*this, std::move(plan));
+  log_.Notice("Loading the data from disk...");
+  uv_idle_init(&loop_, load_idle_.get());
+  load_idle_.MarkInitialised();
+  load_idle_.get()->data = this;
+  uv_idle_start(load_idle_.get(), [](uv_idle_t* h) { static_cast<Server*>(h->data)->LoadStep(); });
+}
+
+void Server::LoadStep() {
+  auto status = loader_->Step(10);
+  int64_t now = NowMs();
+  if (status == Loader::Status::kMore && now - last_load_log_ms_ >= 1000) {
+    last_load_log_ms_ = now;
+    uint64_t total = std::max<uint64_t>(loader_->total_bytes(), 1);
+    log_.Notice("Loading: " + std::to_string(loader_->loaded_bytes() * 100 / total) + "% (" +
+                std::to_string(loader_->records_replayed()) + " log records replayed)");
+  }
+  if (status == Loader::Status::kMore) return;
+  load_idle_.Close();
+  if (status == Loader::Status::kFailed) {
+    log_.Warning("Can't load the data: " + loader_->error());
+    exit_code_ = 1;
+    loader_.reset();
+    Shutdown("load failed", SaveMode::kNoSave);
+    return;
+  }
+  log_.Notice("Data loaded from disk: " + std::to_string(keyspace_->TotalKeys()) + " keys, " +
+              std::to_string(loader_->records_replayed()) + " log records, " +
+              std::to_string((now - load_started_ms_) / 1000.0).substr(0, 5) + " seconds");
+  FinishLoading();
+}
+
+void Server::FinishLoading() {
+  std::string error;
+  bool from_dump = loader_->loaded_from_dump();
+  uint64_t next = loader_->next_sequence();
+  loader_.reset();
+  if (!durability_->Start(next, from_dump, &error)) {
+    log_.Warning("Can't open the append-only log: " + error);
+    exit_code_ = 1;
+    Shutdown("log failed", SaveMode::kNoSave);
+  }
 }
 
 void Server::OnConnection(uv_stream_t* listener, int status) {
@@ -280,6 +391,9 @@ void Server::BeforePoll() {
       if (Connection* c = FindConnection(id)) c->ResumeInput();
     }
   }
+  // Group commit: this iteration's log records reach the file (and under appendfsync always,
+  // the disk) before any reply to them, or any later reply on the same connection, leaves.
+  durability_->BeforeReplies();
   std::vector<uint64_t> ids = std::move(to_flush_);
   to_flush_.clear();
   for (uint64_t id : ids) {
@@ -292,10 +406,13 @@ void Server::BeforePoll() {
 }
 
 void Server::Cron() {
+  if (loading()) return;  // nothing may expire or be saved before the data is back
   int64_t now = NowMs();
+  durability_->Cron(now);
   for (int i = 0; i < keyspace_->size(); ++i) {
     keyspace_->db(i).ExpireDue(now, kExpireKeysPerDbPerCycle);
   }
+  FinishRecord(now);
   ServeReadyKeys();  // expiry may have deleted keys that blocked clients wait on
   if (config_.timeout > 0) CloseIdleClients();
 }
@@ -339,12 +456,16 @@ void Server::ExpireBlocked() {
 }
 
 void Server::OnKeyChanged(int db, std::string_view key) {
+  ++changes_;
   TouchWatchers(db, key);
   blocking_.MarkReady(db, key);
 }
 
 void Server::OnKeyExpired(int db, std::string_view key) {
   stats_.expired_keys++;
+  ++changes_;
+  // The log says DEL: replay must not depend on the clock deciding the key has expired.
+  RecordEffect(db, {"DEL", key});
   // As in Redis, a key that was already past its TTL when WATCHed expiring later is no change.
   watches_.Touch(db, key, [&](uint64_t id) {
     Connection* c = FindConnection(id);
@@ -356,6 +477,9 @@ void Server::OnKeyExpired(int db, std::string_view key) {
   blocking_.MarkReady(db, key);
 }
 
-void Server::OnFlushed(int db) { blocking_.MarkDatabaseReady(db); }
+void Server::OnFlushed(int db) {
+  ++changes_;
+  blocking_.MarkDatabaseReady(db);
+}
 
 }  // namespace runnel::server

@@ -23,6 +23,9 @@
 #include "server/blocking.h"
 #include "server/command_table.h"
 #include "server/config.h"
+#include "server/durability.h"
+#include "server/effects.h"
+#include "server/loader.h"
 #include "server/logger.h"
 #include "server/uv_handle.h"
 #include "server/watch.h"
@@ -57,7 +60,11 @@ class Server : public streams::KeyspaceObserver {
   // Listens and runs until shutdown. Returns the process exit code.
   int Run();
   // Stops accepting, closes every connection and handle; Run() returns once they are closed.
-  void Shutdown(std::string_view reason);
+  // First flushes the log and, with kSave (or kDefault when save rules exist), writes a
+  // snapshot; if that fails, returns false with *error and keeps running, unless `force`.
+  enum class SaveMode { kDefault, kSave, kNoSave };
+  bool Shutdown(std::string_view reason, SaveMode mode = SaveMode::kDefault, bool force = false,
+                std::string* error = nullptr);
 
   uv_loop_t* loop() { return &loop_; }
   Config& config() { return config_; }
@@ -65,6 +72,14 @@ class Server : public streams::KeyspaceObserver {
   Logger& log() { return log_; }
   streams::Keyspace& keyspace() { return *keyspace_; }
   const CommandTable& commands() const { return commands_; }
+  Durability& durability() { return *durability_; }
+  bool loading() const { return loader_ != nullptr; }
+  const Loader* loader() const { return loader_.get(); }
+  // A keyspace with this server's settings, and swapping it in (snapshot loading).
+  std::unique_ptr<streams::Keyspace> NewKeyspace();
+  void ReplaceKeyspace(std::unique_ptr<streams::Keyspace> keyspace);
+  // Runs the effects of one log record, at the record's time, without logging them again.
+  bool ReplayRecord(uint32_t db, int64_t time_ms, std::string_view payload, std::string* error);
   BlockingRegistry& blocking() { return blocking_; }
   WatchRegistry& watches() { return watches_; }
   ServerStats& stats() { return stats_; }
@@ -79,17 +94,32 @@ class Server : public streams::KeyspaceObserver {
   const std::unordered_map<uint64_t, Connection*>& connections() const { return connections_; }
   // Applies side effects of a CONFIG SET (log level, limits on live connections).
   void ApplyConfig();
+  void ApplyLogLevel();
 
   // Dispatcher (dispatcher.cc): runs one command from a client, then serves ready keys.
   void Execute(Connection& conn, const resp::ArgList& args);
   // Runs an already resolved command (used by Execute and EXEC).
-  void Call(Connection& conn, const CommandSpec& spec, const resp::ArgList& args, bool in_exec);
+  void Call(Connection& conn, const CommandSpec& spec, const resp::ArgList& args, bool in_exec,
+            int64_t now_ms);
   void Reject(Connection& conn, const CommandSpec* spec, std::string_view error);
   void ServeReadyKeys();
   void Unblock(Connection& conn);
   // Marks every connection watching `key` dirty (its EXEC will fail).
   void TouchWatchers(int db, std::string_view key);
   void UnwatchAll(Connection& conn);
+
+  // Effects for the append-only log: collected during a command, turned into one record after
+  // it (FinishRecord). Nothing is recorded while the log itself is being replayed.
+  template <typename Args>
+  void RecordEffect(int db, const Args& args) {
+    if (!replaying_) effects_.Add(db, args);
+  }
+  void RecordEffect(int db, std::initializer_list<std::string_view> args) {
+    if (!replaying_) effects_.Add(db, args);
+  }
+  void FinishRecord(int64_t time_ms);
+  // Changes since the last successful snapshot (save rules, INFO rdb_changes_since_last_save).
+  uint64_t changes() const { return changes_; }
 
   // Connection callbacks.
   void OnConnectionClosing(Connection& conn);
@@ -104,12 +134,16 @@ class Server : public streams::KeyspaceObserver {
   void OnFlushed(int db) override;
 
  private:
+  void OnShutdownSignal(int signum);
   void RaiseOpenFileLimit();
   bool Listen();
   bool ListenOn(const std::string& address, bool optional);
   static void OnConnection(uv_stream_t* listener, int status);
   void BeforePoll();
   void Cron();
+  void StartLoading();
+  void LoadStep();
+  void FinishLoading();
   void ArmBlockTimer();
   void ExpireBlocked();
   void CloseIdleClients();
@@ -125,6 +159,13 @@ class Server : public streams::KeyspaceObserver {
   UvHandle<uv_signal_t> sigint_, sigterm_;
   UvHandle<uv_prepare_t> before_poll_;
   UvHandle<uv_timer_t> cron_timer_, block_timer_;
+  UvHandle<uv_idle_t> load_idle_;  // runs the loader while loading
+  std::unique_ptr<Durability> durability_;
+  std::unique_ptr<Loader> loader_;
+  std::unique_ptr<Connection> replay_conn_;  // the client log records are replayed as
+  int64_t load_started_ms_ = 0;
+  int64_t last_load_log_ms_ = 0;
+  uint64_t hash_seed_ = 0;
   std::unique_ptr<streams::Keyspace> keyspace_;
   CommandTable commands_;
   BlockingRegistry blocking_;
@@ -134,8 +175,12 @@ class Server : public streams::KeyspaceObserver {
   std::vector<uint64_t> to_flush_;
   std::vector<uint64_t> to_resume_;
   std::vector<char> read_buffer_;
+  EffectRecorder effects_;
+  uint64_t changes_ = 0;    // key changes ever made (dirty counter)
+  bool replaying_ = false;  // loading the log: effects are not recorded again
   uint64_t next_client_id_ = 1;
   bool shutting_down_ = false;
+  bool shutdown_signal_failed_ = false;  // a SIGINT/SIGTERM could not save: a SIGINT insists
   int exit_code_ = 0;
 };
 

@@ -6,7 +6,10 @@ Usage: run_diff.py --runnel PATH/runnel-server [--redis redis-server] [-k SUBSTR
 Both servers are started on free ports with their own temporary directories. Every
 *.redis script in SCRIPTS_DIR is run against both; the raw reply bytes are compared
 (after the masks a line asks for). Before each script both servers get FLUSHALL and the
-config reset below, and every connection the script uses is new. Standard library only.
+config reset below, and every connection the script uses is new. After each script Runnel
+is killed (SIGKILL) and restarted on its data, and everything a client can observe of the
+data must be as before: every script is also a test of the append-only log's replay.
+Standard library only.
 
 Script format (see tests/diff/README.md for examples)
 -----------------------------------------------------
@@ -205,6 +208,8 @@ def _python_literal_end(line, quote_at):
 
 def to_bytes(word):
     """A script word as the bytes to send: \\xHH escapes give single bytes."""
+    if isinstance(word, bytes):
+        return word
     return word.encode("latin-1") if all(ord(c) < 256 for c in word) else word.encode()
 
 
@@ -414,6 +419,23 @@ class Conn:
             pass
 
 
+def without_layout(raw):
+    """XINFO STREAM FULL without radix-tree-keys/-nodes: how entries are packed into blocks
+    depends on the stream-node-max-* settings at insertion time (a script may change them; a
+    restart brings the configured ones back), not on the data."""
+    try:
+        (t, items), _ = parse_reply(raw)
+    except (Incomplete, ValueError):
+        return raw
+    if t != b"*" or items is None:
+        return raw
+    kept = []
+    for i in range(0, len(items) - 1, 2):
+        if items[i][1] not in (b"radix-tree-keys", b"radix-tree-nodes"):
+            kept += items[i:i + 2]
+    return encode_reply((t, kept))
+
+
 class Server:
     def __init__(self, name, argv_fn, workdir):
         self.name = name
@@ -422,12 +444,57 @@ class Server:
         self.port = free_port()
         self.log_path = os.path.join(self.dir, "server.log")
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(argv_fn(self.port, self.dir), stdout=self.log,
-                                     stderr=subprocess.STDOUT, cwd=self.dir,
-                                     preexec_fn=die_with_parent)
+        self.argv = argv_fn(self.port, self.dir)
+        self.proc = self.spawn()
         self.conns = {}
         self.control = None
         self.id_names = {}
+
+    def spawn(self):
+        return subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                cwd=self.dir, preexec_fn=die_with_parent)
+
+    def crash_and_restart(self):
+        """SIGKILL, start again on the same data, wait until the data is loaded."""
+        for name in list(self.conns):
+            self.drop(name)
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = self.spawn()
+        self.wait_ready()
+        deadline = time.monotonic() + START_TIMEOUT
+        while self.call("PING") != b"+PONG\r\n":
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("%s did not load its data; log:\n%s" % (
+                    self.name, self.read_log()))
+            time.sleep(0.01)
+
+    def dump(self):
+        """Everything a client can observe of the data, as raw replies, in key order. Keys that
+        expire within a minute are left out: they may expire between two dumps."""
+        now_ms = int(time.time() * 1000)
+        parts = []
+        for db in range(16):
+            self.call("SELECT", str(db))
+            (_, items), _ = parse_reply(self.call("KEYS", "*"))
+            for key in sorted(value for _, value in items or []):
+                expires = self.call("PEXPIRETIME", key)
+                at = int(expires[1:-2])
+                if 0 < at < now_ms + 60000:
+                    continue
+                kind = self.call("TYPE", key)
+                parts += [b"db%d %r %s %s" % (db, key, kind.strip(), expires.strip())]
+                if kind == b"+string\r\n":
+                    parts.append(self.call("GET", key))
+                else:
+                    parts.append(without_layout(
+                        self.call("XINFO", "STREAM", key, "FULL", "COUNT", "0")))
+                    parts.append(self.call("XINFO", "GROUPS", key))
+        self.call("SELECT", "0")
+        return parts
 
     def wait_ready(self):
         deadline = time.monotonic() + START_TIMEOUT
@@ -676,6 +743,22 @@ class Runner:
                 if c.pending:
                     self.report("%s: connection %s of %s still has %d unread replies" % (
                         os.path.basename(path), name, s.name, c.pending))
+        self.check_replay(os.path.basename(path))
+
+    def check_replay(self, script):
+        """Runnel's log must bring back exactly what the script left: kill it, restart it on
+        the same data, and compare everything a client can see."""
+        runnel = self.servers[1]
+        before = runnel.dump()
+        runnel.crash_and_restart()
+        after = runnel.dump()
+        if before == after:
+            return
+        for i, (b, a) in enumerate(zip(before + [b"<end>"], after + [b"<end>"])):
+            if b != a:
+                self.report("%s: REPLAY MISMATCH after restart (part %d)\n    before: %s\n"
+                            "    after:  %s" % (script, i, shorten(b), shorten(a)))
+                return
 
     def run_line(self, line):
         if line.runnel_only:

@@ -60,6 +60,10 @@ bool WaitFor(const std::function<bool()>& condition, int timeout_ms) {
   }
 }
 
+namespace {
+int Decode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+}  // namespace
+
 ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string config_file)
     : args_(std::move(extra_args)), config_file_(std::move(config_file)) {
   char tmpl[] = "/tmp/runnel-test-XXXXXX";
@@ -69,6 +73,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string co
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Stop(SIGKILL);
+  if (std::getenv("RUNNEL_KEEP_TEST_DIRS") != nullptr) return;  // for a post-mortem
   std::string cmd = "rm -rf '" + dir_ + "'";
   if (std::system(cmd.c_str()) != 0) { /* best effort */
   }
@@ -85,6 +90,7 @@ bool ServerProcess::Start(int timeout_ms) {
     int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
+    for (const auto& [name, value] : env_) setenv(name.c_str(), value.c_str(), 1);
     std::vector<char*> cargv;
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
@@ -95,6 +101,7 @@ bool ServerProcess::Start(int timeout_ms) {
              [&] {
                int status;
                if (waitpid(pid_, &status, WNOHANG) == pid_) {
+                 exit_status_ = Decode(status);
                  pid_ = -1;
                  return true;  // exited: stop waiting, report failure below
                }
@@ -105,11 +112,13 @@ bool ServerProcess::Start(int timeout_ms) {
 }
 
 int ServerProcess::WaitExit(int timeout_ms) {
+  if (pid_ <= 0) return exit_status_;  // already reaped (by Start, when it died early)
   int status = 0;
   bool exited = WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout_ms);
   if (!exited) return -1;
   pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  exit_status_ = Decode(status);
+  return exit_status_;
 }
 
 int ServerProcess::Stop(int signal) {

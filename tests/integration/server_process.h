@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "resp/reply_parser.h"
@@ -33,11 +34,16 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
+  // An environment variable for the server process (from the next Start on).
+  void SetEnv(std::string name, std::string value) {
+    env_.emplace_back(std::move(name), std::move(value));
+  }
   // Starts the server; false if it exited or did not accept connections within the timeout.
   bool Start(int timeout_ms = 10000);
   // Sends `signal` and waits for the exit; returns the exit status (or 128 + signal).
   int Stop(int signal = 15);
-  // Waits for the process to exit by itself; returns the exit status, or -1 on timeout.
+  // Waits for the process to exit by itself; returns the exit status (or 128 + signal), or -1
+  // on timeout. After a Start that failed because the process died, returns how it died.
   int WaitExit(int timeout_ms = 10000);
   bool running() const { return pid_ > 0; }
 
@@ -52,9 +58,11 @@ class ServerProcess {
 
  private:
   std::vector<std::string> args_;
+  std::vector<std::pair<std::string, std::string>> env_;
   std::string config_file_;
   int port_ = 0;
   pid_t pid_ = -1;
+  int exit_status_ = -1;
   std::string dir_;
   std::string log_path_;
 };

@@ -1,0 +1,73 @@
+#include "server/group_effects.h"
+
+#include <string>
+
+#include "streams/numbers.h"
+#include "streams/stream.h"
+
+namespace runnel::server {
+namespace {
+
+constexpr std::string_view kConsumerTimes = "RUNNEL-CONSUMER-TIMES";
+
+}  // namespace
+
+void PropagateDelivery(CommandContext& ctx, std::string_view key, std::string_view group_name,
+                       const streams::ConsumerGroup& group, streams::StreamId id) {
+  auto rec = group.FindPending(id);
+  std::string id_text = id.ToString();
+  std::string time = std::to_string(rec->delivery_ms);
+  std::string count = std::to_string(rec->delivery_count);
+  std::string last = group.last_delivered().ToString();
+  ctx.Propagate({"XCLAIM", key, group_name, group.ConsumerAt(rec->consumer)->name(), "0", id_text,
+                 "TIME", time, "RETRYCOUNT", count, "FORCE", "JUSTID", "LASTID", last});
+}
+
+void PropagatePurge(CommandContext& ctx, std::string_view key, std::string_view group_name,
+                    std::string_view consumer, streams::StreamId id) {
+  ctx.Propagate({"XCLAIM", key, group_name, consumer, "0", id.ToString()});
+}
+
+void PropagateGroupPosition(CommandContext& ctx, std::string_view key, std::string_view group_name,
+                            const streams::ConsumerGroup& group) {
+  ctx.Propagate({"XGROUP", "SETID", key, group_name, group.last_delivered().ToString(),
+                 "ENTRIESREAD", std::to_string(group.entries_read())});
+}
+
+void PropagateConsumerCreated(CommandContext& ctx, std::string_view key,
+                              std::string_view group_name, std::string_view consumer) {
+  ctx.Propagate({"XGROUP", "CREATECONSUMER", key, group_name, consumer});
+}
+
+void PropagateConsumerTimes(CommandContext& ctx, std::string_view key, std::string_view group_name,
+                            const streams::Consumer& consumer) {
+  ctx.Propagate({kConsumerTimes, key, group_name, consumer.name(),
+                 std::to_string(consumer.seen_ms()), std::to_string(consumer.active_ms())});
+}
+
+bool IsInternalEffect(const resp::ArgList& args) {
+  return args.size() > 0 && args[0] == kConsumerTimes;
+}
+
+bool ApplyInternalEffect(streams::Database& db, const resp::ArgList& args, int64_t now_ms,
+                         std::string* error) {
+  if (args.size() != 6) {
+    *error = std::string(kConsumerTimes) + " takes 5 arguments";
+    return false;
+  }
+  auto* node = db.Find(args[1], now_ms);
+  streams::Stream* s = node != nullptr ? node->value.value.stream() : nullptr;
+  streams::ConsumerGroup* g = s != nullptr ? s->FindGroup(args[2]) : nullptr;
+  streams::Consumer* c = g != nullptr ? g->FindConsumer(args[3]) : nullptr;
+  auto seen = streams::ParseStrictInt64(args[4]);
+  auto active = streams::ParseStrictInt64(args[5]);
+  if (c == nullptr || !seen || !active) {
+    *error = std::string(kConsumerTimes) + " names no consumer or has bad times";
+    return false;
+  }
+  c->set_seen_ms(*seen);
+  c->set_active_ms(*active);
+  return true;
+}
+
+}  // namespace runnel::server

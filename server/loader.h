@@ -1,0 +1,69 @@
+// Loader: brings the data back at start-up, a slice of work per loop iteration, while the
+// server answers -LOADING to everything but the few commands allowed during loading.
+//
+// First the snapshot (the log's base, or the dump file) into a fresh keyspace that replaces the
+// server's when complete; then every record of every log file, replayed through the command
+// handlers with the record's own time and without being logged again. Damage is handled as
+// docs/durability.md says: a torn tail of the last log file is cut off (aof-load-truncated) and
+// reported with file and offset; damage followed by valid records, a sequence gap, a damaged
+// base or a record that fails to replay stops the start with file and offset.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "persistence/log_record.h"
+#include "persistence/snapshot.h"
+#include "persistence/snapshot_file.h"
+#include "server/durability.h"
+#include "streams/keyspace.h"
+
+namespace runnel::server {
+
+class Server;
+
+class Loader {
+ public:
+  enum class Status { kMore, kDone, kFailed };
+
+  Loader(Server& server, Durability::LoadPlan plan);
+  // Does about `budget_ms` of work.
+  Status Step(int64_t budget_ms);
+  const std::string& error() const { return error_; }
+  // The sequence the next log record must carry.
+  uint64_t next_sequence() const { return next_sequence_; }
+  bool loaded_from_dump() const { return plan_.snapshot_path && !plan_.from_log_history; }
+  uint64_t total_bytes() const { return total_bytes_; }
+  uint64_t loaded_bytes() const { return loaded_bytes_; }
+  uint64_t records_replayed() const { return records_; }
+
+ private:
+  bool StepSnapshot(int64_t deadline);
+  bool OpenNextLog();
+  bool StepLog(int64_t deadline);
+  bool Failed(std::string message);  // records the error; returns false
+
+  Server& server_;
+  Durability::LoadPlan plan_;
+  std::string error_;
+  uint64_t next_sequence_ = 0;
+  uint64_t total_bytes_ = 0, loaded_bytes_ = 0, records_ = 0;
+
+  // Snapshot phase.
+  std::unique_ptr<streams::Keyspace> fresh_;
+  std::unique_ptr<persistence::FileSource> source_;
+  std::unique_ptr<persistence::SnapshotLoader> snapshot_;
+  bool snapshot_done_ = false;
+
+  // Log phase.
+  size_t log_index_ = 0;  // next file to open
+  std::string log_path_;
+  std::string log_data_;
+  persistence::LogScan scan_;
+  size_t log_pos_ = 0;             // next record's offset in log_data_
+  uint64_t log_bytes_before_ = 0;  // bytes of the log files already replayed (+ the snapshot)
+  bool log_open_ = false;
+};
+
+}  // namespace runnel::server

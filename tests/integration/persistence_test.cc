@@ -1,0 +1,314 @@
+// Restart round trips: what a client saw before a crash or a shutdown is what it sees after the
+// restart. Every test drives a random workload (dataset.h), renders the whole keyspace, stops the
+// server (SIGKILL unless the test is about shutdown), restarts it on the same directory, and
+// compares the rendering byte for byte: streams, entries, groups, consumers with their seen and
+// active times, pending entries with delivery times and counts, lag, TTLs.
+//
+// Covered: the log alone under each fsync policy; a rewrite started and finished while writes
+// continue; several rewrites in a row; snapshots alone (SAVE, BGSAVE, shutdown saves, what is
+// lost after the last save); a dump file adopted as the log's base when the log is turned on;
+// CONFIG SET appendonly at run time; TTLs that run out while the server is down; -LOADING while
+// a large log loads.
+#include <dirent.h>
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dataset.h"
+#include "server_process.h"
+
+using namespace runnel::testing;
+using runnel::resp::Reply;
+
+namespace {
+
+std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") names.push_back(n);
+    }
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Gives `to` (not started) a copy of `from`'s data directory, to start on different settings.
+void CopyData(const ServerProcess& from, const ServerProcess& to) {
+  const std::string cmd = "cp -r '" + from.dir() + "/data' '" + to.dir() + "/'";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
+// Starts `server` and waits until its data is loaded.
+void StartLoaded(ServerProcess& server) {
+  REQUIRE(server.Start());
+  REQUIRE(WaitLoaded(server.port()));
+}
+
+// Restarts after SIGKILL and returns the new rendering.
+std::string KillAndReload(ServerProcess& server) {
+  CHECK(server.Stop(9) == 128 + 9);
+  StartLoaded(server);
+  RawClient c(server.port());
+  return DumpKeyspace(c);
+}
+
+bool WaitChildDone(RawClient& c) {
+  return WaitFor(
+      [&] {
+        return InfoField(c, "aof_rewrite_in_progress") == "0" &&
+               InfoField(c, "rdb_bgsave_in_progress") == "0";
+      },
+      20000);
+}
+
+}  // namespace
+
+TEST_CASE("the log alone brings everything back after SIGKILL, under every fsync policy") {
+  for (std::string policy : {"always", "everysec", "no"}) {
+    CAPTURE(policy);
+    ServerProcess server({"--appendfsync", policy, "--save", ""});
+    StartLoaded(server);
+    RawClient c(server.port());
+    RandomWorkload work(7);
+    CHECK(work.Run(c, 3000) == 0);
+    const std::string before = DumpKeyspace(c);
+    CHECK(before.find("pending") != std::string::npos);
+    CheckSameDump(before, KillAndReload(server));
+    // The history continues: more writes after the restart survive a second crash.
+    RawClient again(server.port());
+    CHECK(work.Run(again, 500) == 0);
+    const std::string later = DumpKeyspace(again);
+    CheckSameDump(later, KillAndReload(server));
+  }
+}
+
+TEST_CASE("a log rewrite while writes continue loses nothing, and old files go away") {
+  ServerProcess server({"--save", ""});
+  StartLoaded(server);
+  RawClient c(server.port());
+  RandomWorkload work(11);
+  CHECK(work.Run(c, 2000) == 0);
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    Reply r = c.Call({"BGREWRITEAOF"});
+    CHECK(r.str == "Background append only file rewriting started");
+    CHECK(work.Run(c, 700) == 0);  // some of these land while the child writes the base
+    REQUIRE(WaitChildDone(c));
+    CHECK(InfoField(c, "aof_last_bgrewrite_status") == "ok");
+    CHECK(work.Run(c, 300) == 0);
+  }
+  CHECK(InfoField(c, "aof_rewrites") == "3");
+  // One base, one log file and the manifest: the files of older histories were removed.
+  const auto files = ListDir(server.dir() + "/data/appendonlydir");
+  CHECK(files.size() == 3);
+  const std::string before = DumpKeyspace(c);
+  CheckSameDump(before, KillAndReload(server));
+}
+
+TEST_CASE("BGREWRITEAOF with the log off writes a base-only history, as Redis does") {
+  ServerProcess server({"--appendonly", "no", "--save", ""});
+  StartLoaded(server);
+  RawClient c(server.port());
+  RandomWorkload work(37);
+  CHECK(work.Run(c, 500) == 0);
+  const std::string before = DumpKeyspace(c);
+  CHECK(c.Call({"BGREWRITEAOF"}).str == "Background append only file rewriting started");
+  REQUIRE(WaitChildDone(c));
+  CHECK(InfoField(c, "aof_last_bgrewrite_status") == "ok");
+  CHECK(ListDir(server.dir() + "/data/appendonlydir") ==
+        std::vector<std::string>{"appendonly.aof.1.base.rnl", "appendonly.aof.manifest"});
+  CHECK(c.Call({"BGSAVE", "NOW"}).str == "ERR syntax error");
+  CHECK(c.Call({"BGSAVE"}).str == "Background saving started");
+  REQUIRE(WaitChildDone(c));
+  CHECK(InfoField(c, "rdb_last_bgsave_status") == "ok");
+  CHECK(InfoField(c, "rdb_saves") == "1");
+  // That history is what a start with the log on loads.
+  CHECK(server.Stop(9) == 128 + 9);
+  ServerProcess with_log({"--appendonly", "yes", "--save", ""});
+  CopyData(server, with_log);
+  REQUIRE(std::remove((with_log.dir() + "/data/dump.rnl").c_str()) == 0);
+  StartLoaded(with_log);
+  RawClient d(with_log.port());
+  CheckSameDump(before, DumpKeyspace(d));
+}
+
+TEST_CASE("snapshots alone: SAVE and BGSAVE keep what they saw, later writes die with SIGKILL") {
+  ServerProcess server({"--appendonly", "no", "--save", ""});
+  StartLoaded(server);
+  RawClient c(server.port());
+  RandomWorkload work(13);
+  CHECK(work.Run(c, 2000) == 0);
+  CHECK(c.Call({"SAVE"}).str == "OK");
+  const std::string saved = DumpKeyspace(c);
+  CHECK(InfoField(c, "rdb_changes_since_last_save") == "0");
+  CHECK(work.Run(c, 300) == 0);
+  CHECK(InfoField(c, "rdb_changes_since_last_save") != "0");
+  CheckSameDump(saved, KillAndReload(server));
+
+  RawClient c2(server.port());
+  CHECK(work.Run(c2, 500) == 0);
+  const int64_t last = c2.Call({"LASTSAVE"}).integer;
+  CHECK(c2.Call({"BGSAVE"}).str == "Background saving started");
+  REQUIRE(WaitChildDone(c2));
+  CHECK(c2.Call({"LASTSAVE"}).integer >= last);
+  const std::string bgsaved = DumpKeyspace(c2);
+  CheckSameDump(bgsaved, KillAndReload(server));
+}
+
+TEST_CASE("SIGTERM and SHUTDOWN save a snapshot when save rules exist, and not with NOSAVE") {
+  ServerProcess server({"--appendonly", "no", "--save", "3600 1"});
+  StartLoaded(server);
+  {
+    RawClient c(server.port());
+    RandomWorkload work(17);
+    CHECK(work.Run(c, 1000) == 0);
+    const std::string before = DumpKeyspace(c);
+    CHECK(server.Stop(15) == 0);
+    StartLoaded(server);
+    RawClient after(server.port());
+    CheckSameDump(before, DumpKeyspace(after));
+  }
+  {
+    RawClient c(server.port());
+    CHECK(c.Call({"SET", "shutdown-save", "1"}).str == "OK");
+    c.Call({"SHUTDOWN", "SAVE"});
+    CHECK(server.WaitExit() == 0);
+    StartLoaded(server);
+    RawClient after(server.port());
+    CHECK(after.Call({"GET", "shutdown-save"}).str == "1");
+    CHECK(after.Call({"SET", "nosave", "1"}).str == "OK");
+    after.Call({"SHUTDOWN", "NOSAVE"});
+    CHECK(server.WaitExit() == 0);
+    StartLoaded(server);
+    RawClient last(server.port());
+    CHECK(last.Call({"GET", "nosave"}).is_null());
+    CHECK(last.Call({"GET", "shutdown-save"}).str == "1");
+  }
+}
+
+TEST_CASE("turning the log on adopts the data: from a dump file at start, or by CONFIG SET") {
+  ServerProcess server({"--appendonly", "no", "--save", ""});
+  StartLoaded(server);
+  RandomWorkload work(19);
+  {
+    RawClient c(server.port());
+    CHECK(work.Run(c, 1000) == 0);
+    CHECK(c.Call({"SAVE"}).str == "OK");
+  }
+  CHECK(server.Stop(9) == 128 + 9);
+
+  // Restarted with the log on: the dump file is loaded and becomes the log's base.
+  ServerProcess with_log({"--appendonly", "yes", "--save", ""});
+  CopyData(server, with_log);
+  StartLoaded(with_log);
+  RawClient c(with_log.port());
+  CHECK(work.Run(c, 500) == 0);
+  std::string before = DumpKeyspace(c);
+  CheckSameDump(before, KillAndReload(with_log));
+
+  // CONFIG SET appendonly yes on a server that started without it.
+  StartLoaded(server);
+  RawClient d(server.port());
+  CHECK(work.Run(d, 300) == 0);
+  CHECK(d.Call({"CONFIG", "SET", "appendonly", "yes"}).str == "OK");
+  CHECK(InfoField(d, "aof_enabled") == "1");
+  CHECK(work.Run(d, 300) == 0);
+  before = DumpKeyspace(d);
+  // The restart must also have the log on, as a config file would say.
+  CHECK(server.Stop(9) == 128 + 9);
+  ServerProcess reopened({"--appendonly", "yes", "--save", ""});
+  CopyData(server, reopened);
+  StartLoaded(reopened);
+  RawClient e(reopened.port());
+  CheckSameDump(before, DumpKeyspace(e));
+}
+
+TEST_CASE("keys whose TTL ran out while the server was down are gone after the restart") {
+  ServerProcess server({"--save", ""});
+  StartLoaded(server);
+  RawClient c(server.port());
+  CHECK(c.Call({"SET", "short", "v", "PX", "300"}).str == "OK");
+  CHECK(c.Call({"XADD", "s", "1-1", "f", "v"}).str == "1-1");
+  CHECK(c.Call({"PEXPIRE", "s", "300"}).integer == 1);
+  // Replay must find the stream alive at the time of this record, or it would create a new
+  // stream without the TTL that outlives the restart.
+  CHECK(c.Call({"XADD", "s", "1-2", "f", "v"}).str == "1-2");
+  CHECK(c.Call({"SET", "long", "v", "EX", "3600"}).str == "OK");
+  const int64_t long_at = c.Call({"PEXPIRETIME", "long"}).integer;
+  CHECK(server.Stop(9) == 128 + 9);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  StartLoaded(server);
+  RawClient after(server.port());
+  CHECK(after.Call({"EXISTS", "short", "s"}).integer == 0);
+  // Absolute expiry survives as it was, not restarted from the load time.
+  CHECK(after.Call({"PEXPIRETIME", "long"}).integer == long_at);
+}
+
+TEST_CASE("while the log loads the server answers -LOADING, then serves the data") {
+  ServerProcess server({"--save", "", "--appendfsync", "no"});
+  StartLoaded(server);
+  {
+    RawClient c(server.port());
+    std::string batch;
+    for (int i = 0; i < 8000; ++i) {
+      const std::string v = std::to_string(i);
+      batch += "*5\r\n$4\r\nXADD\r\n$1\r\ns\r\n$1\r\n*\r\n$5\r\nfield\r\n$" +
+               std::to_string(v.size()) + "\r\n" + v + "\r\n";
+    }
+    c.Send(batch);
+    for (int j = 0; j < 8000; ++j) REQUIRE(c.Read().type == Reply::Type::kBulk);
+  }
+  CHECK(server.Stop(9) == 128 + 9);
+  // 200 us per record: the load takes over 1.5 s, long enough to watch, and to log progress.
+  ServerProcess slow({"--save", "", "--key-load-delay", "200"});
+  CopyData(server, slow);
+  REQUIRE(slow.Start());
+  RawClient early(slow.port());
+  CHECK(early.Call({"PING"}).str == "LOADING Redis is loading the dataset in memory");
+  CHECK(early.Call({"XLEN", "s"}).str == "LOADING Redis is loading the dataset in memory");
+  // INFO is allowed while loading, and says so.
+  CHECK(InfoField(early, "loading") == "1");
+  REQUIRE(WaitLoaded(slow.port()));
+  CHECK(early.Call({"XLEN", "s"}).integer == 8000);
+  CHECK(InfoField(early, "loading") == "0");
+  CHECK(slow.Log().find("Data loaded from disk: 1 keys, 8000 log records") != std::string::npos);
+  CHECK(slow.Log().find("Loading: ") != std::string::npos);  // progress, once a second
+}
+
+TEST_CASE("files an interrupted rewrite or save left behind are removed at start-up") {
+  ServerProcess server({"--save", ""});
+  StartLoaded(server);
+  {
+    RawClient c(server.port());
+    CHECK(c.Call({"XADD", "s", "1-1", "f", "v"}).str == "1-1");
+  }
+  CHECK(server.Stop(9) == 128 + 9);
+  const std::string data = server.dir() + "/data";
+  const std::string logs = data + "/appendonlydir";
+  const std::vector<std::string> strays = {
+      logs + "/appendonly.aof.99.base.rnl", logs + "/appendonly.aof.98.incr.aof",
+      logs + "/appendonly.aof.97.base.rnl.tmp-12345", data + "/dump.rnl.tmp-678"};
+  for (const std::string& path : strays) {
+    CHECK(std::system(("echo junk > '" + path + "'").c_str()) == 0);
+  }
+  CHECK(std::system(("echo keep > '" + logs + "/notes.txt'").c_str()) == 0);
+  StartLoaded(server);
+  RawClient c(server.port());
+  CHECK(c.Call({"XLEN", "s"}).integer == 1);
+  for (const std::string& path : strays) {
+    CAPTURE(path);
+    CHECK(access(path.c_str(), F_OK) != 0);
+  }
+  CHECK(access((logs + "/notes.txt").c_str(), F_OK) == 0);  // not ours: left alone
+  CHECK(server.Log().find("left by an interrupted rewrite") != std::string::npos);
+}
