@@ -1,11 +1,16 @@
 #!/usr/bin/python3
 """Runs Runnel and redis-server side by side with the same settings and compares them.
 
-Each workload runs against one server at a time (server pinned to CPU 0, redis-benchmark to
-CPU 1 when the machine has two), and reports for both: requests per second, the server's own
-CPU time per operation (utime + stime from /proc/<pid>/stat, before and after), and the ratio
-Runnel / Redis. Memory per stream entry is INFO used_memory after minus before 1,000,000 XADDs
-of three small fields, divided by the entries added.
+Each workload runs against one server at a time (server pinned to CPU 0, the load generator
+to CPU 1 when the machine has two), and reports for both, with the ratio Runnel / Redis:
+  - throughput and the server's own CPU time per operation (utime + stime from
+    /proc/<pid>/stat, before and after), without persistence;
+  - memory per stream entry: INFO used_memory after minus before N pipelined XADDs;
+  - XADD throughput with the append-only log under appendfsync always / everysec / no;
+  - restart: time from exec to the first PONG after SIGKILL, from the log alone and from a
+    rewritten log (base snapshot), with the files' sizes; SAVE time and snapshot size;
+  - consumer groups (tools/bench_groups.cc): a consume/ack loop, memory per pending entry and
+    XPENDING / XAUTOCLAIM latency on a large PEL, XADD latency with 10,000 blocked consumers.
 
 Usage: tools/bench.py --runnel build/runnel-server [--quick] [--write docs/benchmarks.md]
 Standard library only; needs redis-server, redis-benchmark and redis-cli on the PATH.
@@ -42,17 +47,36 @@ class Server:
         self.name = name
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix=f"bench-{name}-")
-        argv = cpu_prefix(0) + argv_for_port(self.port, self.dir)
+        self.argv = cpu_prefix(0) + argv_for_port(self.port, self.dir)
         self.log = open(os.path.join(self.dir, "server.log"), "w")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
-        while time.time() < deadline:
+        self.proc = None
+        self.keep = False  # keep the data directory after stop(), for a failure's evidence
+        self.spawn()
+
+    def spawn(self):
+        """Starts the process; returns the seconds until it answered PING with PONG (that is,
+        until its data was loaded)."""
+        started = time.monotonic()
+        self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=self.dir)
+        deadline = started + 600
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {self.dir}/server.log")
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(64).startswith(b"+PONG"):
+                        return time.monotonic() - started
             except OSError:
-                time.sleep(0.02)
-        raise RuntimeError(f"{name} did not start")
+                pass
+            time.sleep(0.005)
+        raise RuntimeError(f"{self.name} did not start")
+
+    def crash_and_restart(self):
+        self.proc.kill()
+        self.proc.wait()
+        return self.spawn()
 
     def cli(self, *args):
         out = subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True,
@@ -65,21 +89,44 @@ class Server:
                 return int(line.split(":", 1)[1])
         raise KeyError(field)
 
+    def wait_info(self, section, field, value):
+        while self.info_field(section, field) != value:
+            time.sleep(0.02)
+
+    def expect_length(self, key, entries):
+        """Fails, keeping the data directory for a look, unless XLEN `key` is `entries`."""
+        got = self.cli("XLEN", key)
+        if got != str(entries):
+            self.keep = True
+            raise RuntimeError(f"{self.name}: XLEN {key} is {got!r}, expected {entries}; "
+                               f"see {self.dir}")
+
     def cpu_seconds(self):
         with open(f"/proc/{self.proc.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
+    def files(self, suffixes):
+        """Total size of the files under the data directory ending in one of `suffixes`."""
+        total = 0
+        for root, _, names in os.walk(self.dir):
+            total += sum(os.path.getsize(os.path.join(root, n)) for n in names
+                         if n.endswith(suffixes))
+        return total
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(10)
+            self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# Both servers start without persistence unless a workload's settings turn it on (later
+# flags override earlier ones in both).
 def start_redis(settings):
     def argv(port, d):
         return ["redis-server", "--port", str(port), "--dir", d, "--save", "",
@@ -89,7 +136,8 @@ def start_redis(settings):
 
 def start_runnel(binary, settings):
     def argv(port, d):
-        return [binary, "--port", str(port), "--dir", d] + settings
+        return [binary, "--port", str(port), "--dir", d, "--save", "",
+                "--appendonly", "no"] + settings
     return Server("runnel", argv)
 
 
@@ -163,26 +211,174 @@ def memory_per_entry(make_server, entries, fields):
         server.stop()
 
 
-def render(results, memory, settings, entries):
+FSYNC_POLICIES = ["always", "everysec", "no"]
+FSYNC_COMMAND = ["XADD", "d3", "*", "sensor", "s17", "temp", "21", "status", "ok"]
+
+
+def durable_throughput(make_server, quick):
+    """XADD with the append-only log on, under each fsync policy: 50 clients, no pipelining
+    (each client waits for its reply, so group commit is what helps under always)."""
+    results = {}
+    for policy in FSYNC_POLICIES:
+        server = make_server(["--appendonly", "yes", "--appendfsync", policy])
+        try:
+            results[policy] = benchmark(server, 20_000 if quick else 200_000, 50, 1,
+                                        FSYNC_COMMAND)
+        finally:
+            server.stop()
+    return results
+
+
+# Files each server's log and snapshots consist of.
+LOG_FILES = {"runnel": (".incr.aof",), "redis": (".incr.aof",)}
+BASE_FILES = {"runnel": (".base.rnl",), "redis": (".base.rdb",)}
+DUMP_FILES = {"runnel": ("dump.rnl",), "redis": ("dump.rdb",)}
+
+
+def restart(name, make_server, entries):
+    """Restart times and file sizes for `entries` XADDs of three small fields (one varying)."""
+    server = make_server(["--appendonly", "yes", "--appendfsync", "everysec",
+                          "--auto-aof-rewrite-percentage", "0"])
+    out = {}
+    try:
+        fill(server, "r", entries, MEMORY_WORKLOADS[1][1])
+        entries = int(server.cli("XLEN", "r"))  # redis-benchmark may overshoot by a pipeline
+        out["log_bytes"] = server.files(LOG_FILES[name])
+        out["from_log_s"] = server.crash_and_restart()
+        server.expect_length("r", entries)
+        server.cli("BGREWRITEAOF")
+        time.sleep(0.1)
+        server.wait_info("persistence", "aof_rewrite_in_progress", 0)
+        out["base_bytes"] = server.files(BASE_FILES[name])
+        out["fork_us"] = server.info_field("stats", "latest_fork_usec")
+        out["from_base_s"] = server.crash_and_restart()
+        server.expect_length("r", entries)
+        started = time.monotonic()
+        server.cli("SAVE")
+        out["save_s"] = time.monotonic() - started
+        out["dump_bytes"] = server.files(DUMP_FILES[name])
+    finally:
+        server.stop()
+    return out
+
+
+def bench_groups(binary, server, mode, *args):
+    """Runs one runnel-bench-groups mode; returns its name=value results (floats) plus the
+    server's CPU seconds used."""
+    before = server.cpu_seconds()
+    argv = cpu_prefix(1) + [binary, mode, "--port", str(server.port), *map(str, args)]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    values = {k: float(v) for k, v in (kv.split("=") for kv in out.split())}
+    values["cpu_s"] = server.cpu_seconds() - before
+    return values
+
+
+def groups(make_server, tool, quick):
+    entries = 20_000 if quick else 200_000
+    out = {}
+    server = make_server([])
+    try:
+        out["consume"] = bench_groups(tool, server, "consume", "--entries", entries,
+                                      "--consumers", 4)
+    finally:
+        server.stop()
+    server = make_server([])
+    try:
+        out["pel"] = bench_groups(tool, server, "pel", "--entries", entries // 2)
+    finally:
+        server.stop()
+    server = make_server(["--maxclients", "12000"])
+    try:
+        out["blocked"] = bench_groups(tool, server, "blocked", "--waiters",
+                                      1000 if quick else 10_000, "--adds", 2000)
+    finally:
+        server.stop()
+    return out
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+def render(r, settings, entries, restart_entries):
+    runnel, redis = r["runnel"], r["redis"]
     lines = [MARK_BEGIN, "",
              f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores "
              f"({os.uname().machine}), by `tools/bench`. Servers run one at a time, pinned to "
-             "CPU 0, redis-benchmark on CPU 1. Settings for both: "
-             f"`{' '.join(settings) or 'defaults'}`, no persistence.", "",
+             "CPU 0, the load generator on CPU 1. Common settings: "
+             f"`{' '.join(settings) or 'defaults'}`; persistence off unless a table says so.", "",
+             "### Throughput, no persistence", "",
              "| workload | Runnel req/s | Redis req/s | throughput ratio | Runnel CPU µs/op | "
              "Redis CPU µs/op | CPU ratio |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for name, _, _, _, _, _ in WORKLOADS:
-        (r_rps, r_cpu), (d_rps, d_cpu) = results["runnel"][name], results["redis"][name]
-        lines.append(f"| {name} | {r_rps:,.0f} | {d_rps:,.0f} | {r_rps / d_rps:.2f}x | "
-                     f"{r_cpu:.2f} | {d_cpu:.2f} | {r_cpu / d_cpu:.2f}x |")
-    lines += ["",
-              f"Memory per entry after {entries:,} pipelined XADDs (INFO used_memory after minus "
-              "before, divided by entries added):", "",
+        (r_rps, r_cpu), (d_rps, d_cpu) = runnel["throughput"][name], redis["throughput"][name]
+        lines.append(f"| {name} | {r_rps:,.0f} | {d_rps:,.0f} | {ratio(r_rps, d_rps)} | "
+                     f"{r_cpu:.2f} | {d_cpu:.2f} | {ratio(r_cpu, d_cpu)} |")
+    lines += ["", "### Memory per entry", "",
+              f"After {entries:,} pipelined XADDs (INFO used_memory after minus before, divided "
+              "by entries added):", "",
               "| fields | Runnel bytes/entry | Redis bytes/entry | ratio |", "|---|---:|---:|---:|"]
     for name, fields in MEMORY_WORKLOADS:
-        r, d = memory["runnel"][name], memory["redis"][name]
-        lines.append(f"| {name}: `{' '.join(fields)}` | {r:.1f} | {d:.1f} | {r / d:.2f}x |")
+        a, b = runnel["memory"][name], redis["memory"][name]
+        lines.append(f"| {name}: `{' '.join(fields)}` | {a:.1f} | {b:.1f} | {ratio(a, b)} |")
+    lines += ["", "### XADD with the append-only log", "",
+              f"`{' '.join(FSYNC_COMMAND)}`, 50 clients, no pipelining, `--appendonly yes` and "
+              "the policy below on both servers.", "",
+              "| appendfsync | Runnel req/s | Redis req/s | throughput ratio | Runnel CPU µs/op | "
+              "Redis CPU µs/op | CPU ratio |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for policy in FSYNC_POLICIES:
+        (r_rps, r_cpu), (d_rps, d_cpu) = runnel["durable"][policy], redis["durable"][policy]
+        lines.append(f"| {policy} | {r_rps:,.0f} | {d_rps:,.0f} | {ratio(r_rps, d_rps)} | "
+                     f"{r_cpu:.2f} | {d_cpu:.2f} | {ratio(r_cpu, d_cpu)} |")
+    lines += ["", "### Restart and snapshots", "",
+              f"One stream (`{' '.join(MEMORY_WORKLOADS[1][1])}`), appendfsync everysec. "
+              "Restart = exec to the first PONG after SIGKILL. A rewritten log starts from a base "
+              "snapshot: Runnel's own format, Redis's RDB (its AOF base is an RDB file). The fork "
+              "is the loop's pause when BGREWRITEAOF starts the child.", ""]
+    for n in restart_entries:
+        a, b = runnel["restart"][n], redis["restart"][n]
+        lines += [f"{n:,} entries:", "",
+                  "| measure | Runnel | Redis | ratio |", "|---|---:|---:|---:|"]
+        rows = [("log size before any rewrite", "log_bytes", "{:,} B"),
+                ("restart from that log", "from_log_s", "{:.2f} s"),
+                ("fork pause for BGREWRITEAOF", "fork_us", "{:,} µs"),
+                ("base after BGREWRITEAOF", "base_bytes", "{:,} B"),
+                ("restart from the base (Redis: its RDB)", "from_base_s", "{:.2f} s"),
+                ("SAVE (foreground)", "save_s", "{:.2f} s"),
+                ("snapshot file", "dump_bytes", "{:,} B")]
+        for label, key, fmt in rows:
+            lines.append(f"| {label} | {fmt.format(a[key])} | {fmt.format(b[key])} | "
+                         f"{ratio(a[key], b[key])} |")
+        lines.append("")
+    a, b = runnel["groups"], redis["groups"]
+    ca, cb = a["consume"], b["consume"]
+    pa, pb = a["pel"], b["pel"]
+    ba, bb = a["blocked"], b["blocked"]
+    lines += ["### Consumer groups", "",
+              "`runnel-bench-groups` (tools/bench_groups.cc): *consume* = 4 connections loop "
+              "XREADGROUP COUNT 10 `>` and XACK until the stream is drained; *pel* = entries "
+              "delivered to 10 consumers and left pending; *blocked* = consumers blocked in "
+              "XREADGROUP BLOCK 0 on one group, XADD round trip while each add wakes one.", "",
+              "| measure | Runnel | Redis | ratio |", "|---|---:|---:|---:|",
+              f"| consume: entries/s ({ca['consumed']:,.0f} entries) | "
+              f"{ca['entries_per_sec']:,.0f} | {cb['entries_per_sec']:,.0f} | "
+              f"{ratio(ca['entries_per_sec'], cb['entries_per_sec'])} |",
+              f"| consume: server CPU µs/entry | {ca['cpu_s'] * 1e6 / ca['consumed']:.2f} | "
+              f"{cb['cpu_s'] * 1e6 / cb['consumed']:.2f} | "
+              f"{ratio(ca['cpu_s'] / ca['consumed'], cb['cpu_s'] / cb['consumed'])} |",
+              f"| pel: bytes per pending entry ({pa['pending']:,.0f} pending) | "
+              f"{pa['bytes_per_pending']:.1f} | {pb['bytes_per_pending']:.1f} | "
+              f"{ratio(pa['bytes_per_pending'], pb['bytes_per_pending'])} |"]
+    for key, label in (("xpending_summary_us", "XPENDING summary µs"),
+                       ("xpending_range_us", "XPENDING - + 10 µs"),
+                       ("xautoclaim_us", "XAUTOCLAIM COUNT 10 µs")):
+        lines.append(f"| pel: {label} | {pa[key]:.1f} | {pb[key]:.1f} | {ratio(pa[key], pb[key])} |")
+    for key, label in (("xadd_p50_us", "p50"), ("xadd_p99_us", "p99"), ("xadd_max_us", "max")):
+        lines.append(f"| blocked ({ba['waiters']:,.0f} waiters): XADD {label} µs | {ba[key]:.0f} | "
+                     f"{bb[key]:.0f} | {ratio(ba[key], bb[key])} |")
+    lines.append(f"| blocked: duplicate / missing deliveries | {ba['duplicates']:.0f} / "
+                 f"{ba['missing']:.0f} | {bb['duplicates']:.0f} / {bb['missing']:.0f} | |")
     lines += ["", MARK_END]
     return "\n".join(lines)
 
@@ -190,17 +386,26 @@ def render(results, memory, settings, entries):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runnel", required=True)
+    ap.add_argument("--groups-tool", help="runnel-bench-groups (default: beside --runnel)")
     ap.add_argument("--quick", action="store_true", help="a tenth of the requests")
     ap.add_argument("--write", help="markdown file whose bench section is replaced")
     args = ap.parse_args()
+    args.runnel = os.path.abspath(args.runnel)  # servers run with their data dir as cwd
+    tool = args.groups_tool or os.path.join(os.path.dirname(args.runnel), "runnel-bench-groups")
     settings = []  # both servers on their defaults (stream-node-max-entries 100, -bytes 4096)
     entries = 100_000 if args.quick else 1_000_000
-    results, memory = {}, {}
-    for name, make in (("runnel", lambda: start_runnel(args.runnel, settings)),
-                       ("redis", lambda: start_redis(settings))):
-        results[name] = run_workloads(make, args.quick)
-        memory[name] = {w: memory_per_entry(make, entries, f) for w, f in MEMORY_WORKLOADS}
-    text = render(results, memory, settings, entries)
+    restart_entries = [100_000] if args.quick else [1_000_000, 10_000_000]
+    results = {}
+    for name, start in (("runnel", lambda extra: start_runnel(args.runnel, settings + extra)),
+                        ("redis", lambda extra: start_redis(settings + extra))):
+        plain = lambda: start([])  # noqa: E731
+        r = results[name] = {}
+        r["throughput"] = run_workloads(plain, args.quick)
+        r["memory"] = {w: memory_per_entry(plain, entries, f) for w, f in MEMORY_WORKLOADS}
+        r["durable"] = durable_throughput(start, args.quick)
+        r["restart"] = {n: restart(name, start, n) for n in restart_entries}
+        r["groups"] = groups(start, tool, args.quick)
+    text = render(results, settings, entries, restart_entries)
     print(text)
     if args.write:
         try:
