@@ -38,3 +38,26 @@ runnel_build() {
   fi
   cmake --build "$RUNNEL_ROOT/$dir" -j "$(runnel_jobs)" >&2
 }
+
+# The client libraries tests/clients runs against Runnel (Debian's packages).
+RUNNEL_CLIENT_PACKAGES=(python3-redis ruby-redis libredis-perl golang-go
+                        golang-github-gomodule-redigo-dev tmux)
+
+# Installs the npm clients of tests/clients/node (ioredis, node-redis) from its lockfile,
+# once, and again when the lockfile changes. They need Node.js 20 or newer; with an older
+# Node.js (or none, and no npm) their tests skip, saying why.
+runnel_ensure_node_clients() {
+  command -v node >/dev/null 2>&1 || runnel_ensure_packages nodejs npm || return 0
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt 20 ]; then
+    runnel_log "Node.js $(node --version) is older than 20: the Node.js client tests will skip"
+    return 0
+  fi
+  local dir="$RUNNEL_ROOT/tests/clients/node"
+  local stamp="$dir/node_modules/.runnel-lock"
+  if [ -f "$stamp" ] && cmp -s "$dir/package-lock.json" "$stamp"; then return 0; fi
+  runnel_log "installing the Node.js clients (npm ci in tests/clients/node)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2 &&
+    cp "$dir/package-lock.json" "$stamp"
+}
