@@ -5,7 +5,8 @@
 // with ">" it delivers entries the group has not seen (recording them as pending unless
 // NOACK), with any other ID it re-reads the consumer's own pending entries after that ID.
 // A read that finds nothing and has BLOCK registers a wait; the dispatcher re-runs the stored
-// command when one of the keys changes.
+// command when one of the keys changes. MAXCOUNT and MAXSIZE (Redis 8.10) cap the whole reply
+// across streams, where COUNT caps each stream (ReadBudget).
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ using streams::StreamId;
 struct ReadArgs {
   bool group_read = false;  // XREADGROUP
   int64_t count = 0;
+  int64_t maxcount = 0;  // MAXCOUNT (8.10): entries across all streams; 0 = no cap
+  int64_t maxsize = 0;   // MAXSIZE (8.10): reply bytes across all streams; 0 = no cap
   int64_t block = -1;  // -1 = no BLOCK
   bool noack = false;
   bool group_given = false;
@@ -34,6 +37,37 @@ struct ReadArgs {
   size_t keys_at = 0;  // first key after STREAMS
   size_t streams = 0;  // number of keys
 };
+
+// MAXCOUNT and MAXSIZE (Redis 8.10): caps over the whole reply, where COUNT is per stream.
+// Checked before each entry: another may go out while fewer than MAXCOUNT went and the reply
+// is still below MAXSIZE bytes, or while none went at all (so a read always makes progress).
+// An entry not sent is not read: it stays undelivered (or its pending record untouched).
+class ReadBudget {
+ public:
+  ReadBudget(const ReadArgs& a, const resp::ReplyWriter& reply)
+      : maxcount_(a.maxcount), maxsize_(a.maxsize), reply_(reply),
+        start_(reply.output()->size()) {}
+  // `ahead`: bytes about to be written before the entry (a stream's key and headers), so
+  // that a stream whose key alone would reach MAXSIZE is left out rather than sent empty.
+  bool Allows(size_t ahead = 0) const {
+    if (emitted_ == 0) return true;
+    if (maxcount_ > 0 && emitted_ >= static_cast<uint64_t>(maxcount_)) return false;
+    return maxsize_ == 0 ||
+           reply_.output()->size() - start_ + ahead < static_cast<uint64_t>(maxsize_);
+  }
+  void Emitted() { ++emitted_; }
+
+ private:
+  int64_t maxcount_, maxsize_;
+  const resp::ReplyWriter& reply_;
+  size_t start_;
+  uint64_t emitted_ = 0;
+};
+
+// The per-stream COUNT and the call's budget together: may entry number `n` of this stream go?
+bool MayEmit(const ReadArgs& a, const ReadBudget& budget, size_t n) {
+  return (a.count == 0 || n < static_cast<size_t>(a.count)) && budget.Allows();
+}
 
 // The ID that means "what the group has not seen yet".
 constexpr StreamId kNewEntries = StreamId::Max();
@@ -53,6 +87,17 @@ bool ParseBlock(CommandContext& ctx, std::string_view arg, ReadArgs* a) {
   return true;
 }
 
+// MAXCOUNT's or MAXSIZE's value: a positive integer, else `error`.
+bool ParseCap(CommandContext& ctx, std::string_view arg, std::string_view error, int64_t* out) {
+  auto v = streams::ParseStrictInt64(arg);
+  if (!v || *v <= 0) {
+    ctx.Error(error);
+    return false;
+  }
+  *out = *v;
+  return true;
+}
+
 bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     size_t more = ctx.argc() - 1 - i;
@@ -63,6 +108,10 @@ bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
       auto v = IntArgOrReply(ctx, ctx.arg(++i));
       if (!v) return false;
       a->count = *v < 0 ? 0 : *v;
+    } else if (IEquals(opt, "MAXCOUNT") && more) {
+      if (!ParseCap(ctx, ctx.arg(++i), errors::kMaxCountNotPositive, &a->maxcount)) return false;
+    } else if (IEquals(opt, "MAXSIZE") && more) {
+      if (!ParseCap(ctx, ctx.arg(++i), errors::kMaxSizeNotPositive, &a->maxsize)) return false;
     } else if (IEquals(opt, "STREAMS") && more) {
       a->keys_at = i + 1;
       size_t rest = ctx.argc() - a->keys_at;
@@ -98,6 +147,10 @@ bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
   }
   if (a->group_read && !a->group_given) {
     ctx.Error(errors::kMissingGroup);
+    return false;
+  }
+  if (a->maxcount > 0 && a->count > 0 && a->maxcount < a->count) {
+    ctx.Error(errors::kMaxCountBelowCount);
     return false;
   }
   return true;
@@ -155,28 +208,36 @@ bool ResolveTargets(CommandContext& ctx, const ReadArgs& a, std::vector<ReadTarg
 }
 
 // XREAD: entries after t.after, if there are any.
-bool ServeRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t) {
+bool ServeRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t, ReadBudget& budget) {
   if (t.stream == nullptr || t.stream->length() == 0 || *t.stream->LastLiveId() <= t.after) {
     return false;
   }
   ctx.reply.Pair();
   ctx.reply.Bulk(t.key);
   auto it = t.stream->Range(*t.after.Next(), StreamId::Max(), false);
-  WriteRange(ctx.reply, it, static_cast<uint64_t>(a.count));
+  auto header = ctx.reply.Begin();
+  size_t n = 0;
+  while (MayEmit(a, budget, n) && it.Next()) {
+    WriteEntry(ctx.reply, it);
+    budget.Emitted();
+    ++n;
+  }
+  ctx.reply.EndArray(header, n);
   return true;
 }
 
 // XREADGROUP ">": entries the group has not delivered yet, each now pending for `consumer`.
 void DeliverNew(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
-                streams::Consumer& consumer) {
+                streams::Consumer& consumer, ReadBudget& budget) {
   Stream& s = *t.stream;
   ConsumerGroup& g = *t.group;
   auto header = ctx.reply.Begin();
   size_t n = 0;
   auto it = s.Range(*g.last_delivered().Next(), StreamId::Max(), false);
-  while ((a.count == 0 || n < static_cast<size_t>(a.count)) && it.Next()) {
+  while (MayEmit(a, budget, n) && it.Next()) {
     s.AdvanceGroup(g, it.id());
     WriteEntry(ctx.reply, it);
+    budget.Emitted();
     if (!a.noack) {
       g.SetPending(it.id(), consumer, ctx.now_ms, 1);
       consumer.set_active_ms(ctx.now_ms);
@@ -191,7 +252,7 @@ void DeliverNew(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
 // XREADGROUP with an ID: the consumer's own pending entries after it. Entries deleted from the
 // stream since come back as [id, nil]; the others count as delivered again.
 void DeliverHistory(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
-                    streams::Consumer& consumer) {
+                    streams::Consumer& consumer, ReadBudget& budget) {
   std::vector<StreamId> ids;
   auto start = t.after.Next();
   if (start) {
@@ -200,8 +261,12 @@ void DeliverHistory(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
       ids.push_back(c.record());
     }
   }
-  ctx.reply.Array(ids.size());
+  auto header = ctx.reply.Begin();
+  size_t n = 0;
   for (StreamId id : ids) {
+    if (!budget.Allows()) break;
+    budget.Emitted();
+    ++n;
     auto entry = t.stream->Find(id);
     if (!entry) {
       ctx.reply.Array(2);
@@ -214,11 +279,13 @@ void DeliverHistory(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
     t.group->SetPending(id, consumer, ctx.now_ms, pending->delivery_count + 1);
     PropagateDelivery(ctx, t.key, a.group, *t.group, id);
   }
+  ctx.reply.EndArray(header, n);
 }
 
 // Serves one XREADGROUP key: history always answers (maybe empty); ">" only when there are
 // undelivered entries.
-bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t) {
+bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
+                    ReadBudget& budget) {
   auto [consumer, created] = t.group->GetOrCreateConsumer(a.consumer, ctx.now_ms);
   consumer->set_seen_ms(ctx.now_ms);
   if (created) PropagateConsumerCreated(ctx, t.key, a.group, a.consumer);
@@ -231,9 +298,9 @@ bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t)
   ctx.reply.Pair();
   ctx.reply.Bulk(t.key);
   if (history) {
-    DeliverHistory(ctx, a, t, *consumer);
+    DeliverHistory(ctx, a, t, *consumer, budget);
   } else {
-    DeliverNew(ctx, a, t, *consumer);
+    DeliverNew(ctx, a, t, *consumer, budget);
   }
   PropagateConsumerTimes(ctx, t.key, a.group, *consumer);
   return true;
@@ -270,9 +337,13 @@ void ReadCommand(CommandContext& ctx, bool group_read) {
   std::vector<ReadTarget> targets;
   if (!ResolveTargets(ctx, a, &targets)) return;
   auto header = ctx.reply.Begin();
+  ReadBudget budget(a, ctx.reply);
   size_t served = 0;
   for (const ReadTarget& t : targets) {
-    bool ok = group_read ? ServeGroupRead(ctx, a, t) : ServeRead(ctx, a, t);
+    // The caps are reached: later streams are not read at all. (32: the pair's and the
+    // key's RESP headers, at most.)
+    if (!budget.Allows(t.key.size() + 32)) break;
+    bool ok = group_read ? ServeGroupRead(ctx, a, t, budget) : ServeRead(ctx, a, t, budget);
     served += ok ? 1 : 0;
   }
   if (served > 0) return ctx.reply.EndPairs(header, served);

@@ -12,6 +12,7 @@
 #include "server/connection.h"
 #include "server/help.h"
 #include "server/server.h"
+#include "server/stream_refs.h"
 #include "server/stream_args.h"
 #include "server/stream_reply.h"
 
@@ -26,7 +27,6 @@ using streams::TrimSpec;
 
 constexpr uint64_t kMaxEntryBytes = 1ULL << 30;  // Redis's listpack safety limit
 
-// Parses a stream ID argument or replies the invalid-ID error.
 // ---- XADD / XTRIM options ----
 
 struct AddTrimArgs {
@@ -35,6 +35,7 @@ struct AddTrimArgs {
   bool limit_given = false;
   AddIdSpec id;
   size_t id_pos = 0;  // XADD: where the ID is
+  std::optional<RefPolicy> refs;  // KEEPREF / DELREF / ACKED (8.2); KEEPREF when not given
 };
 
 bool ParseTrimThreshold(CommandContext& ctx, size_t& i, AddTrimArgs* a) {
@@ -111,6 +112,8 @@ bool ParseAddTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
       ++i;
     } else if (xadd && IEquals(opt, "NOMKSTREAM")) {
       a->nomkstream = true;
+    } else if (auto policy = ParseRefPolicy(opt); policy && !a->refs) {
+      a->refs = policy;  // a second one falls through: XADD then reads it as the ID
     } else if (xadd) {
       auto parsed = streams::ParseStreamId(opt, IdParseOptions{0, true, true});
       if (!parsed) {
@@ -135,20 +138,6 @@ bool ParseAddTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
     return false;
   }
   return FinishTrimLimit(ctx, a);
-}
-
-// ---- effects ----
-
-// A trim as the log records it: exact, to the length or first ID it left, so replay removes
-// the same entries however the blocks fall.
-void PropagateExactTrim(CommandContext& ctx, std::string_view key, const Stream& s,
-                        const TrimSpec& spec) {
-  if (spec.strategy == TrimSpec::Strategy::kMaxLen) {
-    ctx.Propagate({"XTRIM", key, "MAXLEN", "=", std::to_string(s.length())});
-  } else {
-    StreamId bound = s.length() > 0 ? s.first_id() : spec.minid;
-    ctx.Propagate({"XTRIM", key, "MINID", "=", bound.ToString()});
-  }
 }
 
 // ---- XADD ----
@@ -193,7 +182,7 @@ void CmdXAdd(CommandContext& ctx) {
   resp::ArgList effect{"XADD", key, id->ToString()};
   for (std::string_view f : fields) effect.Add(f);
   ctx.Propagate(effect);
-  if (s->Trim(a.trim, limits) > 0) PropagateExactTrim(ctx, key, *s, a.trim);
+  TrimWithPolicy(ctx, key, *s, a.trim, a.refs.value_or(RefPolicy::kKeepRef));
   ctx.db().NotifyChanged(key);
 }
 
@@ -205,11 +194,9 @@ void CmdXTrim(CommandContext& ctx) {
   auto found = StreamOrReply(ctx, ctx.arg(1));
   if (!found) return;
   if (*found == nullptr) return ctx.reply.Integer(0);
-  uint64_t removed = (*found)->Trim(a.trim, ctx.server.stream_limits());
-  if (removed > 0) {
-    PropagateExactTrim(ctx, ctx.arg(1), **found, a.trim);
-    ctx.db().NotifyChanged(ctx.arg(1));
-  }
+  uint64_t removed = TrimWithPolicy(ctx, ctx.arg(1), **found, a.trim,
+                                    a.refs.value_or(RefPolicy::kKeepRef));
+  if (removed > 0) ctx.db().NotifyChanged(ctx.arg(1));
   ctx.reply.Integer(static_cast<int64_t>(removed));
 }
 

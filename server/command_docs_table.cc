@@ -235,8 +235,9 @@ constexpr DocEntry kDocs[] = {
                    "entries evicted.",
      .history = "6.2.0: Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` "
                 "option.\n"
-                "7.0.0: Added support for the `<ms>-*` explicit ID form.",
-     .args = "key:key [NOMKSTREAM@6.2.0] "
+                "7.0.0: Added support for the `<ms>-*` explicit ID form.\n"
+                "8.2.0: Added the `KEEPREF`, `DELREF` and `ACKED` options.",
+     .args = "key:key [NOMKSTREAM@6.2.0] [condition(KEEPREF@8.2.0|DELREF@8.2.0|ACKED@8.2.0)] "
              "[trim{strategy(MAXLEN|MINID@6.2.0) [operator(equal='='|approximately='~')] "
              "threshold:string [LIMIT count:integer@6.2.0]}] "
              "id_or_auto(auto_id='*'|id:string) field_value{field:string value:string}..."},
@@ -245,9 +246,17 @@ constexpr DocEntry kDocs[] = {
      .complexity = "O(N), with N being the number of evicted entries. Constant times are very "
                    "small however, since entries are organized in macro nodes containing multiple "
                    "entries that can be released with a single deallocation.",
-     .history = "6.2.0: Added the `MINID` trimming strategy and the `LIMIT` option.",
+     .history = "6.2.0: Added the `MINID` trimming strategy and the `LIMIT` option.\n"
+                "8.2.0: Added the `KEEPREF`, `DELREF` and `ACKED` options.",
      .args = "key:key trim{strategy(MAXLEN|MINID@6.2.0) [operator(equal='='|approximately='~')] "
-             "threshold:string [LIMIT count:integer@6.2.0]}"},
+             "threshold:string [LIMIT count:integer@6.2.0]} "
+             "[condition(KEEPREF@8.2.0|DELREF@8.2.0|ACKED@8.2.0)]"},
+    {.name = "xdelex", .group = "stream", .since = "8.2.0",
+     .summary = "Deletes one or multiple entries from the stream.",
+     .complexity = "O(1) for each single item to delete in the stream, regardless of the stream "
+                   "size.",
+     .args = "key:key [condition(KEEPREF|DELREF|ACKED)] "
+             "ids{IDS numids:integer id:string...}"},
     {.name = "xdel", .group = "stream", .since = "5.0.0",
      .summary = "Removes the specified entries from the stream. Returns the number of items "
                 "actually deleted, that may be different from the number of IDs passed in case "
@@ -281,8 +290,10 @@ constexpr DocEntry kDocs[] = {
                    "returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when "
                    "the BLOCK option is used, XADD will pay O(M) time in order to serve the M "
                    "clients blocked on the stream getting new data.",
-     .history = "7.4.0: Added the `+` ID, which reads the last entry of the stream.",  // Runnel
-     .args = "[COUNT count:integer] [BLOCK milliseconds:integer] "
+     .history = "7.4.0: Added the `+` ID, which reads the last entry of the stream.\n"
+                "8.10.0: Added the `MAXCOUNT` and `MAXSIZE` options.",
+     .args = "[COUNT count:integer] [MAXCOUNT maxcount:integer@8.10.0] "
+             "[MAXSIZE maxsize:integer@8.10.0] [BLOCK milliseconds:integer] "
              "STREAMS streams{key:key... id:string...}"},
     {.name = "xsetid", .group = "stream", .since = "5.0.0",
      .summary = "An internal command for replicating stream values", .complexity = "O(1)",
@@ -297,7 +308,9 @@ constexpr DocEntry kDocs[] = {
                    "with COUNT), you can consider it O(1). On the other side when XREADGROUP "
                    "blocks, XADD will pay the O(N) time in order to serve the N clients blocked "
                    "on the stream getting new data.",
+     .history = "8.10.0: Added the `MAXCOUNT` and `MAXSIZE` options.",
      .args = "GROUP group_consumer{group:string consumer:string} [COUNT count:integer] "
+             "[MAXCOUNT maxcount:integer@8.10.0] [MAXSIZE maxsize:integer@8.10.0] "
              "[BLOCK milliseconds:integer] [NOACK] STREAMS streams{key:key... id:string...}"},
     {.name = "xack", .group = "stream", .since = "5.0.0",
      .summary = "Marks a pending message as correctly processed, effectively removing it from "
@@ -306,6 +319,12 @@ constexpr DocEntry kDocs[] = {
                 "actually able to resolve in the PEL.",
      .complexity = "O(1) for each message ID processed.",
      .args = "key:key group:string id:string..."},
+    {.name = "xackdel", .group = "stream", .since = "8.2.0",
+     .summary = "Acknowledges and conditionally deletes one or multiple entries for a stream "
+                "consumer group.",
+     .complexity = "O(1) for each entry ID processed.",
+     .args = "key:key group:string [condition(KEEPREF|DELREF|ACKED)] "
+             "ids{IDS numids:integer id:string...}"},
     {.name = "xpending", .group = "stream", .since = "5.0.0",
      .summary = "Return information and entries from a stream consumer group pending entries "
                 "list, that are messages fetched but never acknowledged.",

@@ -53,6 +53,7 @@ CommandTable::CommandTable() {
   RegisterKeyCommands(specs);
   RegisterStringCommands(specs);
   RegisterStreamCommands(specs);
+  RegisterRefCommands(specs);
   RegisterReadCommands(specs);
   RegisterGroupCommands(specs);
   RegisterXInfoCommands(specs);

@@ -52,6 +52,7 @@ void RegisterServerCommands(std::vector<CommandSpec>& out);
 void RegisterKeyCommands(std::vector<CommandSpec>& out);
 void RegisterStringCommands(std::vector<CommandSpec>& out);
 void RegisterStreamCommands(std::vector<CommandSpec>& out);
+void RegisterRefCommands(std::vector<CommandSpec>& out);  // XDELEX, XACKDEL (cmd_xdelex.cc)
 void RegisterTransactionCommands(std::vector<CommandSpec>& out);
 void RegisterCommandCommands(std::vector<CommandSpec>& out);
 void RegisterReadCommands(std::vector<CommandSpec>& out);

@@ -133,7 +133,7 @@ bool Server::ReplayRecord(uint32_t db, int64_t time_ms, std::string_view payload
       break;
     }
     if (IsInternalEffect(args)) {
-      ok = ApplyInternalEffect(keyspace_->db(c.db), args, time_ms, error);
+      ok = ApplyInternalEffect(keyspace_->db(c.db), args, time_ms, stream_limits(), error);
       args.Clear();
       continue;
     }

@@ -55,6 +55,16 @@ inline constexpr std::string_view kGreaterIdOnlyInXReadGroup =
     "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
     "<consumer> option.";
 inline constexpr std::string_view kEntriesAddedNegative = "ERR entries_added must be positive";
+// Redis 8.2: XDELEX and XACKDEL.
+inline constexpr std::string_view kNumIdsNotPositive = "ERR Number of IDs must be a positive integer";
+inline constexpr std::string_view kNumIdsMismatch =
+    "ERR The `numids` parameter must match the number of arguments";
+inline constexpr std::string_view kIdsRequired = "ERR IDS option is required";
+// Redis 8.10: XREAD and XREADGROUP MAXCOUNT / MAXSIZE.
+inline constexpr std::string_view kMaxCountNotPositive = "ERR MAXCOUNT must be a positive integer";
+inline constexpr std::string_view kMaxSizeNotPositive = "ERR MAXSIZE must be a positive integer";
+inline constexpr std::string_view kMaxCountBelowCount =
+    "ERR MAXCOUNT must be greater than or equal to COUNT";
 
 // ---- Strings and keys ----
 inline constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";

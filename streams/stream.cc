@@ -244,6 +244,47 @@ void Stream::Compact(BlockTree::Entry* block, const StreamLimits& limits) {
 }
 
 bool Stream::Delete(StreamId id, const StreamLimits& limits) {
+  if (!RemoveEntry(id, limits)) return false;
+  if (id > max_deleted_id_) max_deleted_id_ = id;
+  if (length_ == 0 || id == first_id_) RefreshFirstId();
+  return true;
+}
+
+uint64_t Stream::RemoveAsTrim(std::span<const StreamId> ids, const StreamLimits& limits) {
+  uint64_t removed = 0;
+  for (StreamId id : ids) removed += RemoveEntry(id, limits) ? 1 : 0;
+  if (removed > 0) RefreshFirstId();
+  return removed;
+}
+
+std::vector<StreamId> Stream::PlanTrim(const TrimSpec& spec,
+                                       const std::function<bool(StreamId)>& may_delete) const {
+  std::vector<StreamId> planned;
+  const bool maxlen = spec.strategy == TrimSpec::Strategy::kMaxLen;
+  if (spec.strategy == TrimSpec::Strategy::kNone) return planned;
+  for (const BlockTree::Entry* block = blocks_.First(); block != nullptr;
+       block = blocks_.Next(block)) {
+    const EntryBlock& b = *block->value;
+    const uint64_t left = length_ - planned.size();
+    if (maxlen && left <= spec.maxlen) break;
+    if (spec.approx && spec.limit != 0 &&
+        planned.size() + b.live() > static_cast<uint64_t>(spec.limit)) {
+      break;
+    }
+    const bool whole = maxlen ? left - b.live() >= spec.maxlen : b.last_id() < spec.minid;
+    EntryBlock::Ref ref;
+    EntryBlock::Cursor cursor = b.Start();
+    while (b.Read(&cursor, &ref)) {
+      if (ref.deleted()) continue;
+      if (maxlen ? length_ - planned.size() <= spec.maxlen : ref.id >= spec.minid) break;
+      if (may_delete(ref.id)) planned.push_back(ref.id);
+    }
+    if (!whole) break;
+  }
+  return planned;
+}
+
+bool Stream::RemoveEntry(StreamId id, const StreamLimits& limits) {
   BlockTree::Entry* block = blocks_.Floor(id.ToKey());
   if (block == nullptr) return false;
   EntryBlock& b = *block->value;
@@ -260,9 +301,7 @@ bool Stream::Delete(StreamId id, const StreamLimits& limits) {
   if (!found) return false;
   b.MarkDeleted(ref);
   --length_;
-  if (id > max_deleted_id_) max_deleted_id_ = id;
   AfterRemoval(block, limits);
-  if (length_ == 0 || id == first_id_) RefreshFirstId();
   return true;
 }
 

@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -109,6 +110,16 @@ class Stream {
   bool Delete(StreamId id, const StreamLimits& limits);
   // XTRIM / XADD's trim. Returns the number of entries removed.
   uint64_t Trim(const TrimSpec& spec, const StreamLimits& limits);
+  // The entries a trim with DELREF or ACKED (Redis 8.2) removes, in order, without removing
+  // them: walked one by one from the head while the threshold is not reached, taking those
+  // `may_delete` accepts (ACKED passes over entries a group still references, so the result
+  // can have gaps). Blocks stand in for Redis's nodes: '~' stops before a block that would
+  // pass LIMIT, and a MAXLEN trim does not go past a block it could not remove whole.
+  std::vector<StreamId> PlanTrim(const TrimSpec& spec,
+                                 const std::function<bool(StreamId)>& may_delete) const;
+  // Removes live entries as a trim does: max_deleted_id stays (the entries were not XDELed).
+  // Returns how many were there.
+  uint64_t RemoveAsTrim(std::span<const StreamId> ids, const StreamLimits& limits);
   // XSETID, after its arguments have been validated against each other.
   Errc SetId(StreamId last_id, std::optional<uint64_t> entries_added,
              std::optional<StreamId> max_deleted_id);
@@ -137,6 +148,13 @@ class Stream {
   // entries-read counter exact where it can and re-estimating it where it cannot.
   void AdvanceGroup(ConsumerGroup& group, StreamId id) const;
 
+  // ---- references (Redis 8.2's KEEPREF / DELREF / ACKED; stream_groups.cc) ----
+  // Whether some group still needs the entry `id`: has not delivered it yet (its position is
+  // before it) or holds it in its PEL. ACKED deletes only entries no group references.
+  bool ReferencedByGroups(StreamId id) const;
+  // DELREF: removes `id` from every group's PEL; returns the groups that held it.
+  std::vector<std::string_view> DropReferences(StreamId id);
+
   // Bytes of memory held (blocks and tree), for MEMORY-style reporting.
   size_t MemoryUsage() const;
 
@@ -151,6 +169,8 @@ class Stream {
   bool RestoreBlock(std::unique_ptr<EntryBlock> block, std::string* error);
 
  private:
+  // Marks one live entry deleted and tidies its block; false if there was none.
+  bool RemoveEntry(StreamId id, const StreamLimits& limits);
   bool AppendToLast(StreamId id, std::span<const std::string_view> fv, const StreamLimits& l);
   void StartBlock(StreamId id, std::span<const std::string_view> fv);
   void AfterRemoval(BlockTree::Entry* block, const StreamLimits& limits);

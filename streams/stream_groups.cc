@@ -89,4 +89,19 @@ void Stream::AdvanceGroup(ConsumerGroup& group, StreamId id) const {
   group.set_last_delivered(id);
 }
 
+bool Stream::ReferencedByGroups(StreamId id) const {
+  for (const auto& [name, group] : groups_) {
+    if (group->last_delivered() < id || group->FindPending(id)) return true;
+  }
+  return false;
+}
+
+std::vector<std::string_view> Stream::DropReferences(StreamId id) {
+  std::vector<std::string_view> held;
+  for (auto& [name, group] : groups_) {
+    if (group->Ack(id)) held.push_back(name);
+  }
+  return held;
+}
+
 }  // namespace runnel::streams

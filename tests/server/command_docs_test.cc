@@ -1,7 +1,9 @@
 // COMMAND DOCS: the documentation table parses, covers exactly the commands the server
 // registers, and is written the way redis-server 7.0 writes it, so that redis-cli 7.0 shows the
 // same argument hints. The expected hints were taken from redis-cli 7.0.15 talking to
-// redis-server 7.0.15 (CLIENT SETINFO, which 7.0 lacks, from Redis 7.2's definition).
+// redis-server 7.0.15 (CLIENT SETINFO, which 7.0 lacks, from Redis 7.2's definition; the
+// KEEPREF/DELREF/ACKED options and XDELEX/XACKDEL from Redis 8.2's, MAXCOUNT/MAXSIZE from
+// 8.10's).
 #include "server/command_docs.h"
 
 #include <doctest/doctest.h>
@@ -183,7 +185,7 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"unwatch", ""},
     {"watch", "key [key ...]"},
     {"xadd",
-     "key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id "
+     "key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id "
      "field value [field value ...]"},
     {"xdel", "key id [id ...]"},
     {"xinfo", ""},
@@ -191,10 +193,12 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"xinfo|stream", "key [FULL [COUNT count]]"},
     {"xlen", "key"},
     {"xrange", "key start end [COUNT count]"},
-    {"xread", "[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]"},
+    {"xread",
+     "[COUNT count] [MAXCOUNT maxcount] [MAXSIZE maxsize] [BLOCK milliseconds] STREAMS key "
+     "[key ...] id [id ...]"},
     {"xreadgroup",
-     "GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id "
-     "[id ...]"},
+     "GROUP group consumer [COUNT count] [MAXCOUNT maxcount] [MAXSIZE maxsize] "
+     "[BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]"},
     {"xack", "key group id [id ...]"},
     {"xpending", "key group [[IDLE min-idle-time] start end count [consumer]]"},
     {"xclaim",
@@ -212,7 +216,10 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"xinfo|consumers", "key groupname"},
     {"xrevrange", "key end start [COUNT count]"},
     {"xsetid", "key last-id [ENTRIESADDED entries_added] [MAXDELETEDID max_deleted_entry_id]"},
-    {"xtrim", "key MAXLEN|MINID [=|~] threshold [LIMIT count]"},
+    {"xtrim", "key MAXLEN|MINID [=|~] threshold [LIMIT count] [KEEPREF|DELREF|ACKED]"},
+    // Newer than 7.0: the hints redis-cli's hint builder makes of Redis 8.2's documentation.
+    {"xdelex", "key [KEEPREF|DELREF|ACKED] IDS numids id [id ...]"},
+    {"xackdel", "key group [KEEPREF|DELREF|ACKED] IDS numids id [id ...]"},
 };
 
 std::vector<DocArg> MustParse(std::string_view dsl) {
@@ -246,7 +253,7 @@ TEST_CASE("the docs table and the command table name the same commands") {
   CHECK(documented.size() == registered.size());
 }
 
-TEST_CASE("redis-cli 7.0 shows redis-server 7.0's hints for every command") {
+TEST_CASE("redis-cli builds the hints of the Redis version each command follows") {
   CommandTable table;
   size_t checked = 0;
   for (const CommandSpec* spec : AllSpecs(table)) {
@@ -274,12 +281,21 @@ TEST_CASE("XADD's argument tree is Redis's") {
   CHECK(doc->summary == "Appends a new entry to a stream");
   CHECK(doc->since == "5.0.0");
   CHECK(doc->group == "stream");
-  REQUIRE(doc->history.size() == 2);
+  REQUIRE(doc->history.size() == 3);
   CHECK(doc->history[1].first == "7.0.0");
   CHECK(doc->history[1].second == "Added support for the `<ms>-*` explicit ID form.");
+  CHECK(doc->history[2].first == "8.2.0");
 
-  const std::vector<DocArg>& a = doc->args;
-  REQUIRE(a.size() == 5);
+  std::vector<DocArg> a = doc->args;
+  REQUIRE(a.size() == 6);
+  // Redis 8.2's reference policy; the rest is 7.0's tree.
+  CHECK(a[2].name == "condition");
+  CHECK(a[2].type == DocArgType::kOneOf);
+  CHECK(a[2].optional);
+  REQUIRE(a[2].args.size() == 3);
+  CHECK(a[2].args[1].token == "DELREF");
+  CHECK(a[2].args[1].since == "8.2.0");
+  a.erase(a.begin() + 2);
   CHECK(a[0].name == "key");
   CHECK(a[0].type == DocArgType::kKey);
   CHECK(a[0].key_spec_index == 0);
@@ -326,8 +342,9 @@ TEST_CASE("XADD's argument tree is Redis's") {
 TEST_CASE("Runnel's additions beyond 7.0 are documented") {
   const CommandDoc* xread = FindCommandDoc("xread");
   REQUIRE(xread != nullptr);
-  REQUIRE(xread->history.size() == 1);
+  REQUIRE(xread->history.size() == 2);
   CHECK(xread->history[0].first == "7.4.0");
+  CHECK(xread->history[1].first == "8.10.0");
   CHECK(xread->history[0].second.find("`+`") != std::string_view::npos);
   const CommandDoc* setinfo = FindCommandDoc("client|setinfo");
   REQUIRE(setinfo != nullptr);
@@ -434,7 +451,7 @@ TEST_CASE("RESP3 docs use redis-server 7.0's types: maps, sets of simple strings
   const Reply* history = Field(docs, "history");
   REQUIRE(history != nullptr);
   CHECK(history->type == Type::kSet);
-  REQUIRE(history->elements.size() == 2);
+  REQUIRE(history->elements.size() == 3);
   CHECK(history->elements[0].type == Type::kArray);
   CHECK(history->elements[0].elements.size() == 2);
 
@@ -452,7 +469,7 @@ TEST_CASE("RESP3 docs use redis-server 7.0's types: maps, sets of simple strings
   REQUIRE(flags->elements.size() == 1);
   CHECK(flags->elements[0].type == Type::kSimple);
   CHECK(flags->elements[0].str == "optional");
-  const Reply* trim = Field(args->elements[2], "arguments");
+  const Reply* trim = Field(args->elements[3], "arguments");  // [2] is 8.2's condition
   REQUIRE(trim != nullptr);
   CHECK(trim->type == Type::kArray);
 
