@@ -43,7 +43,7 @@ bool ApplyTrim(streams::Database& db, const resp::ArgList& args, int64_t now_ms,
   streams::Stream* s = args.size() >= 3 ? FindStream(db, args[1], now_ms) : nullptr;
   std::vector<streams::StreamId> ids;
   for (size_t i = 2; s != nullptr && i < args.size(); ++i) {
-    auto id = streams::ParseStreamId(args[i], streams::IdParseOptions{});
+    auto id = streams::ParseStreamId(args[i], streams::IdParseOptions{0, true, false});
     if (!id) break;
     ids.push_back(id->id);
   }
