@@ -11,26 +11,6 @@
 using namespace runnel::testing;
 using runnel::resp::Reply;
 
-namespace {
-
-int64_t BlockedClients(RawClient& admin) {
-  Reply info = admin.Call({"INFO", "clients"});
-  size_t at = info.str.find("blocked_clients:");
-  if (at == std::string::npos) return -1;
-  return std::stoll(info.str.substr(at + 16));
-}
-
-bool WaitBlocked(RawClient& admin, int64_t n) {
-  return WaitFor([&] { return BlockedClients(admin) == n; });
-}
-
-int64_t MsSince(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
-      .count();
-}
-
-}  // namespace
-
 TEST_CASE("XREAD BLOCK 0 with $ is woken by an XADD from another connection") {
   ServerProcess server;
   REQUIRE(server.Start());

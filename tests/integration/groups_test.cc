@@ -20,22 +20,6 @@ using runnel::resp::Reply;
 
 namespace {
 
-int64_t BlockedClients(RawClient& admin) {
-  Reply info = admin.Call({"INFO", "clients"});
-  size_t at = info.str.find("blocked_clients:");
-  if (at == std::string::npos) return -1;
-  return std::stoll(info.str.substr(at + 16));
-}
-
-bool WaitBlocked(RawClient& admin, int64_t n) {
-  return WaitFor([&] { return BlockedClients(admin) == n; });
-}
-
-int64_t MsSince(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
-      .count();
-}
-
 // The entry IDs of a RESP2 XREADGROUP reply for one stream: [[key, [[id, fields] ...]]].
 std::vector<std::string> ReadIds(const Reply& r) {
   std::vector<std::string> ids;

@@ -60,6 +60,22 @@ bool WaitFor(const std::function<bool()>& condition, int timeout_ms) {
   }
 }
 
+int64_t BlockedClients(RawClient& admin) {
+  resp::Reply info = admin.Call({"INFO", "clients"});
+  size_t at = info.str.find("blocked_clients:");
+  if (at == std::string::npos) return -1;
+  return std::stoll(info.str.substr(at + 16));
+}
+
+bool WaitBlocked(RawClient& admin, int64_t n) {
+  return WaitFor([&] { return BlockedClients(admin) == n; });
+}
+
+int64_t MsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
+      .count();
+}
+
 namespace {
 int Decode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 }  // namespace

@@ -4,7 +4,7 @@
 // and waits (polling, no fixed sleeps) until the port accepts connections. RawClient speaks
 // bytes and parses replies with the project's own ReplyParser, so RESP3 can be checked
 // (Debian's hiredis 0.14 cannot parse it); Hiredis() gives a hiredis context for everything
-// else. WaitFor polls a condition until a deadline.
+// else. WaitFor polls a condition until a deadline; WaitBlocked, until n clients block.
 #pragma once
 
 #include <hiredis/hiredis.h>
@@ -98,5 +98,11 @@ class RawClient {
   int fd_ = -1;
   std::string buffer_;
 };
+
+// INFO's blocked_clients, or -1 if the field is missing.
+int64_t BlockedClients(RawClient& admin);
+// Polls until exactly n clients are blocked: tests wait on that, never on a fixed sleep.
+bool WaitBlocked(RawClient& admin, int64_t n);
+int64_t MsSince(std::chrono::steady_clock::time_point t);
 
 }  // namespace runnel::testing
