@@ -11,6 +11,9 @@
 //   kStreamHeader (4) bytes key | svarint expire_ms | varint length | varint entries_added
 //                     | id last_id | id first_id | id max_deleted_id
 //                     | varint block_count | varint group_count
+//                     | svarint idmp_duration | svarint idmp_maxsize | varint idmp_sections
+//                                                   (these three since version 2; version 1
+//                                                    streams get the defaults and no state)
 //   kStreamBlocks (5) one or more of: id master | bytes block   (the EntryBlock's raw bytes)
 //                     block_count blocks in all, in ID order, split into sections of about
 //                     1 MB so a stream never needs one huge buffer
@@ -26,9 +29,17 @@
 //           duplicate or a decrease cannot be written except as a zero delta or an overflow,
 //           both refused. `owner` is the consumer's position in this section's list, so a
 //           consumer's own PEL is derived on load and can never disagree with the group's.
+//           An unowned entry (Redis 8.8's XNACK) has owner == consumer_count and its NACK-zone
+//           ticket (a negative time, consumer_group.h) as its delivery time, so the zone's
+//           order survives.
+//   kStreamIdmp (7)   varint iids_added | varint iids_duplicates | varint producer_count
+//                     | producer_count x (bytes pid | varint n | n x (bytes iid | id))
+//                     the idempotent-production state (Redis 8.6), iids oldest first; at most
+//                     one per stream, after its groups
 //   kEnd (0xff)       u64 XXH64 of every byte before the section (payload length 8)
 //
-// A stream's sections follow each other (header, block_count blocks, group_count groups);
+// A stream's sections follow each other (header, block_count blocks, group_count groups,
+// idmp_sections IDMP states);
 // it is checked as a whole after its last section and only then added to the keyspace.
 // Loading reads payloads in chunks of at most 1 MB, so a damaged length costs at most the
 // bytes that are really there before the read fails; counts in the file only bound loops
@@ -70,6 +81,7 @@ enum Kind : uint8_t {
   kStreamHeader = 4,
   kStreamBlocks = 5,
   kGroup = 6,
+  kStreamIdmp = 7,
   kEnd = 0xff,
 };
 
@@ -87,6 +99,8 @@ const char* KindName(uint8_t kind) {
       return "stream-blocks";
     case kGroup:
       return "group";
+    case kStreamIdmp:
+      return "stream-idmp";
     case kEnd:
       return "end";
     default:
@@ -233,9 +247,28 @@ void WriteGroup(Writer& w, std::string_view name, const ConsumerGroup& group) {
     PutSigned(&b, static_cast<int64_t>(static_cast<uint64_t>(r.delivery_ms) -
                                        static_cast<uint64_t>(prev_time)));
     streams::AppendVarint(&b, r.delivery_count);
-    streams::AppendVarint(&b, position[r.consumer]);
+    // An unowned entry (XNACK) names the position one past the last consumer.
+    streams::AppendVarint(&b, streams::IsUnowned(r) ? group.consumers().size()
+                                                    : position[r.consumer]);
     prev = r.id;
     prev_time = r.delivery_ms;
+  });
+  w.End();
+}
+
+void WriteIdmp(Writer& w, const streams::IdmpState& idmp) {
+  std::string& b = w.buf();
+  w.Begin(kStreamIdmp);
+  streams::AppendVarint(&b, idmp.added());
+  streams::AppendVarint(&b, idmp.duplicates());
+  streams::AppendVarint(&b, idmp.producers());
+  idmp.ForEachProducer([&](std::string_view pid, const streams::IdmpState::Producer& p) {
+    PutBytes(&b, pid);
+    streams::AppendVarint(&b, p.size());
+    p.ForEachIid([&](std::string_view iid, StreamId id) {
+      PutBytes(&b, iid);
+      PutId(&b, id);
+    });
   });
   w.End();
 }
@@ -252,6 +285,11 @@ void WriteStream(Writer& w, std::string_view key, int64_t expire_ms, const Strea
   PutId(&b, s.max_deleted_id());
   streams::AppendVarint(&b, s.block_count());
   streams::AppendVarint(&b, s.groups().size());
+  PutSigned(&b, s.idmp_config().duration_s);
+  PutSigned(&b, s.idmp_config().maxsize);
+  const streams::IdmpState* idmp = s.idmp();
+  bool idmp_section = idmp != nullptr && (!idmp->empty() || idmp->added() || idmp->duplicates());
+  streams::AppendVarint(&b, idmp_section ? 1 : 0);
   w.End();
 
   bool open = false;
@@ -267,6 +305,7 @@ void WriteStream(Writer& w, std::string_view key, int64_t expire_ms, const Strea
   });
   if (open) w.End();
   for (const auto& [name, group] : s.groups()) WriteGroup(w, name, *group);
+  if (idmp_section) WriteIdmp(w, *idmp);
 }
 
 // ---- Loading helpers ------------------------------------------------------------------------
@@ -394,7 +433,9 @@ struct SnapshotLoader::State {
   std::unique_ptr<Stream> stream;
   std::string key;
   int64_t expire_ms = -1;
-  uint64_t length = 0, blocks_left = 0, groups_left = 0, stream_offset = 0;
+  uint64_t length = 0, blocks_left = 0, groups_left = 0, idmp_left = 0, stream_offset = 0;
+  uint64_t version = 0;
+  bool StreamComplete() const { return blocks_left == 0 && groups_left == 0 && idmp_left == 0; }
 
   bool Fail(uint64_t at, const std::string& what) {
     loader.error_ = "offset " + std::to_string(at) + ": " + what;
@@ -429,6 +470,7 @@ struct SnapshotLoader::State {
   bool LoadStreamHeader(PayloadReader& r);
   bool LoadBlocks(PayloadReader& r);
   bool LoadGroup(PayloadReader& r);
+  bool LoadIdmp(PayloadReader& r);
   bool LoadConsumers(PayloadReader& r, ConsumerGroup& g, const std::string& what,
                      std::vector<streams::Consumer*>* out);
   bool LoadPending(PayloadReader& r, ConsumerGroup& g, const std::string& what,
@@ -463,8 +505,8 @@ bool SnapshotLoader::State::ReadHeader() {
   if (std::memcmp(head.data(), kMagic, sizeof(kMagic)) != 0) {
     return Fail(section, "not a Runnel snapshot (bad magic)");
   }
-  uint64_t version = GetFixed(head.data() + sizeof(kMagic), 4);
-  if (version != kSnapshotVersion) {
+  version = GetFixed(head.data() + sizeof(kMagic), 4);
+  if (version < kOldestSnapshotVersion || version > kSnapshotVersion) {
     return Fail(section, "snapshot version " + std::to_string(version) +
                              " is not supported (this build reads " +
                              std::to_string(kSnapshotVersion) + ")");
@@ -535,10 +577,11 @@ bool SnapshotLoader::State::Dispatch() {
     return LoadInfo(r);
   }
   if (stream) {
-    Kind want = blocks_left > 0 ? kStreamBlocks : kGroup;
+    Kind want = blocks_left > 0 ? kStreamBlocks : groups_left > 0 ? kGroup : kStreamIdmp;
     if (kind != want) {
       return Fail(section, StreamName() + "expected a " + KindName(want) + " section" + found);
     }
+    if (want == kStreamIdmp) return LoadIdmp(r);
     return want == kStreamBlocks ? LoadBlocks(r) : LoadGroup(r);
   }
   switch (kind) {
@@ -622,6 +665,12 @@ bool SnapshotLoader::State::LoadStreamHeader(PayloadReader& r) {
       !r.Varint(&groups)) {
     return Malformed(r);
   }
+  streams::IdmpConfig idmp;
+  uint64_t idmp_sections = 0;
+  if (version >= 2 &&
+      (!r.Signed(&idmp.duration_s) || !r.Signed(&idmp.maxsize) || !r.Varint(&idmp_sections))) {
+    return Malformed(r);
+  }
   if (!Done(r)) return false;
   key.assign(name);
   if (expire_ms < -1) {
@@ -642,12 +691,20 @@ bool SnapshotLoader::State::LoadStreamHeader(PayloadReader& r) {
     return Fail(section, StreamName() + std::to_string(blocks) + " blocks cannot hold " +
                              std::to_string(length) + " entries");
   }
+  if (idmp.duration_s < 1 || idmp.duration_s > streams::kIdmpMaxDuration || idmp.maxsize < 1 ||
+      idmp.maxsize > streams::kIdmpMaxMaxSize || idmp_sections > 1) {
+    return Fail(section, StreamName() + "IDMP settings " + std::to_string(idmp.duration_s) + "/" +
+                             std::to_string(idmp.maxsize) + " with " +
+                             std::to_string(idmp_sections) + " states");
+  }
   stream = std::make_unique<Stream>();
   stream->RestoreMetadata(last, first, max_deleted, added);
+  stream->SetIdmpConfig(idmp);
   blocks_left = blocks;
   groups_left = groups;
+  idmp_left = idmp_sections;
   stream_offset = section;
-  return blocks_left == 0 && groups_left == 0 ? FinishStream() : true;
+  return StreamComplete() ? FinishStream() : true;
 }
 
 bool SnapshotLoader::State::LoadBlocks(PayloadReader& r) {
@@ -664,7 +721,7 @@ bool SnapshotLoader::State::LoadBlocks(PayloadReader& r) {
     }
     --blocks_left;
   }
-  return blocks_left == 0 && groups_left == 0 ? FinishStream() : true;
+  return StreamComplete() ? FinishStream() : true;
 }
 
 bool SnapshotLoader::State::LoadGroup(PayloadReader& r) {
@@ -686,7 +743,39 @@ bool SnapshotLoader::State::LoadGroup(PayloadReader& r) {
     return false;
   }
   --groups_left;
-  return groups_left == 0 ? FinishStream() : true;
+  return StreamComplete() ? FinishStream() : true;
+}
+
+bool SnapshotLoader::State::LoadIdmp(PayloadReader& r) {
+  uint64_t added, duplicates, producers;
+  if (!r.Varint(&added) || !r.Varint(&duplicates) || !r.Varint(&producers)) return Malformed(r);
+  streams::IdmpState& idmp = stream->idmp_state();
+  idmp.RestoreCounters(added, duplicates);
+  for (uint64_t p = 0; p < producers; ++p) {
+    std::string_view pid;
+    uint64_t n;
+    if (!r.Bytes(&pid) || !r.Varint(&n)) return Malformed(r);
+    if (pid.empty() || n == 0 || idmp.producers() != p) {
+      return Fail(section, StreamName() + "IDMP producer " + Quote(pid) +
+                               " is empty, unnamed or repeated");
+    }
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string_view iid;
+      StreamId id;
+      if (!r.Bytes(&iid) || !r.Id(&id)) return Malformed(r);
+      if (iid.empty() || idmp.Find(pid, iid)) {
+        return Fail(section, StreamName() + "IDMP producer " + Quote(pid) +
+                                 " has an empty or repeated iid");
+      }
+      idmp.Restore(pid, iid, id);
+    }
+  }
+  if (idmp.producers() != producers) {
+    return Fail(section, StreamName() + "an IDMP producer is repeated");
+  }
+  if (!Done(r)) return false;
+  --idmp_left;
+  return StreamComplete() ? FinishStream() : true;
 }
 
 bool SnapshotLoader::State::LoadConsumers(PayloadReader& r, ConsumerGroup& g,
@@ -728,16 +817,22 @@ bool SnapshotLoader::State::LoadPending(PayloadReader& r, ConsumerGroup& g, cons
     }
     auto time =
         static_cast<int64_t>(static_cast<uint64_t>(prev_time) + static_cast<uint64_t>(dtime));
-    if (time < 0) {
-      return Fail(section, what + "pending entry " + id.ToString() + " has delivery time " +
-                               std::to_string(time));
-    }
-    if (owner >= consumers.size()) {
+    if (owner > consumers.size()) {
       return Fail(section, what + "pending entry " + id.ToString() + " belongs to consumer #" +
                                std::to_string(owner) + ", the group has " +
                                std::to_string(consumers.size()));
     }
-    g.SetPending(id, *consumers[owner], time, deliveries);
+    bool unowned = owner == consumers.size();
+    // An owned entry has a real time; an unowned one a NACK-zone ticket (consumer_group.h).
+    if (unowned ? (time >= 0 || time < streams::kNackZoneBase) : time < 0) {
+      return Fail(section, what + "pending entry " + id.ToString() + " has delivery time " +
+                               std::to_string(time));
+    }
+    if (unowned) {
+      g.RestoreUnowned(id, time, deliveries);
+    } else {
+      g.SetPending(id, *consumers[owner], time, deliveries);
+    }
     prev = id;
     prev_time = time;
   }
@@ -770,7 +865,10 @@ bool SnapshotLoader::State::FinishStream() {
     }
   }
   std::string name = std::move(key);
-  return AddKey(name, Value(std::move(stream)), expire_ms, at);
+  bool idmp = s.idmp() != nullptr && !s.idmp()->empty();
+  if (!AddKey(name, Value(std::move(stream)), expire_ms, at)) return false;
+  if (idmp) loader.into_.db(db).TrackIdmp(name);  // for the expiry cron
+  return true;
 }
 
 }  // namespace runnel::persistence

@@ -32,7 +32,10 @@
 
 namespace runnel::persistence {
 
-inline constexpr uint32_t kSnapshotVersion = 1;
+// Version 2 added Redis 8.6's idempotent-production state (and unowned pending entries, which
+// version 1 files cannot hold). Both load.
+inline constexpr uint32_t kSnapshotVersion = 2;
+inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
 class ByteSink {
  public:

@@ -41,6 +41,10 @@ std::optional<uint64_t> ConsumerGroup::DeleteConsumer(std::string_view name) {
   return dropped;
 }
 
+std::string_view ConsumerGroup::OwnerName(const PendingRecord& r) const {
+  return IsUnowned(r) ? std::string_view() : std::string_view(slots_[r.consumer]->name_);
+}
+
 void ConsumerGroup::SetPending(StreamId id, Consumer& owner, int64_t delivery_ms,
                                uint64_t count) {
   delivery_ms = std::max<int64_t>(delivery_ms, 0);
@@ -53,7 +57,7 @@ void ConsumerGroup::SetPending(StreamId id, Consumer& owner, int64_t delivery_ms
   }
   PendingRecord current = *pel_.Find(id);
   if (current.consumer != owner.index_) {
-    slots_[current.consumer]->pel_.Erase(id);
+    Disown(current);
     owner.pel_.Insert(id);
   }
   if (current.delivery_ms != delivery_ms) {
@@ -63,12 +67,37 @@ void ConsumerGroup::SetPending(StreamId id, Consumer& owner, int64_t delivery_ms
   pel_.Replace(next);
 }
 
+void ConsumerGroup::Disown(const PendingRecord& r) {
+  if (IsUnowned(r)) {
+    --nacked_;
+  } else {
+    slots_[r.consumer]->pel_.Erase(r.id);
+  }
+}
+
 bool ConsumerGroup::Ack(StreamId id) {
   auto rec = pel_.Erase(id);
   if (!rec) return false;
-  slots_[rec->consumer]->pel_.Erase(id);
+  Disown(*rec);
   by_time_.Erase({rec->delivery_ms, id});
   return true;
+}
+
+void ConsumerGroup::Release(StreamId id, uint64_t count) {
+  RestoreUnowned(id, next_ticket_, count);
+}
+
+void ConsumerGroup::RestoreUnowned(StreamId id, int64_t ticket, uint64_t count) {
+  if (auto current = pel_.Find(id)) {
+    Disown(*current);
+    by_time_.Erase({current->delivery_ms, id});
+    pel_.Replace(PendingRecord{id, ticket, count, kNoOwner});
+  } else {
+    pel_.Insert(PendingRecord{id, ticket, count, kNoOwner});
+  }
+  by_time_.Insert(TimedId{ticket, id});
+  ++nacked_;
+  next_ticket_ = std::max(next_ticket_, ticket + 1);
 }
 
 bool ConsumerGroup::CheckInvariants(std::string* why) const {
@@ -98,22 +127,30 @@ bool ConsumerGroup::CheckInvariants(std::string* why) const {
       return false;
     }
   }
-  if (owned != pel_.size()) {
-    *why = "consumers own " + std::to_string(owned) + " IDs, the group PEL has " +
-           std::to_string(pel_.size());
-    return false;
-  }
   if (by_time_.size() != pel_.size()) {
     *why = "time index has " + std::to_string(by_time_.size()) + " entries, PEL " +
            std::to_string(pel_.size());
     return false;
   }
+  if (owned + nacked_ != pel_.size()) {
+    *why = "consumers own " + std::to_string(owned) + " IDs and " + std::to_string(nacked_) +
+           " are unowned, the group PEL has " + std::to_string(pel_.size());
+    return false;
+  }
   bool ok = true;
+  size_t unowned = 0;
   pel_.ForEach([&](const PendingRecord& r) {
-    if (r.consumer >= slots_.size() || slots_[r.consumer] == nullptr) ok = false;
+    if (IsUnowned(r)) {
+      ++unowned;
+      if (r.delivery_ms >= 0 || r.delivery_ms >= next_ticket_) ok = false;
+    } else if (r.consumer >= slots_.size() || slots_[r.consumer] == nullptr ||
+               r.delivery_ms < 0) {
+      ok = false;
+    }
     if (!by_time_.Find({r.delivery_ms, r.id})) ok = false;
   });
-  if (!ok) *why = "a pending entry has no owner or no time-index entry";
+  if (unowned != nacked_) ok = false;
+  if (!ok) *why = "a pending entry has no owner, a bad time, or no time-index entry";
   return ok;
 }
 

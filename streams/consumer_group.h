@@ -11,13 +11,22 @@
 //   consumers        by name; each keeps its own PEL (the IDs it owns), its seen and active
 //                    times
 //
+// Unowned entries (Redis 8.8's XNACK): a pending entry released by XNACK has no consumer
+// (kNoOwner) and waits in the "NACK zone", the head of by_time, to be offered first to
+// XREADGROUP CLAIM. The zone is FIFO in release order, so its entries are keyed in by_time
+// (and their PEL record's delivery_ms) by a release ticket below every real time:
+// kNackZoneBase + n, n counting releases. Real delivery times are >= 0, so nothing delivered
+// ever sorts into the zone. Clients see an unowned entry's delivery time as 0.
+//
 // Invariants (CheckInvariants verifies them, and the PackedSets' own; the model test runs it
 // after every operation):
 //   - the group PEL is the disjoint union of the consumers' PELs: an ID is pending in the
 //     group with owner c exactly when it is in c's PEL, and in no other consumer's;
 //   - by_time holds exactly one (delivery time, ID) for every pending ID, with the time the
 //     PEL records for it;
-//   - every consumer index in the PEL names a live consumer.
+//   - every consumer index in the PEL names a live consumer or is kNoOwner;
+//   - an entry is unowned exactly when its delivery_ms is a NACK-zone ticket (< 0), and
+//     nacked() counts them.
 //
 // Records are stored packed (see packed_set.h and pel_codecs.h): a pending entry costs a few
 // bytes in each of the three indexes instead of a heap node in each. Times are unix ms and
@@ -40,6 +49,19 @@
 namespace runnel::streams {
 
 inline constexpr int64_t kUnknownEntriesRead = -1;
+// The owner of a pending entry nobody owns (released by XNACK).
+inline constexpr uint32_t kNoOwner = UINT32_MAX;
+// NACK-zone tickets are kNackZoneBase + n: negative, so below every real delivery time.
+inline constexpr int64_t kNackZoneBase = INT64_MIN / 2;
+
+inline bool IsUnowned(const PendingRecord& r) { return r.consumer == kNoOwner; }
+// The count after one more delivery. It stops at INT64_MAX (what XNACK FATAL sets): replies
+// and the log carry it as a signed integer, so it must never wrap.
+inline uint64_t NextDeliveryCount(uint64_t count) {
+  return count >= static_cast<uint64_t>(INT64_MAX) ? static_cast<uint64_t>(INT64_MAX) : count + 1;
+}
+// The delivery time clients see: an unowned entry's is 0.
+inline int64_t ShownDeliveryMs(const PendingRecord& r) { return IsUnowned(r) ? 0 : r.delivery_ms; }
 
 class Consumer {
  public:
@@ -91,6 +113,8 @@ class ConsumerGroup {
   std::optional<uint64_t> DeleteConsumer(std::string_view name);
   const ConsumerMap& consumers() const { return consumers_; }
   Consumer* ConsumerAt(uint32_t index) const { return slots_[index]; }
+  // The owner's name, or "" for an unowned entry (as XPENDING and XINFO show it).
+  std::string_view OwnerName(const PendingRecord& r) const;
 
   // ---- pending entries ----
   size_t pending() const { return pel_.size(); }
@@ -102,6 +126,14 @@ class ConsumerGroup {
   void SetPending(StreamId id, Consumer& owner, int64_t delivery_ms, uint64_t count);
   // Acknowledges `id`; false if it was not pending.
   bool Ack(StreamId id);
+  // XNACK: makes `id` pending with no owner and `count` deliveries, at the back of the NACK
+  // zone; it is added if it was not pending (XNACK FORCE).
+  void Release(StreamId id, uint64_t count);
+  // Snapshot loading: an unowned entry with its saved NACK-zone ticket (a delivery_ms below
+  // 0), so the zone keeps its order.
+  void RestoreUnowned(StreamId id, int64_t ticket, uint64_t count);
+  // Pending entries with no owner (XINFO's nacked-count).
+  size_t nacked() const { return nacked_; }
 
   // Checks the invariants in the header; on failure says which in *why.
   bool CheckInvariants(std::string* why) const;
@@ -109,6 +141,9 @@ class ConsumerGroup {
   size_t MemoryUsage() const;
 
  private:
+  // Takes `r` out of its owner's PEL, or out of the unowned count.
+  void Disown(const PendingRecord& r);
+
   StreamId last_delivered_;
   int64_t entries_read_;
   Pel pel_;
@@ -116,6 +151,8 @@ class ConsumerGroup {
   ConsumerMap consumers_;
   std::vector<Consumer*> slots_;  // by consumer index; nullptr = free
   std::vector<uint32_t> free_slots_;
+  size_t nacked_ = 0;
+  int64_t next_ticket_ = kNackZoneBase;
 };
 
 }  // namespace runnel::streams

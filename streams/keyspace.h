@@ -109,6 +109,15 @@ class Database {
     if (observer_) observer_->OnKeyChanged(index_, key);
   }
 
+  // Streams that hold idempotent-production state (Redis 8.6), for the cron that expires it:
+  // TrackIdmp adds a key (kept across Move); keys that are gone or no longer streams with
+  // such state are dropped by ExpireIdmp as it meets them.
+  void TrackIdmp(std::string_view key) { idmp_keys_.emplace(key); }
+  // For each tracked stream, drops the iids older than its IDMP-DURATION before `now_ms`,
+  // calling on_expired(key, cutoff_ms) for each stream that lost some.
+  template <typename F>
+  void ExpireIdmp(int64_t now_ms, F&& on_expired);
+
   // Deletes up to `max_keys` keys whose TTL has passed. Returns how many were deleted.
   size_t ExpireDue(int64_t now_ms, size_t max_keys);
   // Mean time to live in ms over keys with a TTL (0 when none), from a running sum.
@@ -134,7 +143,27 @@ class Database {
   std::set<std::pair<int64_t, Node*>> expires_;
   __int128 expire_sum_ = 0;  // sum of the expiry times in expires_
   KeyspaceObserver* observer_;
+  std::set<std::string, std::less<>> idmp_keys_;
 };
+
+template <typename F>
+void Database::ExpireIdmp(int64_t now_ms, F&& on_expired) {
+  for (auto it = idmp_keys_.begin(); it != idmp_keys_.end();) {
+    Node* node = table_.Find(*it);
+    Stream* s = node != nullptr ? node->value.value.stream() : nullptr;
+    if (s == nullptr || s->idmp() == nullptr || s->idmp()->empty()) {
+      it = idmp_keys_.erase(it);
+      continue;
+    }
+    int64_t cutoff = now_ms - s->idmp_config().duration_s * 1000;
+    auto next = s->idmp()->NextExpiryMs();
+    if (cutoff >= 0 && next && *next <= static_cast<uint64_t>(cutoff)) {
+      s->idmp_state().Expire(static_cast<uint64_t>(cutoff));
+      on_expired(std::string_view(*it), cutoff);
+    }
+    ++it;
+  }
+}
 
 class Keyspace {
  public:

@@ -407,11 +407,25 @@ bool Stream::RestoreBlock(std::unique_ptr<EntryBlock> block, std::string* error)
   return true;
 }
 
+bool Stream::SetIdmpConfig(const IdmpConfig& config) {
+  if (config == idmp_config_) return false;
+  idmp_config_ = config;
+  if (idmp_) idmp_->Clear();
+  return true;
+}
+
+IdmpState& Stream::idmp_state() {
+  // Seeded by address: a stream's iid tables are not all attackable with one set of names.
+  if (!idmp_) idmp_ = std::make_unique<IdmpState>(reinterpret_cast<uintptr_t>(this));
+  return *idmp_;
+}
+
 size_t Stream::MemoryUsage() const {
   size_t bytes = sizeof(*this);
   // A leaf costs its key and pointer; inner nodes a header and children (an estimate).
   bytes += blocks_.node_count() * 48;
   blocks_.ForEach([&](const BlockTree::Entry& e) { bytes += e.value->allocated(); });
+  if (idmp_) bytes += idmp_->MemoryUsage();
   return bytes;
 }
 

@@ -36,6 +36,7 @@
 #include "streams/consumer_group.h"
 #include "streams/entry_block.h"
 #include "streams/errc.h"
+#include "streams/idmp.h"
 #include "streams/radix_tree.h"
 #include "streams/stream_id.h"
 
@@ -61,6 +62,16 @@ struct TrimSpec {
   StreamId minid;
   int64_t limit = 0;  // most entries to remove with '~'; 0 = no limit
 };
+
+// Idempotent production settings (Redis 8.6; XCFGSET): each producer's iids are remembered for
+// duration_s seconds (by their entry IDs' time) and at most maxsize of them.
+struct IdmpConfig {
+  int64_t duration_s = 100;
+  int64_t maxsize = 100;
+  bool operator==(const IdmpConfig&) const = default;
+};
+inline constexpr int64_t kIdmpMaxDuration = 86400;
+inline constexpr int64_t kIdmpMaxMaxSize = 10000;
 
 class Stream {
  public:
@@ -155,6 +166,15 @@ class Stream {
   // DELREF: removes `id` from every group's PEL; returns the groups that held it.
   std::vector<std::string_view> DropReferences(StreamId id);
 
+  // ---- idempotent production (Redis 8.6 XADD IDMP / IDMPAUTO; idmp.h) ----
+  const IdmpConfig& idmp_config() const { return idmp_config_; }
+  // XCFGSET: a change of either value forgets every producer's iids (the counters stay), so
+  // no iid outlives the rules it was recorded under. Returns whether anything changed.
+  bool SetIdmpConfig(const IdmpConfig& config);
+  // The producers' state, or nullptr while no IDMP XADD has been seen.
+  const IdmpState* idmp() const { return idmp_.get(); }
+  IdmpState& idmp_state();  // created on first use
+
   // Bytes of memory held (blocks and tree), for MEMORY-style reporting.
   size_t MemoryUsage() const;
 
@@ -187,6 +207,8 @@ class Stream {
   StreamId first_id_;
   StreamId max_deleted_id_;
   GroupMap groups_;
+  IdmpConfig idmp_config_;
+  std::unique_ptr<IdmpState> idmp_;
   std::string scratch_;  // reused record encoding buffer
 };
 

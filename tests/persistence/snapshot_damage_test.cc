@@ -160,7 +160,16 @@ void Fixed(std::string* out, uint64_t v, int n) {
   for (int i = 0; i < n; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
 }
 
-enum : uint8_t { kInfo = 1, kDb = 2, kStr = 3, kHeader = 4, kBlocks = 5, kGroup = 6, kEnd = 0xff };
+enum : uint8_t {
+  kInfo = 1,
+  kDb = 2,
+  kStr = 3,
+  kHeader = 4,
+  kBlocks = 5,
+  kGroup = 6,
+  kIdmp = 7,
+  kEnd = 0xff
+};
 
 struct Section {
   uint8_t kind;
@@ -217,6 +226,9 @@ struct Meta {
   uint64_t length = 3, added = 3;
   StreamId last{3, 0}, first{1, 0}, max_deleted{0, 0};
   uint64_t blocks = 1, groups = 1;
+  int64_t idmp_duration = 100, idmp_maxsize = 100;  // version 2 on
+  uint64_t idmp_sections = 0;
+  bool version1 = false;  // a version 1 header: no IDMP fields
 };
 Section Header(const Meta& m, std::string_view key = "s") {
   std::string p;
@@ -229,6 +241,11 @@ Section Header(const Meta& m, std::string_view key = "s") {
   Id(&p, m.max_deleted);
   Varint(&p, m.blocks);
   Varint(&p, m.groups);
+  if (!m.version1) {
+    Signed(&p, m.idmp_duration);
+    Signed(&p, m.idmp_maxsize);
+    Varint(&p, m.idmp_sections);
+  }
   return {kHeader, p, std::nullopt};
 }
 
@@ -357,12 +374,14 @@ TEST_CASE("snapshot crafted: consumer-group damage is refused") {
     s.push_back(std::move(g));
     return s;
   };
-  ExpectRejected(with_group(GoodGroup("g"), 2), "offset 194: stream 's': duplicate group 'g'");
+  ExpectRejected(with_group(GoodGroup("g"), 2), "offset 199: stream 's': duplicate group 'g'");
   ExpectRejected(with_group(Group("g", {"a", "b", "a"}, {})),
                  "stream 's': group 'g': duplicate consumer 'a'");
-  ExpectRejected(with_group(Group("g", {"a", "b"}, {{{1, 0}}, {{2, 0}, 100, 1, 2}})),
-                 "pending entry 2-0 belongs to consumer #2, the group has 2");
-  ExpectRejected(with_group(Group("g", {}, {{{1, 0}}})), "belongs to consumer #0, the group has 0");
+  // (Owner == the consumer count means unowned: see the XNACK case below.)
+  ExpectRejected(with_group(Group("g", {"a", "b"}, {{{1, 0}}, {{2, 0}, 100, 1, 3}})),
+                 "pending entry 2-0 belongs to consumer #3, the group has 2");
+  ExpectRejected(with_group(Group("g", {}, {{{1, 0}, 100, 1, 1}})),
+                 "belongs to consumer #1, the group has 0");
   ExpectRejected(with_group(Group("g", {"a"}, {{{1, 0}}, {{2, 0}}, {{2, 0}}})),
                  "pending ID 2-0 appears twice");
   ExpectRejected(with_group(Group("g", {"a"}, {{{0, 0}}, {{0, 0}}})),
@@ -382,6 +401,115 @@ TEST_CASE("snapshot crafted: consumer-group damage is refused") {
   CHECK(LoadFresh(Assemble(with_group(Group("g", {"a"}, {{{9, 0}}})))).status == Status::kDone);
 }
 
+TEST_CASE("snapshot crafted: unowned (XNACK) pending entries load in their NACK-zone order") {
+  constexpr int64_t kTicket = streams::kNackZoneBase;
+  auto with_group = [](Section g) {
+    std::vector<Section> s = Base();
+    s.back() = std::move(g);
+    return s;
+  };
+  // Owner 2 of 2 consumers is "nobody"; times are tickets, the later one released first.
+  Keyspace ks(kDatabases, 1, nullptr);
+  LoadResult r = Load(Assemble(with_group(Group(
+                          "g", {"a", "b"}, {{{1, 0}, kTicket + 7, 4, 2}, {{2, 0}, kTicket + 3, 0, 2}}))),
+                      ks);
+  REQUIRE_MESSAGE(r.status == Status::kDone, r.error);
+  const streams::ConsumerGroup& g = *(*ks.db(0).FindStream("s", 0))->FindGroup("g");
+  CHECK(g.nacked() == 2);
+  CHECK(g.by_time().Begin().record().id == StreamId{2, 0});
+  CHECK(g.FindPending({1, 0})->delivery_count == 4);
+  // An unowned entry needs a ticket; an owned one a real time; owner 3 of 2 is nobody known.
+  ExpectRejected(with_group(Group("g", {"a", "b"}, {{{1, 0}, 100, 1, 2}})),
+                 "pending entry 1-0 has delivery time 100");
+  ExpectRejected(with_group(Group("g", {"a", "b"}, {{{1, 0}, kTicket - 1, 1, 2}})),
+                 "pending entry 1-0 has delivery time");
+  ExpectRejected(with_group(Group("g", {"a", "b"}, {{{1, 0}, kTicket, 1, 0}})),
+                 "pending entry 1-0 has delivery time");
+  ExpectRejected(with_group(Group("g", {"a", "b"}, {{{1, 0}, kTicket, 1, 3}})),
+                 "belongs to consumer #3, the group has 2");
+}
+
+Section Idmp(uint64_t added, uint64_t dups,
+             const std::vector<std::pair<std::string, std::vector<std::string>>>& producers) {
+  std::string p;
+  Varint(&p, added);
+  Varint(&p, dups);
+  Varint(&p, producers.size());
+  uint64_t ms = 1;
+  for (const auto& [pid, iids] : producers) {
+    Bytes(&p, pid);
+    Varint(&p, iids.size());
+    for (const std::string& iid : iids) {
+      Bytes(&p, iid);
+      Id(&p, StreamId{ms++, 0});
+    }
+  }
+  return {kIdmp, p, std::nullopt};
+}
+
+TEST_CASE("snapshot crafted: IDMP state loads, and its damage is refused") {
+  auto with_idmp = [](Section idmp, Meta m = {}) {
+    m.idmp_sections = 1;
+    std::vector<Section> s = Base();
+    s[3] = Header(m);
+    s.push_back(std::move(idmp));
+    return s;
+  };
+  Keyspace ks(kDatabases, 1, nullptr);
+  Meta custom;
+  custom.idmp_duration = 7;
+  custom.idmp_maxsize = 2;
+  LoadResult r = Load(Assemble(with_idmp(Idmp(9, 4, {{"p1", {"a", "b"}}, {"p2", {"a"}}}), custom)), ks);
+  REQUIRE_MESSAGE(r.status == Status::kDone, r.error);
+  const Stream& s = **ks.db(0).FindStream("s", 0);
+  CHECK(s.idmp_config() == streams::IdmpConfig{7, 2});
+  REQUIRE(s.idmp() != nullptr);
+  CHECK(s.idmp()->producers() == 2);
+  CHECK(s.idmp()->iids() == 3);
+  CHECK(s.idmp()->added() == 9);
+  CHECK(s.idmp()->duplicates() == 4);
+  CHECK(s.idmp()->Find("p1", "b") == StreamId{2, 0});
+  CHECK(s.idmp()->Find("p2", "a") == StreamId{3, 0});
+  // Written back byte for byte.
+  CHECK(Write(ks, SnapshotInfo{1, 0}) ==
+        Assemble(with_idmp(Idmp(9, 4, {{"p1", {"a", "b"}}, {"p2", {"a"}}}), custom)));
+
+  Meta bad;
+  bad.idmp_duration = 0;
+  ExpectRejected(with_idmp(Idmp(0, 0, {}), bad), "IDMP settings 0/100 with 1 states");
+  bad = {};
+  bad.idmp_maxsize = 10001;
+  ExpectRejected(with_idmp(Idmp(0, 0, {}), bad), "IDMP settings 100/10001");
+  bad = {};
+  bad.idmp_sections = 2;
+  std::vector<Section> two = Base();
+  two[3] = Header(bad);
+  ExpectRejected(two, "with 2 states");
+  ExpectRejected(with_idmp(Idmp(1, 0, {{"", {"a"}}})), "is empty, unnamed or repeated");
+  ExpectRejected(with_idmp(Idmp(1, 0, {{"p", {}}})), "is empty, unnamed or repeated");
+  ExpectRejected(with_idmp(Idmp(1, 0, {{"p", {"a", "a"}}})), "has an empty or repeated iid");
+  ExpectRejected(with_idmp(Idmp(1, 0, {{"p", {""}}})), "has an empty or repeated iid");
+  ExpectRejected(with_idmp(Idmp(1, 0, {{"p", {"a"}}, {"p", {"b"}}})), "repeated");
+  // The header promises a state that does not come.
+  std::vector<Section> missing = with_idmp(Idmp(0, 0, {}));
+  missing.pop_back();
+  missing.push_back(Str("zz"));
+  ExpectRejected(missing, "expected a stream-idmp section");
+}
+
+TEST_CASE("snapshot crafted: version 1 files, without IDMP fields, still load") {
+  Meta v1;
+  v1.version1 = true;
+  std::vector<Section> s = Base();
+  s[3] = Header(v1);
+  Keyspace ks(kDatabases, 1, nullptr);
+  LoadResult r = Load(Assemble(s, 1), ks);
+  REQUIRE_MESSAGE(r.status == Status::kDone, r.error);
+  CHECK((*ks.db(0).FindStream("s", 0))->idmp_config() == streams::IdmpConfig{});
+  // And a version 1 header in a version 2 file is short of its IDMP fields.
+  ExpectRejected(s, "malformed stream-header section");
+}
+
 TEST_CASE("snapshot crafted: block damage is refused") {
   auto with_blocks = [](std::vector<std::pair<StreamId, std::string>> blocks, Meta m = {}) {
     m.blocks = blocks.size();
@@ -391,7 +519,7 @@ TEST_CASE("snapshot crafted: block damage is refused") {
     return s;
   };
   ExpectRejected(with_blocks({{{1, 0}, BlockBytes({1, 0}, {{{1, 0}}, {{3, 0}}, {{2, 0}}})}}),
-                 "offset 108: stream 's': block 1-0 byte 16: live record 2-0 does not follow 3-0");
+                 "offset 113: stream 's': block 1-0 byte 16: live record 2-0 does not follow 3-0");
   std::string overrun = BlockBytes({1, 0}, ThreeRecs());
   overrun.back() = 'x';
   overrun[overrun.size() - 2] = static_cast<char>(0x85);  // says 5 bytes, 1 is left
@@ -536,8 +664,10 @@ TEST_CASE("snapshot crafted: file-level damage is refused") {
   std::string bad_magic = Assemble(Base());
   bad_magic[0] = 'X';
   CHECK(LoadFresh(bad_magic).error == "offset 0: not a Runnel snapshot (bad magic)");
-  CHECK(LoadFresh(Assemble(Base(), 2)).error ==
-        "offset 0: snapshot version 2 is not supported (this build reads 1)");
+  CHECK(LoadFresh(Assemble(Base(), 3)).error ==
+        "offset 0: snapshot version 3 is not supported (this build reads 2)");
+  CHECK(LoadFresh(Assemble(Base(), 0)).error ==
+        "offset 0: snapshot version 0 is not supported (this build reads 2)");
   std::string bad_end = Assemble(Base());
   bad_end[bad_end.size() - 16] ^= 1;  // the whole-file digest, its own checksum fixed below
   std::string digest = bad_end.substr(bad_end.size() - 16, 8);

@@ -246,6 +246,26 @@ class RandomWorkload {
     auto id = s.NextId(spec, now);
     if (!id.ok()) return;
     Add(s, *id, {"f", std::to_string(rng_() % 1000), "g", std::string(rng_() % 40, 'x')}, limits_);
+    if (rng_() % 3 == 0) Idmp(s, *id);
+  }
+  // XADD IDMP's bookkeeping, XCFGSET and the expiry cron (Redis 8.6).
+  void Idmp(Stream& s, StreamId id) {
+    std::string pid = "p" + std::to_string(rng_() % 3);
+    std::string iid = "i" + std::to_string(rng_() % 50);
+    switch (rng_() % 10) {
+      case 0:
+        s.SetIdmpConfig({1 + static_cast<int64_t>(rng_() % 3), 1 + static_cast<int64_t>(rng_() % 4)});
+        break;
+      case 1:
+        s.idmp_state().Expire(id.ms - rng_() % 5);
+        break;
+      default:
+        if (s.idmp_state().Find(pid, iid)) {
+          s.idmp_state().CountDuplicate();
+        } else {
+          s.idmp_state().Record(pid, iid, id, static_cast<uint64_t>(s.idmp_config().maxsize));
+        }
+    }
   }
   std::optional<StreamId> RandomLiveId(const Stream& s) {
     if (s.length() == 0) return std::nullopt;
@@ -290,9 +310,16 @@ class RandomWorkload {
       return;
     }
     std::string cname = "c" + std::to_string(rng_() % 4);
-    switch (rng_() % 6) {
+    switch (rng_() % 7) {
       case 0:
         if (rng_() % 4 == 0) s.DestroyGroup(name);
+        break;
+      case 3:  // XNACK, FORCE or not
+        if (auto first = g->pel().Begin(); first.valid() && rng_() % 3) {
+          g->Release(first.record().id, rng_() % 3);
+        } else if (auto id = RandomLiveId(s)) {
+          g->Release(*id, rng_() % 3);
+        }
         break;
       case 1:
         g->DeleteConsumer(cname);
@@ -366,7 +393,7 @@ uint64_t StreamDigest(const Stream& s) {
   for (const auto& [name, g] : s.groups()) {
     g->pel().ForEach([&](const streams::PendingRecord& r) {
       uint64_t v[5] = {r.id.ms, r.id.seq, static_cast<uint64_t>(r.delivery_ms), r.delivery_count,
-                       std::hash<std::string>()(g->ConsumerAt(r.consumer)->name())};
+                       std::hash<std::string_view>()(g->OwnerName(r))};
       XXH64_update(h, v, sizeof v);
     });
   }

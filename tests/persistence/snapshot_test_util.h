@@ -159,12 +159,31 @@ inline void DescribeGroup(const Stream& s, const std::string& name, const Consum
   g.pel().ForEach([&](const streams::PendingRecord& r) {
     *out += "   pel " + r.id.ToString() + " t=" + std::to_string(r.delivery_ms) +
             " n=" + std::to_string(r.delivery_count) +
-            " owner=" + g.ConsumerAt(r.consumer)->name() + "\n";
+            " owner=" + (streams::IsUnowned(r) ? "(none)" : g.ConsumerAt(r.consumer)->name()) +
+            "\n";
   });
   *out += "   by_time";
   g.by_time().ForEach([&](const streams::TimedId& t) {
     *out += " " + std::to_string(t.delivery_ms) + "/" + t.id.ToString();
   });
+  *out += "\n";
+}
+
+inline void DescribeIdmp(const Stream& s, std::string* out) {
+  *out += "  idmp duration=" + std::to_string(s.idmp_config().duration_s) +
+          " maxsize=" + std::to_string(s.idmp_config().maxsize);
+  // An untouched state and no state at all are the same to a client (and to the writer).
+  const streams::IdmpState* idmp = s.idmp();
+  if (idmp != nullptr && (!idmp->empty() || idmp->added() > 0 || idmp->duplicates() > 0)) {
+    *out += " added=" + std::to_string(idmp->added()) +
+            " dups=" + std::to_string(idmp->duplicates());
+    idmp->ForEachProducer([&](std::string_view pid, const streams::IdmpState::Producer& p) {
+      *out += "\n   producer " + Escape(std::string(pid)) + ":";
+      p.ForEachIid([&](std::string_view iid, StreamId id) {
+        *out += " " + Escape(std::string(iid)) + "=" + id.ToString();
+      });
+    });
+  }
   *out += "\n";
 }
 
@@ -196,6 +215,7 @@ inline void DescribeStream(const Stream& s, std::string* out) {
   auto top = s.LastLiveId();
   *out += "  last_live=" + (top ? top->ToString() : std::string("none")) + "\n";
   for (const auto& [name, g] : s.groups()) DescribeGroup(s, name, *g, out);
+  DescribeIdmp(s, out);
 }
 
 inline std::string Describe(const Keyspace& ks) {

@@ -6,6 +6,8 @@
 // non-pending IDs, DeleteConsumer of present and missing names, FindPending; after every
 // operation CheckInvariants must hold and the whole state must equal the model: the PEL walk,
 // the by_time walk (ordered by (time, ID)), every consumer's own PEL, consumer indexes.
+// Release (XNACK) makes random present or absent IDs unowned, with NACK-zone tickets the model
+// hands out in order, so the zone's FIFO order and nacked() are checked too.
 // Plus targeted cases: index reuse after deletion, missing names, double acks, and
 // CheckInvariants failing on states corrupted through the public interface.
 #include "streams/consumer_group.h"
@@ -30,9 +32,10 @@ namespace {
 using namespace runnel::streams::testing;  // NOLINT: test helpers
 
 struct ModelPending {
-  int64_t time = 0;
+  int64_t time = 0;  // a NACK-zone ticket when unowned
   uint64_t count = 0;
   std::string owner;
+  bool unowned = false;
 };
 
 struct Model {
@@ -40,6 +43,7 @@ struct Model {
   std::map<std::string, std::set<StreamId>> consumers;
   std::set<uint32_t> free_indexes;  // indexes of deleted consumers, for reuse
   uint32_t next_index = 0;          // the first index never used
+  int64_t next_ticket = kNackZoneBase;
 };
 
 const char* const kNames[] = {"alice",
@@ -61,10 +65,11 @@ std::string Compare(const ConsumerGroup& g, const Model& m) {
   for (auto c = g.pel().Begin(); c.valid(); c.Next(), ++it) {
     const PendingRecord& r = c.record();
     if (it == m.pel.end()) return "PEL has extra " + Show(r);
-    const Consumer* owner = g.ConsumerAt(r.consumer);
+    const Consumer* owner = IsUnowned(r) ? nullptr : g.ConsumerAt(r.consumer);
+    bool owner_ok = it->second.unowned ? IsUnowned(r) && g.OwnerName(r).empty()
+                                       : owner != nullptr && owner->name() == it->second.owner;
     if (r.id != it->first || r.delivery_ms != it->second.time ||
-        r.delivery_count != it->second.count || owner == nullptr ||
-        owner->name() != it->second.owner) {
+        r.delivery_count != it->second.count || !owner_ok) {
       return "PEL has " + Show(r) + ", model " + it->first.ToString() +
              " t=" + std::to_string(it->second.time) + " n=" + std::to_string(it->second.count) +
              " " + it->second.owner;
@@ -73,6 +78,9 @@ std::string Compare(const ConsumerGroup& g, const Model& m) {
     if (!found || !Same(*found, r)) return "FindPending disagrees with the walk at " + Show(r);
   }
   if (it != m.pel.end()) return "PEL lacks " + it->first.ToString();
+  size_t unowned = 0;
+  for (const auto& [id, p] : m.pel) unowned += p.unowned ? 1 : 0;
+  if (g.nacked() != unowned) return "nacked() " + std::to_string(g.nacked());
 
   std::vector<std::pair<int64_t, StreamId>> want, got;
   for (const auto& [id, p] : m.pel) want.emplace_back(p.time, id);
@@ -116,6 +124,7 @@ class GroupHarness {
   size_t deleted_with_entries() const { return deleted_with_entries_; }
   size_t moves() const { return moves_; }
   size_t reused() const { return reused_; }
+  size_t released() const { return released_; }
 
  private:
   void Step(bool growing) {
@@ -126,6 +135,7 @@ class GroupHarness {
     if (r < 62) return Deliver(PresentId());  // re-delivery or a move
     if (r < (growing ? 78 : 92)) return Ack(rng_() % 5 ? PresentId() : AnyId());
     if (r < 95) return Delete(kNames[rng_() % std::size(kNames)]);
+    if (r < 98) return Release(rng_() % 4 ? PresentId() : AnyId());
     Find(rng_() % 2 ? PresentId() : AnyId());
   }
 
@@ -171,11 +181,11 @@ class GroupHarness {
     last_ = "SetPending " + id.ToString() + " to " + owner.name() + " t=" + std::to_string(time);
     g_.SetPending(id, owner, time, count);
     auto [it, fresh] = m_.pel.try_emplace(id);
-    if (!fresh && it->second.owner != owner.name()) {
-      m_.consumers[it->second.owner].erase(id);
+    if (!fresh && (it->second.unowned || it->second.owner != owner.name())) {
+      if (!it->second.unowned) m_.consumers[it->second.owner].erase(id);
       ++moves_;
     }
-    it->second = {std::max<int64_t>(time, 0), count, owner.name()};
+    it->second = {std::max<int64_t>(time, 0), count, owner.name(), false};
     m_.consumers[owner.name()].insert(id);
   }
 
@@ -197,7 +207,7 @@ class GroupHarness {
     bool acked = g_.Ack(id);
     REQUIRE(acked == (it != m_.pel.end()));
     if (!acked) return;
-    m_.consumers[it->second.owner].erase(id);
+    if (!it->second.unowned) m_.consumers[it->second.owner].erase(id);
     m_.pel.erase(it);
   }
 
@@ -230,8 +240,20 @@ class GroupHarness {
     if (got) {
       CHECK(got->delivery_ms == it->second.time);
       CHECK(got->delivery_count == it->second.count);
-      CHECK(g_.ConsumerAt(got->consumer)->name() == it->second.owner);
+      CHECK(IsUnowned(*got) == it->second.unowned);
+      if (!it->second.unowned) CHECK(g_.ConsumerAt(got->consumer)->name() == it->second.owner);
     }
+  }
+
+  // XNACK (FORCE): the ID becomes, or is added as, unowned at the back of the NACK zone.
+  void Release(StreamId id) {
+    last_ = "Release " + id.ToString();
+    uint64_t count = RandomCount(rng_);
+    g_.Release(id, count);
+    auto [it, fresh] = m_.pel.try_emplace(id);
+    if (!fresh && !it->second.unowned) m_.consumers[it->second.owner].erase(id);
+    it->second = {m_.next_ticket++, count, "", true};
+    ++released_;
   }
 
   uint64_t seed_;
@@ -241,18 +263,20 @@ class GroupHarness {
   int op_ = 0;
   int64_t now_ = static_cast<int64_t>(kRealBaseMs);
   std::string last_;
-  size_t deleted_with_entries_ = 0, moves_ = 0, reused_ = 0;
+  size_t deleted_with_entries_ = 0, moves_ = 0, reused_ = 0, released_ = 0;
 };
 
 TEST_CASE("ConsumerGroup against a model, checked after every operation") {
-  size_t deleted = 0, moves = 0, reused = 0;
+  size_t deleted = 0, moves = 0, reused = 0, released = 0;
   for (uint64_t seed = 1; seed <= 8; ++seed) {
     GroupHarness h(seed);
     h.Run(5000, 250);
     deleted += h.deleted_with_entries();
     moves += h.moves();
     reused += h.reused();
+    released += h.released();
   }
+  CHECK(released > 200);
   // The runs reached the interesting states.
   CHECK(deleted > 20);
   CHECK(moves > 100);
@@ -364,6 +388,41 @@ TEST_CASE("ConsumerGroup: re-delivery and moves keep one entry per ID in every i
 // CheckInvariants must notice each kind of damage. The group hands out its indexes only as
 // const references, but the objects behind them are not const, so a test may write through
 // const_cast; and SetPending with another group's consumer breaks both groups.
+TEST_CASE("ConsumerGroup: released (XNACK) entries are unowned, FIFO at the head of by_time") {
+  ConsumerGroup g(StreamId{}, 0);
+  Consumer& a = *g.GetOrCreateConsumer("a", 0).first;
+  Consumer& b = *g.GetOrCreateConsumer("b", 0).first;
+  g.SetPending({1, 0}, a, 100, 1);
+  g.SetPending({2, 0}, a, 50, 2);
+  g.SetPending({3, 0}, b, 0, 1);  // a real time of 0 still sorts after the zone
+  g.Release({2, 0}, 2);
+  g.Release({1, 0}, 0);
+  g.Release({9, 0}, 5);  // FORCE: added unowned
+  CHECK(g.nacked() == 3);
+  CHECK(a.pending() == 0);
+  std::vector<StreamId> order;
+  g.by_time().ForEach([&](const TimedId& t) { order.push_back(t.id); });
+  CHECK(order == std::vector<StreamId>{{2, 0}, {1, 0}, {9, 0}, {3, 0}});
+  CHECK(ShownDeliveryMs(*g.FindPending({2, 0})) == 0);
+  CHECK(g.OwnerName(*g.FindPending({2, 0})).empty());
+  CHECK(g.OwnerName(*g.FindPending({3, 0})) == "b");
+  // Releasing again moves to the back; taking one gives it an owner and a real time.
+  g.Release({2, 0}, 7);
+  g.SetPending({1, 0}, b, 200, 1);
+  order.clear();
+  g.by_time().ForEach([&](const TimedId& t) { order.push_back(t.id); });
+  CHECK(order == std::vector<StreamId>{{9, 0}, {2, 0}, {3, 0}, {1, 0}});
+  CHECK(g.nacked() == 2);
+  CHECK(g.FindPending({2, 0})->delivery_count == 7);
+  // Deleting a consumer leaves unowned entries; acking one takes it out.
+  CHECK(g.DeleteConsumer("b") == 2);
+  CHECK(g.pending() == 2);
+  CHECK(g.Ack({9, 0}));
+  CHECK(g.nacked() == 1);
+  std::string why;
+  CHECK(g.CheckInvariants(&why));
+}
+
 TEST_CASE("ConsumerGroup: CheckInvariants fails on corrupted states") {
   auto fresh = [](ConsumerGroup& g) {
     Consumer& a = *g.GetOrCreateConsumer("a", 0).first;
