@@ -28,6 +28,7 @@ void BlockingRegistry::Remove(uint64_t id, Registration& reg) {
   }
   reg.slots.clear();
   if (reg.deadline != 0) deadlines_.erase({reg.deadline, id});
+  SetWake(id, reg, 0);
   --blocked_;
 }
 
@@ -59,17 +60,33 @@ std::vector<std::pair<int, std::string>> BlockingRegistry::TakeReady() {
   return std::exchange(ready_, {});
 }
 
-std::optional<uint64_t> BlockingRegistry::NextDeadline() const {
-  if (deadlines_.empty()) return std::nullopt;
-  return deadlines_.begin()->first;
+void BlockingRegistry::SetWake(uint64_t id, Registration& reg, uint64_t wake) {
+  if (reg.wake != 0) wakes_.erase({reg.wake, id});
+  reg.wake = wake;
+  if (wake != 0) wakes_.insert({wake, id});
 }
 
-std::vector<uint64_t> BlockingRegistry::Expired(uint64_t now) const {
+std::optional<uint64_t> BlockingRegistry::NextDeadline() const {
+  std::optional<uint64_t> next;
+  if (!deadlines_.empty()) next = deadlines_.begin()->first;
+  if (!wakes_.empty() && (!next || wakes_.begin()->first < *next)) next = wakes_.begin()->first;
+  return next;
+}
+
+namespace {
+
+std::vector<uint64_t> Due(const std::set<std::pair<uint64_t, uint64_t>>& times, uint64_t now) {
   std::vector<uint64_t> out;
-  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) {
+  for (auto it = times.begin(); it != times.end() && it->first <= now; ++it) {
     out.push_back(it->second);
   }
   return out;
 }
+
+}  // namespace
+
+std::vector<uint64_t> BlockingRegistry::Expired(uint64_t now) const { return Due(deadlines_, now); }
+
+std::vector<uint64_t> BlockingRegistry::DueWakes(uint64_t now) const { return Due(wakes_, now); }
 
 }  // namespace runnel::server

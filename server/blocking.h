@@ -9,6 +9,11 @@
 // that changed them, by re-running each waiter's command in FIFO order. This is Redis's
 // two-phase wake-up: a command never runs inside another command.
 //
+// A client may also ask to be re-run at a time even if no key changes (a "wake"): an
+// XREADGROUP CLAIM waits for a pending entry to become idle enough, which no write reports.
+// Wakes sit in their own ordered set; the timer is armed for the earlier of the next wake and
+// the next deadline.
+//
 // Pure bookkeeping: no libuv, no connections, only ids.
 #pragma once
 
@@ -41,6 +46,7 @@ class BlockingRegistry {
     };
     std::vector<Slot> slots;
     uint64_t deadline = 0;  // monotonic ms; 0 = none
+    uint64_t wake = 0;      // monotonic ms; 0 = none
   };
 
   explicit BlockingRegistry(int databases) : queues_(static_cast<size_t>(databases)) {}
@@ -59,9 +65,14 @@ class BlockingRegistry {
   bool HasReady() const { return !ready_.empty(); }
   std::vector<std::pair<int, std::string>> TakeReady();
 
+  // Sets (or with 0 clears) when client `id` is re-run without a key change.
+  void SetWake(uint64_t id, Registration& reg, uint64_t wake);
+  // The earliest deadline or wake.
   std::optional<uint64_t> NextDeadline() const;
   // Ids whose deadline is <= now, earliest first. They stay registered until Remove.
   std::vector<uint64_t> Expired(uint64_t now) const;
+  // Ids whose wake is <= now, earliest first. Their wakes stay set until SetWake or Remove.
+  std::vector<uint64_t> DueWakes(uint64_t now) const;
 
   size_t blocked_clients() const { return blocked_; }
 
@@ -69,6 +80,7 @@ class BlockingRegistry {
   using KeyQueues = std::unordered_map<std::string, Queue, TransparentStringHash, std::equal_to<>>;
   std::vector<KeyQueues> queues_;                      // per database
   std::set<std::pair<uint64_t, uint64_t>> deadlines_;  // (deadline, id)
+  std::set<std::pair<uint64_t, uint64_t>> wakes_;      // (wake, id)
   std::vector<std::pair<int, std::string>> ready_;
   std::set<std::pair<int, std::string>> ready_set_;  // dedupes ready_
   size_t blocked_ = 0;

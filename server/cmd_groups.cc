@@ -89,10 +89,8 @@ void CmdXGroupCreate(CommandContext& ctx) {
   if (ctx.argc() > 8) return ctx.Error(errors::SubcommandSyntax(ctx.args));
   auto id = GroupIdOrReply(ctx, t.stream, true);
   if (!id) return;
-  if (t.stream == nullptr) {
-    auto node = ctx.db().Set(ctx.arg(2), streams::Value(std::make_unique<Stream>()));
-    t.stream = node->value.value.stream();
-  }
+  bool created = t.stream == nullptr;
+  if (created) t.stream = CreateStream(ctx, ctx.arg(2));
   int64_t entries_read = ClampEntriesRead(*t.stream, t.entries_read);
   if (t.stream->CreateGroup(ctx.arg(3), *id, entries_read) == nullptr) {
     return ctx.Error(errors::kBusyGroup);
@@ -100,6 +98,7 @@ void CmdXGroupCreate(CommandContext& ctx) {
   // Logged with the concrete ID "$" stood for; MKSTREAM is harmless when the key exists.
   ctx.Propagate({"XGROUP", "CREATE", ctx.arg(2), ctx.arg(3), id->ToString(), "MKSTREAM",
                  "ENTRIESREAD", std::to_string(entries_read)});
+  if (created) PropagateStreamSettings(ctx, ctx.arg(2), *t.stream);
   ctx.reply.Ok();
 }
 
@@ -254,11 +253,13 @@ void WritePendingRange(CommandContext& ctx, const ConsumerGroup& g, const Pendin
   auto header = ctx.reply.Begin();
   int64_t n = 0;
   auto emit = [&](const streams::PendingRecord& rec) {
-    int64_t idle = std::max<int64_t>(ctx.now_ms - rec.delivery_ms, 0);
-    if (q.min_idle && ctx.now_ms - rec.delivery_ms < q.min_idle) return;
+    // An unowned entry (XNACK) has no delivery to be idle since: idle -1, never filtered out.
+    bool unowned = streams::IsUnowned(rec);
+    int64_t idle = unowned ? -1 : std::max<int64_t>(ctx.now_ms - rec.delivery_ms, 0);
+    if (!unowned && q.min_idle && ctx.now_ms - rec.delivery_ms < q.min_idle) return;
     ctx.reply.Array(4);
     WriteStreamId(ctx.reply, rec.id);
-    ctx.reply.Bulk(g.ConsumerAt(rec.consumer)->name());
+    ctx.reply.Bulk(g.OwnerName(rec));
     ctx.reply.Integer(idle);
     ctx.reply.Integer(static_cast<int64_t>(rec.delivery_count));
     ++n;
@@ -349,13 +350,17 @@ bool ClaimOne(CommandContext& ctx, Stream& s, ConsumerGroup& g, Consumer& consum
     return false;
   }
   if (!pending && !o.force) return false;
-  if (pending && o.min_idle && ctx.now_ms - pending->delivery_ms < o.min_idle) return false;
+  // An unowned entry (XNACK) was released to be taken: no idle time applies.
+  if (pending && !streams::IsUnowned(*pending) && o.min_idle &&
+      ctx.now_ms - pending->delivery_ms < o.min_idle) {
+    return false;
+  }
   // A pending entry FORCE creates starts at one delivery, as Redis's does, before this claim.
   uint64_t count = pending ? pending->delivery_count : 1;
   if (o.retry_count >= 0) {
     count = static_cast<uint64_t>(o.retry_count);
   } else if (!o.justid) {
-    ++count;
+    count = streams::NextDeliveryCount(count);
   }
   g.SetPending(id, consumer, o.delivery_ms, count);
   PropagateDelivery(ctx, ctx.arg(1), ctx.arg(2), g, id);
@@ -401,6 +406,7 @@ void CmdXClaim(CommandContext& ctx) {
   size_t n = 0;
   for (StreamId id : ids) n += ClaimOne(ctx, *s, *g, consumer, id, o) ? 1 : 0;
   ctx.reply.EndArray(header, n);
+  if (n > 0) NotifyClaimable(ctx, ctx.arg(1));  // FORCE and TIME can make entries claimable
   PropagateConsumerTimes(ctx, ctx.arg(1), ctx.arg(2), consumer);
 }
 
@@ -458,8 +464,11 @@ void CmdXAutoClaim(CommandContext& ctx) {
       --count;
       continue;
     }
-    if (*min_idle > 0 && ctx.now_ms - rec.delivery_ms < *min_idle) continue;
-    g->SetPending(id, consumer, ctx.now_ms, rec.delivery_count + (justid ? 0 : 1));
+    if (!streams::IsUnowned(rec) && *min_idle > 0 && ctx.now_ms - rec.delivery_ms < *min_idle) {
+      continue;
+    }
+    g->SetPending(id, consumer, ctx.now_ms,
+                  justid ? rec.delivery_count : streams::NextDeliveryCount(rec.delivery_count));
     PropagateDelivery(ctx, ctx.arg(1), ctx.arg(2), *g, id);
     if (justid) {
       WriteStreamId(claimed_reply, id);

@@ -7,6 +7,13 @@
 // A read that finds nothing and has BLOCK registers a wait; the dispatcher re-runs the stored
 // command when one of the keys changes. MAXCOUNT and MAXSIZE (Redis 8.10) cap the whole reply
 // across streams, where COUNT caps each stream (ReadBudget).
+//
+// XREADGROUP CLAIM min-idle-time (Redis 8.4) first hands the consumer pending entries idle for
+// at least that long (entries released by XNACK first, then the longest idle), then new ones,
+// in one COUNT budget per stream; every entry of such a stream carries two more elements, its
+// idle time and its delivery count before this read (0 0 for new entries). A blocked CLAIM
+// reader also wakes when the oldest pending entry becomes old enough.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -32,6 +39,7 @@ struct ReadArgs {
   int64_t maxsize = 0;   // MAXSIZE (8.10): reply bytes across all streams; 0 = no cap
   int64_t block = -1;  // -1 = no BLOCK
   bool noack = false;
+  int64_t claim = -1;  // CLAIM min-idle-time (8.4); -1 = none
   bool group_given = false;
   std::string_view group, consumer;
   size_t keys_at = 0;  // first key after STREAMS
@@ -98,6 +106,25 @@ bool ParseCap(CommandContext& ctx, std::string_view arg, std::string_view error,
   return true;
 }
 
+// CLAIM's min-idle-time: an integer >= 0.
+bool ParseClaim(CommandContext& ctx, std::string_view arg, ReadArgs* a) {
+  if (!a->group_read) {
+    ctx.Error(errors::kClaimOnlyInXReadGroup);
+    return false;
+  }
+  auto v = streams::ParseStrictInt64(arg);
+  if (!v) {
+    ctx.Error(errors::kClaimMinIdleNotInteger);
+    return false;
+  }
+  if (*v < 0) {
+    ctx.Error(errors::kClaimMinIdleNegative);
+    return false;
+  }
+  a->claim = *v;
+  return true;
+}
+
 bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     size_t more = ctx.argc() - 1 - i;
@@ -112,6 +139,8 @@ bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
       if (!ParseCap(ctx, ctx.arg(++i), errors::kMaxCountNotPositive, &a->maxcount)) return false;
     } else if (IEquals(opt, "MAXSIZE") && more) {
       if (!ParseCap(ctx, ctx.arg(++i), errors::kMaxSizeNotPositive, &a->maxsize)) return false;
+    } else if (IEquals(opt, "CLAIM") && more) {
+      if (!ParseClaim(ctx, ctx.arg(++i), a)) return false;
     } else if (IEquals(opt, "STREAMS") && more) {
       a->keys_at = i + 1;
       size_t rest = ctx.argc() - a->keys_at;
@@ -226,17 +255,67 @@ bool ServeRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t, Read
   return true;
 }
 
-// XREADGROUP ">": entries the group has not delivered yet, each now pending for `consumer`.
+// CLAIM's candidates: pending entries idle for at least `min_idle`, in by_time order (the
+// NACK zone, then the longest idle), as many as COUNT and MAXCOUNT could take. Entries whose
+// stream entry is gone are passed over and stay pending (XCLAIM and XAUTOCLAIM purge them,
+// XREADGROUP does not); the walk stops at the first live entry not idle long enough, so it
+// costs what it returns plus the dangling entries it passes, not the PEL's size.
+std::vector<StreamId> ClaimCandidates(const CommandContext& ctx, const ReadArgs& a,
+                                      const ReadTarget& t, int64_t min_idle) {
+  uint64_t limit = UINT64_MAX;
+  if (a.count > 0) limit = static_cast<uint64_t>(a.count);
+  if (a.maxcount > 0) limit = std::min(limit, static_cast<uint64_t>(a.maxcount));
+  std::vector<StreamId> out;
+  for (auto c = t.group->by_time().Begin(); c.valid() && out.size() < limit; c.Next()) {
+    const streams::TimedId& r = c.record();
+    if (!t.stream->Find(r.id)) continue;
+    bool unowned = r.delivery_ms < 0;  // a NACK-zone ticket
+    if (!unowned && ctx.now_ms - r.delivery_ms < min_idle) break;
+    out.push_back(r.id);
+  }
+  return out;
+}
+
+// Hands one pending entry to `consumer` for CLAIM and writes it with its idle time and its
+// delivery count before this claim.
+void ClaimForRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
+                  streams::Consumer& consumer, StreamId id) {
+  ConsumerGroup& g = *t.group;
+  streams::PendingRecord rec = *g.FindPending(id);
+  auto entry = t.stream->Find(id);
+  int64_t idle = ctx.now_ms - streams::ShownDeliveryMs(rec);
+  uint64_t before = std::min<uint64_t>(rec.delivery_count, INT64_MAX);
+  g.SetPending(id, consumer, ctx.now_ms, streams::NextDeliveryCount(before));
+  consumer.set_active_ms(ctx.now_ms);
+  WriteEntryWithDelivery(ctx.reply, *entry, idle, static_cast<int64_t>(before));
+  PropagateDelivery(ctx, t.key, a.group, g, id);
+}
+
+// XREADGROUP ">": the claimed entries (CLAIM), then entries the group has not delivered yet,
+// each now pending for `consumer`. `claim` says whether the CLAIM form is used.
 void DeliverNew(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
-                streams::Consumer& consumer, ReadBudget& budget) {
+                streams::Consumer& consumer, ReadBudget& budget, bool claim,
+                const std::vector<StreamId>& claimable) {
   Stream& s = *t.stream;
   ConsumerGroup& g = *t.group;
   auto header = ctx.reply.Begin();
   size_t n = 0;
+  for (StreamId id : claimable) {
+    if (!MayEmit(a, budget, n)) break;
+    ClaimForRead(ctx, a, t, consumer, id);
+    budget.Emitted();
+    ++n;
+  }
+  bool advanced = false;
   auto it = s.Range(*g.last_delivered().Next(), StreamId::Max(), false);
   while (MayEmit(a, budget, n) && it.Next()) {
     s.AdvanceGroup(g, it.id());
-    WriteEntry(ctx.reply, it);
+    advanced = true;
+    if (claim) {
+      WriteEntryWithDelivery(ctx.reply, it, 0, 0);
+    } else {
+      WriteEntry(ctx.reply, it);
+    }
     budget.Emitted();
     if (!a.noack) {
       g.SetPending(it.id(), consumer, ctx.now_ms, 1);
@@ -246,7 +325,8 @@ void DeliverNew(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
     ++n;
   }
   ctx.reply.EndArray(header, n);
-  if (n > 0) PropagateGroupPosition(ctx, t.key, a.group, g);
+  if (advanced) PropagateGroupPosition(ctx, t.key, a.group, g);
+  if (advanced && !a.noack) NotifyClaimable(ctx, t.key);
 }
 
 // XREADGROUP with an ID: the consumer's own pending entries after it. Entries deleted from the
@@ -276,21 +356,24 @@ void DeliverHistory(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
     }
     WriteEntry(ctx.reply, *entry);
     auto pending = t.group->FindPending(id);
-    t.group->SetPending(id, consumer, ctx.now_ms, pending->delivery_count + 1);
+    t.group->SetPending(id, consumer, ctx.now_ms,
+                        streams::NextDeliveryCount(pending->delivery_count));
     PropagateDelivery(ctx, t.key, a.group, *t.group, id);
   }
   ctx.reply.EndArray(header, n);
 }
 
 // Serves one XREADGROUP key: history always answers (maybe empty); ">" only when there are
-// undelivered entries.
+// undelivered entries or, with CLAIM (`claim` >= 0), claimable ones.
 bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
-                    ReadBudget& budget) {
+                    ReadBudget& budget, int64_t claim) {
   auto [consumer, created] = t.group->GetOrCreateConsumer(a.consumer, ctx.now_ms);
   consumer->set_seen_ms(ctx.now_ms);
   if (created) PropagateConsumerCreated(ctx, t.key, a.group, a.consumer);
   bool history = t.after != kNewEntries;
-  if (!history &&
+  std::vector<StreamId> claimable;
+  if (!history && claim >= 0) claimable = ClaimCandidates(ctx, a, t, claim);
+  if (!history && claimable.empty() &&
       (t.stream->length() == 0 || *t.stream->LastLiveId() <= t.group->last_delivered())) {
     PropagateConsumerTimes(ctx, t.key, a.group, *consumer);  // seen, even with nothing to read
     return false;
@@ -300,7 +383,7 @@ bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
   if (history) {
     DeliverHistory(ctx, a, t, *consumer, budget);
   } else {
-    DeliverNew(ctx, a, t, *consumer, budget);
+    DeliverNew(ctx, a, t, *consumer, budget, claim >= 0, claimable);
   }
   PropagateConsumerTimes(ctx, t.key, a.group, *consumer);
   return true;
@@ -318,13 +401,35 @@ resp::ArgList RerunArgs(CommandContext& ctx, const ReadArgs& a,
   return rerun;
 }
 
+// When a blocked CLAIM reader should look again without a key change: when the oldest live
+// pending entry of its streams becomes idle enough (0: there is none). Entries that become
+// pending later, or older (XCLAIM TIME), or unowned (XNACK), mark the key ready instead
+// (NotifyClaimable), which re-runs the reader at once.
+int64_t ClaimWakeAt(const std::vector<ReadTarget>& targets, int64_t min_idle) {
+  int64_t wake = INT64_MAX;
+  for (const ReadTarget& t : targets) {
+    for (auto c = t.group->by_time().Begin(); c.valid(); c.Next()) {
+      if (!t.stream->Find(c.record().id)) continue;
+      int64_t at;
+      if (__builtin_add_overflow(std::max<int64_t>(c.record().delivery_ms, 0), min_idle, &at)) {
+        at = INT64_MAX;
+      }
+      wake = std::min(wake, at);
+      break;
+    }
+  }
+  return wake == INT64_MAX ? 0 : wake;
+}
+
 void BlockOrTimeOut(CommandContext& ctx, const ReadArgs& a,
                     const std::vector<ReadTarget>& targets) {
   if (a.block < 0 || ctx.in_exec) return ctx.reply.NullArray();
   BlockRequest request;
   for (const ReadTarget& t : targets) {
-    request.keys.push_back(WaitKey{std::string(t.key), t.after, std::string(a.group)});
+    request.keys.push_back(
+        WaitKey{std::string(t.key), t.after, std::string(a.group), a.claim >= 0});
   }
+  if (a.claim >= 0) request.wake_at_ms = ClaimWakeAt(targets, a.claim);
   request.timeout_ms = static_cast<uint64_t>(a.block);
   request.rerun = RerunArgs(ctx, a, targets);
   ctx.Block(std::move(request));
@@ -339,11 +444,15 @@ void ReadCommand(CommandContext& ctx, bool group_read) {
   auto header = ctx.reply.Begin();
   ReadBudget budget(a, ctx.reply);
   size_t served = 0;
+  int64_t claim = a.claim;
   for (const ReadTarget& t : targets) {
     // The caps are reached: later streams are not read at all. (32: the pair's and the
     // key's RESP headers, at most.)
     if (!budget.Allows(t.key.size() + 32)) break;
-    bool ok = group_read ? ServeGroupRead(ctx, a, t, budget) : ServeRead(ctx, a, t, budget);
+    // As in Redis, a history read (an ID other than ">") turns CLAIM off for it and for
+    // every stream after it in the same call.
+    if (t.after != kNewEntries) claim = -1;
+    bool ok = group_read ? ServeGroupRead(ctx, a, t, budget, claim) : ServeRead(ctx, a, t, budget);
     served += ok ? 1 : 0;
   }
   if (served > 0) return ctx.reply.EndPairs(header, served);

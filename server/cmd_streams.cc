@@ -11,6 +11,7 @@
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/help.h"
+#include "server/idmp_effects.h"
 #include "server/server.h"
 #include "server/stream_refs.h"
 #include "server/stream_args.h"
@@ -36,7 +37,33 @@ struct AddTrimArgs {
   AddIdSpec id;
   size_t id_pos = 0;  // XADD: where the ID is
   std::optional<RefPolicy> refs;  // KEEPREF / DELREF / ACKED (8.2); KEEPREF when not given
+  // XADD IDMP producer iid / IDMPAUTO producer (8.6): the iid is then the fields' hash.
+  bool idmp = false, idmp_auto = false;
+  std::string_view producer, iid;
 };
+
+// IDMP's or IDMPAUTO's arguments, from `i` (the keyword); advances i past them.
+bool ParseIdmp(CommandContext& ctx, size_t& i, AddTrimArgs* a) {
+  bool automatic = IEquals(ctx.arg(i), "IDMPAUTO");
+  if (a->idmp) {
+    ctx.Error(errors::kIdmpTwice);
+    return false;
+  }
+  a->idmp = true;
+  a->idmp_auto = automatic;
+  a->producer = ctx.arg(++i);
+  if (a->producer.empty()) {
+    ctx.Error(automatic ? errors::kIdmpAutoEmptyProducer : errors::kIdmpEmptyProducer);
+    return false;
+  }
+  if (automatic) return true;
+  a->iid = ctx.arg(++i);
+  if (a->iid.empty()) {
+    ctx.Error(errors::kIdmpEmptyIid);
+    return false;
+  }
+  return true;
+}
 
 bool ParseTrimThreshold(CommandContext& ctx, size_t& i, AddTrimArgs* a) {
   bool maxlen = IEquals(ctx.arg(i), "MAXLEN");
@@ -112,6 +139,9 @@ bool ParseAddTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
       ++i;
     } else if (xadd && IEquals(opt, "NOMKSTREAM")) {
       a->nomkstream = true;
+    } else if (xadd && ((IEquals(opt, "IDMP") && more >= 2) ||
+                        (IEquals(opt, "IDMPAUTO") && more >= 1))) {
+      if (!ParseIdmp(ctx, i, a)) return false;
     } else if (auto policy = ParseRefPolicy(opt); policy && !a->refs) {
       a->refs = policy;  // a second one falls through: XADD then reads it as the ID
     } else if (xadd) {
@@ -129,6 +159,10 @@ bool ParseAddTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
     }
   }
   a->id_pos = i;
+  if (a->idmp && a->id.kind != AddIdSpec::Kind::kAuto) {
+    ctx.Error(errors::kIdmpNeedsAutoId);
+    return false;
+  }
   if (a->trim.limit != 0 && a->trim.strategy == TrimSpec::Strategy::kNone) {
     ctx.Error(errors::kTrimLimitWithoutStrategy);
     return false;
@@ -141,6 +175,19 @@ bool ParseAddTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
 }
 
 // ---- XADD ----
+
+// IDMP / IDMPAUTO: the iid this XADD stands for.
+std::string IidOf(const AddTrimArgs& a, std::span<const std::string_view> fields) {
+  return a.idmp_auto ? streams::IdmpAutoId(fields) : std::string(a.iid);
+}
+
+// A duplicate IDMP XADD: the entry its iid added before. It is answered with that entry's ID,
+// and nothing is added or trimmed.
+std::optional<StreamId> FindDuplicate(const Stream* s, const AddTrimArgs& a,
+                                      std::string_view iid) {
+  if (!a.idmp || s == nullptr || s->idmp() == nullptr) return std::nullopt;
+  return s->idmp()->Find(a.producer, iid);
+}
 
 void CmdXAdd(CommandContext& ctx) {
   AddTrimArgs a;
@@ -158,9 +205,6 @@ void CmdXAdd(CommandContext& ctx) {
   if (!found) return;
   Stream* s = *found;
   if (s == nullptr && a.nomkstream) return ctx.reply.Null();
-  if (s != nullptr && s->last_id().IsMax()) {
-    return ctx.Error(errors::Message(streams::Errc::kStreamExhausted));
-  }
   static thread_local std::vector<std::string_view> fields;
   fields.clear();
   uint64_t bytes = 0;
@@ -168,11 +212,20 @@ void CmdXAdd(CommandContext& ctx) {
     fields.push_back(ctx.arg(i));
     bytes += ctx.arg(i).size();
   }
-  if (bytes > kMaxEntryBytes) return ctx.Error(errors::Message(streams::Errc::kElementsTooLarge));
-  if (s == nullptr) {
-    auto node = ctx.db().Set(key, streams::Value(std::make_unique<Stream>()));
-    s = node->value.value.stream();
+  std::string iid = a.idmp ? IidOf(a, fields) : std::string();
+  if (auto original = FindDuplicate(s, a, iid)) {
+    s->idmp_state().CountDuplicate();
+    PropagateIdmpDuplicate(ctx, key);
+    WriteStreamId(ctx.reply, *original);
+    ctx.db().NotifyChanged(key);  // as Redis, a duplicate still touches the key
+    return;
   }
+  if (s != nullptr && s->last_id().IsMax()) {
+    return ctx.Error(errors::Message(streams::Errc::kStreamExhausted));
+  }
+  if (bytes > kMaxEntryBytes) return ctx.Error(errors::Message(streams::Errc::kElementsTooLarge));
+  bool created = s == nullptr;
+  if (created) s = CreateStream(ctx, key);
   auto id = s->NextId(a.id, static_cast<uint64_t>(ctx.now_ms));
   if (!id) return ctx.Error(errors::Message(id.error()));
   auto limits = ctx.server.stream_limits();
@@ -182,6 +235,12 @@ void CmdXAdd(CommandContext& ctx) {
   resp::ArgList effect{"XADD", key, id->ToString()};
   for (std::string_view f : fields) effect.Add(f);
   ctx.Propagate(effect);
+  if (created) PropagateStreamSettings(ctx, key, *s);
+  if (a.idmp) {
+    s->idmp_state().Record(a.producer, iid, *id, static_cast<uint64_t>(s->idmp_config().maxsize));
+    ctx.db().TrackIdmp(key);
+    PropagateIdmpRecord(ctx, key, a.producer, iid, *id);
+  }
   TrimWithPolicy(ctx, key, *s, a.trim, a.refs.value_or(RefPolicy::kKeepRef));
   ctx.db().NotifyChanged(key);
 }

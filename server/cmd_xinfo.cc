@@ -53,6 +53,23 @@ void WriteEdgeEntry(CommandContext& ctx, const Stream& s, bool last) {
   }
 }
 
+// Redis 8.6's idempotent-production fields (XCFGSET settings and the iid counters).
+void WriteIdmpSummary(resp::ReplyWriter& r, const Stream& s) {
+  const streams::IdmpState* idmp = s.idmp();
+  r.Bulk("idmp-duration");
+  r.Integer(s.idmp_config().duration_s);
+  r.Bulk("idmp-maxsize");
+  r.Integer(s.idmp_config().maxsize);
+  r.Bulk("pids-tracked");
+  r.Integer(idmp ? static_cast<int64_t>(idmp->producers()) : 0);
+  r.Bulk("iids-tracked");
+  r.Integer(idmp ? static_cast<int64_t>(idmp->iids()) : 0);
+  r.Bulk("iids-added");
+  r.Integer(idmp ? static_cast<int64_t>(idmp->added()) : 0);
+  r.Bulk("iids-duplicates");
+  r.Integer(idmp ? static_cast<int64_t>(idmp->duplicates()) : 0);
+}
+
 void WriteStreamSummary(resp::ReplyWriter& r, const Stream& s) {
   r.Bulk("length");
   r.Integer(static_cast<int64_t>(s.length()));
@@ -68,6 +85,7 @@ void WriteStreamSummary(resp::ReplyWriter& r, const Stream& s) {
   r.Integer(static_cast<int64_t>(s.entries_added()));
   r.Bulk("recorded-first-entry-id");
   WriteStreamId(r, s.first_id());
+  WriteIdmpSummary(r, s);
 }
 
 // A group's consumers for FULL: each with up to `count` of its pending entries.
@@ -100,7 +118,7 @@ void WriteFullConsumers(resp::ReplyWriter& r, const ConsumerGroup& g, uint64_t c
 void WriteFullGroups(resp::ReplyWriter& r, const Stream& s, uint64_t count) {
   r.Array(s.groups().size());
   for (const auto& [name, g] : s.groups()) {
-    r.Map(7);
+    r.Map(8);
     r.Bulk("name");
     r.Bulk(name);
     r.Bulk("last-delivered-id");
@@ -111,6 +129,8 @@ void WriteFullGroups(resp::ReplyWriter& r, const Stream& s, uint64_t count) {
     WriteLag(r, s, *g);
     r.Bulk("pel-count");
     r.Integer(static_cast<int64_t>(g->pending()));
+    r.Bulk("nacked-count");  // Redis 8.8
+    r.Integer(static_cast<int64_t>(g->nacked()));
     r.Bulk("pending");
     auto header = r.Begin();
     size_t n = 0;
@@ -118,8 +138,8 @@ void WriteFullGroups(resp::ReplyWriter& r, const Stream& s, uint64_t count) {
       const auto& rec = it.record();
       r.Array(4);
       WriteStreamId(r, rec.id);
-      r.Bulk(g->ConsumerAt(rec.consumer)->name());
-      r.Integer(rec.delivery_ms);
+      r.Bulk(g->OwnerName(rec));
+      r.Integer(streams::ShownDeliveryMs(rec));
       r.Integer(static_cast<int64_t>(rec.delivery_count));
     }
     r.EndArray(header, n);
@@ -146,7 +166,7 @@ void CmdXInfoStream(CommandContext& ctx) {
     }
   }
   auto& r = ctx.reply;
-  r.Map(full ? 9 : 10);
+  r.Map(full ? 15 : 16);
   WriteStreamSummary(r, *s);
   if (!full) {
     r.Bulk("groups");

@@ -84,11 +84,15 @@ struct WaitKey {
   std::string key;
   streams::StreamId after;  // serve once the stream's last ID passes this (XREAD)
   std::string group;        // XREADGROUP: serve once this group has undelivered entries
+  bool claim = false;       // XREADGROUP CLAIM: or once a pending entry may be claimable
 };
 
 struct BlockRequest {
   std::vector<WaitKey> keys;
   uint64_t timeout_ms = 0;  // 0 = forever
+  // Wall-clock ms at which to re-run even if no key changed (XREADGROUP CLAIM: when the
+  // oldest pending entry becomes idle enough); 0 = none.
+  int64_t wake_at_ms = 0;
   resp::ArgList rerun;      // the command to run again when a key changes ($ resolved)
 };
 

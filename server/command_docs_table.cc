@@ -236,8 +236,11 @@ constexpr DocEntry kDocs[] = {
      .history = "6.2.0: Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` "
                 "option.\n"
                 "7.0.0: Added support for the `<ms>-*` explicit ID form.\n"
-                "8.2.0: Added the `KEEPREF`, `DELREF` and `ACKED` options.",
+                "8.2.0: Added the `KEEPREF`, `DELREF` and `ACKED` options.\n"
+                "8.6.0: Added the `IDMPAUTO` and `IDMP` options.",
      .args = "key:key [NOMKSTREAM@6.2.0] [condition(KEEPREF@8.2.0|DELREF@8.2.0|ACKED@8.2.0)] "
+             "[idmp(idmpauto{IDMPAUTO producer-id:string}|"
+             "idmp{IDMP producer-id:string idempotent-id:string})@8.6.0] "
              "[trim{strategy(MAXLEN|MINID@6.2.0) [operator(equal='='|approximately='~')] "
              "threshold:string [LIMIT count:integer@6.2.0]}] "
              "id_or_auto(auto_id='*'|id:string) field_value{field:string value:string}..."},
@@ -251,6 +254,9 @@ constexpr DocEntry kDocs[] = {
      .args = "key:key trim{strategy(MAXLEN|MINID@6.2.0) [operator(equal='='|approximately='~')] "
              "threshold:string [LIMIT count:integer@6.2.0]} "
              "[condition(KEEPREF@8.2.0|DELREF@8.2.0|ACKED@8.2.0)]"},
+    {.name = "xcfgset", .group = "stream", .since = "8.6.0",
+     .summary = "Sets the idempotent-production settings of a stream.", .complexity = "O(1)",
+     .args = "key:key [IDMP-DURATION duration:integer] [IDMP-MAXSIZE maxsize:integer]"},
     {.name = "xdelex", .group = "stream", .since = "8.2.0",
      .summary = "Deletes one or multiple entries from the stream.",
      .complexity = "O(1) for each single item to delete in the stream, regardless of the stream "
@@ -308,10 +314,12 @@ constexpr DocEntry kDocs[] = {
                    "with COUNT), you can consider it O(1). On the other side when XREADGROUP "
                    "blocks, XADD will pay the O(N) time in order to serve the N clients blocked "
                    "on the stream getting new data.",
-     .history = "8.10.0: Added the `MAXCOUNT` and `MAXSIZE` options.",
+     .history = "8.4.0: Added the `CLAIM` option.\n"
+                "8.10.0: Added the `MAXCOUNT` and `MAXSIZE` options.",
      .args = "GROUP group_consumer{group:string consumer:string} [COUNT count:integer] "
              "[MAXCOUNT maxcount:integer@8.10.0] [MAXSIZE maxsize:integer@8.10.0] "
-             "[BLOCK milliseconds:integer] [NOACK] STREAMS streams{key:key... id:string...}"},
+             "[BLOCK milliseconds:integer] [CLAIM min-idle-time:integer@8.4.0] [NOACK] "
+             "STREAMS streams{key:key... id:string...}"},
     {.name = "xack", .group = "stream", .since = "5.0.0",
      .summary = "Marks a pending message as correctly processed, effectively removing it from "
                 "the pending entries list of the consumer group. Return value of the command is "
@@ -325,6 +333,12 @@ constexpr DocEntry kDocs[] = {
      .complexity = "O(1) for each entry ID processed.",
      .args = "key:key group:string [condition(KEEPREF|DELREF|ACKED)] "
              "ids{IDS numids:integer id:string...}"},
+    {.name = "xnack", .group = "stream", .since = "8.8.0",
+     .summary = "Releases pending entries of a consumer group without acknowledging them, so "
+                "other consumers can claim them.",
+     .complexity = "O(1) for each entry ID processed.",
+     .args = "key:key group:string mode(SILENT|FAIL|FATAL) "
+             "ids{IDS numids:integer id:string...} [RETRYCOUNT count:integer] [FORCE]"},
     {.name = "xpending", .group = "stream", .since = "5.0.0",
      .summary = "Return information and entries from a stream consumer group pending entries "
                 "list, that are messages fetched but never acknowledged.",

@@ -56,6 +56,8 @@ CommandTable::CommandTable() {
   RegisterRefCommands(specs);
   RegisterReadCommands(specs);
   RegisterGroupCommands(specs);
+  RegisterXNackCommand(specs);
+  RegisterXCfgSetCommand(specs);
   RegisterXInfoCommands(specs);
   RegisterTransactionCommands(specs);
   RegisterCommandCommands(specs);

@@ -53,6 +53,8 @@ void RegisterKeyCommands(std::vector<CommandSpec>& out);
 void RegisterStringCommands(std::vector<CommandSpec>& out);
 void RegisterStreamCommands(std::vector<CommandSpec>& out);
 void RegisterRefCommands(std::vector<CommandSpec>& out);  // XDELEX, XACKDEL (cmd_xdelex.cc)
+void RegisterXNackCommand(std::vector<CommandSpec>& out);  // XNACK (cmd_xnack.cc)
+void RegisterXCfgSetCommand(std::vector<CommandSpec>& out);  // XCFGSET (cmd_xcfgset.cc)
 void RegisterTransactionCommands(std::vector<CommandSpec>& out);
 void RegisterCommandCommands(std::vector<CommandSpec>& out);
 void RegisterReadCommands(std::vector<CommandSpec>& out);

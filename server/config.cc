@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "streams/numbers.h"
+#include "streams/stream.h"
 
 namespace runnel::server {
 namespace {
@@ -51,6 +52,10 @@ std::vector<ConfigKey> BuildKeys() {
   str("logfile", false, &Config::logfile);
   num("stream-node-max-entries", T::kInt, true, 0, INT64_MAX, &Config::stream_node_max_entries);
   num("stream-node-max-bytes", T::kMemory, true, 0, INT64_MAX, &Config::stream_node_max_bytes);
+  num("stream-idmp-duration", T::kInt, true, 1, streams::kIdmpMaxDuration,
+      &Config::stream_idmp_duration);
+  num("stream-idmp-maxsize", T::kInt, true, 1, streams::kIdmpMaxMaxSize,
+      &Config::stream_idmp_maxsize);
   num("proto-max-bulk-len", T::kMemory, true, kMb, INT64_MAX, &Config::proto_max_bulk_len);
   num("client-query-buffer-limit", T::kMemory, true, kMb, INT64_MAX,
       &Config::client_query_buffer_limit);

@@ -26,6 +26,8 @@ struct Config {
   std::string logfile;  // "" = stdout
   int64_t stream_node_max_entries = 100;
   int64_t stream_node_max_bytes = 4096;
+  int64_t stream_idmp_duration = 100;  // a new stream's IDMP-DURATION, seconds (Redis 8.6)
+  int64_t stream_idmp_maxsize = 100;   // a new stream's IDMP-MAXSIZE, iids per producer
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
 

@@ -105,6 +105,18 @@ void Server::Call(Connection& conn, const CommandSpec& spec, const resp::ArgList
   uint64_t deadline = state.request.timeout_ms ? MonotonicMs() + state.request.timeout_ms : 0;
   state.registration = blocking_.Add(conn.id(), conn.db, keys, deadline);
   conn.blocked = std::move(state);
+  SetWake(conn, conn.blocked->request.wake_at_ms, now_ms);
+}
+
+void Server::SetWake(Connection& conn, int64_t wake_at_ms, int64_t now_ms) {
+  uint64_t wake = 0;
+  if (wake_at_ms > 0) {
+    // Wall clock to the monotonic clock the timer runs on; at least 1 ms ahead, so a wake
+    // always finds time moved on.
+    int64_t in = std::max<int64_t>(wake_at_ms - now_ms, 1);
+    wake = MonotonicMs() + static_cast<uint64_t>(in);
+  }
+  blocking_.SetWake(conn.id(), conn.blocked->registration, wake);
 }
 
 void Server::FinishRecord(int64_t time_ms) {
@@ -183,7 +195,8 @@ bool Server::CouldServe(Connection& conn, int db, const std::string& key) {
   // the new entries, the others are passed over without running anything.
   if (s == nullptr) return true;
   const streams::ConsumerGroup* g = s->FindGroup(wait->group);
-  return g == nullptr || s->last_id() > g->last_delivered();
+  // With CLAIM, a change may have made a pending entry claimable (XNACK): the re-run decides.
+  return g == nullptr || s->last_id() > g->last_delivered() || wait->claim;
 }
 
 bool Server::Rerun(Connection& conn) {
@@ -199,7 +212,10 @@ bool Server::Rerun(Connection& conn) {
   ctx.rerun = true;
   spec->handler(ctx);
   FinishRecord(ctx.now_ms);
-  if (ctx.block) return false;  // still nothing: keep the place in line and the deadline
+  if (ctx.block) {  // still nothing: keep the place in line and the deadline
+    SetWake(conn, ctx.block->wake_at_ms, ctx.now_ms);
+    return false;
+  }
   Unblock(conn);
   return true;
 }

@@ -151,4 +151,8 @@ std::string UnrecognizedXClaimOption(std::string_view option) {
   return "ERR Unrecognized XCLAIM option '" + std::string(option) + "'";
 }
 
+std::string UnrecognizedXNackOption(std::string_view option) {
+  return "ERR Unrecognized XNACK option '" + std::string(option) + "'";
+}
+
 }  // namespace runnel::server::errors

@@ -65,6 +65,38 @@ inline constexpr std::string_view kMaxCountNotPositive = "ERR MAXCOUNT must be a
 inline constexpr std::string_view kMaxSizeNotPositive = "ERR MAXSIZE must be a positive integer";
 inline constexpr std::string_view kMaxCountBelowCount =
     "ERR MAXCOUNT must be greater than or equal to COUNT";
+// Redis 8.4: XREADGROUP CLAIM.
+inline constexpr std::string_view kClaimOnlyInXReadGroup =
+    "ERR The CLAIM option is only supported by XREADGROUP. You called XREAD instead.";
+inline constexpr std::string_view kClaimMinIdleNotInteger =
+    "ERR min-idle-time is not an integer or out of range";
+inline constexpr std::string_view kClaimMinIdleNegative =
+    "ERR min-idle-time must be a positive integer";
+// Redis 8.6: XADD IDMP / IDMPAUTO and XCFGSET.
+inline constexpr std::string_view kIdmpTwice =
+    "ERR syntax error, IDMP/IDMPAUTO specified multiple times";
+inline constexpr std::string_view kIdmpAutoEmptyProducer =
+    "ERR syntax error, IDMPAUTO requires a non-empty producer ID";
+inline constexpr std::string_view kIdmpEmptyProducer =
+    "ERR syntax error, IDMP requires a non-empty producer ID";
+inline constexpr std::string_view kIdmpEmptyIid =
+    "ERR syntax error, IDMP requires a non-empty idempotent ID";
+inline constexpr std::string_view kIdmpNeedsAutoId =
+    "ERR syntax error, IDMP/IDMPAUTO can be used only with auto-generated IDs";
+inline constexpr std::string_view kIdmpDurationRange =
+    "ERR IDMP-DURATION must be between 1 and 86400 seconds";
+inline constexpr std::string_view kIdmpMaxSizeRange =
+    "ERR IDMP-MAXSIZE must be between 1 and 10000 entries";
+inline constexpr std::string_view kIdmpDurationTwice = "ERR IDMP-DURATION specified multiple times";
+inline constexpr std::string_view kIdmpMaxSizeTwice = "ERR IDMP-MAXSIZE specified multiple times";
+inline constexpr std::string_view kXCfgSetNothing = "ERR At least one parameter must be specified";
+// Redis 8.8: XNACK.
+inline constexpr std::string_view kXNackMode = "ERR mode must be SILENT, FAIL, or FATAL";
+inline constexpr std::string_view kXNackNumIds = "ERR numids must be a positive integer";
+inline constexpr std::string_view kXNackNumIdsMismatch = "ERR number of IDs doesn't match numids";
+inline constexpr std::string_view kXNackRetryCount =
+    "ERR Invalid RETRYCOUNT value, must be >= 0";
+inline constexpr std::string_view kXNackNeedsIds = "ERR syntax error, expected IDS keyword";
 
 // ---- Strings and keys ----
 inline constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
@@ -158,11 +190,12 @@ std::string UnbalancedStreams(bool group_read);
 // "$" or "+" given to XREADGROUP.
 std::string MeaninglessIdInXReadGroup(std::string_view id);
 std::string NoGroupInXReadGroup(std::string_view key, std::string_view group);
-// XPENDING, XCLAIM, XAUTOCLAIM.
+// XPENDING, XCLAIM, XAUTOCLAIM, XNACK.
 std::string NoGroup(std::string_view key, std::string_view group);
 // XGROUP SETID/CREATECONSUMER/DELCONSUMER, XINFO CONSUMERS.
 std::string NoSuchGroupForKey(std::string_view group, std::string_view key);
 std::string UnrecognizedXClaimOption(std::string_view option);
+std::string UnrecognizedXNackOption(std::string_view option);
 
 std::string WrongArity(std::string_view fullname);
 std::string UnknownCommand(const resp::ArgList& args);

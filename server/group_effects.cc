@@ -3,6 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "server/connection.h"
+#include "server/idmp_effects.h"
+#include "server/server.h"
 #include "streams/numbers.h"
 #include "streams/stream.h"
 
@@ -100,13 +103,18 @@ void PropagateTrimmedIds(CommandContext& ctx, std::string_view key,
   }
 }
 
+void NotifyClaimable(CommandContext& ctx, std::string_view key) {
+  ctx.server.blocking().MarkReady(ctx.conn.db, key);
+}
+
 bool IsInternalEffect(const resp::ArgList& args) {
-  return args.size() > 0 && (args[0] == kConsumerTimes || args[0] == kTrim);
+  return args.size() > 0 && (args[0] == kConsumerTimes || args[0] == kTrim || IsIdmpEffect(args));
 }
 
 bool ApplyInternalEffect(streams::Database& db, const resp::ArgList& args, int64_t now_ms,
                          const streams::StreamLimits& limits, std::string* error) {
   if (args[0] == kTrim) return ApplyTrim(db, args, now_ms, limits, error);
+  if (IsIdmpEffect(args)) return ApplyIdmpEffect(db, args, now_ms, error);
   return ApplyConsumerTimes(db, args, now_ms, error);
 }
 

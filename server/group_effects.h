@@ -43,7 +43,13 @@ void PropagateConsumerTimes(CommandContext& ctx, std::string_view key, std::stri
 void PropagateTrimmedIds(CommandContext& ctx, std::string_view key,
                          std::span<const streams::StreamId> ids);
 
-// Replay of the effects only Runnel writes. IsInternalEffect says whether `args` is one;
+// A pending entry was added, released or made older: blocked XREADGROUP CLAIM readers of
+// `key` look again (their timed wake only knows the entries that were pending when they
+// blocked). Not an effect for the log; grouped here with the other group-change hooks.
+void NotifyClaimable(CommandContext& ctx, std::string_view key);
+
+// Replay of the effects only Runnel writes (these and idmp_effects.h's). IsInternalEffect says
+// whether `args` is one;
 // ApplyInternalEffect applies it to database `db`, false with *error when it cannot.
 bool IsInternalEffect(const resp::ArgList& args);
 bool ApplyInternalEffect(streams::Database& db, const resp::ArgList& args, int64_t now_ms,

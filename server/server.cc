@@ -14,6 +14,7 @@
 
 #include "server/connection.h"
 #include "server/errors.h"
+#include "server/idmp_effects.h"
 #include "server/version.h"
 
 namespace runnel::server {
@@ -411,6 +412,11 @@ void Server::Cron() {
   durability_->Cron(now);
   for (int i = 0; i < keyspace_->size(); ++i) {
     keyspace_->db(i).ExpireDue(now, kExpireKeysPerDbPerCycle);
+    // Idempotency iids past their stream's IDMP-DURATION (Redis 8.6); logged with the cutoff
+    // used, so replay drops exactly the same ones whenever it runs.
+    keyspace_->db(i).ExpireIdmp(now, [&](std::string_view key, int64_t cutoff) {
+      RecordEffect(i, IdmpExpireEffect(key, cutoff));
+    });
   }
   FinishRecord(now);
   ServeReadyKeys();  // expiry may have deleted keys that blocked clients wait on
@@ -447,6 +453,13 @@ void Server::ArmBlockTimer() {
 
 void Server::ExpireBlocked() {
   uv_update_time(&loop_);
+  // Wakes first: a client whose wake and deadline are both due still gets its chance to read.
+  for (uint64_t id : blocking_.DueWakes(MonotonicMs())) {
+    Connection* c = FindConnection(id);
+    if (c == nullptr || !c->blocked) continue;
+    blocking_.SetWake(id, c->blocked->registration, 0);
+    Rerun(*c);  // sets the next wake if it blocks again
+  }
   for (uint64_t id : blocking_.Expired(MonotonicMs())) {
     Connection* c = FindConnection(id);
     if (c == nullptr || !c->blocked) continue;

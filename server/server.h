@@ -148,6 +148,8 @@ class Server : public streams::KeyspaceObserver {
   void ExpireBlocked();
   void CloseIdleClients();
   bool Rerun(Connection& conn);
+  // Arms (or clears, for 0) a blocked client's wake at wall-clock `wake_at_ms`.
+  void SetWake(Connection& conn, int64_t wake_at_ms, int64_t now_ms);
   bool CouldServe(Connection& conn, int db, const std::string& key);
 
   Config config_;

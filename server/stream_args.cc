@@ -1,6 +1,10 @@
 #include "server/stream_args.h"
 
+#include <memory>
+#include <string>
+
 #include "server/errors.h"
+#include "server/server.h"
 
 namespace runnel::server {
 
@@ -43,6 +47,20 @@ std::optional<streams::Stream*> StreamOrReply(CommandContext& ctx, std::string_v
     return std::nullopt;
   }
   return *found;
+}
+
+streams::Stream* CreateStream(CommandContext& ctx, std::string_view key) {
+  auto node = ctx.db().Set(key, streams::Value(std::make_unique<streams::Stream>()));
+  streams::Stream* s = node->value.value.stream();
+  const Config& config = ctx.server.config();
+  s->SetIdmpConfig({config.stream_idmp_duration, config.stream_idmp_maxsize});
+  return s;
+}
+
+void PropagateStreamSettings(CommandContext& ctx, std::string_view key, const streams::Stream& s) {
+  const streams::IdmpConfig& c = s.idmp_config();
+  ctx.Propagate({"XCFGSET", key, "IDMP-DURATION", std::to_string(c.duration_s), "IDMP-MAXSIZE",
+                 std::to_string(c.maxsize)});
 }
 
 }  // namespace runnel::server

@@ -22,5 +22,11 @@ std::optional<streams::StreamId> IntervalIdOrReply(CommandContext& ctx, std::str
 // The stream at `key`: nullptr if absent; replies WRONGTYPE (and returns nullopt) if the key
 // holds something else.
 std::optional<streams::Stream*> StreamOrReply(CommandContext& ctx, std::string_view key);
+// Creates an empty stream at `key` (which must be free) with the server's settings for new
+// streams (stream-idmp-duration, stream-idmp-maxsize).
+streams::Stream* CreateStream(CommandContext& ctx, std::string_view key);
+// After the effect that created stream `s` at `key`: logs its settings as an XCFGSET, so a
+// replay under another configuration (stream-idmp-*) gives the stream the same ones.
+void PropagateStreamSettings(CommandContext& ctx, std::string_view key, const streams::Stream& s);
 
 }  // namespace runnel::server

@@ -7,8 +7,9 @@ void WriteStreamId(resp::ReplyWriter& reply, streams::StreamId id) {
   reply.Bulk(std::string_view(buf, id.Format(buf)));
 }
 
-void WriteEntry(resp::ReplyWriter& reply, const streams::Stream::Iterator& it) {
-  reply.Array(2);
+namespace {
+
+void WriteIdAndFields(resp::ReplyWriter& reply, const streams::Stream::Iterator& it) {
   WriteStreamId(reply, it.id());
   auto fields = it.Fields();
   reply.Array(fields.count() * 2);
@@ -18,6 +19,21 @@ void WriteEntry(resp::ReplyWriter& reply, const streams::Stream::Iterator& it) {
     reply.Bulk(f.Text(buf));
     reply.Bulk(v.Text(buf));
   }
+}
+
+}  // namespace
+
+void WriteEntry(resp::ReplyWriter& reply, const streams::Stream::Iterator& it) {
+  reply.Array(2);
+  WriteIdAndFields(reply, it);
+}
+
+void WriteEntryWithDelivery(resp::ReplyWriter& reply, const streams::Stream::Iterator& it,
+                            int64_t idle_ms, int64_t deliveries) {
+  reply.Array(4);
+  WriteIdAndFields(reply, it);
+  reply.Integer(idle_ms);
+  reply.Integer(deliveries);
 }
 
 size_t WriteRange(resp::ReplyWriter& reply, streams::Stream::Iterator& it, uint64_t count) {

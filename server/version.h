@@ -5,6 +5,6 @@
 namespace runnel::server {
 
 inline constexpr const char* kRunnelVersion = "0.1.0";
-inline constexpr const char* kRedisVersion = "7.4.0";
+inline constexpr const char* kRedisVersion = "8.10.0";
 
 }  // namespace runnel::server

@@ -185,8 +185,9 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"unwatch", ""},
     {"watch", "key [key ...]"},
     {"xadd",
-     "key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id "
-     "field value [field value ...]"},
+     "key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [IDMPAUTO producer-id|IDMP producer-id "
+     "idempotent-id] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value "
+     "[field value ...]"},
     {"xdel", "key id [id ...]"},
     {"xinfo", ""},
     {"xinfo|help", ""},
@@ -198,7 +199,7 @@ const std::map<std::string, std::string> kRedisCliHints = {
      "[key ...] id [id ...]"},
     {"xreadgroup",
      "GROUP group consumer [COUNT count] [MAXCOUNT maxcount] [MAXSIZE maxsize] "
-     "[BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]"},
+     "[BLOCK milliseconds] [CLAIM min-idle-time] [NOACK] STREAMS key [key ...] id [id ...]"},
     {"xack", "key group id [id ...]"},
     {"xpending", "key group [[IDLE min-idle-time] start end count [consumer]]"},
     {"xclaim",
@@ -220,6 +221,8 @@ const std::map<std::string, std::string> kRedisCliHints = {
     // Newer than 7.0: the hints redis-cli's hint builder makes of Redis 8.2's documentation.
     {"xdelex", "key [KEEPREF|DELREF|ACKED] IDS numids id [id ...]"},
     {"xackdel", "key group [KEEPREF|DELREF|ACKED] IDS numids id [id ...]"},
+    {"xcfgset", "key [IDMP-DURATION duration] [IDMP-MAXSIZE maxsize]"},
+    {"xnack", "key group SILENT|FAIL|FATAL IDS numids id [id ...] [RETRYCOUNT count] [FORCE]"},
 };
 
 std::vector<DocArg> MustParse(std::string_view dsl) {
@@ -281,13 +284,22 @@ TEST_CASE("XADD's argument tree is Redis's") {
   CHECK(doc->summary == "Appends a new entry to a stream");
   CHECK(doc->since == "5.0.0");
   CHECK(doc->group == "stream");
-  REQUIRE(doc->history.size() == 3);
+  REQUIRE(doc->history.size() == 4);
   CHECK(doc->history[1].first == "7.0.0");
   CHECK(doc->history[1].second == "Added support for the `<ms>-*` explicit ID form.");
   CHECK(doc->history[2].first == "8.2.0");
 
   std::vector<DocArg> a = doc->args;
-  REQUIRE(a.size() == 6);
+  REQUIRE(a.size() == 7);
+  // Redis 8.6's idempotency options.
+  CHECK(a[3].name == "idmp");
+  CHECK(a[3].type == DocArgType::kOneOf);
+  CHECK(a[3].since == "8.6.0");
+  REQUIRE(a[3].args.size() == 2);
+  CHECK(a[3].args[1].type == DocArgType::kBlock);
+  REQUIRE(a[3].args[1].args.size() == 2);
+  CHECK(a[3].args[1].args[0].token == "IDMP");
+  a.erase(a.begin() + 3);
   // Redis 8.2's reference policy; the rest is 7.0's tree.
   CHECK(a[2].name == "condition");
   CHECK(a[2].type == DocArgType::kOneOf);
@@ -451,7 +463,7 @@ TEST_CASE("RESP3 docs use redis-server 7.0's types: maps, sets of simple strings
   const Reply* history = Field(docs, "history");
   REQUIRE(history != nullptr);
   CHECK(history->type == Type::kSet);
-  REQUIRE(history->elements.size() == 3);
+  REQUIRE(history->elements.size() == 4);
   CHECK(history->elements[0].type == Type::kArray);
   CHECK(history->elements[0].elements.size() == 2);
 
