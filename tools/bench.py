@@ -27,6 +27,8 @@ import time
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MARK_BEGIN = "<!-- bench:begin -->"
+IDLE_BEGIN = "<!-- bench-idle:begin -->"
+IDLE_END = "<!-- bench-idle:end -->"
 MARK_END = "<!-- bench:end -->"
 
 
@@ -306,6 +308,61 @@ def groups(make_server, tool, quick):
     return out
 
 
+IDLE_PELS = (1_000, 100_000)
+IDLE_ENTRIES = 100
+
+
+def idle_pel(make_server, tool, claim):
+    """XAUTOCLAIM against XREADGROUP CLAIM (Runnel only: Redis 7.0 lacks it) finding the
+    IDLE_ENTRIES idle entries at the end of PELs of each size in IDLE_PELS."""
+    out = {}
+    for n in IDLE_PELS:
+        server = make_server([])
+        try:
+            out[n] = bench_groups(tool, server, "idle", "--entries", n, "--idle", IDLE_ENTRIES,
+                                  "--claim", 1 if claim else 0)
+        finally:
+            server.stop()
+    return out
+
+
+def render_idle(r):
+    runnel, redis = r["runnel"]["idle"], r["redis"]["idle"]
+    lines = [IDLE_BEGIN, "",
+             f"Measured {time.strftime('%Y-%m-%d')} by `tools/bench --only idle` "
+             "(`runnel-bench-groups idle`). A PEL whose only idle entries are the "
+             f"{IDLE_ENTRIES} with the highest IDs (delivered 2 s before the rest): the time "
+             "and calls to find and claim all of them, COUNT 10 per call. XAUTOCLAIM walks the "
+             "PEL in ID order, so it pays for the whole PEL; XREADGROUP CLAIM (Redis 8.4, "
+             "Runnel only here: Debian's Redis 7.0 lacks it) reads the delivery-time index and "
+             "pays for what it returns.", "",
+             "| PEL size | Runnel XREADGROUP CLAIM | Runnel XAUTOCLAIM | Redis XAUTOCLAIM |",
+             "|---:|---:|---:|---:|"]
+    for n in IDLE_PELS:
+        a, b = runnel[n], redis[n]
+        lines.append(f"| {n:,} | {a['claim_ms']:.2f} ms, {a['claim_calls']:.0f} calls | "
+                     f"{a['xautoclaim_ms']:.2f} ms, {a['xautoclaim_calls']:.0f} calls | "
+                     f"{b['xautoclaim_ms']:.2f} ms, {b['xautoclaim_calls']:.0f} calls |")
+    lines += ["", IDLE_END]
+    return "\n".join(lines)
+
+
+def replace_block(path, begin, end, text):
+    """Replaces the text between `begin` and `end` in the file (appends it if missing)."""
+    try:
+        with open(path) as f:
+            doc = f.read()
+    except FileNotFoundError:
+        doc = ""
+    if begin in doc and end in doc:
+        head, rest = doc.split(begin, 1)
+        doc = head + text + rest.split(end, 1)[1]
+    else:
+        doc += "\n" + text + "\n"
+    with open(path, "w") as f:
+        f.write(doc)
+
+
 def ratio(a, b):
     return f"{a / b:.2f}x" if b else "n/a"
 
@@ -400,6 +457,7 @@ def main():
     ap.add_argument("--groups-tool", help="runnel-bench-groups (default: beside --runnel)")
     ap.add_argument("--quick", action="store_true", help="a tenth of the requests")
     ap.add_argument("--write", help="markdown file whose bench section is replaced")
+    ap.add_argument("--only", choices=["idle"], help="run only this part")
     args = ap.parse_args()
     args.runnel = os.path.abspath(args.runnel)  # servers run with their data dir as cwd
     tool = args.groups_tool or os.path.join(os.path.dirname(args.runnel), "runnel-bench-groups")
@@ -411,26 +469,24 @@ def main():
                         ("redis", lambda extra: start_redis(settings + extra))):
         plain = lambda: start([])  # noqa: E731
         r = results[name] = {}
+        r["idle"] = idle_pel(start, tool, name == "runnel")
+        if args.only == "idle":
+            continue
         r["throughput"] = run_workloads(plain, args.quick)
         r["memory"] = {w: memory_per_entry(plain, entries, f) for w, f in MEMORY_WORKLOADS}
         r["durable"] = durable_throughput(start, args.quick)
         r["restart"] = {n: restart(name, start, n) for n in restart_entries}
         r["groups"] = groups(start, tool, args.quick)
+    idle_text = render_idle(results)
+    print(idle_text)
+    if args.write:
+        replace_block(args.write, IDLE_BEGIN, IDLE_END, idle_text)
+    if args.only == "idle":
+        return
     text = render(results, settings, entries, restart_entries)
     print(text)
     if args.write:
-        try:
-            with open(args.write) as f:
-                doc = f.read()
-        except FileNotFoundError:
-            doc = ""
-        if MARK_BEGIN in doc and MARK_END in doc:
-            head, rest = doc.split(MARK_BEGIN, 1)
-            doc = head + text + rest.split(MARK_END, 1)[1]
-        else:
-            doc += "\n" + text + "\n"
-        with open(args.write, "w") as f:
-            f.write(doc)
+        replace_block(args.write, MARK_BEGIN, MARK_END, text)
 
 
 if __name__ == "__main__":

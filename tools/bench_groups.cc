@@ -8,6 +8,11 @@
 //   pel      --entries N                 deliver N entries to 10 consumers without acking:
 //            bytes per pending entry (INFO used_memory), then the cost of XPENDING (summary
 //            and a 10-entry range) and XAUTOCLAIM COUNT 10 on that PEL
+//   idle     --entries N --idle K [--claim 0|1]   a PEL of N entries of which only the K with
+//            the highest IDs are idle (delivered 2 s earlier): how long, and how many calls,
+//            finding and claiming those K takes with XAUTOCLAIM COUNT 10 (which walks the PEL
+//            in ID order) and, with --claim 1, with XREADGROUP COUNT 10 CLAIM (Redis 8.4, which
+//            takes the longest idle first)
 //   blocked  --waiters W --adds A         W consumers blocked in XREADGROUP BLOCK 0 on one
 //            group; each XADD must wake exactly one: XADD round-trip p50/p99/max, and
 //            duplicate or missing deliveries (both must be 0)
@@ -41,6 +46,8 @@ struct Options {
   int consumers = 4;
   int waiters = 10000;
   int adds = 2000;
+  long idle = 100;
+  bool claim = false;
 };
 
 [[noreturn]] void Die(const std::string& what) {
@@ -179,6 +186,84 @@ void Pel(const Options& o) {
   redisFree(c);
 }
 
+// ---- idle: finding the few idle entries of a large PEL ----
+
+constexpr int kMinIdleMs = 2000;
+
+// A PEL of `entries` on `key`, group g: the last `idle` entries delivered now to "old", the
+// rest delivered later (by PrepareYoung) to "young".
+void PrepareOld(redisContext* c, const std::string& key, long entries, long idle) {
+  Run(c, {"DEL", key});
+  Fill(c, key, entries);
+  redisReply* r = Call(c, {"XREVRANGE", key, "+", "-", "COUNT", std::to_string(idle + 1)});
+  std::string before_old = r->element[r->elements - 1]->element[0]->str;
+  freeReplyObject(r);
+  Run(c, {"XGROUP", "CREATE", key, "g", before_old});
+  Run(c, {"XREADGROUP", "GROUP", "g", "old", "COUNT", std::to_string(idle), "STREAMS", key, ">"});
+}
+
+void PrepareYoung(redisContext* c, const std::string& key, long entries, long idle) {
+  Run(c, {"XGROUP", "SETID", key, "g", "0"});
+  Run(c, {"XREADGROUP", "GROUP", "g", "young", "COUNT", std::to_string(entries - idle), "STREAMS",
+          key, ">"});
+}
+
+// Claims until `idle` entries were taken; returns the number of calls.
+long SweepAutoClaim(redisContext* c, const std::string& key, long idle) {
+  std::string cursor = "0-0";
+  long calls = 0, claimed = 0;
+  do {
+    redisReply* r = Call(c, {"XAUTOCLAIM", key, "g", "rescuer", std::to_string(kMinIdleMs), cursor,
+                             "COUNT", "10", "JUSTID"});
+    ++calls;
+    cursor = r->element[0]->str;
+    claimed += static_cast<long>(r->element[1]->elements);
+    freeReplyObject(r);
+  } while (claimed < idle && cursor != "0-0");
+  if (claimed != idle) Die("XAUTOCLAIM claimed " + std::to_string(claimed));
+  return calls;
+}
+
+long SweepClaim(redisContext* c, const std::string& key, long idle) {
+  long calls = 0, claimed = 0;
+  while (claimed < idle) {
+    redisReply* r = Call(c, {"XREADGROUP", "GROUP", "g", "rescuer", "COUNT", "10", "CLAIM",
+                             std::to_string(kMinIdleMs), "STREAMS", key, ">"});
+    ++calls;
+    long n = static_cast<long>(DeliveredIds(r).size());
+    freeReplyObject(r);
+    if (n == 0) break;
+    claimed += n;
+  }
+  if (claimed != idle) Die("CLAIM claimed " + std::to_string(claimed));
+  return calls;
+}
+
+void Idle(const Options& o) {
+  redisContext* c = Connect(o.port);
+  PrepareOld(c, "bench-auto", o.entries, o.idle);
+  if (o.claim) PrepareOld(c, "bench-claim", o.entries, o.idle);
+  std::this_thread::sleep_for(std::chrono::milliseconds(kMinIdleMs + 100));
+  auto young = Clock::now();
+  PrepareYoung(c, "bench-auto", o.entries, o.idle);
+  if (o.claim) PrepareYoung(c, "bench-claim", o.entries, o.idle);
+  auto t0 = Clock::now();
+  long auto_calls = SweepAutoClaim(c, "bench-auto", o.idle);
+  double auto_s = Seconds(t0);
+  std::printf("pending=%ld idle=%ld xautoclaim_ms=%.2f xautoclaim_calls=%ld", o.entries, o.idle,
+              auto_s * 1e3, auto_calls);
+  if (o.claim) {
+    t0 = Clock::now();
+    long claim_calls = SweepClaim(c, "bench-claim", o.idle);
+    double claim_s = Seconds(t0);
+    std::printf(" claim_ms=%.3f claim_calls=%ld", claim_s * 1e3, claim_calls);
+  }
+  std::printf("\n");
+  // Had the young entries aged into eligibility, the sweeps would have taken them too.
+  if (Seconds(young) * 1e3 >= kMinIdleMs) Die("the sweeps outlasted min-idle-time");
+  redisFree(c);
+}
+
 // ---- blocked: W raw sockets, each waiting in XREADGROUP BLOCK 0 ----
 
 std::string Encode(const std::vector<std::string>& args) {
@@ -269,7 +354,7 @@ void Blocked(const Options& o) {
 
 Options Parse(int argc, char** argv) {
   Options o;
-  if (argc < 2) Die("usage: runnel-bench-groups consume|pel|blocked [--port P] [...]");
+  if (argc < 2) Die("usage: runnel-bench-groups consume|pel|idle|blocked [--port P] [...]");
   o.mode = argv[1];
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
@@ -279,6 +364,8 @@ Options Parse(int argc, char** argv) {
     else if (k == "--consumers") o.consumers = static_cast<int>(v);
     else if (k == "--waiters") o.waiters = static_cast<int>(v);
     else if (k == "--adds") o.adds = static_cast<int>(v);
+    else if (k == "--idle") o.idle = v;
+    else if (k == "--claim") o.claim = v != 0;
     else Die("unknown option " + k);
   }
   return o;
@@ -292,6 +379,8 @@ int main(int argc, char** argv) {
     Consume(o);
   } else if (o.mode == "pel") {
     Pel(o);
+  } else if (o.mode == "idle") {
+    Idle(o);
   } else if (o.mode == "blocked") {
     Blocked(o);
   } else {
