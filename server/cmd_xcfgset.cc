@@ -21,11 +21,8 @@ namespace {
 // One parameter's value: a strict integer within [1, max], else the Redis error.
 std::optional<int64_t> SettingOrReply(CommandContext& ctx, std::string_view text, int64_t max,
                                       std::string_view range_error) {
-  auto v = streams::ParseStrictInt64(text);
-  if (!v) {
-    ctx.Error(errors::kNotInteger);
-    return std::nullopt;
-  }
+  auto v = IntArgOrReply(ctx, text);
+  if (!v) return std::nullopt;
   if (*v < 1 || *v > max) {
     ctx.Error(range_error);
     return std::nullopt;
