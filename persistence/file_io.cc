@@ -11,9 +11,11 @@
 #include "persistence/file_io.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -167,29 +169,72 @@ void AppendFile::Close() {
   size_ = 0;
 }
 
+MappedFile::~MappedFile() { Close(); }
+
+bool MappedFile::Open(const std::string& path, std::string* error) {
+  Close();
+  const int fd = OpenRetrying(path, O_RDONLY);
+  if (fd < 0) return Fail(error, path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return Fail(error, path, err);
+  }
+  size_ = static_cast<size_t>(st.st_size);
+  if (size_ > 0) {
+    data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (data_ == MAP_FAILED) {
+      const int err = errno;
+      data_ = nullptr;
+      size_ = 0;
+      ::close(fd);
+      return Fail(error, path, err);
+    }
+    ::madvise(data_, size_, MADV_SEQUENTIAL);
+  }
+  ::close(fd);  // the mapping keeps the file
+  released_ = 0;
+  return true;
+}
+
+void MappedFile::Release(size_t offset) {
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t end = std::min(offset, size_) / page * page;
+  if (data_ == nullptr || end <= released_) return;
+  ::madvise(static_cast<char*>(data_) + released_, end - released_, MADV_DONTNEED);
+  released_ = end;
+}
+
+void MappedFile::Close() {
+  if (data_ != nullptr) ::munmap(data_, size_);
+  data_ = nullptr;
+  size_ = released_ = 0;
+}
+
 bool ReadWholeFile(const std::string& path, std::string* out, std::string* error) {
   const int fd = OpenRetrying(path, O_RDONLY);
   if (fd < 0) return Fail(error, path, errno);
   out->clear();
   struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) out->reserve(static_cast<size_t>(st.st_size));
-  // Reads until end of file, growing as bytes arrive (the size from fstat is only a hint).
+  // The size from fstat is only a hint (the file may grow): read that much first, into a buffer
+  // of exactly that size, then in chunks until end of file. Growing a buffer past its capacity
+  // copies it into one twice the size: for a log of a few GB that alone cost seconds.
+  size_t want = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : 0;
   constexpr size_t kChunk = 1 << 16;
+  out->resize(std::max(want, kChunk));
+  size_t have = 0;
   while (true) {
-    const size_t old_size = out->size();
-    out->resize(old_size + kChunk);
-    const ssize_t n = ::read(fd, out->data() + old_size, kChunk);
-    if (n < 0 && errno == EINTR) {
-      out->resize(old_size);
-      continue;
-    }
+    if (have == out->size()) out->resize(have + kChunk);
+    const ssize_t n = ::read(fd, out->data() + have, out->size() - have);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const int err = errno;
-      out->resize(old_size);
+      out->resize(have);
       ::close(fd);
       return n == 0 || Fail(error, path, err);
     }
-    out->resize(old_size + static_cast<size_t>(n));
+    have += static_cast<size_t>(n);
   }
 }
 

@@ -1,7 +1,10 @@
 // Small, honest file I/O for persistence: raw system calls, errors reported with errno text,
 // nothing hidden behind a buffer that could swallow a failed write.
 //
-// AppendFile owns a descriptor (RAII). WriteFileDurably is the crash-safe way to replace a
+// AppendFile owns a descriptor (RAII); MappedFile a read-only mapping (RAII), which is how the
+// loader reads a log: the bytes stay in the page cache instead of a copy in the process, and the
+// pages already replayed are handed back as it goes, so loading a log of several GB costs what
+// the dataset costs, not the log's size. WriteFileDurably is the crash-safe way to replace a
 // file: write a temporary in the same directory, fsync it, rename it over the target, fsync
 // the directory; at every instant the target is either the old file or the new one. These
 // use only async-signal-safe calls on purpose, so a forked child may use them too.
@@ -39,6 +42,26 @@ class AppendFile {
   int fd_ = -1;
   uint64_t size_ = 0;
   std::string path_;
+};
+
+class MappedFile {
+ public:
+  MappedFile() = default;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  // Maps the whole file read-only. False with *error on failure. An empty file maps to no bytes.
+  bool Open(const std::string& path, std::string* error);
+  std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
+  // The bytes before `offset` will not be read again: their pages may go.
+  void Release(size_t offset);
+  void Close();
+
+ private:
+  void* data_ = nullptr;
+  size_t size_ = 0;
+  size_t released_ = 0;
 };
 
 bool ReadWholeFile(const std::string& path, std::string* out, std::string* error);

@@ -42,8 +42,10 @@ enum class RecordStatus {
   kCorrupt,     // bad magic or checksum
 };
 
-// Reads the record at the start of `data`; on kOk *consumed is its size.
-RecordStatus ReadLogRecord(std::string_view data, LogRecord* out, size_t* consumed);
+// Reads the record at the start of `data`; on kOk *consumed is its size. Without `verify` the
+// checksum is not computed: only for bytes ScanLog has already verified.
+RecordStatus ReadLogRecord(std::string_view data, LogRecord* out, size_t* consumed,
+                           bool verify = true);
 
 struct LogScan {
   std::vector<LogRecord> records;   // every valid record before the first bad byte (if kept)

@@ -8,9 +8,14 @@
 // `port = 7000` and `port = "7000"` mean the same.
 #include <toml++/toml.h>
 
-#include "server/config.h"
+#include "server/config_file.h"
 
 namespace runnel::server {
+
+using config::Config;
+using config::ConfigKey;
+using config::FindConfigKey;
+
 namespace {
 
 bool NodeText(const toml::node& node, std::string* out) {
@@ -54,6 +59,37 @@ bool LoadConfigFile(const std::string& path, Config& config, std::string* error)
     }
     if (!key->Parse(config, text, &why)) {
       *error = where + ": bad value for '" + std::string(key->name) + "': " + why;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseCommandLine(int argc, char** argv, Config& config, std::string* error) {
+  int i = 1;
+  if (i < argc && std::string_view(argv[i]).substr(0, 2) != "--") {
+    if (!LoadConfigFile(argv[i], config, error)) return false;
+    ++i;
+  }
+  for (; i < argc; i += 2) {
+    std::string_view flag = argv[i];
+    if (flag.substr(0, 2) != "--") {
+      *error = "unexpected argument '" + std::string(flag) + "' (settings are --key value)";
+      return false;
+    }
+    std::string_view name = flag.substr(2);
+    const ConfigKey* key = FindConfigKey(name);
+    if (key == nullptr) {
+      *error = "unknown configuration key '" + std::string(name) + "'";
+      return false;
+    }
+    if (i + 1 >= argc) {
+      *error = "missing value for --" + std::string(name);
+      return false;
+    }
+    std::string why;
+    if (!key->Parse(config, argv[i + 1], &why)) {
+      *error = "bad value for '" + std::string(key->name) + "': " + why;
       return false;
     }
   }

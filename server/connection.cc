@@ -24,7 +24,7 @@ std::string FormatAddress(const sockaddr_storage& ss) {
 
 }  // namespace
 
-Connection::Connection(Server& server, uint64_t id) : server_(server), id_(id) {
+Connection::Connection(Server& server, uint64_t id) : dispatch::Client(id), server_(server) {
   tcp_.data = this;
   write_req_.data = this;
   created_ms = last_interaction_ms = static_cast<int64_t>(server.MonotonicMs());
@@ -50,6 +50,19 @@ int Connection::fd() const {
   uv_os_fd_t fd = -1;
   uv_fileno(reinterpret_cast<const uv_handle_t*>(&tcp_), &fd);
   return fd;
+}
+
+void Connection::ScheduleFlush() { server_.RequestFlush(*this); }
+
+void Connection::ScheduleResume() { server_.RequestResume(*this); }
+
+void Connection::SetAuthenticated(bool yes) {
+  authenticated = yes;
+  parser_.limits().authenticated = yes;
+}
+
+int64_t Connection::age_seconds() const {
+  return (static_cast<int64_t>(server_.MonotonicMs()) - created_ms) / 1000;
 }
 
 void Connection::StartReading() {
@@ -89,7 +102,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     if (self->pending_input_.size() >
         static_cast<size_t>(self->server_.config().client_query_buffer_limit)) {
       self->server_.log().Warning("Closing client that reached max query buffer length: id=" +
-                                  std::to_string(self->id_));
+                                  std::to_string(self->id()));
       self->Close();
     }
     return;
@@ -107,12 +120,12 @@ void Connection::Process(std::string_view input) {
     auto r = parser_.Parse(input.substr(pos), args_);
     pos += r.consumed;
     if (r.status == resp::RequestParser::Status::kCommand) {
-      server_.Execute(*this, args_);
+      server_.dispatcher().Execute(*this, args_);
       args_.Clear();
     } else if (r.status == resp::RequestParser::Status::kError) {
-      writer_.Error("ERR " + parser_.error());
+      reply().Error("ERR " + parser_.error());
       server_.log().Verbose("Protocol error (" + parser_.error() +
-                            ") from client id=" + std::to_string(id_) + " addr=" + addr_);
+                            ") from client id=" + std::to_string(id()) + " addr=" + addr_);
       CloseAfterReply();
       server_.RequestFlush(*this);
       return;

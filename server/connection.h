@@ -1,4 +1,5 @@
-// Connection: one client socket, its request parser, its reply buffer and its session state.
+// Connection: one client socket and its request parser: the I/O side of a dispatch::Client,
+// which holds the session state and the reply buffer.
 //
 // Lifecycle: created on accept, registered with the Server by id; Close() unregisters it and
 // starts uv_close, and the object is deleted in the close callback (libuv may still call the
@@ -22,42 +23,15 @@
 #include <string_view>
 #include <vector>
 
+#include "dispatch/client.h"
 #include "resp/arg_list.h"
-#include "resp/reply_writer.h"
 #include "resp/request_parser.h"
-#include "server/blocking.h"
-#include "server/command.h"
 
 namespace runnel::server {
 
 class Server;
 
-// MULTI state: the queued commands and whether queueing hit an error.
-struct MultiState {
-  bool active = false;
-  bool aborted = false;  // a command failed to queue: EXEC answers EXECABORT
-  std::vector<resp::ArgList> queued;
-};
-
-// WATCH state: what this client watches, and whether any of it changed since.
-struct WatchState {
-  struct Watched {
-    int db;
-    std::string key;
-    bool expired_at_watch;  // the key was already past its TTL when watched
-  };
-  std::vector<Watched> keys;
-  bool dirty = false;
-};
-
-// A client waiting in XREAD/XREADGROUP BLOCK.
-struct BlockedState {
-  BlockRequest request;
-  int db = 0;
-  BlockingRegistry::Registration registration;
-};
-
-class Connection {
+class Connection : public dispatch::Client {
  public:
   static constexpr size_t kPauseOutputBytes = 32 * 1024 * 1024;
 
@@ -68,39 +42,31 @@ class Connection {
   // Accepts the pending connection on `listener`; false if that failed (then Close()).
   bool Accept(uv_stream_t* listener);
   void StartReading();
-  // Idempotent. The object is deleted later, in the close callback.
-  void Close();
-  // Sends what is buffered, then closes (QUIT, protocol errors, CLIENT KILL of self).
-  void CloseAfterReply() { close_after_reply_ = true; }
   bool closing() const { return closing_; }
 
   // Sends buffered replies. Called before each poll for connections with output.
   void Flush();
-  bool has_output() const { return !out_.empty(); }
   // Runs commands held back while blocked or paused.
   void ResumeInput();
 
-  uint64_t id() const { return id_; }
-  resp::ReplyWriter& reply() { return writer_; }
-  int protocol() const { return writer_.protocol(); }
-  void set_protocol(int p) { writer_.set_protocol(p); }
   resp::RequestParser& parser() { return parser_; }
 
-  // Session state, read and written by command handlers.
-  int db = 0;
-  bool authenticated = false;
-  std::string name;
-  std::string lib_name, lib_ver;
-  MultiState multi;
-  WatchState watch;
-  std::optional<BlockedState> blocked;
-  std::string last_command = "NULL";
   int64_t created_ms = 0;           // monotonic, for CLIENT LIST age
   int64_t last_interaction_ms = 0;  // monotonic, for idle and timeout
   bool pending_flush = false;       // queued in the server's flush list
 
-  const std::string& addr() const { return addr_; }
-  const std::string& laddr() const { return laddr_; }
+  // ---- dispatch::Client ----
+  void ScheduleFlush() override;
+  void ScheduleResume() override;
+  // Sends what is buffered, then closes (QUIT, protocol errors, CLIENT KILL of self).
+  void CloseAfterReply() override { close_after_reply_ = true; }
+  // Idempotent. The object is deleted later, in the close callback.
+  void Close() override;
+  void SetAuthenticated(bool yes) override;
+  std::string Describe() const override;  // client_info.cc
+  std::string_view addr() const override { return addr_; }
+  std::string_view laddr() const override { return laddr_; }
+  int64_t age_seconds() const override;
   int fd() const;
   size_t query_buffer_bytes() const { return pending_input_.size() + parser_.buffered(); }
   size_t output_bytes() const { return out_.size() + inflight_.size(); }
@@ -118,15 +84,12 @@ class Connection {
   bool CanRunCommands() const;
 
   Server& server_;
-  uint64_t id_;
   uv_tcp_t tcp_{};
   uv_write_t write_req_{};
   resp::RequestParser parser_;
   resp::ArgList args_;
-  std::string out_;
   std::string inflight_;  // bytes handed to uv_write, alive until its callback
   std::string pending_input_;
-  resp::ReplyWriter writer_{&out_};
   std::string addr_, laddr_;
   uint64_t net_in_ = 0, net_out_ = 0;
   bool reading_ = false;

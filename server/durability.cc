@@ -11,11 +11,16 @@
 #include <chrono>
 #include <cstring>
 
+#include "dispatch/errors.h"
+#include "effects/writer.h"
 #include "persistence/snapshot_file.h"
-#include "server/errors.h"
 #include "server/server.h"
 
 namespace runnel::server {
+
+using persistence::Aof;
+namespace errors = dispatch::errors;
+
 namespace {
 
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
@@ -94,17 +99,32 @@ bool Durability::OpenLog(uint64_t next_sequence, std::string* error) {
   return true;
 }
 
-bool Durability::Start(uint64_t next_sequence, bool loaded_from_dump, std::string* error) {
+void Durability::AppendLimits() {
+  std::string effect;
+  effects::Writer(&effect).StreamLimits(server_.dispatcher().limits().stream);
+  aof_->Append(0, server_.NowMs(), effect);
+}
+
+bool Durability::Start(uint64_t next_sequence, bool loaded_from_dump,
+                       std::optional<streams::StreamLimits> replayed_limits, std::string* error) {
   int64_t now = server_.NowMs();
   last_save_ms_ = now;
-  changes_at_last_save_ = server_.changes();
+  changes_at_last_save_ = server_.dispatcher().changes();
   if (aof_) {
     if (!OpenLog(next_sequence == 0 ? 1 : next_sequence, error)) return false;
+    // A log file no replay went through, or one replayed under other limits, must say which
+    // limits the records that follow are written under.
+    const streams::StreamLimits& limits = server_.dispatcher().limits().stream;
+    if (!replayed_limits || replayed_limits->node_max_bytes != limits.node_max_bytes ||
+        replayed_limits->node_max_entries != limits.node_max_entries) {
+      AppendLimits();
+    }
     if (loaded_from_dump && server_.keyspace().TotalKeys() > 0) {
       // The log must start from the data the dump file held: write it as the base now.
       std::string base;
       uint64_t base_sequence;
       if (!aof_->StartRewrite(&base, &base_sequence, error)) return false;
+      AppendLimits();  // the new log file's first record
       persistence::SnapshotInfo info{now, base_sequence};
       if (!persistence::SaveSnapshotFile(server_.keyspace(), info, LogDir(), base, error) ||
           !aof_->FinishRewrite(base, error)) {
@@ -123,7 +143,7 @@ void Durability::Append(uint32_t db, int64_t time_ms, std::string_view payload) 
 
 void Durability::BeforeReplies() {
   if (!aof_ || !aof_->has_pending()) return;
-  bool always = server_.config().appendfsync == "always";
+  bool always = fsync_ == config::FsyncPolicy::kAlways;
   std::string error;
   if (aof_->Flush(always, &error)) {
     if (!last_write_ok_) {
@@ -191,7 +211,7 @@ void Durability::FinishBackgroundSync(int result, uint64_t bytes) {
 
 void Durability::Cron(int64_t now_ms) {
   if (child_pid_ > 0) ReapChild(now_ms);
-  if (aof_ && server_.config().appendfsync == "everysec" && !sync_in_flight_ &&
+  if (aof_ && fsync_ == config::FsyncPolicy::kEverySec && !sync_in_flight_ &&
       aof_->bytes_written_since_sync() > 0 && now_ms - last_sync_ms_ >= 1000) {
     last_sync_ms_ = now_ms;
     ScheduleBackgroundSync();
@@ -318,7 +338,7 @@ bool Durability::Save(std::string* error) {
     return false;
   }
   last_save_ms_ = now;
-  changes_at_last_save_ = server_.changes();
+  changes_at_last_save_ = server_.dispatcher().changes();
   last_bgsave_ok_ = true;
   ++saves_;
   UpdateRefusal();
@@ -340,7 +360,7 @@ std::pair<bool, std::string> Durability::BackgroundSave(bool schedule) {
   }
   std::string error;
   last_bgsave_try_ms_ = server_.NowMs();
-  changes_at_fork_ = server_.changes();
+  changes_at_fork_ = server_.dispatcher().changes();
   if (!ForkChild(Child::kSave, ".", DumpPath(), 0, &error)) {
     server_.log().Warning("Can't save in background: " + error);
     last_bgsave_ok_ = false;
@@ -365,6 +385,7 @@ std::pair<bool, std::string> Durability::BackgroundRewrite() {
   bool started;
   if (aof_) {
     started = aof_->StartRewrite(&base, &base_sequence, &error);
+    if (started) AppendLimits();  // the new log file's first record
   } else {
     // As Redis: with the log off, a rewrite still writes a base-only history.
     detached_ = std::make_unique<Aof>(LogDir(), server_.config().appendfilename);
@@ -382,13 +403,11 @@ std::pair<bool, std::string> Durability::BackgroundRewrite() {
 }
 
 void Durability::MaybeSaveByRules(int64_t now_ms) {
-  if (child_pid_ > 0) return;
-  std::vector<std::pair<int64_t, int64_t>> rules;
-  if (!ParseSaveRules(server_.config().save, &rules) || rules.empty()) return;
-  uint64_t changes = server_.changes() - changes_at_last_save_;
+  if (child_pid_ > 0 || save_rules_.empty()) return;
+  uint64_t changes = server_.dispatcher().changes() - changes_at_last_save_;
   // After a failed save, try again only every 5 seconds, as Redis does.
   if (!last_bgsave_ok_ && now_ms - last_bgsave_try_ms_ < 5000) return;
-  for (auto [seconds, min_changes] : rules) {
+  for (auto [seconds, min_changes] : save_rules_) {
     if (changes >= static_cast<uint64_t>(min_changes) && min_changes > 0 &&
         now_ms - last_save_ms_ >= seconds * 1000) {
       server_.log().Notice(std::to_string(min_changes) + " changes in " + std::to_string(seconds) +
@@ -400,7 +419,7 @@ void Durability::MaybeSaveByRules(int64_t now_ms) {
 }
 
 void Durability::MaybeRewriteByGrowth() {
-  const Config& c = server_.config();
+  const config::Config& c = server_.config();
   if (!aof_ || child_pid_ > 0 || c.auto_aof_rewrite_percentage == 0) return;
   uint64_t size = aof_->current_size();
   if (size < static_cast<uint64_t>(c.auto_aof_rewrite_min_size)) return;
@@ -414,11 +433,10 @@ void Durability::MaybeRewriteByGrowth() {
 }
 
 void Durability::UpdateRefusal() {
-  std::vector<std::pair<int64_t, int64_t>> rules;
-  ParseSaveRules(server_.config().save, &rules);
   if (aof_ && (!last_write_ok_ || sync_failed_)) {
     refusal_ = std::string(errors::kAofMisconfPrefix) + last_write_error_;
-  } else if (server_.config().stop_writes_on_bgsave_error && !rules.empty() && !last_bgsave_ok_) {
+  } else if (server_.config().stop_writes_on_bgsave_error && !save_rules_.empty() &&
+             !last_bgsave_ok_) {
     refusal_ = errors::kBgsaveMisconf;
   } else {
     refusal_.clear();
@@ -443,7 +461,11 @@ bool Durability::Shutdown(bool save, bool force, std::string* error) {
 }
 
 void Durability::ApplyConfig() {
-  const Config& c = server_.config();
+  const config::Config& c = server_.config();
+  fsync_ = config::ParseFsyncPolicy(c.appendfsync);
+  save_rules_.clear();
+  config::ParseSaveRules(c.save, &save_rules_);  // CONFIG SET validated it
+  if (!started_) return UpdateRefusal();  // the log opens in Start, after loading
   if (c.appendonly && !aof_) {
     // Turning the log on: start a fresh history whose base is the current data. A base-only
     // rewrite still running would race it for the same files: it is superseded.
@@ -452,10 +474,12 @@ void Durability::ApplyConfig() {
     std::string error, base;
     uint64_t base_sequence;
     bool ok = aof_->ResetHistory(&error) && OpenLog(1, &error) &&
-              aof_->StartRewrite(&base, &base_sequence, &error) &&
-              persistence::SaveSnapshotFile(server_.keyspace(), {server_.NowMs(), base_sequence},
-                                            LogDir(), base, &error) &&
-              aof_->FinishRewrite(base, &error);
+              aof_->StartRewrite(&base, &base_sequence, &error);
+    if (ok) AppendLimits();
+    ok = ok &&
+         persistence::SaveSnapshotFile(server_.keyspace(), {server_.NowMs(), base_sequence},
+                                       LogDir(), base, &error) &&
+         aof_->FinishRewrite(base, &error);
     if (!ok) {
       server_.log().Warning("Could not turn the append-only log on: " + error);
       aof_.reset();
@@ -476,7 +500,8 @@ void Durability::AppendInfo(std::string& out) const {
   };
   using std::to_string;
   int64_t now = server_.NowMs();
-  field("rdb_changes_since_last_save", to_string(server_.changes() - changes_at_last_save_));
+  field("rdb_changes_since_last_save",
+        to_string(server_.dispatcher().changes() - changes_at_last_save_));
   field("rdb_bgsave_in_progress", child_kind_ == Child::kSave ? "1" : "0");
   field("rdb_last_save_time", to_string(last_save_ms_ / 1000));
   field("rdb_last_bgsave_status", last_bgsave_ok_ ? "ok" : "err");

@@ -26,7 +26,9 @@
 #include <utility>
 #include <vector>
 
-#include "server/aof.h"
+#include "config/config.h"
+#include "persistence/aof.h"
+#include "streams/stream.h"
 
 namespace runnel::server {
 
@@ -49,8 +51,12 @@ class Durability {
   bool Prepare(LoadPlan* plan, std::string* error);
   // After loading: starts appending at `next_sequence`. When the log is enabled but had no
   // history and data was loaded from a dump file, writes that data as the log's base first.
-  bool Start(uint64_t next_sequence, bool loaded_from_dump, std::string* error);
+  // `replayed_limits` are the block limits replay ended with: when they are not the ones in
+  // force, the log records the new ones before anything else.
+  bool Start(uint64_t next_sequence, bool loaded_from_dump,
+             std::optional<streams::StreamLimits> replayed_limits, std::string* error);
 
+  // Whether records are being written (appendonly is on): commands write effects only then.
   bool log_enabled() const { return aof_ != nullptr; }
   void Append(uint32_t db, int64_t time_ms, std::string_view payload);
   // Called before replies are sent. Does not return on a failure under appendfsync always.
@@ -65,14 +71,14 @@ class Durability {
   std::pair<bool, std::string> BackgroundSave(bool schedule);
   std::pair<bool, std::string> BackgroundRewrite();  // BGREWRITEAOF
   int64_t last_save_ms() const { return last_save_ms_; }
-  bool child_running() const { return child_pid_ > 0; }
+  bool has_save_rules() const { return !save_rules_.empty(); }
   // How long the last fork() stalled the loop (INFO latest_fork_usec).
   int64_t latest_fork_us() const { return latest_fork_us_; }
 
   // Flushes and fsyncs the log (a failure is only logged), and saves a snapshot when `save`.
   // false with *error when that save fails, unless `force`.
   bool Shutdown(bool save, bool force, std::string* error);
-  // After CONFIG SET: appendonly turned on or off, appendfsync changed.
+  // At start and after CONFIG SET: appendonly turned on or off, appendfsync or save changed.
   void ApplyConfig();
   void AppendInfo(std::string& out) const;
 
@@ -95,11 +101,17 @@ class Durability {
   void FinishBackgroundSync(int result, uint64_t bytes);
   void UpdateRefusal();
   bool OpenLog(uint64_t next_sequence, std::string* error);
+  // Appends a record of the block limits in force (RUNNEL-LIMITS): the first record of every
+  // log file, so replay follows the limits the records were written under.
+  void AppendLimits();
 
   Server& server_;
-  std::unique_ptr<Aof> aof_;  // null when appendonly is off
+  std::unique_ptr<persistence::Aof> aof_;  // null when appendonly is off
   // BGREWRITEAOF while appendonly is off: the history the child's base will replace.
-  std::unique_ptr<Aof> detached_;
+  std::unique_ptr<persistence::Aof> detached_;
+  // The configuration as this class uses it, parsed once per change (ApplyConfig).
+  config::FsyncPolicy fsync_ = config::FsyncPolicy::kEverySec;
+  config::SaveRules save_rules_;
   bool started_ = false;  // Start() ran: the data is loaded and persistence is live
 
   // Child process.

@@ -10,10 +10,10 @@
 #include <fstream>
 #include <functional>
 
-#include "server/arg_util.h"
+#include "commands/admin/version.h"
+#include "dispatch/args.h"
 #include "server/connection.h"
 #include "server/server.h"
-#include "server/version.h"
 
 namespace runnel::server {
 namespace {
@@ -62,8 +62,8 @@ void ServerSection(Server& s, std::string& out) {
   utsname u{};
   uname(&u);
   uint64_t uptime = (s.MonotonicMs() - s.stats().start_monotonic) / 1000;
-  Field(out, "redis_version", kRedisVersion);
-  Field(out, "runnel_version", kRunnelVersion);
+  Field(out, "redis_version", commands::kRedisVersion);
+  Field(out, "runnel_version", commands::kRunnelVersion);
   Field(out, "redis_git_sha1", "00000000");
   Field(out, "redis_git_dirty", "0");
   Field(out, "redis_mode", "standalone");
@@ -82,7 +82,7 @@ void ServerSection(Server& s, std::string& out) {
 void ClientsSection(Server& s, std::string& out) {
   Field(out, "connected_clients", s.connections().size());
   Field(out, "maxclients", static_cast<uint64_t>(s.config().maxclients));
-  Field(out, "blocked_clients", s.blocking().blocked_clients());
+  Field(out, "blocked_clients", s.dispatcher().blocking().blocked_clients());
   Field(out, "tracking_clients", "0");
   Field(out, "pubsub_clients", "0");
 }
@@ -120,14 +120,15 @@ void StatsSection(Server& s, std::string& out) {
     outb += c->net_output_bytes();
   }
   Field(out, "total_connections_received", s.stats().connections_received);
-  Field(out, "total_commands_processed", s.stats().commands_processed);
+  const dispatch::DispatchStats& d = s.dispatcher().stats();
+  Field(out, "total_commands_processed", d.commands_processed);
   Field(out, "total_net_input_bytes", in);
   Field(out, "total_net_output_bytes", outb);
   Field(out, "rejected_connections", s.stats().rejected_connections);
-  Field(out, "expired_keys", s.stats().expired_keys);
+  Field(out, "expired_keys", d.expired_keys);
   Field(out, "evicted_keys", "0");
-  Field(out, "keyspace_hits", s.stats().keyspace_hits);
-  Field(out, "keyspace_misses", s.stats().keyspace_misses);
+  Field(out, "keyspace_hits", d.keyspace_hits);
+  Field(out, "keyspace_misses", d.keyspace_misses);
   Field(out, "latest_fork_usec", s.durability().latest_fork_us());
 }
 
@@ -181,8 +182,8 @@ std::string BuildInfo(Server& server, const std::vector<std::string>& sections) 
   auto wanted = [&](std::string_view name) {
     if (sections.empty()) return true;
     return std::any_of(sections.begin(), sections.end(), [&](const std::string& s) {
-      return IEquals(s, name) || IEquals(s, "all") || IEquals(s, "everything") ||
-             IEquals(s, "default");
+      return dispatch::IEquals(s, name) || dispatch::IEquals(s, "all") || dispatch::IEquals(s, "everything") ||
+             dispatch::IEquals(s, "default");
     });
   };
   std::string out;

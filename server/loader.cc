@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <random>
 
-#include "persistence/file_io.h"
 #include "server/server.h"
 
 namespace runnel::server {
@@ -39,6 +38,11 @@ Loader::Loader(Server& server, Durability::LoadPlan plan)
   snapshot_done_ = !plan_.snapshot_path;
 }
 
+std::optional<streams::StreamLimits> Loader::replayed_limits() const {
+  if (!apply_) return std::nullopt;
+  return apply_->limits;
+}
+
 bool Loader::Failed(std::string message) {
   error_ = std::move(message);
   return false;
@@ -67,7 +71,7 @@ bool Loader::StepSnapshot(int64_t deadline) {
     source_ = std::make_unique<persistence::FileSource>();
     std::string error;
     if (!source_->Open(path, &error)) return Failed(error);
-    fresh_ = server_.NewKeyspace();
+    fresh_ = server_.dispatcher().NewKeyspace();
     snapshot_ = std::make_unique<persistence::SnapshotLoader>(*source_, *fresh_);
   }
   while (server_.NowMs() < deadline) {
@@ -80,7 +84,7 @@ bool Loader::StepSnapshot(int64_t deadline) {
     }
     if (status == persistence::SnapshotLoader::Status::kDone) {
       if (plan_.from_log_history) next_sequence_ = snapshot_->info().next_log_sequence;
-      server_.ReplaceKeyspace(std::move(fresh_));
+      server_.dispatcher().ReplaceKeyspace(std::move(fresh_));
       log_bytes_before_ = source_->offset();
       snapshot_.reset();
       source_.reset();
@@ -94,19 +98,25 @@ bool Loader::StepSnapshot(int64_t deadline) {
 bool Loader::OpenNextLog() {
   log_path_ = plan_.log_paths[log_index_++];
   std::string error;
-  log_data_.clear();
-  if (!persistence::ReadWholeFile(log_path_, &log_data_, &error)) return Failed(error);
+  if (!log_file_.Open(log_path_, &error)) return Failed(error);
+  if (!apply_) {
+    apply_ = std::make_unique<effects::ApplyContext>(server_.keyspace());
+    apply_->limits = server_.dispatcher().limits().stream;
+    apply_->new_stream = server_.dispatcher().limits().new_stream;
+  }
   // Check the whole file first (checksums and sequence), so damage stops the start before any
-  // of this file is replayed; then StepLog walks the valid prefix record by record.
-  scan_ = persistence::ScanLog(log_data_, next_sequence_, /*keep_records=*/false);
+  // of this file is applied; then StepLog walks the checked prefix record by record.
+  const std::string_view bytes = log_file_.bytes();
+  persistence::LogScan scan = persistence::ScanLog(bytes, next_sequence_, /*keep_records=*/false);
+  valid_bytes_ = scan.valid_bytes;
   log_pos_ = 0;
   log_open_ = true;
-  if (!scan_.damaged) return true;
+  if (!scan.damaged) return true;
   bool last = log_index_ == plan_.log_paths.size();
-  std::string where = log_path_ + " at offset " + std::to_string(scan_.valid_bytes);
-  if (scan_.valid_after_damage || !last) {
+  std::string where = log_path_ + " at offset " + std::to_string(scan.valid_bytes);
+  if (scan.valid_after_damage || !last) {
     return Failed(where + ": damaged, and valid records follow at offset " +
-                  std::to_string(scan_.next_valid_offset) +
+                  std::to_string(scan.next_valid_offset) +
                   ". Refusing to start; `runnel-check --truncate-at` can cut the log there if "
                   "losing what follows is acceptable.");
   }
@@ -115,38 +125,44 @@ bool Loader::OpenNextLog() {
                   ": the last record is incomplete or damaged (a torn tail); "
                   "aof-load-truncated is no");
   }
-  if (!persistence::TruncateFile(log_path_, scan_.valid_bytes, &error)) {
-    return Failed(error);
-  }
+  if (!persistence::TruncateFile(log_path_, scan.valid_bytes, &error)) return Failed(error);
   server_.log().Warning("Truncated a torn tail of " + where + " (" +
-                        std::to_string(log_data_.size() - scan_.valid_bytes) +
+                        std::to_string(bytes.size() - scan.valid_bytes) +
                         " bytes dropped): the last record was incomplete.");
   return true;
 }
 
 bool Loader::StepLog(int64_t deadline) {
-  const std::string_view valid = std::string_view(log_data_).substr(0, scan_.valid_bytes);
+  const std::string_view valid = log_file_.bytes().substr(0, valid_bytes_);
   size_t done = 0;
+  std::string error;
   while (log_pos_ < valid.size()) {
     persistence::LogRecord r;
     size_t consumed = 0;
-    // ScanLog has verified every record of the valid prefix.
-    persistence::ReadLogRecord(valid.substr(log_pos_), &r, &consumed);
-    std::string error;
-    if (!server_.ReplayRecord(r.db, r.time_ms, r.payload, &error)) {
+    // ScanLog has verified every record of the valid prefix: no second checksum.
+    persistence::ReadLogRecord(valid.substr(log_pos_), &r, &consumed, /*verify=*/false);
+    apply_->db = static_cast<int>(r.db);
+    apply_->time_ms = r.time_ms;
+    if (r.db >= static_cast<uint32_t>(apply_->keyspace.size())) {
+      return Failed(log_path_ + " at offset " + std::to_string(log_pos_) + ": database " +
+                    std::to_string(r.db) + " does not exist here");
+    }
+    if (!effects::ApplyPayload(*apply_, r.payload, &error)) {
       return Failed(log_path_ + " at offset " + std::to_string(log_pos_) + ": " + error);
     }
     LoadDelay(server_.config().key_load_delay, 1);
     log_pos_ += consumed;
     next_sequence_ = r.sequence + 1;
     ++records_;
-    if (++done % 256 == 0 && server_.NowMs() >= deadline) break;
+    if (++done % 256 == 0) {
+      log_file_.Release(log_pos_);
+      if (server_.NowMs() >= deadline) break;
+    }
   }
   loaded_bytes_ = log_bytes_before_ + log_pos_;
   if (log_pos_ == valid.size()) {
-    log_bytes_before_ += log_data_.size();
-    std::string().swap(log_data_);
-    scan_ = persistence::LogScan{};
+    log_bytes_before_ += log_file_.bytes().size();
+    log_file_.Close();
     log_open_ = false;
   }
   return true;

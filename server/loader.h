@@ -2,17 +2,23 @@
 // server answers -LOADING to everything but the few commands allowed during loading.
 //
 // First the snapshot (the log's base, or the dump file) into a fresh keyspace that replaces the
-// server's when complete; then every record of every log file, replayed through the command
-// handlers with the record's own time and without being logged again. Damage is handled as
-// docs/durability.md says: a torn tail of the last log file is cut off (aof-load-truncated) and
-// reported with file and offset; damage followed by valid records, a sequence gap, a damaged
-// base or a record that fails to replay stops the start with file and offset.
+// dispatcher's when complete; then every record of every log file, applied through the effects
+// catalogue (effects/replay.h) with the record's own time — never through command handlers, and
+// never logged again. Each log file is mapped, not copied, and checked whole (checksums and
+// sequence) before any of it is applied; the pages already applied are released as it goes.
+// Damage is handled as docs/durability.md says: a torn tail of the last log file is cut off
+// (aof-load-truncated) and reported with file and offset; damage followed by valid records, a
+// sequence gap, a damaged base or a record that does not apply stops the start with file and
+// offset.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "effects/replay.h"
+#include "persistence/file_io.h"
 #include "persistence/log_record.h"
 #include "persistence/snapshot.h"
 #include "persistence/snapshot_file.h"
@@ -37,6 +43,11 @@ class Loader {
   uint64_t total_bytes() const { return total_bytes_; }
   uint64_t loaded_bytes() const { return loaded_bytes_; }
   uint64_t records_replayed() const { return records_; }
+  // Effects that found their target gone (logs written before 0.2 hold some; see replay.h).
+  uint64_t effects_skipped() const { return apply_ ? apply_->skipped : 0; }
+  // The block limits replay ended with (the configured ones, unless RUNNEL-LIMITS changed
+  // them), or nullopt when no log was replayed; the server logs its own when they differ.
+  std::optional<streams::StreamLimits> replayed_limits() const;
 
  private:
   bool StepSnapshot(int64_t deadline);
@@ -57,11 +68,12 @@ class Loader {
   bool snapshot_done_ = false;
 
   // Log phase.
+  std::unique_ptr<effects::ApplyContext> apply_;  // carries the block limits across records
   size_t log_index_ = 0;  // next file to open
   std::string log_path_;
-  std::string log_data_;
-  persistence::LogScan scan_;
-  size_t log_pos_ = 0;             // next record's offset in log_data_
+  persistence::MappedFile log_file_;
+  size_t valid_bytes_ = 0;         // the checked prefix of the open file
+  size_t log_pos_ = 0;             // next record's offset in it
   uint64_t log_bytes_before_ = 0;  // bytes of the log files already replayed (+ the snapshot)
   bool log_open_ = false;
 };

@@ -6,9 +6,10 @@
 #include <cstring>
 #include <string>
 
-#include "server/config.h"
+#include "commands/admin/version.h"
+#include "config/config.h"
+#include "server/config_file.h"
 #include "server/server.h"
-#include "server/version.h"
 
 namespace {
 
@@ -31,6 +32,8 @@ std::string ExecutablePath(const char* argv0) {
 
 int main(int argc, char** argv) {
   using namespace runnel::server;
+  using runnel::commands::kRedisVersion;
+  using runnel::commands::kRunnelVersion;
   if (argc > 1 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-v") == 0)) {
     std::printf("Runnel server v=%s (Redis %s streams protocol)\n", kRunnelVersion, kRedisVersion);
     return 0;
@@ -39,7 +42,7 @@ int main(int argc, char** argv) {
     Usage();
     return 0;
   }
-  Config config;
+  runnel::config::Config config;
   std::string error;
   if (!ParseCommandLine(argc, argv, config, &error)) {
     std::fprintf(stderr, "runnel-server: %s\n", error.c_str());

@@ -5,6 +5,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -12,16 +13,19 @@
 #include <random>
 #include <sstream>
 
+#include "commands/admin/version.h"
+#include "commands/all_commands.h"
+#include "dispatch/errors.h"
 #include "server/connection.h"
-#include "server/errors.h"
-#include "server/idmp_effects.h"
-#include "server/version.h"
+#include "server/info.h"
 
 namespace runnel::server {
+
+namespace errors = dispatch::errors;
+
 namespace {
 
 constexpr uint64_t kCronIntervalMs = 100;
-constexpr size_t kExpireKeysPerDbPerCycle = 1000;
 
 uint64_t RandomSeed() {
   std::random_device rd;
@@ -43,26 +47,13 @@ bool MakeDirectories(const std::string& path) {
 
 }  // namespace
 
-Server::Server(Config config, std::string config_file)
-    : config_(std::move(config)),
-      config_file_(std::move(config_file)),
-      blocking_(static_cast<int>(config_.databases)),
-      watches_(static_cast<int>(config_.databases)),
-      read_buffer_(64 * 1024) {
+Server::Server(config::Config config, std::string config_file)
+    : config_(std::move(config)), config_file_(std::move(config_file)), read_buffer_(64 * 1024) {
   uv_loop_init(&loop_);
-  hash_seed_ = RandomSeed();
-  keyspace_ = NewKeyspace();
+  dispatcher_ = std::make_unique<dispatch::Dispatcher>(
+      *this, commands::AllCommands(), static_cast<int>(config_.databases), RandomSeed());
   durability_ = std::make_unique<Durability>(*this);
-  replay_conn_ = std::make_unique<Connection>(*this, 0);
-  replay_conn_->authenticated = true;
-}
-
-std::unique_ptr<streams::Keyspace> Server::NewKeyspace() {
-  return std::make_unique<streams::Keyspace>(static_cast<int>(config_.databases), hash_seed_, this);
-}
-
-void Server::ReplaceKeyspace(std::unique_ptr<streams::Keyspace> keyspace) {
-  keyspace_ = std::move(keyspace);
+  ApplyConfig();
 }
 
 Server::~Server() {
@@ -77,9 +68,17 @@ int64_t Server::NowMs() const {
   return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
 }
 
-streams::StreamLimits Server::stream_limits() const {
-  return streams::StreamLimits{static_cast<uint64_t>(config_.stream_node_max_bytes),
-                               static_cast<uint64_t>(config_.stream_node_max_entries)};
+uint64_t Server::MonotonicUs() const { return uv_hrtime() / 1000; }
+
+dispatch::Limits Server::LimitsFromConfig() const {
+  dispatch::Limits limits;
+  limits.stream = {static_cast<uint64_t>(config_.stream_node_max_bytes),
+                   static_cast<uint64_t>(config_.stream_node_max_entries)};
+  // Redis's default work limit for '~' trims: 100 nodes' worth of entries.
+  int64_t per_node = config_.stream_node_max_entries;
+  limits.approx_trim_limit = per_node > 0 && per_node <= 10000 ? 100 * per_node : 10000;
+  limits.new_stream = {config_.stream_idmp_duration, config_.stream_idmp_maxsize};
+  return limits;
 }
 
 void Server::ApplyLogLevel() {
@@ -87,9 +86,15 @@ void Server::ApplyLogLevel() {
   if (ParseLogLevel(config_.loglevel, &level)) log_.set_level(level);
 }
 
+void Server::SetConfig(config::Config updated) {
+  config_ = std::move(updated);
+  ApplyConfig();
+}
+
 void Server::ApplyConfig() {
   ApplyLogLevel();
-  if (!loading()) durability_->ApplyConfig();
+  dispatcher_->set_limits(LimitsFromConfig());
+  durability_->ApplyConfig();
   resp::ParserLimits limits;
   limits.max_bulk_len = config_.proto_max_bulk_len;
   for (auto& [id, conn] : connections_) {
@@ -178,7 +183,7 @@ int Server::Run() {
 
   stats_.start_ms = NowMs();
   stats_.start_monotonic = MonotonicMs();
-  log_.Notice(std::string("Runnel ") + kRunnelVersion + " (Redis " + kRedisVersion +
+  log_.Notice(std::string("Runnel ") + commands::kRunnelVersion + " (Redis " + commands::kRedisVersion +
               " streams protocol), pid=" + std::to_string(getpid()));
   if (!Listen()) {
     Shutdown("could not listen", SaveMode::kNoSave);
@@ -240,10 +245,12 @@ void Server::OnShutdownSignal(int signum) {
 bool Server::Shutdown(std::string_view reason, SaveMode mode, bool force, std::string* error) {
   if (shutting_down_) return true;
   if (!loading()) {
+    // The seen times still waiting to be written go into the log first.
+    if (effects_wanted()) dispatcher_->FlushConsumerTimes();
+    dispatcher_->FinishRecord(NowMs());
     // Make what was acknowledged durable; a snapshot too when asked, or when save rules exist.
-    std::vector<std::pair<int64_t, int64_t>> rules;
-    ParseSaveRules(config_.save, &rules);
-    bool save = mode == SaveMode::kSave || (mode == SaveMode::kDefault && !rules.empty());
+    bool save = mode == SaveMode::kSave ||
+                (mode == SaveMode::kDefault && durability_->has_save_rules());
     std::string why;
     if (!durability_->Shutdown(save, force, &why)) {
       // Stay up rather than exit with acknowledged data that is not on disk, as Redis does;
@@ -316,7 +323,7 @@ void Server::LoadStep() {
     Shutdown("load failed", SaveMode::kNoSave);
     return;
   }
-  log_.Notice("Data loaded from disk: " + std::to_string(keyspace_->TotalKeys()) + " keys, " +
+  log_.Notice("Data loaded from disk: " + std::to_string(keyspace().TotalKeys()) + " keys, " +
               std::to_string(loader_->records_replayed()) + " log records, " +
               std::to_string((now - load_started_ms_) / 1000.0).substr(0, 5) + " seconds");
   FinishLoading();
@@ -326,8 +333,15 @@ void Server::FinishLoading() {
   std::string error;
   bool from_dump = loader_->loaded_from_dump();
   uint64_t next = loader_->next_sequence();
+  std::optional<streams::StreamLimits> replayed_limits = loader_->replayed_limits();
+  if (loader_->effects_skipped() > 0) {
+    log_.Warning(std::to_string(loader_->effects_skipped()) +
+                 " log effects found nothing to change (their key, group or entry was gone): "
+                 "versions before 0.2 logged commands that failed after a key expired, which "
+                 "changed nothing then either.");
+  }
   loader_.reset();
-  if (!durability_->Start(next, from_dump, &error)) {
+  if (!durability_->Start(next, from_dump, replayed_limits, &error)) {
     log_.Warning("Can't open the append-only log: " + error);
     exit_code_ = 1;
     Shutdown("log failed", SaveMode::kNoSave);
@@ -360,15 +374,38 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
   conn->StartReading();
 }
 
-Connection* Server::FindConnection(uint64_t id) {
+dispatch::Client* Server::FindClient(uint64_t id) {
   auto it = connections_.find(id);
   return it == connections_.end() ? nullptr : it->second;
 }
 
+std::vector<dispatch::Client*> Server::Clients() {
+  std::vector<dispatch::Client*> all;
+  for (const auto& [id, conn] : connections_) all.push_back(conn);
+  std::sort(all.begin(), all.end(), [](const dispatch::Client* a, const dispatch::Client* b) {
+    return a->id() < b->id();
+  });
+  return all;
+}
+
+void Server::AppendRecord(int db, int64_t time_ms, std::string_view payload) {
+  durability_->Append(static_cast<uint32_t>(db), time_ms, payload);
+}
+
+std::string Server::Info(const std::vector<std::string>& sections) {
+  return BuildInfo(*this, sections);
+}
+
+void Server::ResetStats() {
+  ServerStats fresh;
+  fresh.start_ms = stats_.start_ms;
+  fresh.start_monotonic = stats_.start_monotonic;
+  stats_ = fresh;
+  dispatcher_->stats() = dispatch::DispatchStats{};
+}
+
 void Server::OnConnectionClosing(Connection& conn) {
-  if (conn.blocked) blocking_.Remove(conn.id(), conn.blocked->registration);
-  conn.blocked.reset();
-  UnwatchAll(conn);
+  dispatcher_->ClientClosed(conn);
   stats_.net_input_bytes += conn.net_input_bytes();
   stats_.net_output_bytes += conn.net_output_bytes();
   connections_.erase(conn.id());
@@ -389,7 +426,7 @@ void Server::BeforePoll() {
     std::vector<uint64_t> ids = std::move(to_resume_);
     to_resume_.clear();
     for (uint64_t id : ids) {
-      if (Connection* c = FindConnection(id)) c->ResumeInput();
+      if (auto it = connections_.find(id); it != connections_.end()) it->second->ResumeInput();
     }
   }
   // Group commit: this iteration's log records reach the file (and under appendfsync always,
@@ -398,9 +435,9 @@ void Server::BeforePoll() {
   std::vector<uint64_t> ids = std::move(to_flush_);
   to_flush_.clear();
   for (uint64_t id : ids) {
-    if (Connection* c = FindConnection(id)) {
-      c->pending_flush = false;
-      c->Flush();
+    if (auto it = connections_.find(id); it != connections_.end()) {
+      it->second->pending_flush = false;
+      it->second->Flush();
     }
   }
   ArmBlockTimer();
@@ -410,16 +447,7 @@ void Server::Cron() {
   if (loading()) return;  // nothing may expire or be saved before the data is back
   int64_t now = NowMs();
   durability_->Cron(now);
-  for (int i = 0; i < keyspace_->size(); ++i) {
-    keyspace_->db(i).ExpireDue(now, kExpireKeysPerDbPerCycle);
-    // Idempotency iids past their stream's IDMP-DURATION (Redis 8.6); logged with the cutoff
-    // used, so replay drops exactly the same ones whenever it runs.
-    keyspace_->db(i).ExpireIdmp(now, [&](std::string_view key, int64_t cutoff) {
-      RecordEffect(i, IdmpExpireEffect(key, cutoff));
-    });
-  }
-  FinishRecord(now);
-  ServeReadyKeys();  // expiry may have deleted keys that blocked clients wait on
+  dispatcher_->Cron(now);
   if (config_.timeout > 0) CloseIdleClients();
 }
 
@@ -439,60 +467,20 @@ void Server::CloseIdleClients() {
 
 void Server::ArmBlockTimer() {
   if (!block_timer_.initialised() || block_timer_.get() == nullptr) return;
-  auto next = blocking_.NextDeadline();
+  std::optional<uint64_t> next = dispatcher_->NextBlockTimeUs();
   if (!next) {
     uv_timer_stop(block_timer_.get());
     return;
   }
-  uint64_t now = MonotonicMs();
-  uint64_t wait = *next > now ? *next - now : 0;
+  // Rounded up to the next whole ms: the timer must not fire before the deadline (if libuv's
+  // millisecond clock fires it a little early anyway, the dispatcher finds nothing due and the
+  // timer is armed again).
+  uint64_t now = MonotonicUs();
+  uint64_t wait_ms = *next > now ? (*next - now + 999) / 1000 : 0;
   uv_timer_start(
-      block_timer_.get(), [](uv_timer_t* h) { static_cast<Server*>(h->data)->ExpireBlocked(); },
-      wait, 0);
-}
-
-void Server::ExpireBlocked() {
-  uv_update_time(&loop_);
-  // Wakes first: a client whose wake and deadline are both due still gets its chance to read.
-  for (uint64_t id : blocking_.DueWakes(MonotonicMs())) {
-    Connection* c = FindConnection(id);
-    if (c == nullptr || !c->blocked) continue;
-    blocking_.SetWake(id, c->blocked->registration, 0);
-    Rerun(*c);  // sets the next wake if it blocks again
-  }
-  for (uint64_t id : blocking_.Expired(MonotonicMs())) {
-    Connection* c = FindConnection(id);
-    if (c == nullptr || !c->blocked) continue;
-    c->reply().NullArray();  // XREAD/XREADGROUP time out with a null reply
-    Unblock(*c);
-  }
-}
-
-void Server::OnKeyChanged(int db, std::string_view key) {
-  ++changes_;
-  TouchWatchers(db, key);
-  blocking_.MarkReady(db, key);
-}
-
-void Server::OnKeyExpired(int db, std::string_view key) {
-  stats_.expired_keys++;
-  ++changes_;
-  // The log says DEL: replay must not depend on the clock deciding the key has expired.
-  RecordEffect(db, {"DEL", key});
-  // As in Redis, a key that was already past its TTL when WATCHed expiring later is no change.
-  watches_.Touch(db, key, [&](uint64_t id) {
-    Connection* c = FindConnection(id);
-    if (c == nullptr) return;
-    for (const auto& w : c->watch.keys) {
-      if (w.db == db && w.key == key && !w.expired_at_watch) c->watch.dirty = true;
-    }
-  });
-  blocking_.MarkReady(db, key);
-}
-
-void Server::OnFlushed(int db) {
-  ++changes_;
-  blocking_.MarkDatabaseReady(db);
+      block_timer_.get(),
+      [](uv_timer_t* h) { static_cast<Server*>(h->data)->dispatcher_->OnBlockTimer(); }, wait_ms,
+      0);
 }
 
 }  // namespace runnel::server

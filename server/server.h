@@ -1,15 +1,18 @@
-// Server: the event loop and everything that lives for the whole process.
+// Server: the libuv shell around the dispatcher — the event loop and everything that lives for
+// the whole process.
 //
-// Owns the libuv loop and its handles (listeners, signals, timers, the before-poll hook), the
-// keyspace, the command table, the blocking and watch registries, and the connections (by id).
+// Owns the loop and its handles (listeners, signals, timers, the before-poll hook), the
+// connections (by id), the configuration, the log files and snapshots (Durability), start-up
+// loading (Loader) and the Dispatcher, which owns the keyspace and runs every command. The
+// Server is the dispatcher's Host (clock, clients, the log) and the administration commands'
+// AdminHost (CONFIG, INFO, SAVE, SHUTDOWN, CLIENT LIST).
 //
 // One loop iteration, as libuv runs it:
-//   timers (cron, blocked-client timeouts) -> before-poll hook -> poll (reads: parse + execute)
+//   timers (cron, blocked-client deadlines) -> before-poll hook -> poll (reads: parse + execute)
 // and the before-poll hook does, in order: resume clients that were unblocked (their pipelined
-// commands), then send replies. Replies are never written from inside a command.
-//
-// The Server is the KeyspaceObserver: a key change marks WATCHers dirty and the key ready for
-// blocked readers, who are served right after the command that changed it (dispatcher.cc).
+// commands), write this iteration's log records (and fsync them under appendfsync always), then
+// send replies. Replies are never written from inside a command, and none leaves before the
+// records of the commands it answers.
 #pragma once
 
 #include <uv.h>
@@ -20,17 +23,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "server/blocking.h"
-#include "server/command_table.h"
-#include "server/config.h"
+#include "config/config.h"
+#include "dispatch/dispatcher.h"
+#include "dispatch/host.h"
 #include "server/durability.h"
-#include "server/effects.h"
 #include "server/loader.h"
 #include "server/logger.h"
 #include "server/uv_handle.h"
-#include "server/watch.h"
-#include "streams/keyspace.h"
-#include "streams/stream.h"
 
 namespace runnel::server {
 
@@ -40,86 +39,34 @@ struct ServerStats {
   int64_t start_ms = 0;          // wall clock at start
   uint64_t start_monotonic = 0;  // loop time at start
   uint64_t connections_received = 0;
-  uint64_t commands_processed = 0;
   uint64_t rejected_connections = 0;
-  uint64_t expired_keys = 0;
-  uint64_t keyspace_hits = 0;
-  uint64_t keyspace_misses = 0;
   uint64_t net_input_bytes = 0;  // of closed connections; live ones add their own
   uint64_t net_output_bytes = 0;
-  uint64_t unexpected_error_replies = 0;
 };
 
-class Server : public streams::KeyspaceObserver {
+class Server : public dispatch::Host, public dispatch::AdminHost {
  public:
-  Server(Config config, std::string config_file);
+  Server(config::Config config, std::string config_file);
   ~Server() override;
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   // Listens and runs until shutdown. Returns the process exit code.
   int Run();
-  // Stops accepting, closes every connection and handle; Run() returns once they are closed.
-  // First flushes the log and, with kSave (or kDefault when save rules exist), writes a
-  // snapshot; if that fails, returns false with *error and keeps running, unless `force`.
-  enum class SaveMode { kDefault, kSave, kNoSave };
-  bool Shutdown(std::string_view reason, SaveMode mode = SaveMode::kDefault, bool force = false,
-                std::string* error = nullptr);
 
   uv_loop_t* loop() { return &loop_; }
-  Config& config() { return config_; }
-  const std::string& config_file() const { return config_file_; }
   Logger& log() { return log_; }
-  streams::Keyspace& keyspace() { return *keyspace_; }
-  const CommandTable& commands() const { return commands_; }
+  dispatch::Dispatcher& dispatcher() { return *dispatcher_; }
+  streams::Keyspace& keyspace() { return dispatcher_->keyspace(); }
   Durability& durability() { return *durability_; }
-  bool loading() const { return loader_ != nullptr; }
   const Loader* loader() const { return loader_.get(); }
-  // A keyspace with this server's settings, and swapping it in (snapshot loading).
-  std::unique_ptr<streams::Keyspace> NewKeyspace();
-  void ReplaceKeyspace(std::unique_ptr<streams::Keyspace> keyspace);
-  // Runs the effects of one log record, at the record's time, without logging them again.
-  bool ReplayRecord(uint32_t db, int64_t time_ms, std::string_view payload, std::string* error);
-  BlockingRegistry& blocking() { return blocking_; }
-  WatchRegistry& watches() { return watches_; }
   ServerStats& stats() { return stats_; }
-  streams::StreamLimits stream_limits() const;
-  int64_t NowMs() const;  // wall clock, for IDs and TTLs
   uint64_t MonotonicMs() const { return uv_now(const_cast<uv_loop_t*>(&loop_)); }
+  const std::string& config_file() const { return config_file_; }
   const std::string& executable() const { return executable_; }
   void set_executable(std::string path) { executable_ = std::move(path); }
   int tcp_port() const { return static_cast<int>(config_.port); }
-
-  Connection* FindConnection(uint64_t id);
   const std::unordered_map<uint64_t, Connection*>& connections() const { return connections_; }
-  // Applies side effects of a CONFIG SET (log level, limits on live connections).
-  void ApplyConfig();
-  void ApplyLogLevel();
-
-  // Dispatcher (dispatcher.cc): runs one command from a client, then serves ready keys.
-  void Execute(Connection& conn, const resp::ArgList& args);
-  // Runs an already resolved command (used by Execute and EXEC).
-  void Call(Connection& conn, const CommandSpec& spec, const resp::ArgList& args, bool in_exec,
-            int64_t now_ms);
-  void Reject(Connection& conn, const CommandSpec* spec, std::string_view error);
-  void ServeReadyKeys();
-  void Unblock(Connection& conn);
-  // Marks every connection watching `key` dirty (its EXEC will fail).
-  void TouchWatchers(int db, std::string_view key);
-  void UnwatchAll(Connection& conn);
-
-  // Effects for the append-only log: collected during a command, turned into one record after
-  // it (FinishRecord). Nothing is recorded while the log itself is being replayed.
-  template <typename Args>
-  void RecordEffect(int db, const Args& args) {
-    if (!replaying_) effects_.Add(db, args);
-  }
-  void RecordEffect(int db, std::initializer_list<std::string_view> args) {
-    if (!replaying_) effects_.Add(db, args);
-  }
-  void FinishRecord(int64_t time_ms);
-  // Changes since the last successful snapshot (save rules, INFO rdb_changes_since_last_save).
-  uint64_t changes() const { return changes_; }
 
   // Connection callbacks.
   void OnConnectionClosing(Connection& conn);
@@ -128,12 +75,39 @@ class Server : public streams::KeyspaceObserver {
   char* read_buffer() { return read_buffer_.data(); }
   size_t read_buffer_size() const { return read_buffer_.size(); }
 
-  // streams::KeyspaceObserver
-  void OnKeyChanged(int db, std::string_view key) override;
-  void OnKeyExpired(int db, std::string_view key) override;
-  void OnFlushed(int db) override;
+  // ---- dispatch::Host ----
+  int64_t NowMs() const override;
+  uint64_t MonotonicUs() const override;
+  dispatch::Client* FindClient(uint64_t id) override;
+  bool loading() const override { return loader_ != nullptr; }
+  std::string_view WriteRefusal() const override { return durability_->WriteRefusal(); }
+  bool effects_wanted() const override { return durability_->log_enabled(); }
+  void AppendRecord(int db, int64_t time_ms, std::string_view payload) override;
+  dispatch::AdminHost& admin() override { return *this; }
+
+  // ---- dispatch::AdminHost ----
+  const config::Config& config() const override { return config_; }
+  void SetConfig(config::Config updated) override;
+  std::string Info(const std::vector<std::string>& sections) override;
+  void ResetStats() override;
+  bool Shutdown(std::string_view reason, SaveMode mode = SaveMode::kDefault, bool force = false,
+                std::string* error = nullptr) override;
+  bool Save(std::string* error) override { return durability_->Save(error); }
+  std::pair<bool, std::string> BackgroundSave(bool schedule) override {
+    return durability_->BackgroundSave(schedule);
+  }
+  std::pair<bool, std::string> BackgroundRewrite() override {
+    return durability_->BackgroundRewrite();
+  }
+  int64_t LastSaveMs() const override { return durability_->last_save_ms(); }
+  std::vector<dispatch::Client*> Clients() override;
 
  private:
+  // The settings data commands follow, from the configuration.
+  dispatch::Limits LimitsFromConfig() const;
+  // Applies what a configuration change means at run time (log level, limits, persistence).
+  void ApplyConfig();
+  void ApplyLogLevel();
   void OnShutdownSignal(int signum);
   void RaiseOpenFileLimit();
   bool Listen();
@@ -145,14 +119,9 @@ class Server : public streams::KeyspaceObserver {
   void LoadStep();
   void FinishLoading();
   void ArmBlockTimer();
-  void ExpireBlocked();
   void CloseIdleClients();
-  bool Rerun(Connection& conn);
-  // Arms (or clears, for 0) a blocked client's wake at wall-clock `wake_at_ms`.
-  void SetWake(Connection& conn, int64_t wake_at_ms, int64_t now_ms);
-  bool CouldServe(Connection& conn, int db, const std::string& key);
 
-  Config config_;
+  config::Config config_;
   std::string config_file_;
   std::string executable_;
   Logger log_;
@@ -162,24 +131,16 @@ class Server : public streams::KeyspaceObserver {
   UvHandle<uv_prepare_t> before_poll_;
   UvHandle<uv_timer_t> cron_timer_, block_timer_;
   UvHandle<uv_idle_t> load_idle_;  // runs the loader while loading
+  std::unique_ptr<dispatch::Dispatcher> dispatcher_;
   std::unique_ptr<Durability> durability_;
   std::unique_ptr<Loader> loader_;
-  std::unique_ptr<Connection> replay_conn_;  // the client log records are replayed as
   int64_t load_started_ms_ = 0;
   int64_t last_load_log_ms_ = 0;
-  uint64_t hash_seed_ = 0;
-  std::unique_ptr<streams::Keyspace> keyspace_;
-  CommandTable commands_;
-  BlockingRegistry blocking_;
-  WatchRegistry watches_;
   ServerStats stats_;
   std::unordered_map<uint64_t, Connection*> connections_;
   std::vector<uint64_t> to_flush_;
   std::vector<uint64_t> to_resume_;
   std::vector<char> read_buffer_;
-  EffectRecorder effects_;
-  uint64_t changes_ = 0;    // key changes ever made (dirty counter)
-  bool replaying_ = false;  // loading the log: effects are not recorded again
   uint64_t next_client_id_ = 1;
   bool shutting_down_ = false;
   bool shutdown_signal_failed_ = false;  // a SIGINT/SIGTERM could not save: a SIGINT insists

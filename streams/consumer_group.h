@@ -1,6 +1,7 @@
 // ConsumerGroup: a named reader of a stream that hands each entry to one of its consumers and
 // remembers what was delivered and not yet acknowledged.
 //
+//   name             the group's name (the key it has in its stream's group map)
 //   last_delivered   the highest ID the group has handed out (its read position)
 //   entries_read     how many entries precede and include last_delivered in the stream's
 //                    history, or kUnknownEntriesRead; with the stream's counters it gives lag
@@ -94,11 +95,12 @@ class ConsumerGroup {
   using TimeIndex = PackedSet<TimeCodec>;
   using ConsumerMap = std::map<std::string, std::unique_ptr<Consumer>, std::less<>>;
 
-  ConsumerGroup(StreamId last_delivered, int64_t entries_read)
-      : last_delivered_(last_delivered), entries_read_(entries_read) {}
+  ConsumerGroup(std::string name, StreamId last_delivered, int64_t entries_read)
+      : name_(std::move(name)), last_delivered_(last_delivered), entries_read_(entries_read) {}
   ConsumerGroup(const ConsumerGroup&) = delete;
   ConsumerGroup& operator=(const ConsumerGroup&) = delete;
 
+  const std::string& name() const { return name_; }
   StreamId last_delivered() const { return last_delivered_; }
   int64_t entries_read() const { return entries_read_; }
   void set_last_delivered(StreamId id) { last_delivered_ = id; }
@@ -144,6 +146,7 @@ class ConsumerGroup {
   // Takes `r` out of its owner's PEL, or out of the unowned count.
   void Disown(const PendingRecord& r);
 
+  std::string name_;
   StreamId last_delivered_;
   int64_t entries_read_;
   Pel pel_;

@@ -14,10 +14,7 @@ namespace runnel::streams {
 enum class Errc : uint8_t {
   kOk = 0,
   kWrongType,                          // key holds another type
-  kNoSuchKey,                          // key must exist
-  kNotAnInteger,                       // string value is not an integer
   kOverflow,                           // increment or decrement would overflow
-  kInvalidStreamId,                    // not a valid stream ID
   kStreamIdZero,                       // XADD 0-0
   kStreamIdTooSmall,                   // XADD ID <= top item
   kStreamExhausted,                    // last ID is the maximum

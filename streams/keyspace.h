@@ -85,7 +85,8 @@ class Database {
 
   // The key's node, or nullptr if absent. A key past its TTL is deleted and reported absent.
   Node* Find(std::string_view key, int64_t now_ms);
-  // The key's node whatever its TTL says, without side effects (WATCH bookkeeping).
+  // The key's node whatever its TTL says, without side effects (WATCH bookkeeping, and log
+  // replay, where the log itself holds every expiry as a DEL).
   Node* Peek(std::string_view key) const { return table_.Find(key); }
   // Typed lookups: nullptr when absent, Errc::kWrongType when the key holds another type.
   OpResult<Stream*> FindStream(std::string_view key, int64_t now_ms);

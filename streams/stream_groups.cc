@@ -30,7 +30,7 @@ ConsumerGroup* Stream::FindGroup(std::string_view name) const {
 ConsumerGroup* Stream::CreateGroup(std::string_view name, StreamId last_delivered,
                                    int64_t entries_read) {
   if (groups_.find(name) != groups_.end()) return nullptr;
-  auto group = std::make_unique<ConsumerGroup>(last_delivered, entries_read);
+  auto group = std::make_unique<ConsumerGroup>(std::string(name), last_delivered, entries_read);
   ConsumerGroup* raw = group.get();
   groups_.emplace(std::string(name), std::move(group));
   return raw;

@@ -83,12 +83,12 @@ TEST_CASE("the log alone brings everything back after SIGKILL, under every fsync
     CHECK(work.Run(c, 3000) == 0);
     const std::string before = DumpKeyspace(c);
     CHECK(before.find("pending") != std::string::npos);
-    CheckSameDump(before, KillAndReload(server));
+    CheckSameDump(before, KillAndReload(server), SeenTimes::kCoalesced);
     // The history continues: more writes after the restart survive a second crash.
     RawClient again(server.port());
     CHECK(work.Run(again, 500) == 0);
     const std::string later = DumpKeyspace(again);
-    CheckSameDump(later, KillAndReload(server));
+    CheckSameDump(later, KillAndReload(server), SeenTimes::kCoalesced);
   }
 }
 
@@ -112,7 +112,7 @@ TEST_CASE("a log rewrite while writes continue loses nothing, and old files go a
   const auto files = ListDir(server.dir() + "/data/appendonlydir");
   CHECK(files.size() == 3);
   const std::string before = DumpKeyspace(c);
-  CheckSameDump(before, KillAndReload(server));
+  CheckSameDump(before, KillAndReload(server), SeenTimes::kCoalesced);
 }
 
 TEST_CASE("BGREWRITEAOF with the log off writes a base-only history, as Redis does") {
@@ -214,7 +214,7 @@ TEST_CASE("turning the log on adopts the data: from a dump file at start, or by 
   RawClient c(with_log.port());
   CHECK(work.Run(c, 500) == 0);
   std::string before = DumpKeyspace(c);
-  CheckSameDump(before, KillAndReload(with_log));
+  CheckSameDump(before, KillAndReload(with_log), SeenTimes::kCoalesced);
 
   // CONFIG SET appendonly yes on a server that started without it.
   StartLoaded(server);
@@ -281,7 +281,8 @@ TEST_CASE("while the log loads the server answers -LOADING, then serves the data
   REQUIRE(WaitLoaded(slow.port()));
   CHECK(early.Call({"XLEN", "s"}).integer == 8000);
   CHECK(InfoField(early, "loading") == "0");
-  CHECK(slow.Log().find("Data loaded from disk: 1 keys, 8000 log records") != std::string::npos);
+  // 8000 XADDs, after the record every log file starts with: the block limits in force.
+  CHECK(slow.Log().find("Data loaded from disk: 1 keys, 8001 log records") != std::string::npos);
   CHECK(slow.Log().find("Loading: ") != std::string::npos);  // progress, once a second
 }
 

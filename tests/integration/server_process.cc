@@ -97,7 +97,7 @@ ServerProcess::~ServerProcess() {
 
 bool ServerProcess::Start(int timeout_ms) {
   port_ = FreePort();
-  std::vector<std::string> argv = {RUNNEL_SERVER_PATH};
+  std::vector<std::string> argv = {binary_};
   if (!config_file_.empty()) argv.push_back(config_file_);
   argv.insert(argv.end(), {"--port", std::to_string(port_), "--dir", dir_ + "/data"});
   argv.insert(argv.end(), args_.begin(), args_.end());

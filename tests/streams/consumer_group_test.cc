@@ -107,7 +107,7 @@ std::string Compare(const ConsumerGroup& g, const Model& m) {
 
 class GroupHarness {
  public:
-  explicit GroupHarness(uint64_t seed) : seed_(seed), rng_(seed), g_(StreamId{}, 0) {}
+  explicit GroupHarness(uint64_t seed) : seed_(seed), rng_(seed), g_("g", StreamId{}, 0) {}
 
   void Run(int ops, size_t high) {
     bool growing = true;
@@ -291,7 +291,7 @@ std::string Invariants(const ConsumerGroup& g) {
 }
 
 TEST_CASE("ConsumerGroup: a new consumer takes a freed index and inherits nothing") {
-  ConsumerGroup g(StreamId{}, 0);
+  ConsumerGroup g("g", StreamId{}, 0);
   Consumer* a = g.GetOrCreateConsumer("a", 10).first;
   Consumer* b = g.GetOrCreateConsumer("b", 11).first;
   Consumer* c = g.GetOrCreateConsumer("c", 12).first;
@@ -329,7 +329,7 @@ TEST_CASE("ConsumerGroup: a new consumer takes a freed index and inherits nothin
 }
 
 TEST_CASE("ConsumerGroup: missing consumers, double acks and acks of unknown IDs") {
-  ConsumerGroup g(StreamId{5, 0}, 3);
+  ConsumerGroup g("g", StreamId{5, 0}, 3);
   CHECK(g.last_delivered() == StreamId{5, 0});
   CHECK(g.entries_read() == 3);
   CHECK_FALSE(g.DeleteConsumer("nobody").has_value());
@@ -350,7 +350,7 @@ TEST_CASE("ConsumerGroup: missing consumers, double acks and acks of unknown IDs
 }
 
 TEST_CASE("ConsumerGroup: re-delivery and moves keep one entry per ID in every index") {
-  ConsumerGroup g(StreamId{}, 0);
+  ConsumerGroup g("g", StreamId{}, 0);
   Consumer& a = *g.GetOrCreateConsumer("a", 0).first;
   Consumer& b = *g.GetOrCreateConsumer("b", 0).first;
   StreamId id{10, 0};
@@ -389,7 +389,7 @@ TEST_CASE("ConsumerGroup: re-delivery and moves keep one entry per ID in every i
 // const references, but the objects behind them are not const, so a test may write through
 // const_cast; and SetPending with another group's consumer breaks both groups.
 TEST_CASE("ConsumerGroup: released (XNACK) entries are unowned, FIFO at the head of by_time") {
-  ConsumerGroup g(StreamId{}, 0);
+  ConsumerGroup g("g", StreamId{}, 0);
   Consumer& a = *g.GetOrCreateConsumer("a", 0).first;
   Consumer& b = *g.GetOrCreateConsumer("b", 0).first;
   g.SetPending({1, 0}, a, 100, 1);
@@ -431,13 +431,13 @@ TEST_CASE("ConsumerGroup: CheckInvariants fails on corrupted states") {
     REQUIRE(Invariants(g) == "");
   };
   SUBCASE("a time-index entry missing") {
-    ConsumerGroup g(StreamId{}, 0);
+    ConsumerGroup g("g", StreamId{}, 0);
     fresh(g);
     const_cast<ConsumerGroup::TimeIndex&>(g.by_time()).Erase({140, {7, 40}});
     CHECK(Invariants(g) != "");
   }
   SUBCASE("a time-index entry with the wrong time") {
-    ConsumerGroup g(StreamId{}, 0);
+    ConsumerGroup g("g", StreamId{}, 0);
     fresh(g);
     auto& t = const_cast<ConsumerGroup::TimeIndex&>(g.by_time());
     REQUIRE(t.Erase({140, {7, 40}}));
@@ -445,7 +445,7 @@ TEST_CASE("ConsumerGroup: CheckInvariants fails on corrupted states") {
     CHECK(Invariants(g) != "");
   }
   SUBCASE("a PEL entry owned by a consumer whose PEL lacks it") {
-    ConsumerGroup g(StreamId{}, 0);
+    ConsumerGroup g("g", StreamId{}, 0);
     fresh(g);
     auto rec = *g.FindPending({7, 3});
     rec.consumer = g.FindConsumer("b")->index();
@@ -453,7 +453,7 @@ TEST_CASE("ConsumerGroup: CheckInvariants fails on corrupted states") {
     CHECK(Invariants(g) != "");
   }
   SUBCASE("a PEL entry owned by a deleted consumer") {
-    ConsumerGroup g(StreamId{}, 0);
+    ConsumerGroup g("g", StreamId{}, 0);
     fresh(g);
     auto rec = *g.FindPending({7, 3});
     rec.consumer = g.GetOrCreateConsumer("c", 0).first->index();
@@ -462,19 +462,19 @@ TEST_CASE("ConsumerGroup: CheckInvariants fails on corrupted states") {
     CHECK(Invariants(g) != "");
   }
   SUBCASE("a consumer PEL holding an ID the group does not") {
-    ConsumerGroup g(StreamId{}, 0);
+    ConsumerGroup g("g", StreamId{}, 0);
     fresh(g);
     REQUIRE(const_cast<PackedSet<IdCodec>&>(g.FindConsumer("a")->pel()).Insert({9, 9}));
     CHECK(Invariants(g) != "");
   }
   SUBCASE("a PEL entry missing from the group but not from its consumer") {
-    ConsumerGroup g(StreamId{}, 0);
+    ConsumerGroup g("g", StreamId{}, 0);
     fresh(g);
     REQUIRE(const_cast<ConsumerGroup::Pel&>(g.pel()).Erase({7, 5}));
     CHECK(Invariants(g) != "");
   }
   SUBCASE("SetPending with another group's consumer breaks both groups") {
-    ConsumerGroup g(StreamId{}, 0), other(StreamId{}, 0);
+    ConsumerGroup g("g", StreamId{}, 0), other("other", StreamId{}, 0);
     fresh(g);
     Consumer& stranger = *other.GetOrCreateConsumer("x", 0).first;
     g.SetPending({8, 0}, stranger, 5, 1);

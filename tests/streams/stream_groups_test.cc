@@ -7,7 +7,7 @@
 // 8.x, with redis#13338, #13473 and #13958) reports in XINFO GROUPS as entries-read and lag
 // (nil = unknown). The values marked "7.0:" were checked against Debian's redis-server 7.0.15,
 // which predates those PRs; where no 7.0 value is given, 7.0 reports the same. XREADGROUP ">"
-// is modelled as the server does it: AdvanceGroup for every entry delivered.
+// is run through the group engine (streams/group_ops.h), as the server runs it.
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "streams/consumer_group.h"
+#include "streams/group_ops.h"
 #include "streams/stream.h"
 #include "tests/streams/stream_test_util.h"
 
@@ -46,14 +47,14 @@ ConsumerGroup& XGroupCreate(Stream& s, const std::string& name, StreamId id,
   REQUIRE(g != nullptr);
   return *g;
 }
-// XREADGROUP GROUP g c COUNT n STREAMS key ">": the read position moves entry by entry.
-uint64_t XReadGroup(const Stream& s, ConsumerGroup& g, uint64_t count) {
-  auto it = s.Range(*g.last_delivered().Next(), StreamId::Max(), false);
+// XREADGROUP GROUP g c COUNT n STREAMS key ">", through the group engine the server runs.
+uint64_t XReadGroup(Stream& s, ConsumerGroup& g, uint64_t count) {
+  GroupChanges changes;
+  Consumer& c = TouchConsumer(g, "c", 0, &changes);
   uint64_t n = 0;
-  while (n < count && it.Next()) {
-    s.AdvanceGroup(g, it.id());
-    ++n;
-  }
+  DeliverNew(
+      s, g, c, 0, false, [&] { return n < count; }, [&](const Stream::Iterator&) { ++n; },
+      &changes);
   return n;
 }
 

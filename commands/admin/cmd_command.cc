@@ -1,0 +1,256 @@
+// COMMAND and its subcommands COUNT, INFO, LIST and HELP: what the server can run, for
+// redis-cli and for client libraries that look up key positions.
+#include <string>
+#include <vector>
+
+#include "commands/admin/command_docs.h"
+#include "commands/admin/register.h"
+#include "dispatch/args.h"
+#include "dispatch/dispatcher.h"
+#include "dispatch/help.h"
+#include "streams/glob.h"
+
+namespace runnel::commands {
+namespace {
+
+using dispatch::CommandContext;
+using dispatch::CommandSpec;
+using dispatch::IEquals;
+namespace errors = dispatch::errors;
+
+void WriteWords(resp::ReplyWriter& r, const std::vector<std::string_view>& words) {
+  r.Set(words.size());
+  for (std::string_view w : words) r.Simple(w);
+}
+
+std::vector<std::string_view> Split(std::string_view s) {
+  std::vector<std::string_view> out;
+  while (!s.empty()) {
+    size_t sp = s.find(' ');
+    if (sp != 0) out.push_back(s.substr(0, sp));
+    if (sp == std::string_view::npos) break;
+    s.remove_prefix(sp + 1);
+  }
+  return out;
+}
+
+// A key specification: where a command's keys are and what it does to them.
+struct KeySpec {
+  std::string_view notes;
+  std::vector<std::string_view> flags;
+  int index = 0;             // begin_search by index ...
+  std::string_view keyword;  // ... or after this keyword (XREAD's STREAMS)
+  int lastkey = 0, keystep = 1, limit = 0;
+  int startfrom = 1;  // with a keyword: the argument the search for it starts at
+};
+
+// Derived from first/last/step, with Redis's flags: reads RO access, writes RW update, deletes
+// RM delete; RENAME and RENAMENX have one spec per key, as in Redis.
+std::vector<KeySpec> KeySpecs(const CommandSpec& spec) {
+  const std::string& n = spec.fullname;
+  if (n == "rename" || n == "renamenx") {
+    return {KeySpec{{}, {"RW", "access", "delete"}, 1, "", 0, 1, 0},
+            KeySpec{{}, {"OW", n == "rename" ? "update" : "insert"}, 2, "", 0, 1, 0}};
+  }
+  if (spec.flags & dispatch::kCmdMovableKeys) {
+    // XREADGROUP's STREAMS comes after GROUP g c, so Redis starts looking at argument 4.
+    KeySpec k{{}, {"RO", "access"}, 0, "STREAMS", -1, 1, 2};
+    if (n == "xreadgroup") k.startfrom = 4;
+    return {k};
+  }
+  if (spec.keys.first == 0) return {};
+  KeySpec k;
+  k.notes = spec.key_notes;
+  k.flags = !spec.key_flags.empty()    ? Split(spec.key_flags)
+            : (spec.flags & dispatch::kCmdWrite) ? std::vector<std::string_view>{"RW", "update"}
+                                       : std::vector<std::string_view>{"RO", "access"};
+  k.index = spec.keys.first;
+  k.lastkey = spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first;
+  k.keystep = spec.keys.step;
+  return {k};
+}
+
+void WriteKeySpec(resp::ReplyWriter& r, const KeySpec& k) {
+  r.Map(k.notes.empty() ? 3 : 4);
+  if (!k.notes.empty()) {
+    r.Bulk("notes");
+    r.Bulk(k.notes);
+  }
+  r.Bulk("flags");
+  WriteWords(r, k.flags);
+  r.Bulk("begin_search");
+  r.Map(2);
+  r.Bulk("type");
+  r.Bulk(k.keyword.empty() ? "index" : "keyword");
+  r.Bulk("spec");
+  if (k.keyword.empty()) {
+    r.Map(1);
+    r.Bulk("index");
+    r.Integer(k.index);
+  } else {
+    r.Map(2);
+    r.Bulk("keyword");
+    r.Bulk(k.keyword);
+    r.Bulk("startfrom");
+    r.Integer(k.startfrom);
+  }
+  r.Bulk("find_keys");
+  r.Map(2);
+  r.Bulk("type");
+  r.Bulk("range");
+  r.Bulk("spec");
+  r.Map(3);
+  r.Bulk("lastkey");
+  r.Integer(k.lastkey);
+  r.Bulk("keystep");
+  r.Integer(k.keystep);
+  r.Bulk("limit");
+  r.Integer(k.limit);
+}
+
+void WriteCommandInfo(resp::ReplyWriter& r, const CommandSpec& spec) {
+  r.Array(10);
+  r.Bulk(spec.fullname);
+  r.Integer(spec.arity);
+  WriteWords(r, dispatch::FlagNames(spec.flags));
+  r.Integer(spec.keys.first);
+  r.Integer(spec.keys.last);
+  r.Integer(spec.keys.step);
+  WriteWords(r, Split(spec.acl_categories));
+  std::vector<std::string_view> tips = Split(spec.tips);
+  r.Set(tips.size());
+  for (std::string_view t : tips) r.Bulk(t);
+  std::vector<KeySpec> specs = KeySpecs(spec);
+  r.Array(specs.size());
+  for (const KeySpec& k : specs) WriteKeySpec(r, k);
+  r.Array(spec.subcommands.size());
+  for (const CommandSpec& sub : spec.subcommands) WriteCommandInfo(r, sub);
+}
+
+void CmdCommand(CommandContext& ctx) {
+  const auto& all = ctx.dispatcher().commands().all();
+  ctx.reply.Array(all.size());
+  for (const CommandSpec* spec : all) WriteCommandInfo(ctx.reply, *spec);
+}
+
+void CmdCommandCount(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.dispatcher().commands().size()));
+}
+
+// Finds "name" or "container|sub".
+const CommandSpec* FindByFullName(CommandContext& ctx, std::string_view name) {
+  size_t bar = name.find('|');
+  const CommandSpec* spec = ctx.dispatcher().commands().Find(name.substr(0, bar));
+  if (spec == nullptr || bar == std::string_view::npos) return spec;
+  return spec->FindSubcommand(name.substr(bar + 1));
+}
+
+void CmdCommandInfo(CommandContext& ctx) {
+  if (ctx.argc() == 2) return CmdCommand(ctx);
+  ctx.reply.Array(ctx.argc() - 2);
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    const CommandSpec* spec = FindByFullName(ctx, ctx.arg(i));
+    if (spec == nullptr) {
+      ctx.reply.Null();
+    } else {
+      WriteCommandInfo(ctx.reply, *spec);
+    }
+  }
+}
+
+// COMMAND LIST [FILTERBY (MODULE name | ACLCAT category | PATTERN pattern)]
+void CmdCommandList(CommandContext& ctx) {
+  std::string_view by, value;
+  if (ctx.argc() != 2) {
+    if (ctx.argc() != 5 || !IEquals(ctx.arg(2), "FILTERBY")) return ctx.Error(errors::kSyntax);
+    by = ctx.arg(3);
+    value = ctx.arg(4);
+    if (!IEquals(by, "MODULE") && !IEquals(by, "ACLCAT") && !IEquals(by, "PATTERN")) {
+      return ctx.Error(errors::kSyntax);
+    }
+  }
+  auto keep = [&](const CommandSpec& spec) {
+    if (by.empty()) return true;
+    if (IEquals(by, "MODULE")) return false;
+    if (IEquals(by, "PATTERN")) return streams::GlobMatch(value, spec.fullname, true);
+    for (std::string_view cat : Split(spec.acl_categories)) {
+      if (IEquals(cat.substr(1), value)) return true;
+    }
+    return false;
+  };
+  auto header = ctx.reply.Begin();
+  size_t n = 0;
+  for (const CommandSpec* spec : ctx.dispatcher().commands().all()) {
+    if (keep(*spec)) {
+      ctx.reply.Bulk(spec->fullname);
+      ++n;
+    }
+    for (const CommandSpec& sub : spec->subcommands) {
+      if (keep(sub)) {
+        ctx.reply.Bulk(sub.fullname);
+        ++n;
+      }
+    }
+  }
+  ctx.reply.EndArray(header, n);
+}
+
+void CmdCommandDocs(CommandContext& ctx) {
+  std::vector<const CommandSpec*> specs;
+  if (ctx.argc() == 2) {
+    specs = ctx.dispatcher().commands().all();
+  } else {
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      if (const CommandSpec* spec = FindByFullName(ctx, ctx.arg(i))) specs.push_back(spec);
+    }
+  }
+  ctx.reply.Map(specs.size());
+  for (const CommandSpec* spec : specs) {
+    ctx.reply.Bulk(spec->fullname);
+    WriteCommandDocs(ctx.reply, *spec);
+  }
+}
+
+void CmdCommandHelp(CommandContext& ctx) {
+  dispatch::WriteHelp(ctx.reply, "COMMAND",
+            {"(no subcommand)", "    Return details about all Redis commands.", "COUNT",
+             "    Return the total number of commands in this Redis server.", "LIST",
+             "    Return a list of all commands in this Redis server.", "INFO [<command-name> ...]",
+             "    Return details about multiple Redis commands.",
+             "    If no command names are given, documentation details for all",
+             "    commands are returned.", "DOCS [<command-name> ...]",
+             "    Return documentation details about multiple Redis commands.",
+             "    If no command names are given, documentation details for all",
+             "    commands are returned."});
+}
+
+}  // namespace
+
+void RegisterCommandCommands(std::vector<CommandSpec>& out) {
+  using namespace dispatch;  // NOLINT: the flag names
+  constexpr uint32_t kFlags = kCmdLoading | kCmdStale;
+  auto sub = [](std::string_view name, int arity, CommandHandler handler,
+                std::string_view tips = {}) {
+    return CommandSpec{.name = std::string(name),
+                       .arity = arity,
+                       .flags = kFlags,
+                       .handler = handler,
+                       .acl_categories = "@slow @connection",
+                       .tips = tips};
+  };
+  std::vector<CommandSpec> subs;
+  subs.push_back(sub("count", 2, CmdCommandCount));
+  subs.push_back(sub("info", -2, CmdCommandInfo, "nondeterministic_output_order"));
+  subs.push_back(sub("list", -2, CmdCommandList, "nondeterministic_output_order"));
+  subs.push_back(sub("docs", -2, CmdCommandDocs, "nondeterministic_output_order"));
+  subs.push_back(sub("help", 2, CmdCommandHelp));
+  // A container with a handler of its own: plain COMMAND lists everything.
+  out.push_back({.name = "command",
+                 .arity = -1,
+                 .flags = kFlags,
+                 .handler = CmdCommand,
+                 .acl_categories = "@slow @connection",
+                 .subcommands = std::move(subs)});
+}
+
+}  // namespace runnel::commands

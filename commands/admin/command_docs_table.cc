@@ -1,0 +1,455 @@
+// The documentation of every command Runnel has, for COMMAND DOCS. Entries for commands that
+// redis-server 7.0 has reproduce its documented interface; newer behaviour is noted per entry.
+#include "commands/admin/command_docs_table.h"
+
+namespace runnel::commands {
+namespace {
+
+// clang-format off
+constexpr DocEntry kDocs[] = {
+    {.name = "ping", .group = "connection", .since = "1.0.0", .summary = "Ping the server",
+     .complexity = "O(1)", .args = "[message:string]"},
+    {.name = "echo", .group = "connection", .since = "1.0.0", .summary = "Echo the given string",
+     .complexity = "O(1)", .args = "message:string"},
+    {.name = "auth", .group = "connection", .since = "1.0.0",
+     .summary = "Authenticate to the server",
+     .complexity = "O(N) where N is the number of passwords defined for the user",
+     .history = "6.0.0: Added ACL style (username and password).",
+     .args = "[username:string@6.0.0] password:string"},
+    {.name = "hello", .group = "connection", .since = "6.0.0", .summary = "Handshake with Redis",
+     .complexity = "O(1)",
+     .history = "6.2.0: `protover` made optional; when called without arguments the command "
+                "reports the current connection's context.",
+     .args = "[arguments{protover:integer "
+             "[AUTH username_password{username:string password:string}] "
+             "[SETNAME clientname:string]}]"},
+    {.name = "select", .group = "connection", .since = "1.0.0",
+     .summary = "Change the selected database for the current connection", .complexity = "O(1)",
+     .args = "index:integer"},
+    {.name = "quit", .group = "connection", .since = "1.0.0", .summary = "Close the connection",
+     .complexity = "O(1)"},
+    {.name = "reset", .group = "connection", .since = "6.2.0", .summary = "Reset the connection",
+     .complexity = "O(1)"},
+    {.name = "client", .group = "connection", .since = "2.4.0",
+     .summary = "A container for client connection commands",
+     .complexity = "Depends on subcommand."},
+    {.name = "client|id", .group = "connection", .since = "5.0.0",
+     .summary = "Returns the client ID for the current connection", .complexity = "O(1)"},
+    {.name = "client|setname", .group = "connection", .since = "2.6.9",
+     .summary = "Set the current connection name", .complexity = "O(1)",
+     .args = "connection-name:string"},
+    {.name = "client|getname", .group = "connection", .since = "2.6.9",
+     .summary = "Get the current connection name", .complexity = "O(1)"},
+    // Redis 7.2's definition, with the two attributes Runnel takes.
+    {.name = "client|setinfo", .group = "connection", .since = "7.2.0",
+     .summary = "Sets information specific to the client or connection.", .complexity = "O(1)",
+     .args = "attr('lib-name' libname:string|'lib-ver' libver:string)"},
+    {.name = "client|info", .group = "connection", .since = "6.2.0",
+     .summary = "Returns information about the current client connection.", .complexity = "O(1)",
+     .history = "7.2.0: Added `lib-name` and `lib-ver` fields."},  // with CLIENT SETINFO
+    {.name = "client|list", .group = "connection", .since = "2.4.0",
+     .summary = "Get the list of client connections",
+     .complexity = "O(N) where N is the number of client connections",
+     .history = "2.8.12: Added unique client `id` field.\n"
+                "5.0.0: Added optional `TYPE` filter.\n"
+                "6.0.0: Added `user` field.\n"
+                "6.2.0: Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional "
+                "`ID` filter.\n"
+                "7.0.0: Added `resp`, `multi-mem`, `rbs` and `rbp` fields.\n"
+                "7.0.3: Added `ssub` field.\n"
+                "7.2.0: Added `lib-name` and `lib-ver` fields.",  // with CLIENT SETINFO
+     .args = "[TYPE normal_master_replica_pubsub(NORMAL|MASTER|REPLICA|PUBSUB)@5.0.0] "
+             "[ID id{client-id:integer...}@6.2.0]"},
+    {.name = "client|kill", .group = "connection", .since = "2.4.0",
+     .summary = "Kill the connection of a client",
+     .complexity = "O(N) where N is the number of client connections",
+     .history = "2.8.12: Added new filter format.\n"
+                "2.8.12: `ID` option.\n"
+                "3.2.0: Added `master` type in for `TYPE` option.\n"
+                "5.0.0: Replaced `slave` `TYPE` with `replica`. `slave` still supported for "
+                "backward compatibility.\n"
+                "6.2.0: `LADDR` option.",
+     .args = "filter(ip:port:string!2.8.12"
+             "|new-format([ID client-id:integer@2.8.12]"
+             "|[TYPE normal_master_slave_pubsub(NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|PUBSUB)"
+             "@2.8.12]"
+             "|[USER username:string]|[ADDR ip:port:string]|[LADDR ip:port:string@6.2.0]"
+             "|[SKIPME yes/no:string])...)"},
+    {.name = "client|help", .group = "connection", .since = "5.0.0",
+     .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+    {.name = "del", .group = "generic", .since = "1.0.0", .summary = "Delete a key",
+     .complexity = "O(N) where N is the number of keys that will be removed. When a key to remove "
+                   "holds a value other than a string, the individual complexity for this key is "
+                   "O(M) where M is the number of elements in the list, set, sorted set or hash. "
+                   "Removing a single key that holds a string value is O(1).",
+     .args = "key:key..."},
+    {.name = "unlink", .group = "generic", .since = "4.0.0",
+     .summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but "
+                "non blocking.",
+     .complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) "
+                   "work in a different thread in order to reclaim memory, where N is the number "
+                   "of allocations the deleted objects where composed of.",
+     .args = "key:key..."},
+    {.name = "exists", .group = "generic", .since = "1.0.0", .summary = "Determine if a key exists",
+     .complexity = "O(N) where N is the number of keys to check.",
+     .history = "3.0.3: Accepts multiple `key` arguments.", .args = "key:key..."},
+    {.name = "type", .group = "generic", .since = "1.0.0",
+     .summary = "Determine the type stored at key", .complexity = "O(1)", .args = "key:key"},
+    {.name = "keys", .group = "generic", .since = "1.0.0",
+     .summary = "Find all keys matching the given pattern",
+     .complexity = "O(N) with N being the number of keys in the database, under the assumption "
+                   "that the key names in the database and the given pattern have limited length.",
+     .args = "pattern:pattern"},
+    {.name = "scan", .group = "generic", .since = "2.8.0",
+     .summary = "Incrementally iterate the keys space",
+     .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command "
+                   "calls for the cursor to return back to 0. N is the number of elements inside "
+                   "the collection.",
+     .history = "6.0.0: Added the `TYPE` subcommand.",
+     .args = "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] "
+             "[TYPE type:string@6.0.0]"},
+    {.name = "rename", .group = "generic", .since = "1.0.0", .summary = "Rename a key",
+     .complexity = "O(1)", .args = "key:key newkey:key"},
+    {.name = "renamenx", .group = "generic", .since = "1.0.0",
+     .summary = "Rename a key, only if the new key does not exist", .complexity = "O(1)",
+     .history = "3.2.0: The command no longer returns an error when source and destination names "
+                "are the same.",
+     .args = "key:key newkey:key"},
+    {.name = "expire", .group = "generic", .since = "1.0.0",
+     .summary = "Set a key's time to live in seconds", .complexity = "O(1)",
+     .history = "7.0.0: Added options: `NX`, `XX`, `GT` and `LT`.",
+     .args = "key:key seconds:integer [condition(NX|XX|GT|LT)@7.0.0]"},
+    {.name = "pexpire", .group = "generic", .since = "2.6.0",
+     .summary = "Set a key's time to live in milliseconds", .complexity = "O(1)",
+     .history = "7.0.0: Added options: `NX`, `XX`, `GT` and `LT`.",
+     .args = "key:key milliseconds:integer [condition(NX|XX|GT|LT)@7.0.0]"},
+    {.name = "expireat", .group = "generic", .since = "1.2.0",
+     .summary = "Set the expiration for a key as a UNIX timestamp", .complexity = "O(1)",
+     .history = "7.0.0: Added options: `NX`, `XX`, `GT` and `LT`.",
+     .args = "key:key unix-time-seconds:unix-time [condition(NX|XX|GT|LT)@7.0.0]"},
+    {.name = "pexpireat", .group = "generic", .since = "2.6.0",
+     .summary = "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+     .complexity = "O(1)", .history = "7.0.0: Added options: `NX`, `XX`, `GT` and `LT`.",
+     .args = "key:key unix-time-milliseconds:unix-time [condition(NX|XX|GT|LT)@7.0.0]"},
+    {.name = "ttl", .group = "generic", .since = "1.0.0",
+     .summary = "Get the time to live for a key in seconds", .complexity = "O(1)",
+     .history = "2.8.0: Added the -2 reply.", .args = "key:key"},
+    {.name = "pttl", .group = "generic", .since = "2.6.0",
+     .summary = "Get the time to live for a key in milliseconds", .complexity = "O(1)",
+     .history = "2.8.0: Added the -2 reply.", .args = "key:key"},
+    {.name = "expiretime", .group = "generic", .since = "7.0.0",
+     .summary = "Get the expiration Unix timestamp for a key", .complexity = "O(1)",
+     .args = "key:key"},
+    {.name = "pexpiretime", .group = "generic", .since = "7.0.0",
+     .summary = "Get the expiration Unix timestamp for a key in milliseconds", .complexity = "O(1)",
+     .args = "key:key"},
+    {.name = "persist", .group = "generic", .since = "2.2.0",
+     .summary = "Remove the expiration from a key", .complexity = "O(1)", .args = "key:key"},
+    {.name = "config", .group = "server", .since = "2.0.0",
+     .summary = "A container for server configuration commands",
+     .complexity = "Depends on subcommand."},
+    {.name = "config|get", .group = "server", .since = "2.0.0",
+     .summary = "Get the values of configuration parameters",
+     .complexity = "O(N) when N is the number of configuration parameters provided",
+     .history = "7.0.0: Added the ability to pass multiple pattern parameters in one call",
+     .args = "parameter{parameter:string}..."},
+    {.name = "config|set", .group = "server", .since = "2.0.0",
+     .summary = "Set configuration parameters to the given values",
+     .complexity = "O(N) when N is the number of configuration parameters provided",
+     .history = "7.0.0: Added the ability to set multiple parameters in one call.",
+     .args = "parameter_value{parameter:string value:string}..."},
+    {.name = "config|resetstat", .group = "server", .since = "2.0.0",
+     .summary = "Reset the stats returned by INFO", .complexity = "O(1)"},
+    {.name = "config|help", .group = "server", .since = "5.0.0",
+     .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+    {.name = "info", .group = "server", .since = "1.0.0",
+     .summary = "Get information and statistics about the server", .complexity = "O(1)",
+     .history = "7.0.0: Added support for taking multiple section arguments.",
+     .args = "[section:string...]"},
+    {.name = "dbsize", .group = "server", .since = "1.0.0",
+     .summary = "Return the number of keys in the selected database", .complexity = "O(1)"},
+    {.name = "time", .group = "server", .since = "2.6.0",
+     .summary = "Return the current server time", .complexity = "O(1)"},
+    {.name = "flushdb", .group = "server", .since = "1.0.0",
+     .summary = "Remove all keys from the current database",
+     .complexity = "O(N) where N is the number of keys in the selected database",
+     .history = "4.0.0: Added the `ASYNC` flushing mode modifier.\n"
+                "6.2.0: Added the `SYNC` flushing mode modifier.",
+     .args = "[async(ASYNC@4.0.0|SYNC@6.2.0)]"},
+    {.name = "flushall", .group = "server", .since = "1.0.0",
+     .summary = "Remove all keys from all databases",
+     .complexity = "O(N) where N is the total number of keys in all databases",
+     .history = "4.0.0: Added the `ASYNC` flushing mode modifier.\n"
+                "6.2.0: Added the `SYNC` flushing mode modifier.",
+     .args = "[async(ASYNC@4.0.0|SYNC@6.2.0)]"},
+    {.name = "shutdown", .group = "server", .since = "1.0.0",
+     .summary = "Synchronously save the dataset to disk and then shut down the server",
+     .complexity = "O(N) when saving, where N is the total number of keys in all databases when "
+                   "saving data, otherwise O(1)",
+     .history = "7.0.0: Added the `NOW`, `FORCE` and `ABORT` modifiers.",
+     .args = "[nosave_save(NOSAVE|SAVE)] [NOW@7.0.0] [FORCE@7.0.0] [ABORT@7.0.0]"},
+    {.name = "save", .group = "server", .since = "1.0.0",
+     .summary = "Synchronously save the dataset to disk",
+     .complexity = "O(N) where N is the total number of keys in all databases"},
+    {.name = "bgsave", .group = "server", .since = "1.0.0",
+     .summary = "Asynchronously save the dataset to disk", .complexity = "O(1)",
+     .history = "3.2.2: Added the `SCHEDULE` option.", .args = "[SCHEDULE@3.2.2]"},
+    {.name = "bgrewriteaof", .group = "server", .since = "1.0.0",
+     .summary = "Asynchronously rewrite the append-only file", .complexity = "O(1)"},
+    {.name = "lastsave", .group = "server", .since = "1.0.0",
+     .summary = "Get the UNIX time stamp of the last successful save to disk",
+     .complexity = "O(1)"},
+    {.name = "get", .group = "string", .since = "1.0.0", .summary = "Get the value of a key",
+     .complexity = "O(1)", .args = "key:key"},
+    {.name = "set", .group = "string", .since = "1.0.0", .summary = "Set the string value of a key",
+     .complexity = "O(1)", .history = "2.6.12: Added the `EX`, `PX`, `NX` and `XX` options.\n"
+                "6.0.0: Added the `KEEPTTL` option.\n"
+                "6.2.0: Added the `GET`, `EXAT` and `PXAT` option.\n"
+                "7.0.0: Allowed the `NX` and `GET` options to be used together.",
+     .args = "key:key value:string [condition(NX|XX)@2.6.12] [GET@6.2.0] "
+             "[expiration(EX seconds:integer@2.6.12|PX milliseconds:integer@2.6.12"
+             "|EXAT unix-time-seconds:unix-time@6.2.0"
+             "|PXAT unix-time-milliseconds:unix-time@6.2.0|KEEPTTL@6.0.0)]"},
+    {.name = "incr", .group = "string", .since = "1.0.0",
+     .summary = "Increment the integer value of a key by one", .complexity = "O(1)",
+     .args = "key:key"},
+    {.name = "decr", .group = "string", .since = "1.0.0",
+     .summary = "Decrement the integer value of a key by one", .complexity = "O(1)",
+     .args = "key:key"},
+    {.name = "incrby", .group = "string", .since = "1.0.0",
+     .summary = "Increment the integer value of a key by the given amount", .complexity = "O(1)",
+     .args = "key:key increment:integer"},
+    {.name = "decrby", .group = "string", .since = "1.0.0",
+     .summary = "Decrement the integer value of a key by the given number", .complexity = "O(1)",
+     .args = "key:key decrement:integer"},
+    {.name = "mget", .group = "string", .since = "1.0.0",
+     .summary = "Get the values of all the given keys",
+     .complexity = "O(N) where N is the number of keys to retrieve.", .args = "key:key..."},
+    {.name = "mset", .group = "string", .since = "1.0.1",
+     .summary = "Set multiple keys to multiple values",
+     .complexity = "O(N) where N is the number of keys to set.",
+     .args = "key_value{key:key value:string}..."},
+    {.name = "xadd", .group = "stream", .since = "5.0.0",
+     .summary = "Appends a new entry to a stream",
+     .complexity = "O(1) when adding a new entry, O(N) when trimming where N being the number of "
+                   "entries evicted.",
+     .history = "6.2.0: Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` "
+                "option.\n"
+                "7.0.0: Added support for the `<ms>-*` explicit ID form.\n"
+                "8.2.0: Added the `KEEPREF`, `DELREF` and `ACKED` options.\n"
+                "8.6.0: Added the `IDMPAUTO` and `IDMP` options.",
+     .args = "key:key [NOMKSTREAM@6.2.0] [condition(KEEPREF@8.2.0|DELREF@8.2.0|ACKED@8.2.0)] "
+             "[idmp(idmpauto{IDMPAUTO producer-id:string}|"
+             "idmp{IDMP producer-id:string idempotent-id:string})@8.6.0] "
+             "[trim{strategy(MAXLEN|MINID@6.2.0) [operator(equal='='|approximately='~')] "
+             "threshold:string [LIMIT count:integer@6.2.0]}] "
+             "id_or_auto(auto_id='*'|id:string) field_value{field:string value:string}..."},
+    {.name = "xtrim", .group = "stream", .since = "5.0.0",
+     .summary = "Trims the stream to (approximately if '~' is passed) a certain size",
+     .complexity = "O(N), with N being the number of evicted entries. Constant times are very "
+                   "small however, since entries are organized in macro nodes containing multiple "
+                   "entries that can be released with a single deallocation.",
+     .history = "6.2.0: Added the `MINID` trimming strategy and the `LIMIT` option.\n"
+                "8.2.0: Added the `KEEPREF`, `DELREF` and `ACKED` options.",
+     .args = "key:key trim{strategy(MAXLEN|MINID@6.2.0) [operator(equal='='|approximately='~')] "
+             "threshold:string [LIMIT count:integer@6.2.0]} "
+             "[condition(KEEPREF@8.2.0|DELREF@8.2.0|ACKED@8.2.0)]"},
+    {.name = "xcfgset", .group = "stream", .since = "8.6.0",
+     .summary = "Sets the idempotent-production settings of a stream.", .complexity = "O(1)",
+     .args = "key:key [IDMP-DURATION duration:integer] [IDMP-MAXSIZE maxsize:integer]"},
+    {.name = "xdelex", .group = "stream", .since = "8.2.0",
+     .summary = "Deletes one or multiple entries from the stream.",
+     .complexity = "O(1) for each single item to delete in the stream, regardless of the stream "
+                   "size.",
+     .args = "key:key [condition(KEEPREF|DELREF|ACKED)] "
+             "ids{IDS numids:integer id:string...}"},
+    {.name = "xdel", .group = "stream", .since = "5.0.0",
+     .summary = "Removes the specified entries from the stream. Returns the number of items "
+                "actually deleted, that may be different from the number of IDs passed in case "
+                "certain IDs do not exist.",
+     .complexity = "O(1) for each single item to delete in the stream, regardless of the stream "
+                   "size.",
+     .args = "key:key id:string..."},
+    {.name = "xlen", .group = "stream", .since = "5.0.0",
+     .summary = "Return the number of entries in a stream", .complexity = "O(1)",
+     .args = "key:key"},
+    {.name = "xrange", .group = "stream", .since = "5.0.0",
+     .summary = "Return a range of elements in a stream, with IDs matching the specified IDs "
+                "interval",
+     .complexity = "O(N) with N being the number of elements being returned. If N is constant "
+                   "(e.g. always asking for the first 10 elements with COUNT), you can consider "
+                   "it O(1).",
+     .history = "6.2.0: Added exclusive ranges.",
+     .args = "key:key start:string end:string [COUNT count:integer]"},
+    {.name = "xrevrange", .group = "stream", .since = "5.0.0",
+     .summary = "Return a range of elements in a stream, with IDs matching the specified IDs "
+                "interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
+     .complexity = "O(N) with N being the number of elements returned. If N is constant (e.g. "
+                   "always asking for the first 10 elements with COUNT), you can consider it "
+                   "O(1).",
+     .history = "6.2.0: Added exclusive ranges.",
+     .args = "key:key end:string start:string [COUNT count:integer]"},
+    {.name = "xread", .group = "stream", .since = "5.0.0",
+     .summary = "Return never seen elements in multiple streams, with IDs greater than the ones "
+                "reported by the caller for each stream. Can block.",
+     .complexity = "For each stream mentioned: O(N) with N being the number of elements being "
+                   "returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when "
+                   "the BLOCK option is used, XADD will pay O(M) time in order to serve the M "
+                   "clients blocked on the stream getting new data.",
+     .history = "7.4.0: Added the `+` ID, which reads the last entry of the stream.\n"
+                "8.10.0: Added the `MAXCOUNT` and `MAXSIZE` options.",
+     .args = "[COUNT count:integer] [MAXCOUNT maxcount:integer@8.10.0] "
+             "[MAXSIZE maxsize:integer@8.10.0] [BLOCK milliseconds:integer] "
+             "STREAMS streams{key:key... id:string...}"},
+    {.name = "xsetid", .group = "stream", .since = "5.0.0",
+     .summary = "An internal command for replicating stream values", .complexity = "O(1)",
+     .history = "7.0.0: Added the `entries_added` and `max_deleted_entry_id` arguments.",
+     .args = "key:key last-id:string [ENTRIESADDED entries_added:integer@7.0.0] "
+             "[MAXDELETEDID max_deleted_entry_id:string@7.0.0]"},
+    {.name = "xreadgroup", .group = "stream", .since = "5.0.0",
+     .summary = "Return new entries from a stream using a consumer group, or access the history "
+                "of the pending entries for a given consumer. Can block.",
+     .complexity = "For each stream mentioned: O(M) with M being the number of elements "
+                   "returned. If M is constant (e.g. always asking for the first 10 elements "
+                   "with COUNT), you can consider it O(1). On the other side when XREADGROUP "
+                   "blocks, XADD will pay the O(N) time in order to serve the N clients blocked "
+                   "on the stream getting new data.",
+     .history = "8.4.0: Added the `CLAIM` option.\n"
+                "8.10.0: Added the `MAXCOUNT` and `MAXSIZE` options.",
+     .args = "GROUP group_consumer{group:string consumer:string} [COUNT count:integer] "
+             "[MAXCOUNT maxcount:integer@8.10.0] [MAXSIZE maxsize:integer@8.10.0] "
+             "[BLOCK milliseconds:integer] [CLAIM min-idle-time:integer@8.4.0] [NOACK] "
+             "STREAMS streams{key:key... id:string...}"},
+    {.name = "xack", .group = "stream", .since = "5.0.0",
+     .summary = "Marks a pending message as correctly processed, effectively removing it from "
+                "the pending entries list of the consumer group. Return value of the command is "
+                "the number of messages successfully acknowledged, that is, the IDs we were "
+                "actually able to resolve in the PEL.",
+     .complexity = "O(1) for each message ID processed.",
+     .args = "key:key group:string id:string..."},
+    {.name = "xackdel", .group = "stream", .since = "8.2.0",
+     .summary = "Acknowledges and conditionally deletes one or multiple entries for a stream "
+                "consumer group.",
+     .complexity = "O(1) for each entry ID processed.",
+     .args = "key:key group:string [condition(KEEPREF|DELREF|ACKED)] "
+             "ids{IDS numids:integer id:string...}"},
+    {.name = "xnack", .group = "stream", .since = "8.8.0",
+     .summary = "Releases pending entries of a consumer group without acknowledging them, so "
+                "other consumers can claim them.",
+     .complexity = "O(1) for each entry ID processed.",
+     .args = "key:key group:string mode(SILENT|FAIL|FATAL) "
+             "ids{IDS numids:integer id:string...} [RETRYCOUNT count:integer] [FORCE]"},
+    {.name = "xpending", .group = "stream", .since = "5.0.0",
+     .summary = "Return information and entries from a stream consumer group pending entries "
+                "list, that are messages fetched but never acknowledged.",
+     .complexity = "O(N) with N being the number of elements returned, so asking for a small "
+                   "fixed number of entries per call is O(1). O(M), where M is the total number "
+                   "of entries scanned when used with the IDLE filter. When the command returns "
+                   "just the summary and the list of consumers is small, it runs in O(1) time; "
+                   "otherwise, an additional O(N) time for iterating every consumer.",
+     .history = "6.2.0: Added the `IDLE` option and exclusive range intervals.",
+     .args = "key:key group:string [filters{[IDLE min-idle-time:integer@6.2.0] start:string "
+             "end:string count:integer [consumer:string]}]"},
+    {.name = "xclaim", .group = "stream", .since = "5.0.0",
+     .summary = "Changes (or acquires) ownership of a message in a consumer group, as if the "
+                "message was delivered to the specified consumer.",
+     .complexity = "O(log N) with N being the number of messages in the PEL of the consumer "
+                   "group.",
+     .args = "key:key group:string consumer:string min-idle-time:string id:string... "
+             "[IDLE ms:integer] [TIME unix-time-milliseconds:unix-time] "
+             "[RETRYCOUNT count:integer] [FORCE] [JUSTID] [LASTID id:string]"},
+    {.name = "xautoclaim", .group = "stream", .since = "6.2.0",
+     .summary = "Changes (or acquires) ownership of messages in a consumer group, as if the "
+                "messages were delivered to the specified consumer.",
+     .complexity = "O(1) if COUNT is small.",
+     .history = "7.0.0: Added an element to the reply array, containing deleted entries the "
+                "command cleared from the PEL",
+     .args = "key:key group:string consumer:string min-idle-time:string start:string "
+             "[COUNT count:integer] [JUSTID]"},
+    {.name = "xgroup", .group = "stream", .since = "5.0.0",
+     .summary = "A container for consumer groups commands",
+     .complexity = "Depends on subcommand."},
+    {.name = "xgroup|create", .group = "stream", .since = "5.0.0",
+     .summary = "Create a consumer group.", .complexity = "O(1)",
+     .history = "7.0.0: Added the `entries_read` named argument.",
+     .args = "key:key groupname:string id(id:string|new_id='$') [MKSTREAM] "
+             "[ENTRIESREAD entries_read:integer]"},
+    {.name = "xgroup|setid", .group = "stream", .since = "5.0.0",
+     .summary = "Set a consumer group to an arbitrary last delivered ID value.",
+     .complexity = "O(1)", .history = "7.0.0: Added the optional `entries_read` argument.",
+     .args = "key:key groupname:string id(id:string|new_id='$') "
+             "[ENTRIESREAD entries_read:integer]"},
+    {.name = "xgroup|destroy", .group = "stream", .since = "5.0.0",
+     .summary = "Destroy a consumer group.",
+     .complexity = "O(N) where N is the number of entries in the group's pending entries list "
+                   "(PEL).",
+     .args = "key:key groupname:string"},
+    {.name = "xgroup|createconsumer", .group = "stream", .since = "6.2.0",
+     .summary = "Create a consumer in a consumer group.", .complexity = "O(1)",
+     .args = "key:key groupname:string consumername:string"},
+    {.name = "xgroup|delconsumer", .group = "stream", .since = "5.0.0",
+     .summary = "Delete a consumer from a consumer group.", .complexity = "O(1)",
+     .args = "key:key groupname:string consumername:string"},
+    {.name = "xgroup|help", .group = "stream", .since = "5.0.0",
+     .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+    {.name = "xinfo|groups", .group = "stream", .since = "5.0.0",
+     .summary = "List the consumer groups of a stream", .complexity = "O(1)",
+     .history = "7.0.0: Added the `entries-read` and `lag` fields", .args = "key:key"},
+    // Runnel reports `inactive` and the 7.2 meaning of `idle`.
+    {.name = "xinfo|consumers", .group = "stream", .since = "5.0.0",
+     .summary = "List the consumers in a consumer group", .complexity = "O(1)",
+     .history = "7.2.0: Added the `inactive` field, and changed the meaning of `idle`.",
+     .args = "key:key groupname:string"},
+    {.name = "xinfo", .group = "stream", .since = "5.0.0",
+     .summary = "A container for stream introspection commands",
+     .complexity = "Depends on subcommand."},
+    {.name = "xinfo|stream", .group = "stream", .since = "5.0.0",
+     .summary = "Get information about a stream", .complexity = "O(1)",
+     .history = "6.0.0: Added the `FULL` modifier.\n"
+                "7.0.0: Added the `max-deleted-entry-id`, `entries-added`, "
+                "`recorded-first-entry-id`, `entries-read` and `lag` fields",
+     .args = "key:key [FULL full{[COUNT count:integer]}]"},
+    {.name = "xinfo|help", .group = "stream", .since = "5.0.0",
+     .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+    {.name = "multi", .group = "transactions", .since = "1.2.0",
+     .summary = "Mark the start of a transaction block", .complexity = "O(1)"},
+    {.name = "exec", .group = "transactions", .since = "1.2.0",
+     .summary = "Execute all commands issued after MULTI",
+     .complexity = "Depends on commands in the transaction"},
+    {.name = "discard", .group = "transactions", .since = "2.0.0",
+     .summary = "Discard all commands issued after MULTI",
+     .complexity = "O(N), when N is the number of queued commands"},
+    {.name = "watch", .group = "transactions", .since = "2.2.0",
+     .summary = "Watch the given keys to determine execution of the MULTI/EXEC block",
+     .complexity = "O(1) for every key.", .args = "key:key..."},
+    {.name = "unwatch", .group = "transactions", .since = "2.2.0",
+     .summary = "Forget about all watched keys", .complexity = "O(1)"},
+    {.name = "command", .group = "server", .since = "2.8.13",
+     .summary = "Get array of Redis command details",
+     .complexity = "O(N) where N is the total number of Redis commands"},
+    {.name = "command|count", .group = "server", .since = "2.8.13",
+     .summary = "Get total number of Redis commands", .complexity = "O(1)"},
+    {.name = "command|info", .group = "server", .since = "2.8.13",
+     .summary = "Get array of specific Redis command details, or all when no argument is given.",
+     .complexity = "O(N) where N is the number of commands to look up",
+     .history = "7.0.0: Allowed to be called with no argument to get info on all commands.",
+     .args = "[command-name:string...]"},
+    {.name = "command|list", .group = "server", .since = "7.0.0",
+     .summary = "Get an array of Redis command names",
+     .complexity = "O(N) where N is the total number of Redis commands",
+     .args = "[FILTERBY filterby(MODULE module-name:string|ACLCAT category:string"
+             "|PATTERN pattern:pattern)]"},
+    {.name = "command|docs", .group = "server", .since = "7.0.0",
+     .summary = "Get array of specific Redis command documentation",
+     .complexity = "O(N) where N is the number of commands to look up",
+     .args = "[command-name:string...]"},
+    {.name = "command|help", .group = "server", .since = "5.0.0",
+     .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+};
+// clang-format on
+
+}  // namespace
+
+std::span<const DocEntry> DocTable() { return kDocs; }
+
+}  // namespace runnel::commands

@@ -1,0 +1,14 @@
+// The connection and server administration commands, one registration per file.
+#pragma once
+
+#include <vector>
+
+#include "dispatch/command.h"
+
+namespace runnel::commands {
+
+void RegisterConnectionCommands(std::vector<dispatch::CommandSpec>& out);  // PING AUTH CLIENT
+void RegisterServerCommands(std::vector<dispatch::CommandSpec>& out);      // CONFIG INFO SAVE
+void RegisterCommandCommands(std::vector<dispatch::CommandSpec>& out);     // COMMAND
+
+}  // namespace runnel::commands

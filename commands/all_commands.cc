@@ -1,0 +1,31 @@
+#include "commands/all_commands.h"
+
+#include <vector>
+
+#include "commands/admin/register.h"
+#include "commands/keys/register.h"
+#include "commands/streams/register.h"
+
+namespace runnel::commands {
+
+dispatch::CommandTable AllCommands() {
+  // In the order COMMAND lists them.
+  std::vector<dispatch::CommandSpec> specs;
+  RegisterConnectionCommands(specs);
+  RegisterServerCommands(specs);
+  RegisterKeyCommands(specs);
+  RegisterStringCommands(specs);
+  RegisterStreamCommands(specs);
+  RegisterRefCommands(specs);
+  RegisterReadCommands(specs);
+  RegisterGroupCommands(specs);
+  RegisterClaimCommands(specs);
+  RegisterXNackCommand(specs);
+  RegisterXCfgSetCommand(specs);
+  RegisterXInfoCommands(specs);
+  RegisterTransactionCommands(specs);
+  RegisterCommandCommands(specs);
+  return dispatch::CommandTable(std::move(specs));
+}
+
+}  // namespace runnel::commands

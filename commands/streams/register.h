@@ -1,0 +1,19 @@
+// The stream and consumer-group commands, one registration per file.
+#pragma once
+
+#include <vector>
+
+#include "dispatch/command.h"
+
+namespace runnel::commands {
+
+void RegisterStreamCommands(std::vector<dispatch::CommandSpec>& out);  // XADD XRANGE XLEN ...
+void RegisterRefCommands(std::vector<dispatch::CommandSpec>& out);     // XDELEX XACKDEL
+void RegisterReadCommands(std::vector<dispatch::CommandSpec>& out);    // XREAD XREADGROUP
+void RegisterGroupCommands(std::vector<dispatch::CommandSpec>& out);   // XGROUP XACK XPENDING
+void RegisterClaimCommands(std::vector<dispatch::CommandSpec>& out);   // XCLAIM XAUTOCLAIM
+void RegisterXNackCommand(std::vector<dispatch::CommandSpec>& out);    // XNACK
+void RegisterXCfgSetCommand(std::vector<dispatch::CommandSpec>& out);  // XCFGSET
+void RegisterXInfoCommands(std::vector<dispatch::CommandSpec>& out);   // XINFO
+
+}  // namespace runnel::commands

@@ -1,0 +1,248 @@
+#include "config/config.h"
+
+#include <strings.h>
+
+#include <charconv>
+#include <optional>
+
+#include "streams/numbers.h"
+#include "streams/stream.h"
+
+namespace runnel::config {
+namespace {
+
+constexpr int64_t kMb = 1024 * 1024;
+
+std::vector<ConfigKey> BuildKeys() {
+  using T = ConfigKey::Type;
+  std::vector<ConfigKey> keys;
+  auto str = [&](std::string_view name, bool mut, std::string Config::*field) {
+    ConfigKey k;
+    k.name = name;
+    k.mutable_at_runtime = mut;
+    k.text = field;
+    keys.push_back(k);
+  };
+  auto num = [&](std::string_view name, T type, bool mut, int64_t min, int64_t max,
+                 int64_t Config::*field) {
+    ConfigKey k;
+    k.name = name;
+    k.type = type;
+    k.mutable_at_runtime = mut;
+    k.min = min;
+    k.max = max;
+    k.number = field;
+    keys.push_back(k);
+  };
+  str("bind", false, &Config::bind);
+  num("port", T::kInt, false, 0, 65535, &Config::port);
+  str("dir", false, &Config::dir);
+  keys.back().protected_config = true;
+  num("databases", T::kInt, false, 1, 1 << 20, &Config::databases);
+  num("maxclients", T::kInt, true, 1, UINT32_MAX, &Config::maxclients);
+  num("timeout", T::kInt, true, 0, INT32_MAX, &Config::timeout);
+  str("requirepass", true, &Config::requirepass);
+  ConfigKey loglevel;
+  loglevel.name = "loglevel";
+  loglevel.type = T::kEnum;
+  loglevel.mutable_at_runtime = true;
+  loglevel.choices = {"debug", "verbose", "notice", "warning", "nothing"};
+  loglevel.text = &Config::loglevel;
+  keys.push_back(loglevel);
+  str("logfile", false, &Config::logfile);
+  num("stream-node-max-entries", T::kInt, true, 0, INT64_MAX, &Config::stream_node_max_entries);
+  num("stream-node-max-bytes", T::kMemory, true, 0, INT64_MAX, &Config::stream_node_max_bytes);
+  num("stream-idmp-duration", T::kInt, true, 1, streams::kIdmpMaxDuration,
+      &Config::stream_idmp_duration);
+  num("stream-idmp-maxsize", T::kInt, true, 1, streams::kIdmpMaxMaxSize,
+      &Config::stream_idmp_maxsize);
+  num("proto-max-bulk-len", T::kMemory, true, kMb, INT64_MAX, &Config::proto_max_bulk_len);
+  num("client-query-buffer-limit", T::kMemory, true, kMb, INT64_MAX,
+      &Config::client_query_buffer_limit);
+  auto flag = [&](std::string_view name, bool mut, bool Config::*field) {
+    ConfigKey k;
+    k.name = name;
+    k.type = T::kBool;
+    k.mutable_at_runtime = mut;
+    k.flag = field;
+    keys.push_back(k);
+  };
+  flag("appendonly", true, &Config::appendonly);
+  ConfigKey fsync;
+  fsync.name = "appendfsync";
+  fsync.type = T::kEnum;
+  fsync.mutable_at_runtime = true;
+  fsync.choices = {"everysec", "always", "no"};  // Redis's order, which its error lists
+  fsync.text = &Config::appendfsync;
+  keys.push_back(fsync);
+  str("appenddirname", false, &Config::appenddirname);
+  str("appendfilename", false, &Config::appendfilename);
+  flag("aof-load-truncated", true, &Config::aof_load_truncated);
+  num("auto-aof-rewrite-percentage", T::kInt, true, 0, INT32_MAX,
+      &Config::auto_aof_rewrite_percentage);
+  num("auto-aof-rewrite-min-size", T::kMemory, true, 0, INT64_MAX,
+      &Config::auto_aof_rewrite_min_size);
+  // Redis's test knob, kept for the same purpose: microseconds to sleep per key or record
+  // loaded (negative -n: one microsecond, once per n on average), so tests can watch -LOADING.
+  num("key-load-delay", T::kInt, true, INT32_MIN, INT32_MAX, &Config::key_load_delay);
+  str("save", true, &Config::save);
+  keys.back().validate = [](std::string_view v, std::string* error) {
+    std::vector<std::pair<int64_t, int64_t>> rules;
+    if (ParseSaveRules(v, &rules)) return true;
+    *error = "Invalid save parameters";
+    return false;
+  };
+  str("dbfilename", false, &Config::dbfilename);
+  keys.back().protected_config = true;
+  flag("stop-writes-on-bgsave-error", true, &Config::stop_writes_on_bgsave_error);
+  return keys;
+}
+
+}  // namespace
+
+// A memory value as CONFIG SET reads it (Redis's memtoull): digits, possibly none, then an
+// optional unit (b, k, kb, m, mb, g, gb; any case). As in Redis, the digits are converted
+// without an overflow check and the product wraps, so a huge value comes out negative here and
+// fails the range check ("must be between") instead of the parse; "" and "kb" are 0.
+std::optional<int64_t> ParseConfigMemory(std::string_view text) {
+  static constexpr std::pair<std::string_view, uint64_t> kUnits[] = {
+      {"", 1},           {"b", 1},
+      {"k", 1000},       {"kb", 1024},
+      {"m", 1000000},    {"mb", 1024 * 1024},
+      {"g", 1000000000}, {"gb", 1024 * 1024 * 1024},
+  };
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::string_view unit = text.substr(digits);
+  for (auto [name, multiplier] : kUnits) {
+    if (unit.size() != name.size() || strncasecmp(unit.data(), name.data(), name.size()) != 0) {
+      continue;
+    }
+    uint64_t v = 0;
+    for (char c : text.substr(0, digits)) {
+      uint64_t d = static_cast<uint64_t>(c - '0');
+      v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;  // strtoull saturates
+    }
+    return static_cast<int64_t>(v * multiplier);
+  }
+  return std::nullopt;
+}
+
+bool ParseMemorySize(std::string_view text, int64_t* out) {
+  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"gb", 1024LL * 1024 * 1024}, {"mb", 1024 * 1024}, {"kb", 1024}, {"g", 1000 * 1000 * 1000},
+      {"m", 1000 * 1000},           {"k", 1000},         {"b", 1},
+  };
+  int64_t multiplier = 1;
+  std::string_view digits = text;
+  for (auto [unit, mul] : kUnits) {
+    if (text.size() > unit.size() &&
+        strncasecmp(text.data() + text.size() - unit.size(), unit.data(), unit.size()) == 0) {
+      digits = text.substr(0, text.size() - unit.size());
+      multiplier = mul;
+      break;
+    }
+  }
+  auto v = streams::ParseStrictInt64(digits);
+  if (!v || *v < 0) return false;
+  if (*v > INT64_MAX / multiplier) return false;
+  *out = *v * multiplier;
+  return true;
+}
+
+bool ParseSaveRules(std::string_view text, SaveRules* rules) {
+  std::vector<int64_t> numbers;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    size_t start = i;
+    while (i < text.size() && text[i] != ' ') ++i;
+    if (start == i) break;
+    auto v = streams::ParseStrictInt64(text.substr(start, i - start));
+    if (!v || *v < 0) return false;
+    numbers.push_back(*v);
+  }
+  if (numbers.size() % 2 != 0) return false;
+  rules->clear();
+  for (size_t j = 0; j < numbers.size(); j += 2) rules->emplace_back(numbers[j], numbers[j + 1]);
+  return true;
+}
+
+bool ConfigKey::Parse(Config& config, std::string_view value, std::string* error) const {
+  switch (type) {
+    case Type::kString:
+      if (validate != nullptr && !validate(value, error)) return false;
+      config.*text = std::string(value);
+      return true;
+    case Type::kBool:
+      if (value.size() == 3 && strncasecmp(value.data(), "yes", 3) == 0) {
+        config.*flag = true;
+      } else if (value.size() == 2 && strncasecmp(value.data(), "no", 2) == 0) {
+        config.*flag = false;
+      } else {
+        *error = "argument must be 'yes' or 'no'";
+        return false;
+      }
+      return true;
+    case Type::kEnum:
+      for (std::string_view c : choices) {
+        if (c.size() == value.size() && strncasecmp(c.data(), value.data(), c.size()) == 0) {
+          config.*text = std::string(c);
+          return true;
+        }
+      }
+      *error = "argument(s) must be one of the following: ";
+      for (size_t i = 0; i < choices.size(); ++i) {
+        if (i) *error += ", ";
+        *error += choices[i];
+      }
+      return false;
+    case Type::kInt:
+    case Type::kMemory: {
+      std::optional<int64_t> parsed =
+          type == Type::kMemory ? ParseConfigMemory(value) : streams::ParseStrictInt64(value);
+      if (!parsed) {
+        *error = type == Type::kMemory ? "argument must be a memory value"
+                                       : "argument couldn't be parsed into an integer";
+        return false;
+      }
+      int64_t v = *parsed;
+      if (v < min || v > max) {
+        *error = "argument must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                 " inclusive";
+        return false;
+      }
+      config.*number = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string ConfigKey::Get(const Config& config) const {
+  if (number != nullptr) return std::to_string(config.*number);
+  if (flag != nullptr) return config.*flag ? "yes" : "no";
+  return config.*text;
+}
+
+FsyncPolicy ParseFsyncPolicy(std::string_view text) {
+  if (text == "always") return FsyncPolicy::kAlways;
+  if (text == "no") return FsyncPolicy::kNo;
+  return FsyncPolicy::kEverySec;
+}
+
+const std::vector<ConfigKey>& ConfigKeys() {
+  static const std::vector<ConfigKey> keys = BuildKeys();
+  return keys;
+}
+
+const ConfigKey* FindConfigKey(std::string_view name) {
+  for (const ConfigKey& k : ConfigKeys()) {
+    if (k.name.size() == name.size() && strncasecmp(k.name.data(), name.data(), name.size()) == 0) {
+      return &k;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace runnel::config

@@ -1,0 +1,91 @@
+// Config: every setting of runnel-server, and the one table that describes them.
+//
+// A setting can come from the TOML file, from `--key value` on the command line (which wins), or
+// from CONFIG SET at run time (only for keys marked mutable). All three go through the same
+// ConfigKey::Parse, so a value means the same thing and fails with the same message everywhere.
+// Sizes take Redis's units: plain bytes, or k/kb/m/mb/g/gb (k = 1000, kb = 1024), any case.
+// Reading the TOML file and the command line is the server shell's (server/config_file.h): this
+// layer has no file I/O and no TOML.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace runnel::config {
+
+struct Config {
+  std::string bind = "127.0.0.1";
+  int64_t port = 6379;
+  std::string dir = "./data";
+  int64_t databases = 16;
+  int64_t maxclients = 10000;
+  int64_t timeout = 0;  // seconds a client may idle before it is closed; 0 = never
+  std::string requirepass;
+  std::string loglevel = "notice";
+  std::string logfile;  // "" = stdout
+  int64_t stream_node_max_entries = 100;
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_idmp_duration = 100;  // a new stream's IDMP-DURATION, seconds (Redis 8.6)
+  int64_t stream_idmp_maxsize = 100;   // a new stream's IDMP-MAXSIZE, iids per producer
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+
+  // ---- persistence (docs/durability.md) ----
+  bool appendonly = true;  // a message queue should be durable out of the box
+  std::string appendfsync = "everysec";
+  std::string appenddirname = "appendonlydir";
+  std::string appendfilename = "appendonly.aof";
+  bool aof_load_truncated = true;
+  int64_t key_load_delay = 0;
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
+  std::string save = "3600 1 300 100 60 10000";  // pairs: seconds, changes
+  std::string dbfilename = "dump.rnl";
+  bool stop_writes_on_bgsave_error = true;
+};
+
+// The `save` rules as (seconds, changes) pairs; false when the text is not such pairs.
+using SaveRules = std::vector<std::pair<int64_t, int64_t>>;
+bool ParseSaveRules(std::string_view text, SaveRules* rules);
+
+// appendfsync, parsed once where it is applied rather than compared as text on every flush.
+enum class FsyncPolicy { kAlways, kEverySec, kNo };
+FsyncPolicy ParseFsyncPolicy(std::string_view text);
+
+class ConfigKey {
+ public:
+  enum class Type { kString, kInt, kMemory, kEnum, kBool };
+
+  std::string_view name;
+  Type type = Type::kString;
+  bool mutable_at_runtime = false;
+  // Redis's PROTECTED_CONFIG (dir, dbfilename): CONFIG SET refuses it with its own message
+  // (Runnel has no enable-protected-configs to lift that).
+  bool protected_config = false;
+  int64_t min = 0;
+  int64_t max = 0;
+  std::vector<std::string_view> choices;  // kEnum
+  std::string Config::*text = nullptr;    // kString, kEnum
+  int64_t Config::*number = nullptr;      // kInt, kMemory
+  bool Config::*flag = nullptr;           // kBool ("yes"/"no")
+  // Extra check for kString values (save); nullptr = any text.
+  bool (*validate)(std::string_view value, std::string* error) = nullptr;
+
+  // Parses and stores `value`. On failure returns false with Redis's reason text in *error
+  // (e.g. "argument couldn't be parsed into an integer").
+  bool Parse(Config& config, std::string_view value, std::string* error) const;
+  // The value as CONFIG GET shows it.
+  std::string Get(const Config& config) const;
+};
+
+// Every key, in a stable order.
+const std::vector<ConfigKey>& ConfigKeys();
+const ConfigKey* FindConfigKey(std::string_view name);
+
+// Parses a size with Redis's units ("512mb", "1gb", "4096"). Fails on junk or overflow.
+bool ParseMemorySize(std::string_view text, int64_t* out);
+
+}  // namespace runnel::config

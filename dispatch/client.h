@@ -1,0 +1,95 @@
+// Client: one client as the dispatcher sees it — its session (database, protocol, AUTH, MULTI,
+// WATCH, a blocked command) and the replies it has not been sent yet.
+//
+// The shell's Connection derives from it and does the I/O; the in-process test harness derives
+// one that keeps replies in memory. The dispatcher and the session commands read and write the
+// session fields directly; what only the shell can do (send, close, describe the socket) is a
+// virtual call. Anything that can outlive a client refers to it by id, never by pointer.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dispatch/blocking.h"
+#include "resp/arg_list.h"
+#include "resp/reply_writer.h"
+
+namespace runnel::dispatch {
+
+// MULTI state: the queued commands and whether queueing hit an error.
+struct MultiState {
+  bool active = false;
+  bool aborted = false;  // a command failed to queue: EXEC answers EXECABORT
+  std::vector<resp::ArgList> queued;
+};
+
+// WATCH state: what this client watches, and whether any of it changed since.
+struct WatchState {
+  struct Watched {
+    int db;
+    std::string key;
+    bool expired_at_watch;  // the key was already past its TTL when watched
+  };
+  std::vector<Watched> keys;
+  bool dirty = false;
+};
+
+// A client waiting in a blocking command.
+struct BlockedState {
+  BlockRequest request;
+  int db = 0;
+  BlockingRegistry::Registration registration;
+};
+
+class Client {
+ public:
+  explicit Client(uint64_t id) : id_(id) {}
+  virtual ~Client() = default;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  uint64_t id() const { return id_; }
+  resp::ReplyWriter& reply() { return writer_; }
+  int protocol() const { return writer_.protocol(); }
+  void set_protocol(int p) { writer_.set_protocol(p); }
+
+  // ---- session state ----
+  int db = 0;
+  bool authenticated = false;
+  std::string name;
+  std::string lib_name, lib_ver;
+  MultiState multi;
+  WatchState watch;
+  std::optional<BlockedState> blocked;
+  std::string last_command = "NULL";
+
+  // ---- what only the shell can do ----
+  // Replies were written to this client outside its own command (a served waiter, a timeout):
+  // send them before the next poll.
+  virtual void ScheduleFlush() = 0;
+  // The client was unblocked: the commands it pipelined behind the blocked one may run.
+  virtual void ScheduleResume() = 0;
+  // Closes once the buffered replies are sent (QUIT, CLIENT KILL of itself).
+  virtual void CloseAfterReply() = 0;
+  // Closes now (CLIENT KILL of another client).
+  virtual void Close() = 0;
+  // AUTH succeeded or was reset: the request parser's pre-AUTH limits follow.
+  virtual void SetAuthenticated(bool yes) { authenticated = yes; }
+  // For CLIENT LIST, INFO and KILL.
+  virtual std::string Describe() const = 0;  // one CLIENT LIST line, without the newline
+  virtual std::string_view addr() const = 0;
+  virtual std::string_view laddr() const = 0;
+  virtual int64_t age_seconds() const = 0;
+
+ protected:
+  std::string out_;  // replies not yet sent
+
+ private:
+  uint64_t id_;
+  resp::ReplyWriter writer_{&out_};
+};
+
+}  // namespace runnel::dispatch

@@ -1,0 +1,358 @@
+#include "dispatch/dispatcher.h"
+
+#include <algorithm>
+#include <string>
+
+#include "dispatch/errors.h"
+#include "effects/writer.h"
+
+namespace runnel::dispatch {
+namespace {
+
+// Commands that act immediately even inside MULTI.
+bool IsTransactionControl(const CommandSpec& spec) {
+  const std::string& n = spec.fullname;
+  return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
+         n == "reset";
+}
+
+// a + b, or the largest value instead of wrapping.
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+uint64_t MsToUs(uint64_t ms) { return ms > UINT64_MAX / 1000 ? UINT64_MAX : ms * 1000; }
+
+}  // namespace
+
+// ---- CommandContext ----
+
+CommandContext::CommandContext(Dispatcher& dispatcher, Client& client, const resp::ArgList& a,
+                               const CommandSpec& sp, int64_t now, std::string* effects_out)
+    : args(a),
+      spec(sp),
+      now_ms(now),
+      reply(client.reply()),
+      dispatcher_(dispatcher),
+      client_(client),
+      effects_(effects_out) {}
+
+void CommandContext::Error(std::string_view message) {
+  failed_ = true;
+  reply.Error(message);
+}
+
+streams::Database& CommandContext::db() { return dispatcher_.keyspace().db(client_.db); }
+streams::Keyspace& CommandContext::keyspace() { return dispatcher_.keyspace(); }
+const Limits& CommandContext::limits() const { return dispatcher_.limits(); }
+AdminHost& CommandContext::admin() { return dispatcher_.host().admin(); }
+
+void CommandContext::WakeReaders(std::string_view key) {
+  dispatcher_.blocking().MarkReady(client_.db, key);
+}
+
+void CommandContext::NoteConsumerSeen(std::string_view key, std::string_view group,
+                                      std::string_view consumer) {
+  if (effects_.enabled()) dispatcher_.NoteConsumerSeen(client_.db, key, group, consumer);
+}
+
+// ---- Dispatcher ----
+
+Dispatcher::Dispatcher(Host& host, CommandTable commands, int databases, uint64_t hash_seed)
+    : host_(host),
+      commands_(std::move(commands)),
+      hash_seed_(hash_seed),
+      databases_(databases),
+      keyspace_(std::make_unique<streams::Keyspace>(databases, hash_seed, this)),
+      blocking_(databases),
+      watches_(databases) {}
+
+std::unique_ptr<streams::Keyspace> Dispatcher::NewKeyspace() const {
+  return std::make_unique<streams::Keyspace>(databases_, hash_seed_, nullptr);
+}
+
+void Dispatcher::ReplaceKeyspace(std::unique_ptr<streams::Keyspace> keyspace) {
+  keyspace_ = std::move(keyspace);
+  keyspace_->set_observer(this);
+}
+
+void Dispatcher::Execute(Client& c, const resp::ArgList& args) {
+  stats_.commands_processed++;
+  c.ScheduleFlush();
+  std::string error;
+  const CommandSpec* spec = commands_.Lookup(args, &error);
+  c.last_command = spec != nullptr ? spec->fullname : "NULL";
+  if (spec == nullptr) return Reject(c, nullptr, error);
+  if (!CommandTable::ArityOk(*spec, args.size())) {
+    return Reject(c, spec, errors::WrongArity(spec->fullname));
+  }
+  if (!c.authenticated && !(spec->flags & kCmdNoAuth)) return Reject(c, spec, errors::kNoAuth);
+  if (c.multi.active && (spec->flags & kCmdNoMulti)) {
+    return Reject(c, spec, errors::kNotInTransaction);
+  }
+  // As Redis: PING is refused too, so that monitoring notices the server cannot persist.
+  std::string_view refusal = host_.WriteRefusal();
+  if (!refusal.empty() && ((spec->flags & kCmdWrite) || spec->fullname == "ping")) {
+    return Reject(c, spec, refusal);
+  }
+  if (host_.loading() && !(spec->flags & kCmdLoading)) return Reject(c, spec, errors::kLoading);
+  if (c.multi.active && !IsTransactionControl(*spec)) {
+    c.multi.queued.push_back(args);
+    c.reply().Simple("QUEUED");
+    return;
+  }
+  // One clock reading for the command and its log record: replay applies the effects with the
+  // record's time, so a second reading a millisecond later would change what replay rebuilds.
+  const int64_t now = host_.NowMs();
+  effects_wanted_ = host_.effects_wanted();
+  Call(c, *spec, args, false, now);
+  FinishRecord(now);
+  if (blocking_.HasReady()) ServeReadyKeys();
+}
+
+// A command refused before it ran. Inside MULTI this dooms the transaction; a refused EXEC
+// discards it at once, reporting why (Redis drops the "ERR " code, keeps any other).
+void Dispatcher::Reject(Client& c, const CommandSpec* spec, std::string_view error) {
+  if (spec != nullptr && spec->fullname == "exec") {
+    c.multi = MultiState{};
+    UnwatchAll(c);
+    if (error.substr(0, 4) == "ERR ") error.remove_prefix(4);
+    c.reply().Error("EXECABORT Transaction discarded because of: " + std::string(error));
+    return;
+  }
+  if (c.multi.active) c.multi.aborted = true;
+  c.reply().Error(error);
+}
+
+std::string* Dispatcher::CallBuffer() {
+  if (!effects_wanted_) return nullptr;
+  while (call_buffers_.size() <= call_depth_) call_buffers_.emplace_back();
+  std::string* buffer = &call_buffers_[call_depth_];
+  buffer->clear();
+  return buffer;
+}
+
+bool Dispatcher::RunHandler(CommandContext& ctx, int db) {
+  ++call_depth_;
+  ctx.spec.handler(ctx);
+  --call_depth_;
+  if (ctx.failed()) return false;
+  changes_ += ctx.changes();
+  if (ctx.effects().enabled()) record_.Append(db, call_buffers_[call_depth_]);
+  return true;
+}
+
+void Dispatcher::Call(Client& c, const CommandSpec& spec, const resp::ArgList& args, bool in_exec,
+                      int64_t now_ms) {
+  CommandContext ctx(*this, c, args, spec, now_ms, CallBuffer());
+  ctx.in_exec = in_exec;
+  if (!RunHandler(ctx, c.db)) return;
+  if (ctx.block()) RegisterBlock(c, std::move(*ctx.block()), now_ms);
+}
+
+void Dispatcher::FinishRecord(int64_t time_ms) {
+  if (record_.empty()) return;
+  host_.AppendRecord(record_.first_db(), time_ms, record_.payload());
+  record_.Clear();
+}
+
+void Dispatcher::NoteConsumerSeen(int db, std::string_view key, std::string_view group,
+                                  std::string_view consumer) {
+  if (seen_notes_.find(std::make_tuple(db, key, group, consumer)) != seen_notes_.end()) return;
+  seen_notes_.emplace(db, std::string(key), std::string(group), std::string(consumer));
+}
+
+void Dispatcher::FlushConsumerTimes() {
+  std::string encoded;
+  for (const auto& [db, key, group, consumer] : seen_notes_) {
+    streams::Database::Node* node = keyspace_->db(db).Peek(key);
+    const streams::Stream* s = node != nullptr ? node->value.value.stream() : nullptr;
+    const streams::ConsumerGroup* g = s != nullptr ? s->FindGroup(group) : nullptr;
+    const streams::Consumer* c = g != nullptr ? g->FindConsumer(consumer) : nullptr;
+    if (c == nullptr) continue;  // gone since: whatever removed it was logged
+    encoded.clear();
+    effects::Writer(&encoded).ConsumerTimes(key, group, *c);
+    record_.Append(db, encoded);
+  }
+  seen_notes_.clear();
+}
+
+void Dispatcher::Cron(int64_t now_ms) {
+  constexpr size_t kExpireKeysPerDbPerCycle = 1000;
+  constexpr int64_t kSeenFlushIntervalMs = 1000;
+  effects_wanted_ = host_.effects_wanted();
+  std::string encoded;
+  for (int i = 0; i < keyspace_->size(); ++i) {
+    keyspace_->db(i).ExpireDue(now_ms, kExpireKeysPerDbPerCycle);
+    // Idempotency iids past their stream's IDMP-DURATION (Redis 8.6); logged with the cutoff
+    // used, so replay drops exactly the same ones whenever it runs.
+    keyspace_->db(i).ExpireIdmp(now_ms, [&](std::string_view key, int64_t cutoff) {
+      encoded.clear();
+      effects::Writer(effects_wanted_ ? &encoded : nullptr).IdmpExpire(key, cutoff);
+      record_.Append(i, encoded);
+    });
+  }
+  if (now_ms - last_seen_flush_ms_ >= kSeenFlushIntervalMs || now_ms < last_seen_flush_ms_) {
+    if (effects_wanted_) FlushConsumerTimes();
+    seen_notes_.clear();
+    last_seen_flush_ms_ = now_ms;
+  }
+  FinishRecord(now_ms);
+  ServeReadyKeys();  // expiry may have deleted keys that blocked clients wait on
+}
+
+// ---- blocking ----
+
+void Dispatcher::RegisterBlock(Client& c, BlockRequest request, int64_t now_ms) {
+  BlockedState state;
+  state.db = c.db;
+  uint64_t deadline = 0;
+  if (request.timeout_ms > 0) {
+    deadline = SaturatingAdd(host_.MonotonicUs(), MsToUs(request.timeout_ms));
+  }
+  state.registration = blocking_.Add(c.id(), c.db, request.keys, deadline);
+  state.request = std::move(request);
+  c.blocked = std::move(state);
+  SetWake(c, c.blocked->request.wake_at_ms, now_ms);
+}
+
+void Dispatcher::SetWake(Client& c, int64_t wake_at_ms, int64_t now_ms) {
+  uint64_t wake = 0;
+  if (wake_at_ms > 0) {
+    // Wall clock to the monotonic clock deadlines run on; at least 1 ms ahead, so a wake
+    // always finds the wall clock at or past wake_at_ms.
+    int64_t in_ms = std::max<int64_t>(wake_at_ms - now_ms, 1);
+    wake = SaturatingAdd(host_.MonotonicUs(), MsToUs(static_cast<uint64_t>(in_ms)));
+  }
+  blocking_.SetWake(c.id(), c.blocked->registration, wake);
+}
+
+void Dispatcher::Unblock(Client& c) {
+  if (!c.blocked) return;
+  blocking_.Remove(c.id(), c.blocked->registration);
+  c.blocked.reset();
+  c.ScheduleFlush();
+  c.ScheduleResume();
+}
+
+bool Dispatcher::MayServe(Client& c, int db, const std::string& key, int64_t now_ms) {
+  const WaitCondition* condition = c.blocked->request.condition.get();
+  return condition == nullptr || condition->Ready(keyspace_->db(db), key, now_ms);
+}
+
+bool Dispatcher::Rerun(Client& c) {
+  const resp::ArgList& args = c.blocked->request.rerun;
+  std::string error;
+  const CommandSpec* spec = commands_.Resolve(args, &error);
+  if (spec == nullptr) {  // cannot happen: the command resolved when it blocked
+    c.reply().Error(error);
+    Unblock(c);
+    return true;
+  }
+  const int64_t now = host_.NowMs();
+  effects_wanted_ = host_.effects_wanted();
+  CommandContext ctx(*this, c, args, *spec, now, CallBuffer());
+  ctx.rerun = true;
+  RunHandler(ctx, c.blocked->db);
+  FinishRecord(now);
+  if (ctx.block()) {  // still nothing: keep the place in line and the deadline
+    SetWake(c, ctx.block()->wake_at_ms, now);
+    return false;
+  }
+  Unblock(c);
+  return true;
+}
+
+void Dispatcher::ServeReadyKeys() {
+  while (blocking_.HasReady()) {
+    for (auto& [db, key] : blocking_.TakeReady()) {
+      const int64_t now = host_.NowMs();
+      for (uint64_t id : blocking_.Waiters(db, key)) {
+        Client* c = host_.FindClient(id);
+        if (c == nullptr || !c->blocked || !MayServe(*c, db, key, now)) continue;
+        Rerun(*c);
+      }
+    }
+  }
+}
+
+void Dispatcher::OnBlockTimer() {
+  const uint64_t now_us = host_.MonotonicUs();
+  // Wakes first: a client whose wake and deadline are both due still gets its chance to read.
+  for (uint64_t id : blocking_.DueWakes(now_us)) {
+    Client* c = host_.FindClient(id);
+    if (c == nullptr || !c->blocked) continue;
+    blocking_.SetWake(id, c->blocked->registration, 0);
+    Rerun(*c);  // sets the next wake if it blocks again
+  }
+  for (uint64_t id : blocking_.Expired(now_us)) {
+    Client* c = host_.FindClient(id);
+    if (c == nullptr || !c->blocked) continue;
+    // Every blocking command there is (here and in Redis) answers a timeout with a null array.
+    c->reply().NullArray();
+    Unblock(*c);
+  }
+  if (blocking_.HasReady()) ServeReadyKeys();
+}
+
+// ---- WATCH ----
+
+void Dispatcher::Watch(Client& c, std::string_view key) {
+  for (const auto& w : c.watch.keys) {
+    if (w.db == c.db && w.key == key) return;
+  }
+  streams::Database::Node* node = keyspace_->db(c.db).Peek(key);
+  const int64_t now = host_.NowMs();
+  bool expired =
+      node != nullptr && node->value.expire_ms >= 0 && node->value.expire_ms <= now;
+  c.watch.keys.push_back({c.db, std::string(key), expired});
+  watches_.Watch(c.id(), c.db, key);
+}
+
+void Dispatcher::UnwatchAll(Client& c) {
+  for (const auto& w : c.watch.keys) watches_.Unwatch(c.id(), w.db, w.key);
+  c.watch.keys.clear();
+  c.watch.dirty = false;
+}
+
+void Dispatcher::TouchWatchers(int db, std::string_view key) {
+  watches_.Touch(db, key, [this](uint64_t id) {
+    if (Client* c = host_.FindClient(id)) c->watch.dirty = true;
+  });
+}
+
+void Dispatcher::ClientClosed(Client& c) {
+  if (c.blocked) blocking_.Remove(c.id(), c.blocked->registration);
+  c.blocked.reset();
+  UnwatchAll(c);
+}
+
+// ---- keyspace observer ----
+
+void Dispatcher::OnKeyChanged(int db, std::string_view key) {
+  TouchWatchers(db, key);
+  blocking_.MarkReady(db, key);
+}
+
+void Dispatcher::OnKeyExpired(int db, std::string_view key) {
+  stats_.expired_keys++;
+  // The log says DEL, on its own: replay must not depend on the clock deciding the key has
+  // expired, and the command that found it expired may fail and log nothing. As in Redis, an
+  // expiry is no change for the save rules.
+  if (effects_wanted_) {
+    std::string del;
+    effects::Writer(&del).Del(key);
+    record_.Append(db, del);
+  }
+  // As in Redis, a key that was already past its TTL when WATCHed expiring later is no change.
+  watches_.Touch(db, key, [&](uint64_t id) {
+    Client* c = host_.FindClient(id);
+    if (c == nullptr) return;
+    for (const auto& w : c->watch.keys) {
+      if (w.db == db && w.key == key && !w.expired_at_watch) c->watch.dirty = true;
+    }
+  });
+  blocking_.MarkReady(db, key);
+}
+
+void Dispatcher::OnFlushed(int db) { blocking_.MarkDatabaseReady(db); }
+
+}  // namespace runnel::dispatch

@@ -1,0 +1,145 @@
+// Dispatcher: from a parsed command to its handler, and from a changed key to the clients
+// blocked on it — with no sockets, no timers and no files (those are the Host's).
+//
+//   Execute   lookup, arity, AUTH, MULTI queueing, write refusal, loading, in redis-server's
+//             order; then Call, one log record for what the command changed, and the serving
+//             of the keys it made ready
+//   Call      runs a handler: its effects join the current record and its changes count, unless
+//             it replied with an error; a Block() request is registered
+//   blocking  ready keys are served after the command that changed them, by re-running each
+//             waiter's command in FIFO order (two-phase wake-up); a client that still cannot
+//             proceed keeps its place and its deadline; OnBlockTimer answers timeouts and runs
+//             timed wakes
+//   Cron      active expiry, the expiry of idempotency iids, and the coalesced consumer seen
+//             times, each logged as effects
+//
+// The dispatcher owns the keyspace and observes it: a changed key fails WATCHers' EXEC and wakes
+// blocked readers; a key that expires is logged as its own DEL, before the effects of the
+// command that found it expired (which may itself fail and log nothing).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "dispatch/blocking.h"
+#include "dispatch/client.h"
+#include "dispatch/command_table.h"
+#include "dispatch/context.h"
+#include "dispatch/host.h"
+#include "dispatch/watch.h"
+#include "effects/record.h"
+#include "streams/keyspace.h"
+
+namespace runnel::dispatch {
+
+// Counters INFO stats shows that commands and the keyspace move.
+struct DispatchStats {
+  uint64_t commands_processed = 0;
+  uint64_t expired_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+};
+
+class Dispatcher : public streams::KeyspaceObserver {
+ public:
+  Dispatcher(Host& host, CommandTable commands, int databases, uint64_t hash_seed);
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // ---- the dataset ----
+  streams::Keyspace& keyspace() { return *keyspace_; }
+  // A keyspace like this one's, not observed (snapshot loading), and swapping it in.
+  std::unique_ptr<streams::Keyspace> NewKeyspace() const;
+  void ReplaceKeyspace(std::unique_ptr<streams::Keyspace> keyspace);
+  const Limits& limits() const { return limits_; }
+  void set_limits(const Limits& limits) { limits_ = limits; }
+  const CommandTable& commands() const { return commands_; }
+  Host& host() { return host_; }
+
+  // ---- commands ----
+  // Runs one command from a client, then serves the keys it made ready.
+  void Execute(Client& client, const resp::ArgList& args);
+  // Runs an already resolved command (Execute, and EXEC for each queued command).
+  void Call(Client& client, const CommandSpec& spec, const resp::ArgList& args, bool in_exec,
+            int64_t now_ms);
+
+  // ---- effects and changes ----
+  // Changes ever made, as Redis counts them (save rules, rdb_changes_since_last_save).
+  uint64_t changes() const { return changes_; }
+  // Effects made outside any command (the shell's: RUNNEL-LIMITS when the log starts).
+  void AddEffects(int db, std::string_view encoded) { record_.Append(db, encoded); }
+  // Turns what was collected since the last call into one log record made at `time_ms`.
+  void FinishRecord(int64_t time_ms);
+  // Writes the seen times noted since the last flush (NoteConsumerSeen) as effects.
+  void FlushConsumerTimes();
+  void NoteConsumerSeen(int db, std::string_view key, std::string_view group,
+                        std::string_view consumer);
+
+  // ---- periodic work (the shell calls it every 100 ms) ----
+  void Cron(int64_t now_ms);
+
+  // ---- blocking ----
+  BlockingRegistry& blocking() { return blocking_; }
+  void ServeReadyKeys();
+  // Answers blocked clients whose deadline passed and re-runs those whose wake is due.
+  void OnBlockTimer();
+  // When OnBlockTimer next has something to do (monotonic µs), if ever.
+  std::optional<uint64_t> NextBlockTimeUs() const { return blocking_.NextTimeUs(); }
+  void Unblock(Client& client);
+
+  // ---- WATCH ----
+  WatchRegistry& watches() { return watches_; }
+  void Watch(Client& client, std::string_view key);
+  void UnwatchAll(Client& client);
+  // Marks every client watching `key` dirty (its EXEC will fail).
+  void TouchWatchers(int db, std::string_view key);
+
+  // ---- clients ----
+  void ClientClosed(Client& client);
+  DispatchStats& stats() { return stats_; }
+
+  // streams::KeyspaceObserver
+  void OnKeyChanged(int db, std::string_view key) override;
+  void OnKeyExpired(int db, std::string_view key) override;
+  void OnFlushed(int db) override;
+
+ private:
+  // Runs the handler; returns false if it replied with an error. Used by Call and Rerun.
+  bool RunHandler(CommandContext& ctx, int db);
+  void Reject(Client& client, const CommandSpec* spec, std::string_view error);
+  void RegisterBlock(Client& client, BlockRequest request, int64_t now_ms);
+  bool Rerun(Client& client);
+  bool MayServe(Client& client, int db, const std::string& key, int64_t now_ms);
+  // Arms (or clears, for 0) a blocked client's wake at wall-clock `wake_at_ms`.
+  void SetWake(Client& client, int64_t wake_at_ms, int64_t now_ms);
+  std::string* CallBuffer();
+
+  Host& host_;
+  CommandTable commands_;
+  uint64_t hash_seed_;
+  int databases_;
+  std::unique_ptr<streams::Keyspace> keyspace_;
+  Limits limits_;
+  BlockingRegistry blocking_;
+  WatchRegistry watches_;
+  DispatchStats stats_;
+
+  effects::Record record_;                 // effects since the last FinishRecord
+  // One per nesting level (EXEC runs calls); a deque, so deeper levels never move outer ones.
+  std::deque<std::string> call_buffers_;
+  size_t call_depth_ = 0;
+  bool effects_wanted_ = false;            // host_.effects_wanted(), read once per command
+  uint64_t changes_ = 0;
+  // Consumers whose seen time moved with no effect implying it: (db, key, group, consumer).
+  std::set<std::tuple<int, std::string, std::string, std::string>, std::less<>> seen_notes_;
+  int64_t last_seen_flush_ms_ = 0;
+};
+
+}  // namespace runnel::dispatch

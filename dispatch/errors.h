@@ -1,0 +1,218 @@
+// Redis's error strings, in one place.
+//
+// Lower layers report failures as streams::Errc; Message() maps each to the exact text
+// redis-server sends. Errors with parameters are built by the functions below. The texts are
+// redis-server 7.0's unless a comment says otherwise; tests/diff compares them byte for byte.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "resp/arg_list.h"
+#include "streams/errc.h"
+
+namespace runnel::dispatch::errors {
+
+// ---- Generic ----
+inline constexpr std::string_view kSyntax = "ERR syntax error";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+// An integer argument that must fit an int (SELECT's index).
+inline constexpr std::string_view kNotInt32 =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+inline constexpr std::string_view kWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
+
+// ---- Blocking timeouts ----
+inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+inline constexpr std::string_view kTimeoutNotInteger =
+    "ERR timeout is not an integer or out of range";
+// Newer Redis (7.4, timeout.c): a timeout whose deadline would overflow. 7.0 lets it wrap.
+inline constexpr std::string_view kTimeoutOutOfRange = "ERR timeout is out of range";
+
+// ---- Streams ----
+inline constexpr std::string_view kInvalidStreamId =
+    "ERR Invalid stream ID specified as stream command argument";
+inline constexpr std::string_view kTrimMaxLenAndMinId =
+    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+inline constexpr std::string_view kTrimMaxLenNegative = "ERR The MAXLEN argument must be >= 0.";
+inline constexpr std::string_view kTrimLimitNegative = "ERR The LIMIT argument must be >= 0.";
+inline constexpr std::string_view kTrimLimitWithoutApprox =
+    "ERR syntax error, LIMIT cannot be used without the special ~ option";
+inline constexpr std::string_view kTrimLimitWithoutStrategy =
+    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+inline constexpr std::string_view kXTrimWithoutStrategy =
+    "ERR syntax error, XTRIM must be called with a trimming strategy";
+inline constexpr std::string_view kInvalidStartId = "ERR invalid start ID for the interval";
+inline constexpr std::string_view kInvalidEndId = "ERR invalid end ID for the interval";
+inline constexpr std::string_view kGroupOnlyInXReadGroup =
+    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+inline constexpr std::string_view kNoAckOnlyInXReadGroup =
+    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+inline constexpr std::string_view kGreaterIdOnlyInXReadGroup =
+    "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
+    "<consumer> option.";
+inline constexpr std::string_view kEntriesAddedNegative = "ERR entries_added must be positive";
+// Redis 8.2: XDELEX and XACKDEL.
+inline constexpr std::string_view kNumIdsNotPositive = "ERR Number of IDs must be a positive integer";
+inline constexpr std::string_view kNumIdsMismatch =
+    "ERR The `numids` parameter must match the number of arguments";
+inline constexpr std::string_view kIdsRequired = "ERR IDS option is required";
+// Redis 8.10: XREAD and XREADGROUP MAXCOUNT / MAXSIZE.
+inline constexpr std::string_view kMaxCountNotPositive = "ERR MAXCOUNT must be a positive integer";
+inline constexpr std::string_view kMaxSizeNotPositive = "ERR MAXSIZE must be a positive integer";
+inline constexpr std::string_view kMaxCountBelowCount =
+    "ERR MAXCOUNT must be greater than or equal to COUNT";
+// Redis 8.4: XREADGROUP CLAIM.
+inline constexpr std::string_view kClaimOnlyInXReadGroup =
+    "ERR The CLAIM option is only supported by XREADGROUP. You called XREAD instead.";
+inline constexpr std::string_view kClaimMinIdleNotInteger =
+    "ERR min-idle-time is not an integer or out of range";
+inline constexpr std::string_view kClaimMinIdleNegative =
+    "ERR min-idle-time must be a positive integer";
+// Redis 8.6: XADD IDMP / IDMPAUTO and XCFGSET.
+inline constexpr std::string_view kIdmpTwice =
+    "ERR syntax error, IDMP/IDMPAUTO specified multiple times";
+inline constexpr std::string_view kIdmpAutoEmptyProducer =
+    "ERR syntax error, IDMPAUTO requires a non-empty producer ID";
+inline constexpr std::string_view kIdmpEmptyProducer =
+    "ERR syntax error, IDMP requires a non-empty producer ID";
+inline constexpr std::string_view kIdmpEmptyIid =
+    "ERR syntax error, IDMP requires a non-empty idempotent ID";
+inline constexpr std::string_view kIdmpNeedsAutoId =
+    "ERR syntax error, IDMP/IDMPAUTO can be used only with auto-generated IDs";
+inline constexpr std::string_view kIdmpDurationRange =
+    "ERR IDMP-DURATION must be between 1 and 86400 seconds";
+inline constexpr std::string_view kIdmpMaxSizeRange =
+    "ERR IDMP-MAXSIZE must be between 1 and 10000 entries";
+inline constexpr std::string_view kIdmpDurationTwice = "ERR IDMP-DURATION specified multiple times";
+inline constexpr std::string_view kIdmpMaxSizeTwice = "ERR IDMP-MAXSIZE specified multiple times";
+inline constexpr std::string_view kXCfgSetNothing = "ERR At least one parameter must be specified";
+// Redis 8.8: XNACK.
+inline constexpr std::string_view kXNackMode = "ERR mode must be SILENT, FAIL, or FATAL";
+inline constexpr std::string_view kXNackNumIds = "ERR numids must be a positive integer";
+inline constexpr std::string_view kXNackNumIdsMismatch = "ERR number of IDs doesn't match numids";
+inline constexpr std::string_view kXNackRetryCount =
+    "ERR Invalid RETRYCOUNT value, must be >= 0";
+inline constexpr std::string_view kXNackNeedsIds = "ERR syntax error, expected IDS keyword";
+
+// ---- Strings and keys ----
+inline constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
+inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+inline constexpr std::string_view kExpireNxAndOthers =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr std::string_view kExpireGtAndLt =
+    "ERR GT and LT options at the same time are not compatible";
+
+// ---- Connections and clients ----
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kNotInTransaction =
+    "ERR Command not allowed inside a transaction";
+inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
+// Redis 7.0's text (7.2 changed "HELLO AUTH" to "HELLO <proto> AUTH").
+inline constexpr std::string_view kHelloNoAuth =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+    "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+    "protocol version at the same time";
+inline constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kAuthWithoutPassword =
+    "ERR AUTH <password> called without any password configured for the default user. Are you "
+    "sure your configuration is correct?";
+inline constexpr std::string_view kProtocolVersion =
+    "ERR Protocol version is not an integer or out of range";
+inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
+inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of range";
+inline constexpr std::string_view kBadClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
+inline constexpr std::string_view kClientIdNotPositive = "ERR client-id should be greater than 0";
+inline constexpr std::string_view kNoSuchClient = "ERR No such client";
+
+// ---- Server ----
+inline constexpr std::string_view kNoShutdown = "ERR No shutdown in progress.";
+
+// ---- Persistence ----
+// Redis answers a save that failed with a bare "ERR" (the log has the reason); so does Runnel.
+inline constexpr std::string_view kSaveFailed = "ERR";
+inline constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
+inline constexpr std::string_view kBgsaveInProgress = "ERR Background save already in progress";
+inline constexpr std::string_view kBgsaveChildActive =
+    "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in "
+    "order to schedule a BGSAVE whenever possible.";
+inline constexpr std::string_view kRewriteInProgress =
+    "ERR Background append only file rewriting already in progress";
+inline constexpr std::string_view kRewriteFailed =
+    "ERR Can't execute an AOF background rewriting. Please check the server logs for more "
+    "information.";
+inline constexpr std::string_view kBgsaveMisconf =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+    "disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the "
+    "RDB error.";
+// Followed by the system's reason ("No space left on device").
+inline constexpr std::string_view kAofMisconfPrefix = "MISCONF Errors writing to the AOF file: ";
+
+// ---- Transactions ----
+inline constexpr std::string_view kExecAbort =
+    "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr std::string_view kNestedMulti = "ERR MULTI calls can not be nested";
+inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
+inline constexpr std::string_view kWatchInsideMulti = "ERR WATCH inside MULTI is not allowed";
+
+// The text for a data-layer error.
+std::string_view Message(streams::Errc e);
+
+// Built errors. Arguments are quoted as Redis's %s would: up to their first NUL.
+// ---- XREAD / XREADGROUP and consumer groups (current Redis's texts) ----
+inline constexpr std::string_view kMissingGroup = "ERR Missing GROUP option for XREADGROUP";
+inline constexpr std::string_view kBusyGroup = "BUSYGROUP Consumer Group name already exists";
+inline constexpr std::string_view kXGroupNeedsKey =
+    "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to "
+    "use the MKSTREAM option to create an empty stream automatically.";
+inline constexpr std::string_view kEntriesReadInvalid =
+    "ERR value for ENTRIESREAD must be positive or -1";
+inline constexpr std::string_view kXClaimMinIdle = "ERR Invalid min-idle-time argument for XCLAIM";
+inline constexpr std::string_view kXClaimIdle = "ERR Invalid IDLE option argument for XCLAIM";
+inline constexpr std::string_view kXClaimTime = "ERR Invalid TIME option argument for XCLAIM";
+inline constexpr std::string_view kXClaimRetryCount =
+    "ERR Invalid RETRYCOUNT option argument for XCLAIM";
+inline constexpr std::string_view kXAutoClaimMinIdle =
+    "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+inline constexpr std::string_view kCountMustBePositive = "ERR COUNT must be > 0";
+inline constexpr std::string_view kXAutoClaimCountTooHigh =
+    "ERR Insufficient memory, failed allocating transient memory, COUNT too high.";
+
+// Redis 8's text: XREAD names '+' (7.4) and '$', XREADGROUP names '>'. (7.0 wrote
+// "Unbalanced XREAD list of streams ...".)
+std::string UnbalancedStreams(bool group_read);
+// "$" or "+" given to XREADGROUP.
+std::string MeaninglessIdInXReadGroup(std::string_view id);
+std::string NoGroupInXReadGroup(std::string_view key, std::string_view group);
+// XPENDING, XCLAIM, XAUTOCLAIM, XNACK.
+std::string NoGroup(std::string_view key, std::string_view group);
+// XGROUP SETID/CREATECONSUMER/DELCONSUMER, XINFO CONSUMERS.
+std::string NoSuchGroupForKey(std::string_view group, std::string_view key);
+std::string UnrecognizedXClaimOption(std::string_view option);
+std::string UnrecognizedXNackOption(std::string_view option);
+
+std::string WrongArity(std::string_view fullname);
+std::string UnknownCommand(const resp::ArgList& args);
+std::string UnknownSubcommand(std::string_view sub, std::string_view container);
+// A subcommand given the wrong options (XINFO STREAM k FOO): names the subcommand as typed and
+// the command in capitals.
+std::string SubcommandSyntax(const resp::ArgList& args);
+std::string InvalidExpireTime(std::string_view command);
+std::string UnsupportedOption(std::string_view option);  // EXPIRE's flags
+std::string HelloSyntax(std::string_view option);
+std::string UnrecognizedOption(std::string_view option);  // CLIENT SETINFO
+std::string BadClientAttribute(std::string_view attribute);
+std::string UnknownClientType(std::string_view type);
+std::string NoSuchUser(std::string_view user);
+std::string ConfigSetUnknown(std::string_view name);
+std::string ConfigSetFailed(std::string_view name, std::string_view why);
+
+}  // namespace runnel::dispatch::errors

@@ -1,0 +1,69 @@
+// What the dispatcher needs from the program around it (Host), and what the administration
+// commands need (AdminHost). The server shell (server/server.h) implements both over libuv, its
+// files and its connections; the in-process test harness implements them in memory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "streams/stream.h"
+
+namespace runnel::dispatch {
+
+class Client;
+
+// The settings data commands follow, derived from the configuration whenever it changes.
+struct Limits {
+  streams::StreamLimits stream;    // block limits for appends and removals
+  int64_t approx_trim_limit = 10000;  // '~' trims without LIMIT: Redis's 100 x node entries
+  streams::IdmpConfig new_stream;  // a new stream's IDMP settings (stream-idmp-*)
+};
+
+// Server administration: configuration, INFO, persistence commands, shutdown, client lists.
+class AdminHost {
+ public:
+  virtual ~AdminHost() = default;
+
+  virtual const config::Config& config() const = 0;
+  // Replaces the configuration (every value already checked) and applies what changed.
+  virtual void SetConfig(config::Config updated) = 0;
+  virtual std::string Info(const std::vector<std::string>& sections) = 0;
+  virtual void ResetStats() = 0;
+
+  enum class SaveMode { kDefault, kSave, kNoSave };
+  // false with *error when the data could not be made durable and `force` is not set: the
+  // server then keeps running.
+  virtual bool Shutdown(std::string_view reason, SaveMode mode, bool force,
+                        std::string* error) = 0;
+  virtual bool Save(std::string* error) = 0;
+  // The reply text and whether it is a success (BGSAVE, BGREWRITEAOF).
+  virtual std::pair<bool, std::string> BackgroundSave(bool schedule) = 0;
+  virtual std::pair<bool, std::string> BackgroundRewrite() = 0;
+  virtual int64_t LastSaveMs() const = 0;
+
+  // Every client, oldest first.
+  virtual std::vector<Client*> Clients() = 0;
+};
+
+class Host {
+ public:
+  virtual ~Host() = default;
+
+  virtual int64_t NowMs() const = 0;          // wall clock: IDs, TTLs, delivery times
+  virtual uint64_t MonotonicUs() const = 0;   // blocking deadlines; read fresh, never cached
+  virtual Client* FindClient(uint64_t id) = 0;
+  virtual bool loading() const = 0;
+  // Non-empty while writes must be refused (-MISCONF ...), with the error to reply.
+  virtual std::string_view WriteRefusal() const = 0;
+  // Whether anyone takes effects (the log is on): when not, commands write none.
+  virtual bool effects_wanted() const = 0;
+  // One record of effects, made at `time_ms`, whose first effect applies to database `db`.
+  virtual void AppendRecord(int db, int64_t time_ms, std::string_view payload) = 0;
+  virtual AdminHost& admin() = 0;
+};
+
+}  // namespace runnel::dispatch

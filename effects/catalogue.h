@@ -1,0 +1,64 @@
+// The replay half of the catalogue, as the family files (key_effects.cc, stream_effects.cc,
+// group_effects.cc) register it: effect name -> applier. Internal to effects/.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "effects/replay.h"
+#include "streams/stream_id.h"
+
+namespace runnel::effects {
+
+// What applying one effect did.
+enum class Outcome {
+  kApplied,
+  kSkipped,    // its target is gone: nothing to change
+  kMalformed,  // arguments an effect cannot have
+  kConflict,   // it cannot apply to the data as it is
+};
+
+struct Result {
+  Outcome outcome = Outcome::kApplied;
+  std::string why;  // for kConflict
+
+  static Result Applied() { return {}; }
+  static Result Skipped() { return {Outcome::kSkipped, {}}; }
+  static Result Malformed() { return {Outcome::kMalformed, {}}; }
+  static Result Conflict(std::string why) { return {Outcome::kConflict, std::move(why)}; }
+};
+
+// Reading an effect's arguments: keywords in any case (earlier versions logged options as the
+// client typed them), strict integers, concrete stream IDs.
+class EffectArgs {
+ public:
+  explicit EffectArgs(const resp::ArgList& args) : args_(args) {}
+  size_t size() const { return args_.size(); }
+  std::string_view operator[](size_t i) const { return args_[i]; }
+  bool Is(size_t i, std::string_view word) const;
+  std::optional<int64_t> Int(size_t i) const;
+  std::optional<streams::StreamId> Id(size_t i) const;
+
+ private:
+  const resp::ArgList& args_;
+};
+
+using Applier = Result (*)(ApplyContext& ctx, const EffectArgs& args);
+
+struct Entry {
+  std::string_view name;  // upper case
+  Applier apply;
+};
+
+// The appliers of each family.
+void AddKeyAppliers(std::vector<Entry>& out);
+void AddStreamAppliers(std::vector<Entry>& out);
+void AddGroupAppliers(std::vector<Entry>& out);
+
+// The stream at `key` of the current database, without expiring anything; nullptr when there is
+// none, and *wrong_type when the key holds something else.
+streams::Stream* StreamAt(ApplyContext& ctx, std::string_view key, bool* wrong_type = nullptr);
+
+}  // namespace runnel::effects

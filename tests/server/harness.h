@@ -1,0 +1,119 @@
+// Harness: an in-process Runnel — the dispatcher, the whole command table and a keyspace, with
+// no sockets, no libuv and no files. Tests run commands as a client would and read parsed
+// replies:
+//
+//   Harness h;
+//   CHECK(h.Run({"XADD", "s", "1-1", "f", "v"}).str == "1-1");
+//
+// The clock is the test's: NowMs() is `now_ms`, which only Advance() moves, and the monotonic
+// clock moves with it, so blocking timeouts and TTLs are exact and instant. Every log record
+// the dispatcher makes is kept (`records`); Replay() applies them to a fresh keyspace through
+// the effects catalogue, as the loader does at start-up, and Dump() renders a keyspace as
+// clients see it, so "replay equals live" is one comparison.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "dispatch/dispatcher.h"
+#include "dispatch/host.h"
+#include "resp/reply_parser.h"
+
+namespace runnel::testing {
+
+class Harness : public dispatch::Host, public dispatch::AdminHost {
+ public:
+  // A client whose replies stay in memory until the test takes them.
+  class TestClient : public dispatch::Client {
+   public:
+    explicit TestClient(uint64_t id) : dispatch::Client(id) {}
+    // Replies written since the last call, parsed one by one.
+    std::vector<resp::Reply> TakeReplies();
+    bool has_output() const { return !out_.empty(); }
+    void ScheduleFlush() override {}
+    void ScheduleResume() override { resumed = true; }
+    void CloseAfterReply() override { closed = true; }
+    void Close() override { closed = true; }
+    std::string Describe() const override { return "id=" + std::to_string(id()); }
+    std::string_view addr() const override { return "127.0.0.1:1"; }
+    std::string_view laddr() const override { return "127.0.0.1:6379"; }
+    int64_t age_seconds() const override { return 0; }
+    bool resumed = false;
+    bool closed = false;
+  };
+
+  struct Record {
+    int db;
+    int64_t time_ms;
+    std::string payload;
+  };
+
+  explicit Harness(config::Config config = {});
+  ~Harness() override;
+
+  // Runs one command as client `client` (created on first use) and returns its one reply (a
+  // command that blocks has none: use Send and Take).
+  resp::Reply Run(const std::vector<std::string>& args, int client = 0);
+  // Sends a command without waiting for a reply (a blocking read); Take() collects it later.
+  void Send(const std::vector<std::string>& args, int client = 0);
+  // The replies client `client` got since its last Run or Take.
+  std::vector<resp::Reply> Take(int client = 0);
+  TestClient& client(int index);
+  void Disconnect(int client);
+
+  // Moves both clocks; fires the cron every 100 ms and blocked clients' deadlines on the way.
+  void Advance(int64_t ms);
+  int64_t now_ms = 1'700'000'000'000;
+
+  dispatch::Dispatcher& dispatcher() { return *dispatcher_; }
+  std::vector<Record> records;
+  // The effect names of every record since `from`, in order ("XADD", "XGROUP SETID" ...).
+  std::vector<std::string> EffectNames(size_t from = 0) const;
+
+  // A fresh keyspace built by applying every record kept so far; false with *error if one
+  // does not apply.
+  std::unique_ptr<streams::Keyspace> Replay(std::string* error) const;
+  // Every key of every database as clients see it: type, absolute expiry, value (for a stream,
+  // XINFO STREAM FULL and XINFO GROUPS).
+  std::string Dump();
+  // Dump() of the keyspace Replay() builds, rendered by a second harness.
+  std::string DumpReplayed();
+
+  // ---- dispatch::Host ----
+  int64_t NowMs() const override { return now_ms; }
+  uint64_t MonotonicUs() const override { return static_cast<uint64_t>(now_ms) * 1000; }
+  dispatch::Client* FindClient(uint64_t id) override;
+  bool loading() const override { return false; }
+  std::string_view WriteRefusal() const override { return {}; }
+  bool effects_wanted() const override { return log_on; }
+  void AppendRecord(int db, int64_t time_ms, std::string_view payload) override;
+  dispatch::AdminHost& admin() override { return *this; }
+  bool log_on = true;
+
+  // ---- dispatch::AdminHost ----
+  const config::Config& config() const override { return config_; }
+  void SetConfig(config::Config updated) override;
+  std::string Info(const std::vector<std::string>&) override { return "# Harness\r\n"; }
+  void ResetStats() override {}
+  bool Shutdown(std::string_view, SaveMode, bool, std::string* error) override;
+  bool Save(std::string* error) override;
+  std::pair<bool, std::string> BackgroundSave(bool) override;
+  std::pair<bool, std::string> BackgroundRewrite() override;
+  int64_t LastSaveMs() const override { return 0; }
+  std::vector<dispatch::Client*> Clients() override;
+
+ private:
+  dispatch::Limits LimitsFromConfig() const;
+  void FireDue();
+
+  config::Config config_;
+  std::unique_ptr<dispatch::Dispatcher> dispatcher_;
+  std::map<int, std::unique_ptr<TestClient>> clients_;
+  int64_t last_cron_ms_;
+};
+
+}  // namespace runnel::testing
