@@ -186,13 +186,13 @@ Result ApplyGroupSetId(ApplyContext& ctx, const EffectArgs& a) {
   std::optional<int64_t> entries_read = streams::kUnknownEntriesRead;
   if (a.size() == 7) entries_read = a.Is(5, "ENTRIESREAD") ? a.Int(6) : std::nullopt;
   if (!id || !entries_read) return Result::Malformed();
-  Stream* s = nullptr;
-  ConsumerGroup* g = GroupAt(ctx, a, 2, 3, &s);
+  ConsumerGroup* g = GroupAt(ctx, a, 2, 3);
   if (g == nullptr) return Result::Skipped();
+  // Exactly what the group had: the command clamps ENTRIESREAD to the reads the stream ever
+  // had (redis#14259), but reads after it can take a group past that (as in Redis), and the
+  // effect of such a read carries that value.
   g->set_last_delivered(*id);
-  // As the command: never more reads than the stream ever had.
-  auto added = static_cast<int64_t>(s->entries_added());
-  g->set_entries_read(*entries_read > added ? added : *entries_read);
+  g->set_entries_read(*entries_read);
   return Result::Applied();
 }
 

@@ -137,3 +137,24 @@ TEST_CASE("FLUSHALL wakes nothing for XREAD but keeps waiters consistent") {
   admin.Call({"XADD", "s", "3-3", "a", "1"});
   CHECK(reader.Read().elements.size() == 1);
 }
+
+TEST_CASE("a BLOCK timeout never answers early, by the client's clock") {
+  // Redis unblocks once the deadline, in whole milliseconds, has passed; measured from before
+  // the command leaves the client to after its reply arrives, that is never less than the
+  // timeout. (Runnel once answered BLOCK 100 after 99.4 ms: its deadline came from the loop's
+  // cached clock, read before the command ran.)
+  ServerProcess server;
+  REQUIRE(server.Start());
+  RawClient c(server.port());
+  REQUIRE(c.Call({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}).str == "OK");
+  for (int timeout : {1, 2, 5, 10, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 100}) {
+    CAPTURE(timeout);
+    auto start = std::chrono::steady_clock::now();
+    Reply r = c.Call(
+        {"XREADGROUP", "GROUP", "g", "c", "BLOCK", std::to_string(timeout), "STREAMS", "s", ">"});
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    CHECK(r.is_null());
+    CHECK(ms >= timeout);
+  }
+}

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <random>
 #include <string>
 #include <vector>
@@ -209,13 +210,23 @@ void Render(const Reply& r, std::string& out) { out += r.ToString(); }
 
 }  // namespace
 
-std::string DumpKeyspace(RawClient& c) {
+std::string DumpKeyspace(RawClient& c, DumpFilter filter) {
   std::string out;
+  const int64_t soon = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count() +
+                       60000;
   for (int db = 0; db < kWorkloadDatabases; ++db) {
     c.Call({"SELECT", std::to_string(db)});
     Reply keys = c.Call({"KEYS", "*"});
     std::vector<std::string> names;
-    for (const Reply& k : keys.elements) names.push_back(k.str);
+    for (const Reply& k : keys.elements) {
+      if (filter == DumpFilter::kSkipShortTtl) {
+        int64_t at = c.Call({"PEXPIRETIME", k.str}).integer;
+        if (at == -2 || (at >= 0 && at < soon)) continue;  // -2: expired just now
+      }
+      names.push_back(k.str);
+    }
     std::sort(names.begin(), names.end());
     out += "db" + std::to_string(db) + " " + std::to_string(names.size()) + " keys\n";
     for (const std::string& key : names) {
@@ -245,8 +256,8 @@ std::string MaskSeenTimes(const std::string& dump, std::vector<int64_t>* times) 
   for (size_t at; (at = dump.find(kField, pos)) != std::string::npos;) {
     at += kField.size();
     size_t end = at;
-    while (end < dump.size() && (std::isdigit(static_cast<unsigned char>(dump[end])) ||
-                                 dump[end] == '-')) {
+    while (end < dump.size() &&
+           (std::isdigit(static_cast<unsigned char>(dump[end])) || dump[end] == '-')) {
       ++end;
     }
     out.append(dump, pos, at - pos).append("_");

@@ -41,8 +41,14 @@ class RandomWorkload {
   std::unique_ptr<State> state_;
 };
 
+enum class DumpFilter {
+  kAll,
+  // Leaves out keys that expire within a minute: they may expire between two dumps.
+  kSkipShortTtl,
+};
+
 // Every key of databases 0..kWorkloadDatabases-1, rendered; leaves the client in database 0.
-std::string DumpKeyspace(RawClient& client);
+std::string DumpKeyspace(RawClient& client, DumpFilter filter = DumpFilter::kAll);
 
 // How the consumers' seen times of two renderings must agree.
 enum class SeenTimes {

@@ -28,10 +28,9 @@ std::vector<Reply> Harness::TestClient::TakeReplies() {
   return out;
 }
 
-Harness::Harness(config::Config config)
-    : config_(std::move(config)), last_cron_ms_(now_ms) {
-  dispatcher_ = std::make_unique<dispatch::Dispatcher>(
-      *this, commands::AllCommands(), static_cast<int>(config_.databases), 42);
+Harness::Harness(config::Config config) : config_(std::move(config)), last_cron_ms_(now_ms) {
+  dispatcher_ = std::make_unique<dispatch::Dispatcher>(*this, commands::AllCommands(),
+                                                       static_cast<int>(config_.databases), 42);
   dispatcher_->set_limits(LimitsFromConfig());
   // As a new log file starts: with the block limits its records are written under.
   std::string limits;

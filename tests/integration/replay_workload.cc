@@ -1,0 +1,400 @@
+#include "replay_workload.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace runnel::testing {
+
+using resp::Reply;
+using Args = std::vector<std::string>;
+
+struct ReplayWorkload::State {
+  explicit State(uint64_t seed) : rng(seed) {}
+
+  std::mt19937_64 rng;
+  int db = 0;
+  uint64_t commands = 0, errors = 0;
+  std::vector<std::string> bad;
+  std::function<void()> after_each;
+  // Entry IDs seen per stream key, per database (they name real entries in later commands).
+  std::vector<std::string> ids[3][5];
+
+  uint64_t Below(uint64_t n) { return rng() % n; }
+  bool OneIn(uint64_t n) { return Below(n) == 0; }
+  template <typename T>
+  T Pick(const std::vector<T>& v) {
+    return v[Below(v.size())];
+  }
+  std::string Stream() { return "s" + std::to_string(Below(5)); }
+  size_t StreamIndex(const std::string& key) { return static_cast<size_t>(key[1] - '0'); }
+  std::string Group() { return "g" + std::to_string(Below(3)); }
+  std::string Consumer() { return "c" + std::to_string(Below(4)); }
+  // Long-lived strings k0..k3 and short-lived keys t0..t2 (strings or streams that expire).
+  std::string Str() { return "k" + std::to_string(Below(4)); }
+  std::string ShortLived() { return "t" + std::to_string(Below(3)); }
+  std::string AnyKey() {
+    switch (Below(4)) {
+      case 0:
+        return Str();
+      case 1:
+        return ShortLived();
+      default:
+        return Stream();
+    }
+  }
+  std::string Value() {
+    static const char* kWords[] = {"alpha", "", "42", "-7", "x y", "\r\n", "\xff\x00z", "long"};
+    std::string v = kWords[Below(8)];
+    if (v == "long") v.assign(50 + Below(600), static_cast<char>('a' + Below(26)));
+    return v;
+  }
+  std::string Number(uint64_t below) { return std::to_string(Below(below)); }
+  // A known entry ID of `key`, or a made-up one.
+  std::string KnownId(const std::string& key) {
+    auto& known = ids[db][StreamIndex(key)];
+    if (known.empty() || OneIn(8)) return Number(4) + "-" + Number(3);
+    return known[Below(known.size())];
+  }
+  void Learn(const std::string& key, const Reply& r) {
+    if (r.type == Reply::Type::kBulk && key[0] == 's') ids[db][StreamIndex(key)].push_back(r.str);
+  }
+
+  Reply Call(const CallFn& c, const Args& args) {
+    Reply r = c(args);
+    ++commands;
+    if (after_each) after_each();
+    CountErrors(args, r);
+    return r;
+  }
+  void CountErrors(const Args& args, const Reply& r) {
+    if (r.is_error()) ++errors;
+    for (const Reply& e : r.elements) {
+      if (e.is_error()) ++errors;
+    }
+    static const char* kNever[] = {"ERR unknown", "MISCONF", "LOADING", "ERR wrong number"};
+    auto check = [&](const Reply& x) {
+      if (!x.is_error()) return;
+      for (const char* p : kNever) {
+        if (x.str.rfind(p, 0) == 0) bad.push_back(args[0] + " " + args[1] + ": " + x.str);
+      }
+    };
+    check(r);
+    for (const Reply& e : r.elements) check(e);
+  }
+
+  void OneOp(const CallFn& c);
+  void XAdd(const CallFn& c);
+  void Trim(const CallFn& c);
+  void Deletes(const CallFn& c);
+  void Groups(const CallFn& c);
+  void Reads(const CallFn& c);
+  void Claims(const CallFn& c);
+  void Strings(const CallFn& c);
+  void Keys(const CallFn& c);
+  void Transaction(const CallFn& c);
+  void Settings(const CallFn& c);
+};
+
+void ReplayWorkload::State::XAdd(const CallFn& c) {
+  // Sometimes at a short-lived key, which may hold a string (WRONGTYPE) or have expired.
+  const std::string key = OneIn(10) ? ShortLived() : Stream();
+  Args args{"XADD", key};
+  if (OneIn(10)) args.push_back("NOMKSTREAM");
+  if (OneIn(8)) args.push_back(Pick<std::string>({"KEEPREF", "DELREF", "ACKED"}));
+  switch (Below(7)) {
+    case 0:
+      args.insert(args.end(), {"MAXLEN", "~", Number(40)});
+      break;
+    case 1:
+      args.insert(args.end(), {"MAXLEN", Number(30)});
+      break;
+    case 2:
+      args.insert(args.end(), {"MINID", OneIn(2) ? "~" : "=", KnownId(key)});
+      break;
+    case 3:
+      args.insert(args.end(), {"MAXLEN", "~", Number(40), "LIMIT", Number(20)});
+      break;
+    default:
+      break;
+  }
+  if (OneIn(6)) {
+    if (OneIn(2)) {
+      args.insert(args.end(), {"IDMP", "p" + Number(2), "i" + Number(6)});
+    } else {
+      args.insert(args.end(), {"IDMPAUTO", "p" + Number(2)});
+    }
+    args.push_back("*");
+  } else if (OneIn(12)) {
+    args.push_back(Number(6) + "-*");  // often below the top: an error
+  } else if (OneIn(15)) {
+    args.push_back(KnownId(key));  // an explicit ID, usually refused
+  } else {
+    args.push_back("*");
+  }
+  for (uint64_t f = 0, n = 1 + Below(3); f < n; ++f) {
+    args.push_back("f" + Number(4));
+    args.push_back(Value());
+  }
+  Learn(key, Call(c, args));
+}
+
+void ReplayWorkload::State::Trim(const CallFn& c) {
+  const std::string key = Stream();
+  Args args{"XTRIM", key};
+  if (OneIn(2)) {
+    args.insert(args.end(), {"MAXLEN", Pick<std::string>({"~", "="}), Number(30)});
+  } else {
+    args.insert(args.end(), {"MINID", KnownId(key)});
+  }
+  if (OneIn(3)) args.push_back(Pick<std::string>({"KEEPREF", "DELREF", "ACKED"}));
+  Call(c, args);
+}
+
+void ReplayWorkload::State::Deletes(const CallFn& c) {
+  const std::string key = Stream();
+  switch (Below(4)) {
+    case 0:
+      Call(c, {"XDEL", key, KnownId(key), KnownId(key)});
+      break;
+    case 1:
+      Call(c, {"XDELEX", key, Pick<std::string>({"KEEPREF", "DELREF", "ACKED"}), "IDS", "2",
+               KnownId(key), KnownId(key)});
+      break;
+    case 2:
+      Call(c, {"XACKDEL", key, Group(), Pick<std::string>({"KEEPREF", "DELREF", "ACKED"}), "IDS",
+               "1", KnownId(key)});
+      break;
+    default:
+      if (OneIn(2)) {
+        Call(c, {"XSETID", key, "18446744073709551615-0"});  // usually: smaller than the top
+      } else {
+        Call(c, {"XSETID", key, std::to_string(2000000000000 + Below(10)) + "-0", "ENTRIESADDED",
+                 "5000", "MAXDELETEDID", "0-1"});
+      }
+      break;
+  }
+}
+
+void ReplayWorkload::State::Groups(const CallFn& c) {
+  const std::string key = OneIn(12) ? ShortLived() : Stream();
+  switch (Below(6)) {
+    case 0: {
+      Args args{"XGROUP", "CREATE", key, Group(), Pick<std::string>({"$", "0", KnownId(key)})};
+      if (OneIn(2)) args.push_back("MKSTREAM");
+      if (OneIn(3)) args.insert(args.end(), {"ENTRIESREAD", Number(20)});
+      Call(c, args);
+      break;
+    }
+    case 1:
+      Call(c, {"XGROUP", "SETID", key, Group(), OneIn(2) ? "$" : KnownId(key), "ENTRIESREAD",
+               Number(30)});
+      break;
+    case 2:
+      Call(c, {"XGROUP", "CREATECONSUMER", key, Group(), Consumer()});
+      break;
+    case 3:
+      Call(c, {"XGROUP", "DELCONSUMER", key, Group(), Consumer()});
+      break;
+    case 4:
+      if (OneIn(4)) Call(c, {"XGROUP", "DESTROY", key, Group()});
+      break;
+    default:
+      Call(c, {"XCFGSET", key, "IDMP-DURATION", OneIn(3) ? "1" : Number(50), "IDMP-MAXSIZE",
+               std::to_string(1 + Below(5))});
+      break;
+  }
+}
+
+void ReplayWorkload::State::Reads(const CallFn& c) {
+  const std::string key = Stream();
+  Args args{"XREADGROUP", "GROUP", Group(), Consumer(), "COUNT", std::to_string(1 + Below(6))};
+  if (OneIn(6)) args.push_back("NOACK");
+  if (OneIn(4)) args.insert(args.end(), {"CLAIM", Number(30)});
+  if (OneIn(8)) args.insert(args.end(), {"MAXCOUNT", std::to_string(6 + Below(4))});
+  args.push_back("STREAMS");
+  if (OneIn(5)) {
+    const std::string other = Stream();
+    args.insert(args.end(), {key, other, ">", OneIn(3) ? "0" : ">"});
+  } else {
+    args.insert(args.end(), {key, OneIn(5) ? "0" : ">"});
+  }
+  Call(c, args);
+}
+
+void ReplayWorkload::State::Claims(const CallFn& c) {
+  const std::string key = Stream();
+  switch (Below(4)) {
+    case 0:
+      Call(c, {"XACK", key, Group(), KnownId(key), KnownId(key)});
+      break;
+    case 1: {
+      Args args{"XCLAIM", key, Group(), Consumer(), Number(20), KnownId(key), KnownId(key)};
+      if (OneIn(3)) args.push_back("JUSTID");
+      if (OneIn(4)) args.insert(args.end(), {"RETRYCOUNT", Number(5)});
+      if (OneIn(4)) args.insert(args.end(), {"IDLE", Number(5000)});
+      if (OneIn(6)) args.insert(args.end(), {"TIME", "1000"});
+      if (OneIn(5)) args.push_back("FORCE");
+      if (OneIn(8)) args.insert(args.end(), {"LASTID", KnownId(key)});
+      Call(c, args);
+      break;
+    }
+    case 2: {
+      Args args{"XAUTOCLAIM", key, Group(), Consumer(),
+                Number(20),   "0", "COUNT", std::to_string(1 + Below(5))};
+      if (OneIn(3)) args.push_back("JUSTID");
+      Call(c, args);
+      break;
+    }
+    default: {
+      Args args{"XNACK", key, Group(),      Pick<std::string>({"SILENT", "FAIL", "FATAL", "fail"}),
+                "IDS",   "2", KnownId(key), KnownId(key)};
+      if (OneIn(3)) args.insert(args.end(), {"RETRYCOUNT", Number(4)});
+      if (OneIn(3)) args.push_back("FORCE");
+      Call(c, args);
+      break;
+    }
+  }
+}
+
+void ReplayWorkload::State::Strings(const CallFn& c) {
+  switch (Below(6)) {
+    case 0: {
+      Args args{"SET", Str(), Value()};
+      if (OneIn(3)) args.insert(args.end(), {"EX", std::to_string(36000 + Below(1000))});
+      if (OneIn(4)) args.push_back("KEEPTTL");
+      if (OneIn(5)) args.push_back(Pick<std::string>({"NX", "XX", "GET"}));
+      Call(c, args);
+      break;
+    }
+    case 1:
+      // Short-lived: expires a few commands later, lazily or by the cron.
+      Call(c, {"SET", ShortLived(), Value(), "PX", std::to_string(1 + Below(40))});
+      break;
+    case 2:
+      Call(c, {Pick<std::string>({"INCR", "DECR"}), OneIn(3) ? Str() : "counter"});
+      break;
+    case 3:
+      Call(c, {Pick<std::string>({"INCRBY", "DECRBY"}), "counter", Number(1000)});
+      break;
+    case 4:
+      Call(c, {"MSET", Str(), Value(), Str(), Value()});
+      break;
+    default:
+      Call(c, {"GET", AnyKey()});
+      break;
+  }
+}
+
+void ReplayWorkload::State::Keys(const CallFn& c) {
+  switch (Below(7)) {
+    case 0:
+      Call(c, {Pick<std::string>({"DEL", "UNLINK"}), AnyKey(), AnyKey()});
+      break;
+    case 1:
+    case 2: {
+      // From keys that may just have expired: the path that once logged a failed RENAME.
+      const std::string from = OneIn(2) ? ShortLived() : AnyKey();
+      Reply r = Call(c, {Pick<std::string>({"RENAME", "RENAMENX"}), from, AnyKey()});
+      (void)r;
+      break;
+    }
+    case 3:
+      Call(c, {"PEXPIRE", OneIn(2) ? Stream() : ShortLived(), std::to_string(1 + Below(40))});
+      break;
+    case 4:
+      Call(c, {Pick<std::string>({"EXPIRE", "EXPIREAT"}), AnyKey(),
+               OneIn(3) ? "1" : std::to_string(4102444800 + Below(1000))});  // past or 2100
+      break;
+    case 5:
+      Call(c, {"PERSIST", AnyKey()});
+      break;
+    default: {
+      // Commands on a key that may have expired, which then fail or change nothing.
+      const std::string key = ShortLived();
+      switch (Below(3)) {
+        case 0:
+          Call(c, {"XGROUP", "CREATECONSUMER", key, Group(), Consumer()});
+          break;
+        case 1:
+          Call(c, {"XSETID", key, "5-5"});
+          break;
+        default:
+          Call(c, {"XCFGSET", key, "IDMP-MAXSIZE", "5"});
+          break;
+      }
+      break;
+    }
+  }
+}
+
+void ReplayWorkload::State::Transaction(const CallFn& c) {
+  Call(c, {"MULTI"});
+  const std::string key = Stream();
+  c({"XADD", key, "*", "in", "multi"});
+  c({"XREADGROUP", "GROUP", Group(), Consumer(), "COUNT", "2", "STREAMS", key, ">"});
+  const int other = static_cast<int>(Below(3));
+  c({"SELECT", std::to_string(other)});
+  c({"SET", Str(), "from-multi"});
+  c({"XADD", key, "0-0", "f", "v"});  // fails inside EXEC: changes and logs nothing
+  c({"INCR", "counter"});
+  c({"SELECT", std::to_string(db)});
+  Call(c, {"EXEC"});
+}
+
+void ReplayWorkload::State::Settings(const CallFn& c) {
+  if (OneIn(2)) {
+    Call(c, {"CONFIG", "SET", "stream-node-max-entries", std::to_string(1 + Below(8))});
+  } else {
+    Call(c, {"CONFIG", "SET", "stream-node-max-bytes", std::to_string(60 + Below(400))});
+  }
+}
+
+void ReplayWorkload::State::OneOp(const CallFn& c) {
+  const uint64_t pick = Below(100);
+  if (pick < 25) {
+    XAdd(c);
+  } else if (pick < 29) {
+    Trim(c);
+  } else if (pick < 35) {
+    Deletes(c);
+  } else if (pick < 45) {
+    Groups(c);
+  } else if (pick < 60) {
+    Reads(c);
+  } else if (pick < 72) {
+    Claims(c);
+  } else if (pick < 82) {
+    Strings(c);
+  } else if (pick < 91) {
+    Keys(c);
+  } else if (pick < 94) {
+    Transaction(c);
+  } else if (pick < 97) {
+    db = static_cast<int>(Below(3));
+    Call(c, {"SELECT", std::to_string(db)});
+  } else if (pick < 99) {
+    Settings(c);
+  } else if (OneIn(4)) {
+    Call(c, {"FLUSHDB"});
+    for (auto& known : ids[db]) known.clear();
+  }
+}
+
+ReplayWorkload::ReplayWorkload(uint64_t seed) : state_(std::make_unique<State>(seed)) {}
+ReplayWorkload::~ReplayWorkload() = default;
+
+std::vector<std::string> ReplayWorkload::Run(const CallFn& call, int ops,
+                                             const std::function<void()>& after_each) {
+  State& s = *state_;
+  s.db = 0;  // a fresh connection
+  s.bad.clear();
+  s.after_each = after_each;
+  for (int i = 0; i < ops; ++i) s.OneOp(call);
+  return s.bad;
+}
+
+uint64_t ReplayWorkload::commands() const { return state_->commands; }
+uint64_t ReplayWorkload::errors() const { return state_->errors; }
+
+}  // namespace runnel::testing

@@ -1,0 +1,119 @@
+// Blocking, in process: the registry's bookkeeping, and the dispatcher serving blocked XREAD and
+// XREADGROUP clients — in arrival order, never before their deadline, re-run only when a change
+// could let them answer, woken by time for XREADGROUP CLAIM.
+#include "dispatch/blocking.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/server/harness.h"
+
+namespace runnel::testing {
+namespace {
+
+using dispatch::BlockingRegistry;
+
+TEST_CASE("BlockingRegistry: FIFO per key, deadlines and wakes in time order") {
+  BlockingRegistry r(2);
+  auto a = r.Add(1, 0, {"k", "j"}, 500);
+  auto b = r.Add(2, 0, {"k"}, 0);
+  auto c = r.Add(3, 1, {"k"}, 300);
+  CHECK(r.Waiters(0, "k") == std::vector<uint64_t>{1, 2});
+  CHECK(r.Waiters(0, "j") == std::vector<uint64_t>{1});
+  CHECK(r.Waiters(1, "k") == std::vector<uint64_t>{3});
+  CHECK(r.blocked_clients() == 3);
+  CHECK(*r.NextTimeUs() == 300);
+  r.SetWake(2, b, 200);
+  CHECK(*r.NextTimeUs() == 200);
+  CHECK(r.DueWakes(250) == std::vector<uint64_t>{2});
+  CHECK(r.Expired(499) == std::vector<uint64_t>{3});
+  CHECK(r.Expired(500) == std::vector<uint64_t>{3, 1});
+  r.MarkReady(0, "k");
+  r.MarkReady(0, "k");
+  r.MarkReady(0, "nobody");  // no waiters: not ready
+  CHECK(r.TakeReady() == std::vector<std::pair<int, std::string>>{{0, "k"}});
+  r.Remove(1, a);
+  CHECK(r.Waiters(0, "k") == std::vector<uint64_t>{2});
+  CHECK_FALSE(r.HasWaiters(0, "j"));
+  r.Remove(2, b);
+  r.Remove(3, c);
+  CHECK(r.blocked_clients() == 0);
+  CHECK_FALSE(r.NextTimeUs());
+}
+
+TEST_CASE("a BLOCK timeout answers at its deadline, never a millisecond before") {
+  Harness h;
+  h.Send({"XREAD", "BLOCK", "100", "STREAMS", "s", "$"}, 1);
+  CHECK(h.Take(1).empty());
+  h.Advance(99);
+  CHECK(h.Take(1).empty());
+  h.Advance(1);
+  std::vector<resp::Reply> replies = h.Take(1);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0].is_null());
+  CHECK(h.dispatcher().blocking().blocked_clients() == 0);
+}
+
+TEST_CASE("blocked XREADGROUP clients are served in arrival order, one entry each") {
+  Harness h;
+  REQUIRE(h.Run({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}).str == "OK");
+  for (int c = 1; c <= 3; ++c) {
+    h.Send({"XREADGROUP", "GROUP", "g", "c" + std::to_string(c), "COUNT", "1", "BLOCK", "0",
+            "STREAMS", "s", ">"},
+           c);
+  }
+  CHECK(h.dispatcher().blocking().blocked_clients() == 3);
+  size_t before = h.records.size();
+  h.Run({"XADD", "s", "1-1", "f", "v"});
+  CHECK(h.Take(1).size() == 1);
+  CHECK(h.Take(2).empty());  // passed over: the group has nothing left
+  CHECK(h.Take(3).empty());
+  // The served read's effects are logged after the XADD's, in a record of their own.
+  CHECK(h.records.size() == before + 2);
+  h.Run({"XADD", "s", "2-1", "f", "v"});
+  CHECK(h.Take(2).size() == 1);
+  CHECK(h.Take(3).empty());
+  h.Disconnect(3);  // a disconnect cancels the wait
+  CHECK(h.dispatcher().blocking().blocked_clients() == 0);
+  CHECK(h.DumpReplayed() == h.Dump());
+}
+
+TEST_CASE("dropping the group wakes its blocked readers with NOGROUP; XREAD waits on") {
+  Harness h;
+  REQUIRE(h.Run({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}).str == "OK");
+  h.Send({"XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"}, 1);
+  h.Send({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}, 2);
+  h.Run({"XGROUP", "DESTROY", "s", "g"});
+  std::vector<resp::Reply> replies = h.Take(1);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0].str.rfind("NOGROUP", 0) == 0);
+  h.Run({"DEL", "s"});
+  CHECK(h.Take(2).empty());
+  h.Run({"XADD", "s", "1-1", "f", "v"});
+  CHECK(h.Take(2).size() == 1);
+}
+
+TEST_CASE("a blocked XREADGROUP CLAIM wakes when a pending entry becomes idle enough") {
+  Harness h;
+  REQUIRE(h.Run({"XGROUP", "CREATE", "s", "g", "0", "MKSTREAM"}).str == "OK");
+  h.Run({"XADD", "s", "1-1", "f", "v"});
+  h.Run({"XREADGROUP", "GROUP", "g", "first", "STREAMS", "s", ">"});
+  h.Send({"XREADGROUP", "GROUP", "g", "second", "CLAIM", "500", "BLOCK", "0", "STREAMS", "s", ">"},
+         1);
+  h.Advance(499);
+  CHECK(h.Take(1).empty());
+  h.Advance(1);
+  std::vector<resp::Reply> replies = h.Take(1);
+  REQUIRE(replies.size() == 1);
+  // [[s, [[1-1, [f, v], idle, deliveries]]]]
+  const resp::Reply& entry = replies[0].elements.at(0).elements.at(1).elements.at(0);
+  CHECK(entry.elements.at(0).str == "1-1");
+  CHECK(entry.elements.at(2).integer == 500);
+  CHECK(entry.elements.at(3).integer == 1);
+  CHECK(h.DumpReplayed() == h.Dump());
+}
+
+}  // namespace
+}  // namespace runnel::testing
