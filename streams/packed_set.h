@@ -376,16 +376,41 @@ void PackedSet<Codec>::SkipDeadHead(Leaf& leaf, const uint8_t* from, const Recor
 
 template <typename Codec>
 void PackedSet<Codec>::Replace(const Record& r) {
+  // Only two encodings depend on the record: its own, against the record before it, and the
+  // next record's, which is a delta from it. So the bytes of those two are spliced in place —
+  // no unpacking of the leaf and no new leaf (claims replace a record per entry claimed).
   Key key = Codec::KeyOf(r);
-  auto it = MutableLeafFor(key);
-  std::vector<Record> live;
-  live.reserve(it->second.records);
-  for (auto& [rec, dead] : Unpack(it->second)) {
-    if (dead) continue;
-    Key k = Codec::KeyOf(rec);
-    live.push_back(!(k < key) && !(key < k) ? r : rec);
+  Leaf& leaf = MutableLeafFor(key)->second;
+  const auto* base = reinterpret_cast<const uint8_t*>(leaf.bytes.data());
+  const uint8_t* end = base + leaf.bytes.size();
+  const uint8_t* p = base + leaf.live_at;  // the record is live: at or after live_at
+  Record prev = leaf.live_prev;
+  while (p < end) {
+    Record current;
+    const uint8_t* next = Codec::Decode(prev, p, &current);
+    Key k = Codec::KeyOf(current);
+    if (k < key) {
+      prev = current;
+      p = next;
+      continue;
+    }
+    std::string patch;
+    Codec::Encode(prev, r, &patch);
+    const uint8_t* replaced_end = next;
+    if (next < end) {
+      const bool dead = *next & 1;
+      const size_t at = patch.size();
+      Record after;
+      replaced_end = Codec::Decode(current, next, &after);
+      Codec::Encode(r, after, &patch);
+      if (dead) patch[at] = static_cast<char>(patch[at] | 1);
+    } else {
+      leaf.last = r;
+    }
+    const size_t from = static_cast<size_t>(p - base);
+    leaf.bytes.replace(from, static_cast<size_t>(replaced_end - p), patch);
+    return;
   }
-  Repack(it, live);
 }
 
 }  // namespace runnel::streams
