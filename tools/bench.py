@@ -11,8 +11,13 @@ to CPU 1 when the machine has two), and reports for both, with the ratio Runnel 
     rewritten log (base snapshot), with the files' sizes; SAVE time and snapshot size;
   - consumer groups (tools/bench_groups.cc): a consume/ack loop, memory per pending entry and
     XPENDING / XAUTOCLAIM latency on a large PEL, XADD latency with 10,000 blocked consumers.
+With --only compare --before <an earlier runnel-server>, the figures that measure a change:
+server CPU per XAUTOCLAIM on a large PEL (pipelined, so no round trip hides it), server CPU with
+2,000 consumers blocked while each XADD wakes one, and restart from a log of 1M and 10M entries,
+for the earlier build, this one and Redis, side by side in one run.
 
 Usage: tools/bench.py --runnel build/runnel-server [--quick] [--write docs/benchmarks.md]
+       tools/bench.py --runnel build/runnel-server --only compare --before old/runnel-server
 Standard library only; needs redis-server, redis-benchmark and redis-cli on the PATH.
 """
 import argparse
@@ -28,6 +33,8 @@ import time
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MARK_BEGIN = "<!-- bench:begin -->"
 IDLE_BEGIN = "<!-- bench-idle:begin -->"
+COMPARE_BEGIN = "<!-- bench-compare:begin -->"
+COMPARE_END = "<!-- bench-compare:end -->"
 IDLE_END = "<!-- bench-idle:end -->"
 MARK_END = "<!-- bench:end -->"
 
@@ -308,6 +315,107 @@ def groups(make_server, tool, quick):
     return out
 
 
+def skip_reply(buf, pos):
+    """Where the RESP2 reply starting at buf[pos] ends, or None if it is not all there."""
+    nl = buf.find(b"\r\n", pos)
+    if nl < 0:
+        return None
+    kind = buf[pos:pos + 1]
+    if kind in (b"+", b"-", b":"):
+        return nl + 2
+    n = int(buf[pos + 1:nl])
+    if kind == b"$":
+        end = nl + 2 + n + 2
+        return nl + 2 if n < 0 else (end if end <= len(buf) else None)
+    at = nl + 2
+    for _ in range(max(n, 0)):
+        at = skip_reply(buf, at)
+        if at is None:
+            return None
+    return at
+
+
+def pipelined_cpu_us(server, command, calls, batch=500):
+    """The server's CPU µs per call of `command`, sent `batch` at a time on one connection:
+    the server's own cost, with no round trip in it."""
+    request = b"*%d\r\n" % len(command) + b"".join(
+        b"$%d\r\n%s\r\n" % (len(a), a) for a in (c.encode() for c in command))
+    with socket.create_connection(("127.0.0.1", server.port)) as conn:
+        before = server.cpu_seconds()
+        done = 0
+        while done < calls:
+            n = min(batch, calls - done)
+            conn.sendall(request * n)
+            buf, pos, got = b"", 0, 0
+            while got < n:
+                buf += conn.recv(1 << 20)
+                while got < n and (end := skip_reply(buf, pos)) is not None:
+                    pos, got = end, got + 1
+            done += n
+        return (server.cpu_seconds() - before) * 1e6 / calls
+
+
+def autoclaim_cpu(make_server, quick):
+    """XAUTOCLAIM COUNT 10 (and with JUSTID) from 0-0 on a PEL of 100,000 entries delivered to
+    10 consumers: each call claims the same first 10 again."""
+    server = make_server([])
+    try:
+        fill(server, "pel", 10_000 if quick else 100_000)
+        server.cli("XGROUP", "CREATE", "pel", "g", "0")
+        for i in range(10 if quick else 100):
+            server.cli("XREADGROUP", "GROUP", "g", f"c{i % 10}", "COUNT", "1000", "STREAMS",
+                       "pel", ">")
+        calls = 2_000 if quick else 20_000
+        claim = ["XAUTOCLAIM", "pel", "g", "reclaimer", "0", "0", "COUNT", "10"]
+        return {"xautoclaim_us": pipelined_cpu_us(server, claim, calls),
+                "justid_us": pipelined_cpu_us(server, claim + ["JUSTID"], calls)}
+    finally:
+        server.stop()
+
+
+def compare(make_servers, tool, quick):
+    """The change figures for each server in `make_servers` (name -> start function)."""
+    out = {}
+    restart_entries = [100_000] if quick else [1_000_000, 10_000_000]
+    for name, start in make_servers.items():
+        r = out[name] = {"autoclaim": autoclaim_cpu(start, quick)}
+        server = start(["--maxclients", "12000"])
+        try:
+            r["blocked"] = bench_groups(tool, server, "blocked", "--waiters",
+                                        200 if quick else 2_000, "--adds", 2000)
+        finally:
+            server.stop()
+        kind = "redis" if name == "redis" else "runnel"
+        r["restart"] = {n: restart(kind, start, n)["from_log_s"] for n in restart_entries}
+    return out
+
+
+def render_compare(r, before_label):
+    names = list(r)
+    label = {"before": before_label, "runnel": "Runnel now", "redis": "Redis 7.0"}
+    lines = [COMPARE_BEGIN, "",
+             f"Measured {time.strftime('%Y-%m-%d')} by `tools/bench --only compare --before ...`: "
+             "the earlier build, this one and redis-server in one run, one server at a time, "
+             "pinned to CPU 0. CPU figures are the server's own user + system time.", "",
+             "| measure | " + " | ".join(label[n] for n in names) + " |",
+             "|---" + "|---:" * len(names) + "|"]
+    def row(title, values, fmt):
+        lines.append(f"| {title} | " + " | ".join(fmt.format(v) for v in values) + " |")
+    row("XAUTOCLAIM COUNT 10 on a 100,000-entry PEL: server CPU µs/call",
+        [r[n]["autoclaim"]["xautoclaim_us"] for n in names], "{:.1f}")
+    row("... with JUSTID: server CPU µs/call", [r[n]["autoclaim"]["justid_us"] for n in names],
+        "{:.1f}")
+    waiters = int(r[names[0]]["blocked"]["waiters"])
+    row(f"{waiters:,} consumers blocked, 2,000 XADDs each waking one: server CPU s",
+        [r[n]["blocked"]["cpu_s"] for n in names], "{:.2f}")
+    row("... XADD round trip p50 µs", [r[n]["blocked"]["xadd_p50_us"] for n in names], "{:.0f}")
+    for n in r[names[0]]["restart"]:
+        row(f"restart from a log of {n:,} XADDs (exec to first PONG after SIGKILL), s",
+            [r[x]["restart"][n] for x in names], "{:.2f}")
+    lines += ["", COMPARE_END]
+    return "\n".join(lines)
+
+
 IDLE_PELS = (1_000, 100_000)
 IDLE_ENTRIES = 100
 
@@ -457,10 +565,25 @@ def main():
     ap.add_argument("--groups-tool", help="runnel-bench-groups (default: beside --runnel)")
     ap.add_argument("--quick", action="store_true", help="a tenth of the requests")
     ap.add_argument("--write", help="markdown file whose bench section is replaced")
-    ap.add_argument("--only", choices=["idle"], help="run only this part")
+    ap.add_argument("--only", choices=["idle", "compare"], help="run only this part")
+    ap.add_argument("--before", help="an earlier runnel-server, for --only compare")
+    ap.add_argument("--before-label", default="Runnel before",
+                    help="what to call it in the table (a commit, a version)")
     args = ap.parse_args()
     args.runnel = os.path.abspath(args.runnel)  # servers run with their data dir as cwd
     tool = args.groups_tool or os.path.join(os.path.dirname(args.runnel), "runnel-bench-groups")
+    if args.only == "compare":
+        if not args.before:
+            ap.error("--only compare needs --before")
+        before = os.path.abspath(args.before)
+        servers = {"before": lambda extra: start_runnel(before, extra),
+                   "runnel": lambda extra: start_runnel(args.runnel, extra),
+                   "redis": lambda extra: start_redis(extra)}
+        text = render_compare(compare(servers, tool, args.quick), args.before_label)
+        print(text)
+        if args.write:
+            replace_block(args.write, COMPARE_BEGIN, COMPARE_END, text)
+        return
     settings = []  # both servers on their defaults (stream-node-max-entries 100, -bytes 4096)
     entries = 100_000 if args.quick else 1_000_000
     restart_entries = [100_000] if args.quick else [1_000_000, 10_000_000]
