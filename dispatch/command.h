@@ -45,9 +45,9 @@ struct KeyPositions {
 };
 
 struct CommandSpec {
-  std::string name;       // lowercase: "xadd", or "get" under "config"
-  std::string fullname;   // "xadd", "config|get" (the table fills it in)
-  int arity = 0;          // > 0: exactly this many args; < 0: at least -arity
+  std::string name;      // lowercase: "xadd", or "get" under "config"
+  std::string fullname;  // "xadd", "config|get" (the table fills it in)
+  int arity = 0;         // > 0: exactly this many args; < 0: at least -arity
   uint32_t flags = 0;
   CommandHandler handler = nullptr;  // nullptr for containers (CONFIG, CLIENT ...)
   KeyPositions keys;

@@ -301,8 +301,7 @@ void Dispatcher::Watch(Client& c, std::string_view key) {
   }
   streams::Database::Node* node = keyspace_->db(c.db).Peek(key);
   const int64_t now = host_.NowMs();
-  bool expired =
-      node != nullptr && node->value.expire_ms >= 0 && node->value.expire_ms <= now;
+  bool expired = node != nullptr && node->value.expire_ms >= 0 && node->value.expire_ms <= now;
   c.watch.keys.push_back({c.db, std::string(key), expired});
   watches_.Watch(c.id(), c.db, key);
 }

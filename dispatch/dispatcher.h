@@ -131,11 +131,11 @@ class Dispatcher : public streams::KeyspaceObserver {
   WatchRegistry watches_;
   DispatchStats stats_;
 
-  effects::Record record_;                 // effects since the last FinishRecord
+  effects::Record record_;  // effects since the last FinishRecord
   // One per nesting level (EXEC runs calls); a deque, so deeper levels never move outer ones.
   std::deque<std::string> call_buffers_;
   size_t call_depth_ = 0;
-  bool effects_wanted_ = false;            // host_.effects_wanted(), read once per command
+  bool effects_wanted_ = false;  // host_.effects_wanted(), read once per command
   uint64_t changes_ = 0;
   // Consumers whose seen time moved with no effect implying it: (db, key, group, consumer).
   std::set<std::tuple<int, std::string, std::string, std::string>, std::less<>> seen_notes_;

@@ -127,13 +127,13 @@ std::string MeaninglessIdInXReadGroup(std::string_view id) {
 }
 
 std::string NoGroupInXReadGroup(std::string_view key, std::string_view group) {
-  return "NOGROUP No such key '" + std::string(key) + "' or consumer group '" +
-         std::string(group) + "' in XREADGROUP with GROUP option";
+  return "NOGROUP No such key '" + std::string(key) + "' or consumer group '" + std::string(group) +
+         "' in XREADGROUP with GROUP option";
 }
 
 std::string NoGroup(std::string_view key, std::string_view group) {
-  return "NOGROUP No such key '" + std::string(key) + "' or consumer group '" +
-         std::string(group) + "'";
+  return "NOGROUP No such key '" + std::string(key) + "' or consumer group '" + std::string(group) +
+         "'";
 }
 
 std::string NoSuchGroupForKey(std::string_view group, std::string_view key) {

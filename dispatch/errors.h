@@ -55,7 +55,8 @@ inline constexpr std::string_view kGreaterIdOnlyInXReadGroup =
     "<consumer> option.";
 inline constexpr std::string_view kEntriesAddedNegative = "ERR entries_added must be positive";
 // Redis 8.2: XDELEX and XACKDEL.
-inline constexpr std::string_view kNumIdsNotPositive = "ERR Number of IDs must be a positive integer";
+inline constexpr std::string_view kNumIdsNotPositive =
+    "ERR Number of IDs must be a positive integer";
 inline constexpr std::string_view kNumIdsMismatch =
     "ERR The `numids` parameter must match the number of arguments";
 inline constexpr std::string_view kIdsRequired = "ERR IDS option is required";
@@ -93,8 +94,7 @@ inline constexpr std::string_view kXCfgSetNothing = "ERR At least one parameter 
 inline constexpr std::string_view kXNackMode = "ERR mode must be SILENT, FAIL, or FATAL";
 inline constexpr std::string_view kXNackNumIds = "ERR numids must be a positive integer";
 inline constexpr std::string_view kXNackNumIdsMismatch = "ERR number of IDs doesn't match numids";
-inline constexpr std::string_view kXNackRetryCount =
-    "ERR Invalid RETRYCOUNT value, must be >= 0";
+inline constexpr std::string_view kXNackRetryCount = "ERR Invalid RETRYCOUNT value, must be >= 0";
 inline constexpr std::string_view kXNackNeedsIds = "ERR syntax error, expected IDS keyword";
 
 // ---- Strings and keys ----

@@ -18,9 +18,9 @@ class Client;
 
 // The settings data commands follow, derived from the configuration whenever it changes.
 struct Limits {
-  streams::StreamLimits stream;    // block limits for appends and removals
+  streams::StreamLimits stream;       // block limits for appends and removals
   int64_t approx_trim_limit = 10000;  // '~' trims without LIMIT: Redis's 100 x node entries
-  streams::IdmpConfig new_stream;  // a new stream's IDMP settings (stream-idmp-*)
+  streams::IdmpConfig new_stream;     // a new stream's IDMP settings (stream-idmp-*)
 };
 
 // Server administration: configuration, INFO, persistence commands, shutdown, client lists.
@@ -37,8 +37,7 @@ class AdminHost {
   enum class SaveMode { kDefault, kSave, kNoSave };
   // false with *error when the data could not be made durable and `force` is not set: the
   // server then keeps running.
-  virtual bool Shutdown(std::string_view reason, SaveMode mode, bool force,
-                        std::string* error) = 0;
+  virtual bool Shutdown(std::string_view reason, SaveMode mode, bool force, std::string* error) = 0;
   virtual bool Save(std::string* error) = 0;
   // The reply text and whether it is a success (BGSAVE, BGREWRITEAOF).
   virtual std::pair<bool, std::string> BackgroundSave(bool schedule) = 0;
@@ -53,8 +52,8 @@ class Host {
  public:
   virtual ~Host() = default;
 
-  virtual int64_t NowMs() const = 0;          // wall clock: IDs, TTLs, delivery times
-  virtual uint64_t MonotonicUs() const = 0;   // blocking deadlines; read fresh, never cached
+  virtual int64_t NowMs() const = 0;         // wall clock: IDs, TTLs, delivery times
+  virtual uint64_t MonotonicUs() const = 0;  // blocking deadlines; read fresh, never cached
   virtual Client* FindClient(uint64_t id) = 0;
   virtual bool loading() const = 0;
   // Non-empty while writes must be refused (-MISCONF ...), with the error to reply.

@@ -1,8 +1,9 @@
 #include "effects/replay.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <cctype>
-#include <strings.h>
 
 #include "effects/catalogue.h"
 #include "resp/request_parser.h"

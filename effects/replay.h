@@ -28,14 +28,14 @@ struct ApplyContext {
   explicit ApplyContext(streams::Keyspace& ks) : keyspace(ks) {}
 
   streams::Keyspace& keyspace;
-  int db = 0;              // the database effects apply to; SELECT changes it
-  int64_t time_ms = 0;     // the time of the record being applied
+  int db = 0;           // the database effects apply to; SELECT changes it
+  int64_t time_ms = 0;  // the time of the record being applied
   // Block limits appends and removals follow; RUNNEL-LIMITS changes them.
   streams::StreamLimits limits;
   // Settings of a stream an effect creates (a log since 8.6 support follows with XCFGSET).
   streams::IdmpConfig new_stream;
-  uint64_t skipped = 0;    // effects that found their target gone
-  uint64_t applied = 0;    // effects applied, skipped ones included
+  uint64_t skipped = 0;  // effects that found their target gone
+  uint64_t applied = 0;  // effects applied, skipped ones included
 
   streams::Database& database() { return keyspace.db(db); }
 };

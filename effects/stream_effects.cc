@@ -93,8 +93,7 @@ void Writer::XCfgSet(std::string_view key, const streams::IdmpConfig& config) {
 void Writer::IdmpRecord(std::string_view key, std::string_view producer, std::string_view iid,
                         StreamId id) {
   if (!out_) return;
-  CommandWriter(out_, 5).Arg("RUNNEL-IDMP").Arg(key).Arg(producer).Arg(iid).Arg(
-      IdText(id).view());
+  CommandWriter(out_, 5).Arg("RUNNEL-IDMP").Arg(key).Arg(producer).Arg(iid).Arg(IdText(id).view());
 }
 
 void Writer::IdmpDuplicate(std::string_view key) {

@@ -102,8 +102,7 @@ std::string Aof::NewLogName() {
 }
 
 bool Aof::WriteManifest(std::string* error) {
-  return WriteFileDurably(dir_, name_ + ".manifest",
-                                       FormatManifest(manifest_), error);
+  return WriteFileDurably(dir_, name_ + ".manifest", FormatManifest(manifest_), error);
 }
 
 bool Aof::OpenForAppend(uint64_t next_sequence, std::string* error) {

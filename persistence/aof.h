@@ -98,8 +98,8 @@ class Aof {
 
   std::string dir_, name_;
   Manifest manifest_;
-  AppendFile file_;  // the log file records are appended to
-  std::string buffer_;            // records not yet written
+  AppendFile file_;     // the log file records are appended to
+  std::string buffer_;  // records not yet written
   uint64_t next_sequence_ = 1;
   uint64_t unsynced_ = 0;
   uint64_t base_size_ = 0;  // bytes of the base file

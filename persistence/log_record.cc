@@ -110,8 +110,7 @@ void AppendLogRecord(std::string* out, uint64_t sequence, int64_t time_ms, uint3
   PutLittleEndian(out, RecordChecksum(out->data() + start, payload.size()), 8);
 }
 
-RecordStatus ReadLogRecord(std::string_view data, LogRecord* out, size_t* consumed,
-                           bool verify) {
+RecordStatus ReadLogRecord(std::string_view data, LogRecord* out, size_t* consumed, bool verify) {
   if (data.empty()) return RecordStatus::kIncomplete;
   if (static_cast<uint8_t>(data[0]) != kLogMagic) return RecordStatus::kCorrupt;
   if (data.size() < kLogHeaderSize) return RecordStatus::kIncomplete;

@@ -1,5 +1,4 @@
 #include "server/connection.h"
-
 #include "server/server.h"
 
 namespace runnel::server {

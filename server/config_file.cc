@@ -6,9 +6,9 @@
 //     proto-max-bulk-len = "64mb"
 // Integers and booleans are turned into their text form and parsed like any other value, so
 // `port = 7000` and `port = "7000"` mean the same.
-#include <toml++/toml.h>
-
 #include "server/config_file.h"
+
+#include <toml++/toml.h>
 
 namespace runnel::server {
 

@@ -465,7 +465,7 @@ void Durability::ApplyConfig() {
   fsync_ = config::ParseFsyncPolicy(c.appendfsync);
   save_rules_.clear();
   config::ParseSaveRules(c.save, &save_rules_);  // CONFIG SET validated it
-  if (!started_) return UpdateRefusal();  // the log opens in Start, after loading
+  if (!started_) return UpdateRefusal();         // the log opens in Start, after loading
   if (c.appendonly && !aof_) {
     // Turning the log on: start a fresh history whose base is the current data. A base-only
     // rewrite still running would race it for the same files: it is superseded.

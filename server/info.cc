@@ -182,8 +182,8 @@ std::string BuildInfo(Server& server, const std::vector<std::string>& sections) 
   auto wanted = [&](std::string_view name) {
     if (sections.empty()) return true;
     return std::any_of(sections.begin(), sections.end(), [&](const std::string& s) {
-      return dispatch::IEquals(s, name) || dispatch::IEquals(s, "all") || dispatch::IEquals(s, "everything") ||
-             dispatch::IEquals(s, "default");
+      return dispatch::IEquals(s, name) || dispatch::IEquals(s, "all") ||
+             dispatch::IEquals(s, "everything") || dispatch::IEquals(s, "default");
     });
   };
   std::string out;

@@ -69,7 +69,7 @@ class Loader {
 
   // Log phase.
   std::unique_ptr<effects::ApplyContext> apply_;  // carries the block limits across records
-  size_t log_index_ = 0;  // next file to open
+  size_t log_index_ = 0;                          // next file to open
   std::string log_path_;
   persistence::MappedFile log_file_;
   size_t valid_bytes_ = 0;         // the checked prefix of the open file

@@ -183,8 +183,8 @@ int Server::Run() {
 
   stats_.start_ms = NowMs();
   stats_.start_monotonic = MonotonicMs();
-  log_.Notice(std::string("Runnel ") + commands::kRunnelVersion + " (Redis " + commands::kRedisVersion +
-              " streams protocol), pid=" + std::to_string(getpid()));
+  log_.Notice(std::string("Runnel ") + commands::kRunnelVersion + " (Redis " +
+              commands::kRedisVersion + " streams protocol), pid=" + std::to_string(getpid()));
   if (!Listen()) {
     Shutdown("could not listen", SaveMode::kNoSave);
     return 1;
@@ -249,8 +249,8 @@ bool Server::Shutdown(std::string_view reason, SaveMode mode, bool force, std::s
     if (effects_wanted()) dispatcher_->FlushConsumerTimes();
     dispatcher_->FinishRecord(NowMs());
     // Make what was acknowledged durable; a snapshot too when asked, or when save rules exist.
-    bool save = mode == SaveMode::kSave ||
-                (mode == SaveMode::kDefault && durability_->has_save_rules());
+    bool save =
+        mode == SaveMode::kSave || (mode == SaveMode::kDefault && durability_->has_save_rules());
     std::string why;
     if (!durability_->Shutdown(save, force, &why)) {
       // Stay up rather than exit with acknowledged data that is not on disk, as Redis does;
@@ -382,9 +382,8 @@ dispatch::Client* Server::FindClient(uint64_t id) {
 std::vector<dispatch::Client*> Server::Clients() {
   std::vector<dispatch::Client*> all;
   for (const auto& [id, conn] : connections_) all.push_back(conn);
-  std::sort(all.begin(), all.end(), [](const dispatch::Client* a, const dispatch::Client* b) {
-    return a->id() < b->id();
-  });
+  std::sort(all.begin(), all.end(),
+            [](const dispatch::Client* a, const dispatch::Client* b) { return a->id() < b->id(); });
   return all;
 }
 

@@ -41,7 +41,7 @@ std::vector<StreamId> AutoClaimWindow(const ConsumerGroup& g, StreamId start, in
 }  // namespace group_detail
 
 std::vector<StreamId> FindIdle(const Stream& s, const ConsumerGroup& g, int64_t min_idle,
-                                     uint64_t limit, int64_t now_ms) {
+                               uint64_t limit, int64_t now_ms) {
   std::vector<StreamId> out;
   for (auto c = g.by_time().Begin(); c.valid() && out.size() < limit; c.Next()) {
     const TimedId& r = c.record();

@@ -37,13 +37,13 @@ namespace runnel::streams {
 struct GroupChanges {
   Consumer* consumer = nullptr;  // the consumer that read or claimed (TouchConsumer)
   bool consumer_created = false;
-  bool consumer_active = false;       // it was handed entries: its active time is now
-  std::vector<StreamId> delivered;    // now pending for `consumer`, with a new time and count
-  std::vector<StreamId> purged;       // dropped from the PEL: the stream no longer holds them
-  std::vector<StreamId> acked;        // acknowledged
-  std::vector<StreamId> released;     // XNACK: unowned now, at the back of the NACK zone
-  bool position_moved = false;        // last_delivered / entries_read changed
-  uint64_t read_new = 0;              // entries read for the first time (delivered or NOACK)
+  bool consumer_active = false;     // it was handed entries: its active time is now
+  std::vector<StreamId> delivered;  // now pending for `consumer`, with a new time and count
+  std::vector<StreamId> purged;     // dropped from the PEL: the stream no longer holds them
+  std::vector<StreamId> acked;      // acknowledged
+  std::vector<StreamId> released;   // XNACK: unowned now, at the back of the NACK zone
+  bool position_moved = false;      // last_delivered / entries_read changed
+  uint64_t read_new = 0;            // entries read for the first time (delivered or NOACK)
 };
 
 // Whether a pending entry delivered at `delivery_ms` (or unowned) may be claimed now.
@@ -58,8 +58,7 @@ inline bool Claimable(const PendingRecord& r, int64_t now_ms, int64_t min_idle) 
 bool HasUndelivered(const Stream& s, const ConsumerGroup& g);
 
 // The consumer that reads or claims: created if missing, seen now.
-Consumer& TouchConsumer(ConsumerGroup& g, std::string_view name, int64_t now_ms,
-                        GroupChanges* out);
+Consumer& TouchConsumer(ConsumerGroup& g, std::string_view name, int64_t now_ms, GroupChanges* out);
 
 // ---- reads ----
 
@@ -81,11 +80,11 @@ void RedeliverOwn(Stream& s, ConsumerGroup& g, Consumer& c, StreamId after, uint
 // ---- claims ----
 
 struct ClaimRule {
-  int64_t min_idle = 0;       // see Claimable
-  int64_t delivery_ms = -1;   // the claimed entries' delivery time; -1: now
-  int64_t retry_count = -1;   // their delivery count; -1: counted by the rules above
-  bool justid = false;        // JUSTID: the claim is not a delivery
-  bool force = false;         // XCLAIM FORCE: claim an ID that is not pending, if the stream has it
+  int64_t min_idle = 0;      // see Claimable
+  int64_t delivery_ms = -1;  // the claimed entries' delivery time; -1: now
+  int64_t retry_count = -1;  // their delivery count; -1: counted by the rules above
+  bool justid = false;       // JUSTID: the claim is not a delivery
+  bool force = false;        // XCLAIM FORCE: claim an ID that is not pending, if the stream has it
 };
 
 enum class ClaimOutcome { kClaimed, kPurged, kGone, kNotPending, kNotIdle };

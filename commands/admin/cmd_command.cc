@@ -61,9 +61,9 @@ std::vector<KeySpec> KeySpecs(const CommandSpec& spec) {
   if (spec.keys.first == 0) return {};
   KeySpec k;
   k.notes = spec.key_notes;
-  k.flags = !spec.key_flags.empty()    ? Split(spec.key_flags)
+  k.flags = !spec.key_flags.empty()              ? Split(spec.key_flags)
             : (spec.flags & dispatch::kCmdWrite) ? std::vector<std::string_view>{"RW", "update"}
-                                       : std::vector<std::string_view>{"RO", "access"};
+                                                 : std::vector<std::string_view>{"RO", "access"};
   k.index = spec.keys.first;
   k.lastkey = spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first;
   k.keystep = spec.keys.step;
@@ -212,16 +212,17 @@ void CmdCommandDocs(CommandContext& ctx) {
 }
 
 void CmdCommandHelp(CommandContext& ctx) {
-  dispatch::WriteHelp(ctx.reply, "COMMAND",
-            {"(no subcommand)", "    Return details about all Redis commands.", "COUNT",
-             "    Return the total number of commands in this Redis server.", "LIST",
-             "    Return a list of all commands in this Redis server.", "INFO [<command-name> ...]",
-             "    Return details about multiple Redis commands.",
-             "    If no command names are given, documentation details for all",
-             "    commands are returned.", "DOCS [<command-name> ...]",
-             "    Return documentation details about multiple Redis commands.",
-             "    If no command names are given, documentation details for all",
-             "    commands are returned."});
+  dispatch::WriteHelp(
+      ctx.reply, "COMMAND",
+      {"(no subcommand)", "    Return details about all Redis commands.", "COUNT",
+       "    Return the total number of commands in this Redis server.", "LIST",
+       "    Return a list of all commands in this Redis server.", "INFO [<command-name> ...]",
+       "    Return details about multiple Redis commands.",
+       "    If no command names are given, documentation details for all",
+       "    commands are returned.", "DOCS [<command-name> ...]",
+       "    Return documentation details about multiple Redis commands.",
+       "    If no command names are given, documentation details for all",
+       "    commands are returned."});
 }
 
 }  // namespace

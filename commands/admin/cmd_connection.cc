@@ -144,7 +144,9 @@ void CmdReset(CommandContext& ctx) {
 
 // ---- CLIENT ----
 
-void CmdClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client().id())); }
+void CmdClientId(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.client().id()));
+}
 
 void CmdClientSetName(CommandContext& ctx) {
   if (!ValidClientAttribute(ctx.arg(2))) {
@@ -278,10 +280,8 @@ void RegisterConnectionCommands(std::vector<CommandSpec>& out) {
       command("list", -2, kClient, CmdClientList, kAdminConn, "nondeterministic_output"));
   client.push_back(command("kill", -3, kClient, CmdClientKill, kAdminConn));
   client.push_back(command("help", 2, kConn, CmdClientHelp, kSlowConn));
-  out.push_back({.name = "client",
-                 .arity = -2,
-                 .acl_categories = "@slow",
-                 .subcommands = std::move(client)});
+  out.push_back(
+      {.name = "client", .arity = -2, .acl_categories = "@slow", .subcommands = std::move(client)});
 }
 
 }  // namespace runnel::commands

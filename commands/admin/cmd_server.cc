@@ -186,9 +186,7 @@ void CmdBgRewriteAof(CommandContext& ctx) {
   ctx.reply.Simple(text);
 }
 
-void CmdLastSave(CommandContext& ctx) {
-  ctx.reply.Integer(ctx.admin().LastSaveMs() / 1000);
-}
+void CmdLastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.admin().LastSaveMs() / 1000); }
 
 }  // namespace
 
@@ -212,19 +210,17 @@ void RegisterServerCommands(std::vector<CommandSpec>& out) {
                            "request_policy:all_nodes response_policy:all_succeeded"));
   config.push_back(command("resetstat", 2, kAdmin, CmdConfigResetStat, kDangerous));
   config.push_back(command("help", 2, kCmdLoading | kCmdStale, CmdConfigHelp, "@slow"));
-  out.push_back({.name = "config",
-                 .arity = -2,
-                 .acl_categories = "@slow",
-                 .subcommands = std::move(config)});
+  out.push_back(
+      {.name = "config", .arity = -2, .acl_categories = "@slow", .subcommands = std::move(config)});
   out.push_back(command("info", -1, kCmdLoading | kCmdStale, CmdInfo, "@slow @dangerous",
                         "nondeterministic_output request_policy:all_shards "
                         "response_policy:special"));
   out.push_back(command("time", 1, kCmdLoading | kCmdStale | kCmdFast, CmdTime, "@fast",
                         "nondeterministic_output"));
-  out.push_back(command(
-      "shutdown", -1,
-      kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
-      CmdShutdown, kDangerous));
+  out.push_back(
+      command("shutdown", -1,
+              kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
+              CmdShutdown, kDangerous));
   out.push_back(command("save", 1, kSaving | kCmdNoMulti, CmdSave, kDangerous));
   out.push_back(command("bgsave", -1, kSaving, CmdBgSave, kDangerous));
   out.push_back(command("bgrewriteaof", 1, kSaving, CmdBgRewriteAof, kDangerous));

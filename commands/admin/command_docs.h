@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "resp/reply_writer.h"
 #include "dispatch/command.h"
+#include "resp/reply_writer.h"
 
 namespace runnel::commands {
 

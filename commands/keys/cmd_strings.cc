@@ -53,8 +53,8 @@ bool ParseSetArgs(CommandContext& ctx, SetArgs* a) {
     bool has_expire = !a->unit.empty();
     // As in Redis, an expiry option may repeat (the last value wins) but not mix with another.
     bool same_expire = !has_expire || IEquals(a->unit, opt);
-    bool expiry = IEquals(opt, "EX") || IEquals(opt, "PX") || IEquals(opt, "EXAT") ||
-                  IEquals(opt, "PXAT");
+    bool expiry =
+        IEquals(opt, "EX") || IEquals(opt, "PX") || IEquals(opt, "EXAT") || IEquals(opt, "PXAT");
     if (!a->xx && p.Check("NX")) {
       a->nx = true;
     } else if (!a->nx && p.Check("XX")) {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "commands/streams/register.h"
 #include "commands/streams/group_log.h"
+#include "commands/streams/register.h"
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_reply.h"
 #include "dispatch/args.h"

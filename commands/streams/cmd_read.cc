@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "commands/streams/register.h"
 #include "commands/streams/group_log.h"
+#include "commands/streams/register.h"
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_reply.h"
 #include "dispatch/args.h"
@@ -41,7 +41,7 @@ struct ReadArgs {
   int64_t count = 0;
   int64_t maxcount = 0;  // MAXCOUNT (8.10): entries across all streams; 0 = no cap
   int64_t maxsize = 0;   // MAXSIZE (8.10): reply bytes across all streams; 0 = no cap
-  int64_t block = -1;  // -1 = no BLOCK
+  int64_t block = -1;    // -1 = no BLOCK
   bool noack = false;
   int64_t claim = -1;  // CLAIM min-idle-time (8.4); -1 = none
   bool group_given = false;
@@ -57,8 +57,7 @@ struct ReadArgs {
 class ReadBudget {
  public:
   ReadBudget(const ReadArgs& a, const resp::ReplyWriter& reply)
-      : maxcount_(a.maxcount), maxsize_(a.maxsize), reply_(reply),
-        start_(reply.output()->size()) {}
+      : maxcount_(a.maxcount), maxsize_(a.maxsize), reply_(reply), start_(reply.output()->size()) {}
   // `ahead`: bytes about to be written before the entry (a stream's key and headers), so
   // that a stream whose key alone would reach MAXSIZE is left out rather than sent empty.
   bool Allows(size_t ahead = 0) const {
@@ -320,8 +319,8 @@ void WriteGroupEntries(CommandContext& ctx, const ReadArgs& a, const ReadTarget&
 
 // Serves one XREADGROUP key: history always answers (maybe empty); ">" only when there are
 // undelivered entries or, with CLAIM (`claim` >= 0), claimable ones.
-bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
-                    ReadBudget& budget, int64_t claim) {
+bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t, ReadBudget& budget,
+                    int64_t claim) {
   streams::GroupChanges changes;
   streams::Consumer& c = streams::TouchConsumer(*t.group, a.consumer, ctx.now_ms, &changes);
   bool history = t.after != kNewEntries;
@@ -383,8 +382,8 @@ void BlockOrTimeOut(CommandContext& ctx, const ReadArgs& a,
   if (a.claim >= 0) request.wake_at_ms = ClaimWakeAt(targets, a.claim);
   request.timeout_ms = static_cast<uint64_t>(a.block);
   request.rerun = RerunArgs(ctx, a, targets);
-  request.condition = std::make_unique<ReadWait>(std::string(a.group), a.claim >= 0,
-                                                 std::move(keys));
+  request.condition =
+      std::make_unique<ReadWait>(std::string(a.group), a.claim >= 0, std::move(keys));
   ctx.Block(std::move(request));
 }
 

@@ -37,7 +37,7 @@ struct AddTrimArgs {
   bool nomkstream = false;
   bool limit_given = false;
   AddIdSpec id;
-  size_t id_pos = 0;  // XADD: where the ID is
+  size_t id_pos = 0;              // XADD: where the ID is
   std::optional<RefPolicy> refs;  // KEEPREF / DELREF / ACKED (8.2); KEEPREF when not given
   // XADD IDMP producer iid / IDMPAUTO producer (8.6): the iid is then the fields' hash.
   bool idmp = false, idmp_auto = false;
@@ -145,8 +145,7 @@ bool ParseAddTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
 
 // A duplicate IDMP XADD: the entry its iid added before. It is answered with that entry's ID,
 // and nothing is added or trimmed.
-std::optional<StreamId> FindDuplicate(const Stream* s, const AddTrimArgs& a,
-                                      std::string_view iid) {
+std::optional<StreamId> FindDuplicate(const Stream* s, const AddTrimArgs& a, std::string_view iid) {
   if (!a.idmp || s == nullptr || s->idmp() == nullptr) return std::nullopt;
   return s->idmp()->Find(a.producer, iid);
 }
@@ -215,8 +214,8 @@ void CmdXTrim(CommandContext& ctx) {
   auto found = StreamOrReply(ctx, ctx.arg(1));
   if (!found) return;
   if (*found == nullptr) return ctx.reply.Integer(0);
-  uint64_t removed = TrimWithPolicy(ctx, ctx.arg(1), **found, a.trim,
-                                    a.refs.value_or(RefPolicy::kKeepRef));
+  uint64_t removed =
+      TrimWithPolicy(ctx, ctx.arg(1), **found, a.trim, a.refs.value_or(RefPolicy::kKeepRef));
   if (removed > 0) ctx.db().NotifyChanged(ctx.arg(1));
   ctx.Changed(removed);
   ctx.reply.Integer(static_cast<int64_t>(removed));

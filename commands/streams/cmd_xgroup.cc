@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "commands/streams/register.h"
 #include "commands/streams/group_log.h"
+#include "commands/streams/register.h"
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_reply.h"
 #include "dispatch/args.h"
@@ -254,7 +254,8 @@ void WritePendingRange(CommandContext& ctx, const ConsumerGroup& g, const Pendin
   auto emit = [&](const streams::PendingRecord& rec) {
     // An unowned entry (XNACK) has no delivery to be idle since: idle -1, never filtered out.
     if (!streams::Claimable(rec, ctx.now_ms, q.min_idle)) return;
-    int64_t idle = streams::IsUnowned(rec) ? -1 : std::max<int64_t>(ctx.now_ms - rec.delivery_ms, 0);
+    int64_t idle =
+        streams::IsUnowned(rec) ? -1 : std::max<int64_t>(ctx.now_ms - rec.delivery_ms, 0);
     ctx.reply.Array(4);
     WriteStreamId(ctx.reply, rec.id);
     ctx.reply.Bulk(g.OwnerName(rec));
@@ -334,10 +335,8 @@ void RegisterGroupCommands(std::vector<CommandSpec>& out) {
                     .flags = kCmdLoading | kCmdStale,
                     .handler = CmdXGroupHelp,
                     .acl_categories = "@stream @slow"});
-  out.push_back({.name = "xgroup",
-                 .arity = -2,
-                 .acl_categories = "@slow",
-                 .subcommands = std::move(xgroup)});
+  out.push_back(
+      {.name = "xgroup", .arity = -2, .acl_categories = "@slow", .subcommands = std::move(xgroup)});
   out.push_back({.name = "xack",
                  .arity = -4,
                  .flags = kCmdWrite | kCmdFast,

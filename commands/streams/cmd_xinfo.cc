@@ -232,10 +232,11 @@ void CmdXInfoConsumers(CommandContext& ctx) {
 }
 
 void CmdXInfoHelp(CommandContext& ctx) {
-  dispatch::WriteHelp(ctx.reply, "XINFO",
-            {"CONSUMERS <key> <groupname>", "    Show consumers of <groupname>.",
-             "GROUPS <key>", "    Show the stream consumer groups.",
-             "STREAM <key> [FULL [COUNT <count>]", "    Show information about the stream."});
+  dispatch::WriteHelp(
+      ctx.reply, "XINFO",
+      {"CONSUMERS <key> <groupname>", "    Show consumers of <groupname>.", "GROUPS <key>",
+       "    Show the stream consumer groups.", "STREAM <key> [FULL [COUNT <count>]",
+       "    Show information about the stream."});
 }
 
 }  // namespace
@@ -268,10 +269,8 @@ void RegisterXInfoCommands(std::vector<CommandSpec>& out) {
                    .flags = kCmdLoading | kCmdStale,
                    .handler = CmdXInfoHelp,
                    .acl_categories = "@stream @slow"});
-  out.push_back({.name = "xinfo",
-                 .arity = -2,
-                 .acl_categories = "@slow",
-                 .subcommands = std::move(xinfo)});
+  out.push_back(
+      {.name = "xinfo", .arity = -2, .acl_categories = "@slow", .subcommands = std::move(xinfo)});
 }
 
 }  // namespace runnel::commands

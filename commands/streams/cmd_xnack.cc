@@ -16,8 +16,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "commands/streams/register.h"
 #include "commands/streams/group_log.h"
+#include "commands/streams/register.h"
 #include "commands/streams/stream_args.h"
 #include "dispatch/args.h"
 #include "streams/group_ops.h"

@@ -37,17 +37,16 @@ std::optional<RefPolicy> ParseRefPolicy(std::string_view word) {
   return std::nullopt;
 }
 
-uint64_t TrimWithPolicy(CommandContext& ctx, std::string_view key, Stream& s,
-                        const TrimSpec& spec, RefPolicy policy) {
+uint64_t TrimWithPolicy(CommandContext& ctx, std::string_view key, Stream& s, const TrimSpec& spec,
+                        RefPolicy policy) {
   const streams::StreamLimits& limits = ctx.limits().stream;
   if (policy == RefPolicy::kKeepRef) {
     uint64_t removed = s.Trim(spec, limits);
     if (removed > 0) LogExactTrim(ctx, key, s, spec);
     return removed;
   }
-  std::vector<StreamId> planned = s.PlanTrim(spec, [&](StreamId id) {
-    return policy == RefPolicy::kDelRef || !s.ReferencedByGroups(id);
-  });
+  std::vector<StreamId> planned = s.PlanTrim(
+      spec, [&](StreamId id) { return policy == RefPolicy::kDelRef || !s.ReferencedByGroups(id); });
   if (planned.empty()) return 0;
   if (policy == RefPolicy::kDelRef) {
     for (StreamId id : planned) DropReferences(ctx, key, s, id);

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "resp/reply_parser.h"
-#include "resp/reply_writer.h"
 #include "commands/all_commands.h"
 #include "dispatch/command_table.h"
+#include "resp/reply_parser.h"
+#include "resp/reply_writer.h"
 
 using namespace runnel::commands;
 using runnel::dispatch::CommandSpec;

@@ -1,12 +1,13 @@
 // Configuration parsing: sizes with Redis units, ranges and the messages that name the key.
 #include "config/config.h"
-#include "server/config_file.h"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+
+#include "server/config_file.h"
 
 using namespace runnel::config;
 using runnel::server::LoadConfigFile;
