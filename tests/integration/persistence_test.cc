@@ -313,3 +313,48 @@ TEST_CASE("files an interrupted rewrite or save left behind are removed at start
   CHECK(access((logs + "/notes.txt").c_str(), F_OK) == 0);  // not ours: left alone
   CHECK(server.Log().find("left by an interrupted rewrite") != std::string::npos);
 }
+
+TEST_CASE("a write that fails after its key expired is not logged: the server restarts") {
+  // The durability bug of issue 11, as it was reproduced by hand: the failed RENAME was logged
+  // behind the expiry's DEL, and the next start refused to replay it.
+  ServerProcess server({"--appendfsync", "always", "--save", ""});
+  StartLoaded(server);
+  RawClient c(server.port());
+  REQUIRE(c.Call({"SET", "lock", "x", "PX", "20"}).str == "OK");
+  REQUIRE(c.Call({"XADD", "s", "1-1", "f", "v"}).str == "1-1");
+  REQUIRE(c.Call({"XGROUP", "CREATE", "s", "g", "0"}).str == "OK");
+  REQUIRE(c.Call({"PEXPIRE", "s", "20"}).integer == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));  // let the TTLs run out
+  CHECK(c.Call({"RENAME", "lock", "lock2"}).str == "ERR no such key");
+  CHECK(c.Call({"XGROUP", "CREATECONSUMER", "s", "g", "c"}).is_error());
+  CHECK(c.Call({"XSETID", "s", "5-5"}).str == "ERR no such key");
+  REQUIRE(server.Stop(9) == 128 + 9);
+  StartLoaded(server);
+  RawClient after(server.port());
+  CHECK(after.Call({"EXISTS", "lock", "lock2", "s"}).integer == 0);
+  CHECK(server.Log().find("found nothing to change") == std::string::npos);
+}
+
+TEST_CASE("consumer-group changes count for the save rules, so the log can be off") {
+  // Before issue 11 no group change counted: with appendonly no, a save rule never fired for
+  // them and group state was lost at restart.
+  ServerProcess server({"--appendonly", "no", "--save", ""});
+  StartLoaded(server);
+  RawClient c(server.port());
+  REQUIRE(c.Call({"XADD", "s", "1-1", "f", "v"}).str == "1-1");
+  REQUIRE(c.Call({"SAVE"}).str == "OK");
+  REQUIRE(c.Call({"XGROUP", "CREATE", "s", "g", "0"}).str == "OK");
+  CHECK(InfoField(c, "rdb_changes_since_last_save") == "1");
+  REQUIRE(c.Call({"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"}).elements.size() == 1);
+  CHECK(InfoField(c, "rdb_changes_since_last_save") == "3");  // the read, and its consumer
+  // A save rule that group changes alone satisfy.
+  REQUIRE(c.Call({"CONFIG", "SET", "save", "1 3"}).str == "OK");
+  REQUIRE(WaitFor([&] { return InfoField(c, "rdb_changes_since_last_save") == "0"; }, 10000));
+  REQUIRE(WaitFor([&] { return InfoField(c, "rdb_bgsave_in_progress") == "0"; }, 10000));
+  REQUIRE(server.Stop(9) == 128 + 9);
+  StartLoaded(server);
+  RawClient after(server.port());
+  Reply pending = after.Call({"XPENDING", "s", "g"});
+  REQUIRE(pending.elements.size() == 4);
+  CHECK(pending.elements[0].integer == 1);
+}
