@@ -1,312 +1,24 @@
-// Snapshot writing and loading. The framing (magic, version, sections with length and XXH64,
-// the end section with the whole-file XXH64) is in snapshot.h; this is what the payloads hold.
-//
-// Notation: varint = unsigned LEB128 (streams/varint.h); svarint = varint(ZigZag(int64));
-// bytes = varint length, then the bytes; id = varint ms, varint seq.
-//
-//   kInfo (1)         svarint created_ms | varint next_log_sequence
-//   kDatabase (2)     varint index | varint key_count         (key_count: the sections that
-//                                                              follow for it, strings+streams)
-//   kString (3)       bytes key | svarint expire_ms (-1 = none) | bytes value
-//   kStreamHeader (4) bytes key | svarint expire_ms | varint length | varint entries_added
-//                     | id last_id | id first_id | id max_deleted_id
-//                     | varint block_count | varint group_count
-//                     | svarint idmp_duration | svarint idmp_maxsize | varint idmp_sections
-//                                                   (these three since version 2; version 1
-//                                                    streams get the defaults and no state)
-//   kStreamBlocks (5) one or more of: id master | bytes block   (the EntryBlock's raw bytes)
-//                     block_count blocks in all, in ID order, split into sections of about
-//                     1 MB so a stream never needs one huge buffer
-//   kGroup (6)        bytes name | id last_delivered | svarint entries_read (-1 = unknown)
-//                     | varint consumer_count | consumer_count x consumer
-//                     | varint pending_count  | pending_count x pending
-//       consumer := bytes name | svarint seen_ms | svarint active_ms (-1 = never)
-//       pending  := varint dms | varint (dms == 0 ? seq - prev.seq : seq)
-//                   | svarint (delivery_ms - prev.delivery_ms, mod 2^64) | varint count
-//                   | varint owner
-//           in ID order; dms = ms - prev.ms; `prev` is the previous pending entry (0-0 and
-//           time 0 for the first), so an ID costs one or two bytes in a batch and a
-//           duplicate or a decrease cannot be written except as a zero delta or an overflow,
-//           both refused. `owner` is the consumer's position in this section's list, so a
-//           consumer's own PEL is derived on load and can never disagree with the group's.
-//           An unowned entry (Redis 8.8's XNACK) has owner == consumer_count and its NACK-zone
-//           ticket (a negative time, consumer_group.h) as its delivery time, so the zone's
-//           order survives.
-//   kStreamIdmp (7)   varint iids_added | varint iids_duplicates | varint producer_count
-//                     | producer_count x (bytes pid | varint n | n x (bytes iid | id))
-//                     the idempotent-production state (Redis 8.6), iids oldest first; at most
-//                     one per stream, after its groups
-//   kEnd (0xff)       u64 XXH64 of every byte before the section (payload length 8)
-//
-// A stream's sections follow each other (header, block_count blocks, group_count groups,
-// idmp_sections IDMP states);
-// it is checked as a whole after its last section and only then added to the keyspace.
-// Loading reads payloads in chunks of at most 1 MB, so a damaged length costs at most the
-// bytes that are really there before the read fails; counts in the file only bound loops
-// that stop at the first byte that does not decode.
-#include "persistence/snapshot.h"
-
-#include <xxhash.h>
-
+// Loading a snapshot, a few sections per step, checking everything the format allows to be
+// wrong (snapshot_format.h); what fails names the offset at fault.
 #include <algorithm>
 #include <cstring>
-#include <new>
 #include <utility>
 #include <vector>
 
+#include "persistence/snapshot.h"
+#include "persistence/snapshot_format.h"
 #include "streams/varint.h"
 
 namespace runnel::persistence {
 namespace {
 
+using namespace snapshot_format;  // NOLINT: the format's own vocabulary
 using streams::ConsumerGroup;
 using streams::Database;
 using streams::EntryBlock;
 using streams::Stream;
 using streams::StreamId;
 using streams::Value;
-
-constexpr char kMagic[12] = {'R', 'U', 'N', 'N', 'E', 'L', 'S', 'N', 'A', 'P', '\0', '\0'};
-constexpr size_t kHeaderSize = sizeof(kMagic) + 4;
-constexpr size_t kSectionHeaderSize = 9;  // kind, u64 payload length
-constexpr size_t kReadChunk = size_t{1} << 20;
-constexpr size_t kBlocksSectionTarget = size_t{1} << 20;
-constexpr size_t kFlushAt = size_t{1} << 18;
-constexpr size_t kKeepBuffer = size_t{16} << 20;  // a larger read buffer is freed after use
-
-enum Kind : uint8_t {
-  kInfo = 1,
-  kDatabase = 2,
-  kString = 3,
-  kStreamHeader = 4,
-  kStreamBlocks = 5,
-  kGroup = 6,
-  kStreamIdmp = 7,
-  kEnd = 0xff,
-};
-
-const char* KindName(uint8_t kind) {
-  switch (kind) {
-    case kInfo:
-      return "info";
-    case kDatabase:
-      return "database";
-    case kString:
-      return "string";
-    case kStreamHeader:
-      return "stream-header";
-    case kStreamBlocks:
-      return "stream-blocks";
-    case kGroup:
-      return "group";
-    case kStreamIdmp:
-      return "stream-idmp";
-    case kEnd:
-      return "end";
-    default:
-      return nullptr;
-  }
-}
-
-struct HashStateFree {
-  void operator()(XXH64_state_t* s) const { XXH64_freeState(s); }
-};
-using HashState = std::unique_ptr<XXH64_state_t, HashStateFree>;
-
-HashState NewHashState() {
-  HashState h(XXH64_createState());
-  if (!h) throw std::bad_alloc();
-  XXH64_reset(h.get(), 0);
-  return h;
-}
-
-uint64_t Hash(std::string_view bytes) { return XXH64(bytes.data(), bytes.size(), 0); }
-
-void PutFixed(std::string* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-uint64_t GetFixed(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
-  return v;
-}
-void PutSigned(std::string* out, int64_t v) { streams::AppendVarint(out, streams::ZigZag(v)); }
-void PutBytes(std::string* out, std::string_view s) {
-  streams::AppendVarint(out, s.size());
-  out->append(s);
-}
-void PutId(std::string* out, StreamId id) {
-  streams::AppendVarint(out, id.ms);
-  streams::AppendVarint(out, id.seq);
-}
-
-// A key or name for an error message: quoted, non-printable bytes escaped, long ones cut.
-std::string Quote(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (size_t i = 0; i < s.size() && i < 64; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  if (s.size() > 64) out += "...";
-  return out + "'";
-}
-
-// ---- Writing --------------------------------------------------------------------------------
-
-// Builds sections in place in one buffer (no payload is copied twice) and hands the buffer to
-// the sink in large writes, hashing every byte that goes out for the end section.
-class Writer {
- public:
-  Writer(ByteSink& out, std::string* error) : out_(out), error_(error), hash_(NewHashState()) {}
-
-  bool ok() const { return ok_; }
-  std::string& buf() { return buf_; }
-  size_t payload_size() const { return buf_.size() - section_ - kSectionHeaderSize; }
-
-  void Begin(Kind kind) {
-    section_ = buf_.size();
-    buf_.push_back(static_cast<char>(kind));
-    buf_.append(8, '\0');
-  }
-  void End() {
-    size_t payload_at = section_ + kSectionHeaderSize;
-    std::string_view payload(buf_.data() + payload_at, buf_.size() - payload_at);
-    uint64_t checksum = Hash(payload);
-    std::string length;
-    PutFixed(&length, payload.size(), 8);
-    buf_.replace(section_ + 1, 8, length);
-    PutFixed(&buf_, checksum, 8);
-    if (buf_.size() >= kFlushAt) Flush();
-  }
-  // Writes the end section after everything else.
-  bool Finish() {
-    Flush();
-    std::string end;
-    PutFixed(&end, XXH64_digest(hash_.get()), 8);
-    std::string section(1, static_cast<char>(kEnd));
-    PutFixed(&section, 8, 8);
-    section += end;
-    PutFixed(&section, Hash(end), 8);
-    Write(section);
-    return ok_;
-  }
-
- private:
-  void Flush() {
-    XXH64_update(hash_.get(), buf_.data(), buf_.size());
-    Write(buf_);
-    buf_.clear();
-  }
-  void Write(std::string_view bytes) {
-    if (ok_ && !bytes.empty() && !out_.Write(bytes)) {
-      ok_ = false;
-      if (error_->empty()) *error_ = "snapshot: writing to the sink failed";
-    }
-  }
-
-  ByteSink& out_;
-  std::string* error_;
-  HashState hash_;
-  std::string buf_;
-  size_t section_ = 0;  // where the open section starts in buf_
-  bool ok_ = true;
-};
-
-void WriteGroup(Writer& w, std::string_view name, const ConsumerGroup& group) {
-  std::string& b = w.buf();
-  w.Begin(kGroup);
-  PutBytes(&b, name);
-  PutId(&b, group.last_delivered());
-  PutSigned(&b, group.entries_read());
-  streams::AppendVarint(&b, group.consumers().size());
-  // Owners are written as positions in this list, not as the in-memory slot indexes (which
-  // may have holes).
-  std::vector<uint32_t> position;
-  uint32_t next = 0;
-  for (const auto& [cname, c] : group.consumers()) {
-    if (c->index() >= position.size()) position.resize(c->index() + 1);
-    position[c->index()] = next++;
-    PutBytes(&b, cname);
-    PutSigned(&b, c->seen_ms());
-    PutSigned(&b, c->active_ms());
-  }
-  streams::AppendVarint(&b, group.pending());
-  StreamId prev;
-  int64_t prev_time = 0;
-  group.pel().ForEach([&](const streams::PendingRecord& r) {
-    uint64_t dms = r.id.ms - prev.ms;
-    streams::AppendVarint(&b, dms);
-    streams::AppendVarint(&b, dms == 0 ? r.id.seq - prev.seq : r.id.seq);
-    PutSigned(&b, static_cast<int64_t>(static_cast<uint64_t>(r.delivery_ms) -
-                                       static_cast<uint64_t>(prev_time)));
-    streams::AppendVarint(&b, r.delivery_count);
-    // An unowned entry (XNACK) names the position one past the last consumer.
-    streams::AppendVarint(&b, streams::IsUnowned(r) ? group.consumers().size()
-                                                    : position[r.consumer]);
-    prev = r.id;
-    prev_time = r.delivery_ms;
-  });
-  w.End();
-}
-
-void WriteIdmp(Writer& w, const streams::IdmpState& idmp) {
-  std::string& b = w.buf();
-  w.Begin(kStreamIdmp);
-  streams::AppendVarint(&b, idmp.added());
-  streams::AppendVarint(&b, idmp.duplicates());
-  streams::AppendVarint(&b, idmp.producers());
-  idmp.ForEachProducer([&](std::string_view pid, const streams::IdmpState::Producer& p) {
-    PutBytes(&b, pid);
-    streams::AppendVarint(&b, p.size());
-    p.ForEachIid([&](std::string_view iid, StreamId id) {
-      PutBytes(&b, iid);
-      PutId(&b, id);
-    });
-  });
-  w.End();
-}
-
-void WriteStream(Writer& w, std::string_view key, int64_t expire_ms, const Stream& s) {
-  std::string& b = w.buf();
-  w.Begin(kStreamHeader);
-  PutBytes(&b, key);
-  PutSigned(&b, expire_ms);
-  streams::AppendVarint(&b, s.length());
-  streams::AppendVarint(&b, s.entries_added());
-  PutId(&b, s.last_id());
-  PutId(&b, s.first_id());
-  PutId(&b, s.max_deleted_id());
-  streams::AppendVarint(&b, s.block_count());
-  streams::AppendVarint(&b, s.groups().size());
-  PutSigned(&b, s.idmp_config().duration_s);
-  PutSigned(&b, s.idmp_config().maxsize);
-  const streams::IdmpState* idmp = s.idmp();
-  bool idmp_section = idmp != nullptr && (!idmp->empty() || idmp->added() || idmp->duplicates());
-  streams::AppendVarint(&b, idmp_section ? 1 : 0);
-  w.End();
-
-  bool open = false;
-  s.blocks().ForEach([&](const Stream::BlockTree::Entry& e) {
-    if (!open) w.Begin(kStreamBlocks);
-    open = true;
-    PutId(&b, e.value->master_id());
-    PutBytes(&b, e.value->raw());
-    if (w.payload_size() >= kBlocksSectionTarget) {
-      w.End();
-      open = false;
-    }
-  });
-  if (open) w.End();
-  for (const auto& [name, group] : s.groups()) WriteGroup(w, name, *group);
-  if (idmp_section) WriteIdmp(w, *idmp);
-}
 
 // ---- Loading helpers ------------------------------------------------------------------------
 
@@ -353,41 +65,6 @@ class PayloadReader {
 };
 
 }  // namespace
-
-bool WriteSnapshot(const streams::Keyspace& keyspace, const SnapshotInfo& info, ByteSink& out,
-                   std::string* error) {
-  error->clear();
-  Writer w(out, error);
-  std::string& b = w.buf();
-  b.append(kMagic, sizeof(kMagic));
-  PutFixed(&b, kSnapshotVersion, 4);
-  w.Begin(kInfo);
-  PutSigned(&b, info.created_ms);
-  streams::AppendVarint(&b, info.next_log_sequence);
-  w.End();
-  for (int i = 0; i < keyspace.size() && w.ok(); ++i) {
-    const Database& db = keyspace.db(i);
-    if (db.size() == 0) continue;
-    w.Begin(kDatabase);
-    streams::AppendVarint(&b, static_cast<uint64_t>(i));
-    streams::AppendVarint(&b, db.size());
-    w.End();
-    db.ForEach([&](const Database::Node& node) {
-      if (!w.ok()) return;
-      const streams::Record& rec = node.value;
-      if (const std::string* s = rec.value.string()) {
-        w.Begin(kString);
-        PutBytes(&b, node.key);
-        PutSigned(&b, rec.expire_ms);
-        PutBytes(&b, *s);
-        w.End();
-      } else {
-        WriteStream(w, node.key, rec.expire_ms, *rec.value.stream());
-      }
-    });
-  }
-  return w.Finish();
-}
 
 // ---- Loading --------------------------------------------------------------------------------
 
@@ -756,16 +433,16 @@ bool SnapshotLoader::State::LoadIdmp(PayloadReader& r) {
     uint64_t n;
     if (!r.Bytes(&pid) || !r.Varint(&n)) return Malformed(r);
     if (pid.empty() || n == 0 || idmp.producers() != p) {
-      return Fail(section, StreamName() + "IDMP producer " + Quote(pid) +
-                               " is empty, unnamed or repeated");
+      return Fail(section,
+                  StreamName() + "IDMP producer " + Quote(pid) + " is empty, unnamed or repeated");
     }
     for (uint64_t i = 0; i < n; ++i) {
       std::string_view iid;
       StreamId id;
       if (!r.Bytes(&iid) || !r.Id(&id)) return Malformed(r);
       if (iid.empty() || idmp.Find(pid, iid)) {
-        return Fail(section, StreamName() + "IDMP producer " + Quote(pid) +
-                                 " has an empty or repeated iid");
+        return Fail(section,
+                    StreamName() + "IDMP producer " + Quote(pid) + " has an empty or repeated iid");
       }
       idmp.Restore(pid, iid, id);
     }
