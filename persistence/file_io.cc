@@ -47,6 +47,24 @@ int OpenRetrying(const std::string& path, int flags, mode_t mode = 0) {
   return fd;
 }
 
+// Opens `path` and reads its size; the descriptor, or -1 with *error.
+int OpenSized(const std::string& path, int flags, uint64_t* size, std::string* error) {
+  const int fd = OpenRetrying(path, flags, 0644);
+  if (fd < 0) {
+    Fail(error, path, errno);
+    return -1;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    Fail(error, path, err);
+    return -1;
+  }
+  *size = static_cast<uint64_t>(st.st_size);
+  return fd;
+}
+
 // Writes all of `bytes`, retrying EINTR and short writes. *written counts what got out. A
 // write() that returns 0 for a non-empty buffer would loop forever; it is reported as EIO.
 bool WriteAll(int fd, std::string_view bytes, size_t* written, int* err) {
@@ -125,16 +143,9 @@ AppendFile::~AppendFile() { Close(); }
 
 bool AppendFile::Open(const std::string& path, std::string* error) {
   Close();
-  const int fd = OpenRetrying(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (fd < 0) return Fail(error, path, errno);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return Fail(error, path, err);
-  }
+  const int fd = OpenSized(path, O_WRONLY | O_CREAT | O_APPEND, &size_, error);
+  if (fd < 0) return false;
   fd_ = fd;
-  size_ = static_cast<uint64_t>(st.st_size);
   path_ = path;
   return true;
 }
@@ -173,15 +184,10 @@ MappedFile::~MappedFile() { Close(); }
 
 bool MappedFile::Open(const std::string& path, std::string* error) {
   Close();
-  const int fd = OpenRetrying(path, O_RDONLY);
-  if (fd < 0) return Fail(error, path, errno);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return Fail(error, path, err);
-  }
-  size_ = static_cast<size_t>(st.st_size);
+  uint64_t size = 0;
+  const int fd = OpenSized(path, O_RDONLY, &size, error);
+  if (fd < 0) return false;
+  size_ = static_cast<size_t>(size);
   if (size_ > 0) {
     data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (data_ == MAP_FAILED) {
