@@ -1,5 +1,6 @@
-// The replay half of the catalogue, as the family files (key_effects.cc, stream_effects.cc,
-// group_effects.cc) register it: effect name -> applier. Internal to effects/.
+// What the family files (key_effects.cc, stream_effects.cc, group_effects.cc) share: the replay
+// half of the catalogue as they register it (effect name -> applier), and how an ID is written.
+// Internal to effects/.
 #pragma once
 
 #include <optional>
@@ -50,6 +51,14 @@ using Applier = Result (*)(ApplyContext& ctx, const EffectArgs& args);
 struct Entry {
   std::string_view name;  // upper case
   Applier apply;
+};
+
+// A stream ID as an effect's argument, without a heap string.
+struct IdText {
+  explicit IdText(streams::StreamId id) : size(id.Format(buf)) {}
+  std::string_view view() const { return std::string_view(buf, size); }
+  char buf[48];
+  size_t size;
 };
 
 // The appliers of each family.

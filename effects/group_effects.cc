@@ -22,17 +22,6 @@ using streams::ConsumerGroup;
 using streams::Stream;
 using streams::StreamId;
 
-namespace {
-
-struct IdText {
-  explicit IdText(StreamId id) : size(id.Format(buf)) {}
-  std::string_view view() const { return std::string_view(buf, size); }
-  char buf[48];
-  size_t size;
-};
-
-}  // namespace
-
 // ---- encoders ----
 
 void Writer::GroupCreate(std::string_view key, const ConsumerGroup& g) {

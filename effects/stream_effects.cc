@@ -19,18 +19,6 @@ using resp::CommandWriter;
 using streams::Stream;
 using streams::StreamId;
 
-namespace {
-
-// An ID as an argument, without a heap string.
-struct IdText {
-  explicit IdText(StreamId id) : size(id.Format(buf)) {}
-  std::string_view view() const { return std::string_view(buf, size); }
-  char buf[48];
-  size_t size;
-};
-
-}  // namespace
-
 // ---- encoders ----
 
 void Writer::XAdd(std::string_view key, StreamId id, std::span<const std::string_view> fields) {
