@@ -295,13 +295,13 @@ void Dispatcher::OnBlockTimer() {
 
 // ---- WATCH ----
 
-void Dispatcher::Watch(Client& c, std::string_view key) {
+void Dispatcher::Watch(Client& c, std::string_view key, int64_t now_ms) {
   for (const auto& w : c.watch.keys) {
     if (w.db == c.db && w.key == key) return;
   }
   streams::Database::Node* node = keyspace_->db(c.db).Peek(key);
-  const int64_t now = host_.NowMs();
-  bool expired = node != nullptr && node->value.expire_ms >= 0 && node->value.expire_ms <= now;
+  bool expired =
+      node != nullptr && node->value.expire_ms >= 0 && node->value.expire_ms <= now_ms;
   c.watch.keys.push_back({c.db, std::string(key), expired});
   watches_.Watch(c.id(), c.db, key);
 }

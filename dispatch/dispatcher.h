@@ -96,7 +96,8 @@ class Dispatcher : public streams::KeyspaceObserver {
 
   // ---- WATCH ----
   WatchRegistry& watches() { return watches_; }
-  void Watch(Client& client, std::string_view key);
+  // WATCH of `key` at `now_ms` (a key already past its TTL then expiring later is no change).
+  void Watch(Client& client, std::string_view key, int64_t now_ms);
   void UnwatchAll(Client& client);
   // Marks every client watching `key` dirty (its EXEC will fail).
   void TouchWatchers(int db, std::string_view key);

@@ -230,21 +230,35 @@ void CmdCommandHelp(CommandContext& ctx) {
 void RegisterCommandCommands(std::vector<CommandSpec>& out) {
   using namespace dispatch;  // NOLINT: the flag names
   constexpr uint32_t kFlags = kCmdLoading | kCmdStale;
-  auto sub = [](std::string_view name, int arity, CommandHandler handler,
-                std::string_view tips = {}) {
-    return CommandSpec{.name = std::string(name),
-                       .arity = arity,
-                       .flags = kFlags,
-                       .handler = handler,
-                       .acl_categories = "@slow @connection",
-                       .tips = tips};
-  };
   std::vector<CommandSpec> subs;
-  subs.push_back(sub("count", 2, CmdCommandCount));
-  subs.push_back(sub("info", -2, CmdCommandInfo, "nondeterministic_output_order"));
-  subs.push_back(sub("list", -2, CmdCommandList, "nondeterministic_output_order"));
-  subs.push_back(sub("docs", -2, CmdCommandDocs, "nondeterministic_output_order"));
-  subs.push_back(sub("help", 2, CmdCommandHelp));
+  subs.push_back({.name = "count",
+                  .arity = 2,
+                  .flags = kFlags,
+                  .handler = CmdCommandCount,
+                  .acl_categories = "@slow @connection"});
+  subs.push_back({.name = "info",
+                  .arity = -2,
+                  .flags = kFlags,
+                  .handler = CmdCommandInfo,
+                  .acl_categories = "@slow @connection",
+                  .tips = "nondeterministic_output_order"});
+  subs.push_back({.name = "list",
+                  .arity = -2,
+                  .flags = kFlags,
+                  .handler = CmdCommandList,
+                  .acl_categories = "@slow @connection",
+                  .tips = "nondeterministic_output_order"});
+  subs.push_back({.name = "docs",
+                  .arity = -2,
+                  .flags = kFlags,
+                  .handler = CmdCommandDocs,
+                  .acl_categories = "@slow @connection",
+                  .tips = "nondeterministic_output_order"});
+  subs.push_back({.name = "help",
+                  .arity = 2,
+                  .flags = kFlags,
+                  .handler = CmdCommandHelp,
+                  .acl_categories = "@slow @connection"});
   // A container with a handler of its own: plain COMMAND lists everything.
   out.push_back({.name = "command",
                  .arity = -1,

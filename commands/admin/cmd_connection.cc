@@ -252,34 +252,85 @@ void RegisterConnectionCommands(std::vector<CommandSpec>& out) {
   constexpr std::string_view kFastConn = "@fast @connection";
   constexpr std::string_view kSlowConn = "@slow @connection";
   constexpr std::string_view kAdminConn = "@admin @slow @dangerous @connection";
-  auto command = [](std::string_view name, int arity, uint32_t flags, CommandHandler handler,
-                    std::string_view acl, std::string_view tips = {}) {
-    return CommandSpec{.name = std::string(name),
-                       .arity = arity,
-                       .flags = flags,
-                       .handler = handler,
-                       .acl_categories = acl,
-                       .tips = tips};
-  };
-  out.push_back(command("ping", -1, kCmdFast, CmdPing, kFastConn,
-                        "request_policy:all_shards response_policy:all_succeeded"));
-  out.push_back(command("echo", 2, kConn | kCmdFast, CmdEcho, kFastConn));
-  out.push_back(command("auth", -2, kSession, CmdAuth, kFastConn));
-  out.push_back(command("hello", -1, kSession, CmdHello, kFastConn));
-  out.push_back(command("select", 2, kConn | kCmdFast, CmdSelect, kFastConn));
-  out.push_back(command("quit", -1, kSession, CmdQuit, kFastConn));
-  out.push_back(command("reset", 1, kSession, CmdReset, kFastConn));
+  out.push_back({.name = "ping",
+                 .arity = -1,
+                 .flags = kCmdFast,
+                 .handler = CmdPing,
+                 .acl_categories = kFastConn,
+                 .tips = "request_policy:all_shards response_policy:all_succeeded"});
+  out.push_back({.name = "echo",
+                 .arity = 2,
+                 .flags = kConn | kCmdFast,
+                 .handler = CmdEcho,
+                 .acl_categories = kFastConn});
+  out.push_back({.name = "auth",
+                 .arity = -2,
+                 .flags = kSession,
+                 .handler = CmdAuth,
+                 .acl_categories = kFastConn});
+  out.push_back({.name = "hello",
+                 .arity = -1,
+                 .flags = kSession,
+                 .handler = CmdHello,
+                 .acl_categories = kFastConn});
+  out.push_back({.name = "select",
+                 .arity = 2,
+                 .flags = kConn | kCmdFast,
+                 .handler = CmdSelect,
+                 .acl_categories = kFastConn});
+  out.push_back({.name = "quit",
+                 .arity = -1,
+                 .flags = kSession,
+                 .handler = CmdQuit,
+                 .acl_categories = kFastConn});
+  out.push_back({.name = "reset",
+                 .arity = 1,
+                 .flags = kSession,
+                 .handler = CmdReset,
+                 .acl_categories = kFastConn});
   std::vector<CommandSpec> client;
-  client.push_back(command("id", 2, kCmdNoScript | kConn, CmdClientId, kSlowConn));
-  client.push_back(command("setname", 3, kCmdNoScript | kConn, CmdClientSetName, kSlowConn));
-  client.push_back(command("getname", 2, kCmdNoScript | kConn, CmdClientGetName, kSlowConn));
-  client.push_back(command("setinfo", 4, kCmdNoScript | kConn, CmdClientSetInfo, kSlowConn));
-  client.push_back(command("info", 2, kCmdNoScript | kConn, CmdClientInfo, kSlowConn,
-                           "nondeterministic_output"));
-  client.push_back(
-      command("list", -2, kClient, CmdClientList, kAdminConn, "nondeterministic_output"));
-  client.push_back(command("kill", -3, kClient, CmdClientKill, kAdminConn));
-  client.push_back(command("help", 2, kConn, CmdClientHelp, kSlowConn));
+  client.push_back({.name = "id",
+                    .arity = 2,
+                    .flags = kCmdNoScript | kConn,
+                    .handler = CmdClientId,
+                    .acl_categories = kSlowConn});
+  client.push_back({.name = "setname",
+                    .arity = 3,
+                    .flags = kCmdNoScript | kConn,
+                    .handler = CmdClientSetName,
+                    .acl_categories = kSlowConn});
+  client.push_back({.name = "getname",
+                    .arity = 2,
+                    .flags = kCmdNoScript | kConn,
+                    .handler = CmdClientGetName,
+                    .acl_categories = kSlowConn});
+  client.push_back({.name = "setinfo",
+                    .arity = 4,
+                    .flags = kCmdNoScript | kConn,
+                    .handler = CmdClientSetInfo,
+                    .acl_categories = kSlowConn});
+  client.push_back({.name = "info",
+                    .arity = 2,
+                    .flags = kCmdNoScript | kConn,
+                    .handler = CmdClientInfo,
+                    .acl_categories = kSlowConn,
+                    .tips = "nondeterministic_output"});
+  client.push_back({.name = "list",
+                    .arity = -2,
+                    .flags = kClient,
+                    .handler = CmdClientList,
+                    .acl_categories = kAdminConn,
+                    .tips = "nondeterministic_output"});
+  client.push_back({.name = "kill",
+                    .arity = -3,
+                    .flags = kClient,
+                    .handler = CmdClientKill,
+                    .acl_categories = kAdminConn});
+  client.push_back({.name = "help",
+                    .arity = 2,
+                    .flags = kConn,
+                    .handler = CmdClientHelp,
+                    .acl_categories = kSlowConn});
   out.push_back(
       {.name = "client", .arity = -2, .acl_categories = "@slow", .subcommands = std::move(client)});
 }

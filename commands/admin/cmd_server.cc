@@ -195,37 +195,70 @@ void RegisterServerCommands(std::vector<CommandSpec>& out) {
   constexpr uint32_t kAdmin = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
   constexpr uint32_t kSaving = kCmdAdmin | kCmdNoScript | kCmdNoAsyncLoading;
   constexpr std::string_view kDangerous = "@admin @slow @dangerous";
-  auto command = [](std::string_view name, int arity, uint32_t flags, CommandHandler handler,
-                    std::string_view acl, std::string_view tips = {}) {
-    return CommandSpec{.name = std::string(name),
-                       .arity = arity,
-                       .flags = flags,
-                       .handler = handler,
-                       .acl_categories = acl,
-                       .tips = tips};
-  };
   std::vector<CommandSpec> config;
-  config.push_back(command("get", -3, kAdmin, CmdConfigGet, kDangerous));
-  config.push_back(command("set", -4, kAdmin, CmdConfigSet, kDangerous,
-                           "request_policy:all_nodes response_policy:all_succeeded"));
-  config.push_back(command("resetstat", 2, kAdmin, CmdConfigResetStat, kDangerous));
-  config.push_back(command("help", 2, kCmdLoading | kCmdStale, CmdConfigHelp, "@slow"));
+  config.push_back({.name = "get",
+                    .arity = -3,
+                    .flags = kAdmin,
+                    .handler = CmdConfigGet,
+                    .acl_categories = kDangerous});
+  config.push_back({.name = "set",
+                    .arity = -4,
+                    .flags = kAdmin,
+                    .handler = CmdConfigSet,
+                    .acl_categories = kDangerous,
+                    .tips = "request_policy:all_nodes response_policy:all_succeeded"});
+  config.push_back({.name = "resetstat",
+                    .arity = 2,
+                    .flags = kAdmin,
+                    .handler = CmdConfigResetStat,
+                    .acl_categories = kDangerous});
+  config.push_back({.name = "help",
+                    .arity = 2,
+                    .flags = kCmdLoading | kCmdStale,
+                    .handler = CmdConfigHelp,
+                    .acl_categories = "@slow"});
   out.push_back(
       {.name = "config", .arity = -2, .acl_categories = "@slow", .subcommands = std::move(config)});
-  out.push_back(command("info", -1, kCmdLoading | kCmdStale, CmdInfo, "@slow @dangerous",
-                        "nondeterministic_output request_policy:all_shards "
-                        "response_policy:special"));
-  out.push_back(command("time", 1, kCmdLoading | kCmdStale | kCmdFast, CmdTime, "@fast",
-                        "nondeterministic_output"));
+  out.push_back({.name = "info",
+                 .arity = -1,
+                 .flags = kCmdLoading | kCmdStale,
+                 .handler = CmdInfo,
+                 .acl_categories = "@slow @dangerous",
+                 .tips = "nondeterministic_output request_policy:all_shards "
+                         "response_policy:special"});
+  out.push_back({.name = "time",
+                 .arity = 1,
+                 .flags = kCmdLoading | kCmdStale | kCmdFast,
+                 .handler = CmdTime,
+                 .acl_categories = "@fast",
+                 .tips = "nondeterministic_output"});
   out.push_back(
-      command("shutdown", -1,
-              kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
-              CmdShutdown, kDangerous));
-  out.push_back(command("save", 1, kSaving | kCmdNoMulti, CmdSave, kDangerous));
-  out.push_back(command("bgsave", -1, kSaving, CmdBgSave, kDangerous));
-  out.push_back(command("bgrewriteaof", 1, kSaving, CmdBgRewriteAof, kDangerous));
-  out.push_back(command("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, CmdLastSave,
-                        "@admin @fast @dangerous", "nondeterministic_output"));
+      {.name = "shutdown",
+       .arity = -1,
+       .flags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
+       .handler = CmdShutdown,
+       .acl_categories = kDangerous});
+  out.push_back({.name = "save",
+                 .arity = 1,
+                 .flags = kSaving | kCmdNoMulti,
+                 .handler = CmdSave,
+                 .acl_categories = kDangerous});
+  out.push_back({.name = "bgsave",
+                 .arity = -1,
+                 .flags = kSaving,
+                 .handler = CmdBgSave,
+                 .acl_categories = kDangerous});
+  out.push_back({.name = "bgrewriteaof",
+                 .arity = 1,
+                 .flags = kSaving,
+                 .handler = CmdBgRewriteAof,
+                 .acl_categories = kDangerous});
+  out.push_back({.name = "lastsave",
+                 .arity = 1,
+                 .flags = kCmdLoading | kCmdStale | kCmdFast,
+                 .handler = CmdLastSave,
+                 .acl_categories = "@admin @fast @dangerous",
+                 .tips = "nondeterministic_output"});
 }
 
 }  // namespace runnel::commands

@@ -4,7 +4,7 @@
 //
 // Each command's arguments are written in a small DSL (grammar at the top of command_docs.cc)
 // and parsed once, on first use, into DocArg trees. Invariants, enforced by
-// tests/server/command_docs_test.cc: every table entry parses, every registered command and
+// tests/commands/command_docs_test.cc: every table entry parses, every registered command and
 // subcommand has an entry, and no entry lacks a registered command. Everything here is
 // immutable after the first parse; the returned pointers stay valid for the process lifetime.
 #pragma once

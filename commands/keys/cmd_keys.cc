@@ -285,15 +285,6 @@ void RegisterKeyCommands(std::vector<CommandSpec>& out) {
   constexpr KeyPositions kOneKey = {1, 1, 1};
   constexpr KeyPositions kAllKeys = {1, -1, 1};
   constexpr std::string_view kMultiShardSum = "request_policy:multi_shard response_policy:agg_sum";
-  auto key_command = [&](std::string_view name, int arity, uint32_t flags, CommandHandler handler,
-                         std::string_view acl) {
-    return CommandSpec{.name = std::string(name),
-                       .arity = arity,
-                       .flags = flags,
-                       .handler = handler,
-                       .keys = kOneKey,
-                       .acl_categories = acl};
-  };
   out.push_back({.name = "del",
                  .arity = -2,
                  .flags = kCmdWrite,
@@ -367,17 +358,62 @@ void RegisterKeyCommands(std::vector<CommandSpec>& out) {
                  .handler = CmdRenameNx,
                  .keys = {1, 2, 1},
                  .acl_categories = "@keyspace @write @fast"});
-  out.push_back(key_command("expire", -3, kW, CmdExpire, "@keyspace @write @fast"));
-  out.push_back(key_command("pexpire", -3, kW, CmdPExpire, "@keyspace @write @fast"));
-  out.push_back(key_command("expireat", -3, kW, CmdExpireAt, "@keyspace @write @fast"));
-  out.push_back(key_command("pexpireat", -3, kW, CmdPExpireAt, "@keyspace @write @fast"));
-  out.push_back(key_command("ttl", 2, kR, CmdTtl, "@keyspace @read @fast"));
-  out.back().tips = "nondeterministic_output";
-  out.push_back(key_command("pttl", 2, kR, CmdPTtl, "@keyspace @read @fast"));
-  out.back().tips = "nondeterministic_output";
-  out.push_back(key_command("expiretime", 2, kR, CmdExpireTime, "@keyspace @read @fast"));
-  out.push_back(key_command("pexpiretime", 2, kR, CmdPExpireTime, "@keyspace @read @fast"));
-  out.push_back(key_command("persist", 2, kW, CmdPersist, "@keyspace @write @fast"));
+  out.push_back({.name = "expire",
+                 .arity = -3,
+                 .flags = kW,
+                 .handler = CmdExpire,
+                 .keys = kOneKey,
+                 .acl_categories = "@keyspace @write @fast"});
+  out.push_back({.name = "pexpire",
+                 .arity = -3,
+                 .flags = kW,
+                 .handler = CmdPExpire,
+                 .keys = kOneKey,
+                 .acl_categories = "@keyspace @write @fast"});
+  out.push_back({.name = "expireat",
+                 .arity = -3,
+                 .flags = kW,
+                 .handler = CmdExpireAt,
+                 .keys = kOneKey,
+                 .acl_categories = "@keyspace @write @fast"});
+  out.push_back({.name = "pexpireat",
+                 .arity = -3,
+                 .flags = kW,
+                 .handler = CmdPExpireAt,
+                 .keys = kOneKey,
+                 .acl_categories = "@keyspace @write @fast"});
+  out.push_back({.name = "ttl",
+                 .arity = 2,
+                 .flags = kR,
+                 .handler = CmdTtl,
+                 .keys = kOneKey,
+                 .acl_categories = "@keyspace @read @fast",
+                 .tips = "nondeterministic_output"});
+  out.push_back({.name = "pttl",
+                 .arity = 2,
+                 .flags = kR,
+                 .handler = CmdPTtl,
+                 .keys = kOneKey,
+                 .acl_categories = "@keyspace @read @fast",
+                 .tips = "nondeterministic_output"});
+  out.push_back({.name = "expiretime",
+                 .arity = 2,
+                 .flags = kR,
+                 .handler = CmdExpireTime,
+                 .keys = kOneKey,
+                 .acl_categories = "@keyspace @read @fast"});
+  out.push_back({.name = "pexpiretime",
+                 .arity = 2,
+                 .flags = kR,
+                 .handler = CmdPExpireTime,
+                 .keys = kOneKey,
+                 .acl_categories = "@keyspace @read @fast"});
+  out.push_back({.name = "persist",
+                 .arity = 2,
+                 .flags = kW,
+                 .handler = CmdPersist,
+                 .keys = kOneKey,
+                 .acl_categories = "@keyspace @write @fast"});
 }
 
 }  // namespace runnel::commands

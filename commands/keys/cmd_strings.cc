@@ -200,15 +200,6 @@ void CmdMSet(CommandContext& ctx) {
 void RegisterStringCommands(std::vector<CommandSpec>& out) {
   using namespace dispatch;  // NOLINT: the flag names
   constexpr uint32_t kW = kCmdWrite | kCmdDenyOom;
-  auto incr = [](std::string_view name, int arity, CommandHandler handler) {
-    return CommandSpec{.name = std::string(name),
-                       .arity = arity,
-                       .flags = kW | kCmdFast,
-                       .handler = handler,
-                       .keys = {1, 1, 1},
-                       .acl_categories = "@write @string @fast",
-                       .key_flags = "RW access update"};
-  };
   out.push_back({.name = "get",
                  .arity = 2,
                  .flags = kCmdReadOnly | kCmdFast,
@@ -223,10 +214,34 @@ void RegisterStringCommands(std::vector<CommandSpec>& out) {
                  .acl_categories = "@write @string @slow",
                  .key_flags = "RW access update variable_flags",
                  .key_notes = "RW and ACCESS due to the optional `GET` argument"});
-  out.push_back(incr("incr", 2, CmdIncr));
-  out.push_back(incr("decr", 2, CmdDecr));
-  out.push_back(incr("incrby", 3, CmdIncrBy));
-  out.push_back(incr("decrby", 3, CmdDecrBy));
+  out.push_back({.name = "incr",
+                 .arity = 2,
+                 .flags = kW | kCmdFast,
+                 .handler = CmdIncr,
+                 .keys = {1, 1, 1},
+                 .acl_categories = "@write @string @fast",
+                 .key_flags = "RW access update"});
+  out.push_back({.name = "decr",
+                 .arity = 2,
+                 .flags = kW | kCmdFast,
+                 .handler = CmdDecr,
+                 .keys = {1, 1, 1},
+                 .acl_categories = "@write @string @fast",
+                 .key_flags = "RW access update"});
+  out.push_back({.name = "incrby",
+                 .arity = 3,
+                 .flags = kW | kCmdFast,
+                 .handler = CmdIncrBy,
+                 .keys = {1, 1, 1},
+                 .acl_categories = "@write @string @fast",
+                 .key_flags = "RW access update"});
+  out.push_back({.name = "decrby",
+                 .arity = 3,
+                 .flags = kW | kCmdFast,
+                 .handler = CmdDecrBy,
+                 .keys = {1, 1, 1},
+                 .acl_categories = "@write @string @fast",
+                 .key_flags = "RW access update"});
   out.push_back({.name = "mget",
                  .arity = -2,
                  .flags = kCmdReadOnly | kCmdFast,

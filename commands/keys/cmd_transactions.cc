@@ -79,7 +79,8 @@ void CmdExec(CommandContext& ctx) {
 
 void CmdWatch(CommandContext& ctx) {
   if (ctx.client().multi.active) return ctx.Error(errors::kWatchInsideMulti);
-  for (size_t i = 1; i < ctx.argc(); ++i) ctx.dispatcher().Watch(ctx.client(), ctx.arg(i));
+  for (size_t i = 1; i < ctx.argc(); ++i)
+    ctx.dispatcher().Watch(ctx.client(), ctx.arg(i), ctx.now_ms);
   ctx.reply.Ok();
 }
 
@@ -93,22 +94,33 @@ void CmdUnwatch(CommandContext& ctx) {
 void RegisterTransactionCommands(std::vector<CommandSpec>& out) {
   using namespace dispatch;  // NOLINT: the flag names
   constexpr uint32_t kTx = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdAllowBusy;
-  auto tx = [&](std::string_view name, int arity, uint32_t flags, CommandHandler handler,
-                std::string_view acl) {
-    return CommandSpec{.name = std::string(name),
-                       .arity = arity,
-                       .flags = flags,
-                       .handler = handler,
-                       .acl_categories = acl};
-  };
-  out.push_back(tx("multi", 1, kTx, CmdMulti, "@fast @transaction"));
-  out.push_back(tx("exec", 1, kCmdNoScript | kCmdLoading | kCmdStale | kCmdSkipSlowlog, CmdExec,
-                   "@slow @transaction"));
-  out.push_back(tx("discard", 1, kTx, CmdDiscard, "@fast @transaction"));
-  out.push_back(tx("watch", -2, kTx, CmdWatch, "@fast @transaction"));
-  out.back().keys = {1, -1, 1};
-  out.back().key_flags = "RO";
-  out.push_back(tx("unwatch", 1, kTx, CmdUnwatch, "@fast @transaction"));
+  out.push_back({.name = "multi",
+                 .arity = 1,
+                 .flags = kTx,
+                 .handler = CmdMulti,
+                 .acl_categories = "@fast @transaction"});
+  out.push_back({.name = "exec",
+                 .arity = 1,
+                 .flags = kCmdNoScript | kCmdLoading | kCmdStale | kCmdSkipSlowlog,
+                 .handler = CmdExec,
+                 .acl_categories = "@slow @transaction"});
+  out.push_back({.name = "discard",
+                 .arity = 1,
+                 .flags = kTx,
+                 .handler = CmdDiscard,
+                 .acl_categories = "@fast @transaction"});
+  out.push_back({.name = "watch",
+                 .arity = -2,
+                 .flags = kTx,
+                 .handler = CmdWatch,
+                 .keys = {1, -1, 1},
+                 .acl_categories = "@fast @transaction",
+                 .key_flags = "RO"});
+  out.push_back({.name = "unwatch",
+                 .arity = 1,
+                 .flags = kTx,
+                 .handler = CmdUnwatch,
+                 .acl_categories = "@fast @transaction"});
 }
 
 }  // namespace runnel::commands
