@@ -6,7 +6,7 @@
 // The destructor closes too, so a UvHandle going out of scope can never leak or dangle; the loop
 // must still run once more for the close callback to fire.
 //
-// handle->data is reserved for the owner's callback context (Data()/SetData()).
+// handle->data is left to the owner: set it through get() to what its callbacks need.
 #pragma once
 
 #include <uv.h>

@@ -1,6 +1,6 @@
 // Errc and OpResult: how data operations report failure without knowing about RESP.
 //
-// Every failure a data operation can have is one Errc value; server/errors.cc maps each to the
+// Every failure a data operation can have is one Errc value; dispatch/errors.cc maps each to the
 // exact error string redis-server sends. Operations return OpResult<T> (a value or an Errc);
 // [[nodiscard]] makes ignoring a failure a compile error.
 #pragma once

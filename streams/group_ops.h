@@ -12,6 +12,10 @@
 //                 now - its delivery time >= min-idle-time; an unowned one (XNACK) at any time.
 //   counting      each hand-out is one more delivery (NextDeliveryCount: it saturates), except a
 //                 JUSTID claim, which keeps the count; RETRYCOUNT sets it.
+//   one door      every delivery and claim — XREADGROUP, XCLAIM, XAUTOCLAIM, XREADGROUP CLAIM —
+//                 makes an entry pending through group_detail::HandOut, and every release goes
+//                 through Release: a rule such as "no more deliveries after N" is one check in
+//                 each. (A history read re-delivers to the entry's own consumer, in place.)
 //   gone entries  a pending entry whose stream entry was deleted is dropped from the PEL by
 //                 XCLAIM and XAUTOCLAIM (purged), passed over (kept) by XREADGROUP CLAIM, and
 //                 shown as [id, nil] by a history read.

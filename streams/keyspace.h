@@ -7,8 +7,8 @@
 // Expiry is lazy on access (Find deletes a key whose time has passed) plus active (ExpireDue,
 // called periodically by the server). Time comes in as `now_ms`; this layer has no clock.
 //
-// Every removal or replacement of a key is reported to the KeyspaceObserver (the server uses
-// that for WATCH, blocked readers and the append-only log). In-place changes to a value (XADD
+// Every removal or replacement of a key is reported to the KeyspaceObserver (the dispatcher
+// uses that for WATCH, blocked readers and the log's expiry DELs). In-place changes to a value (XADD
 // into an existing stream, INCR) are reported by the caller with NotifyChanged(), because only
 // it knows whether the command actually changed anything.
 #pragma once

@@ -196,7 +196,8 @@ class Stream {
   void AfterRemoval(BlockTree::Entry* block, const StreamLimits& limits);
   void Compact(BlockTree::Entry* block, const StreamLimits& limits);
   void RefreshFirstId();
-  // Removes whole blocks for TrimSpec; returns entries removed and sets *stop_block.
+  // Removes whole blocks for TrimSpec; returns entries removed and sets *partial to the block
+  // where the trim stopped, which TrimInsideBlock may cut into.
   uint64_t TrimWholeBlocks(const TrimSpec& spec, BlockTree::Entry** partial);
   uint64_t TrimInsideBlock(const TrimSpec& spec, BlockTree::Entry* block);
 
