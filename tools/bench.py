@@ -373,12 +373,43 @@ def autoclaim_cpu(make_server, quick):
         server.stop()
 
 
+# Commands whose server-side cost the comparison measures pipelined (on a 1,000-entry stream):
+# without a round trip in each call, what remains is the command itself.
+PIPELINED = [("XADD 1 field", ["XADD", "w", "*", "f", "v"]),
+             ("XRANGE COUNT 10", ["XRANGE", "bench", "-", "+", "COUNT", "10"]),
+             ("XREAD COUNT 10", ["XREAD", "COUNT", "10", "STREAMS", "bench", "0"]),
+             ("XLEN", ["XLEN", "bench"])]
+
+
+def pipelined_costs(make_server, quick):
+    server = make_server()
+    try:
+        fill(server, "bench", 1000)
+        return {name: pipelined_cpu_us(server, command, 10_000 if quick else 100_000)
+                for name, command in PIPELINED}
+    finally:
+        server.stop()
+
+
 def compare(make_servers, tool, quick):
-    """The change figures for each server in `make_servers` (name -> start function)."""
+    """The change figures for each server in `make_servers` (name -> start function), and the
+    everyday ones beside them, so that a change shows what it did not slow down too."""
     out = {}
     restart_entries = [100_000] if quick else [1_000_000, 10_000_000]
+    entries = 100_000 if quick else 1_000_000
     for name, start in make_servers.items():
+        plain = lambda start=start: start([])  # noqa: E731
         r = out[name] = {"autoclaim": autoclaim_cpu(start, quick)}
+        r["pipelined"] = pipelined_costs(plain, quick)
+        r["throughput"] = run_workloads(plain, quick)
+        r["memory"] = {w: memory_per_entry(plain, entries, f) for w, f in MEMORY_WORKLOADS}
+        r["durable"] = durable_throughput(start, quick)
+        server = start([])
+        try:
+            r["consume"] = bench_groups(tool, server, "consume", "--entries",
+                                        20_000 if quick else 200_000, "--consumers", 4)
+        finally:
+            server.stop()
         server = start(["--maxclients", "12000"])
         try:
             r["blocked"] = bench_groups(tool, server, "blocked", "--waiters",
@@ -412,6 +443,24 @@ def render_compare(r, before_label):
     for n in r[names[0]]["restart"]:
         row(f"restart from a log of {n:,} XADDs (exec to first PONG after SIGKILL), s",
             [r[x]["restart"][n] for x in names], "{:.2f}")
+    for name, _ in PIPELINED:
+        row(f"{name}, pipelined: server CPU µs/call", [r[n]["pipelined"][name] for n in names],
+            "{:.2f}")
+    for workload, *_ in WORKLOADS:
+        row(f"{workload}: req/s (median of {RUNS})",
+            [r[n]["throughput"][workload][0] for n in names], "{:,.0f}")
+        row("... server CPU µs/op", [r[n]["throughput"][workload][1] for n in names], "{:.2f}")
+    for policy in FSYNC_POLICIES:
+        row(f"XADD, appendfsync {policy}, 50 clients: req/s",
+            [r[n]["durable"][policy][0] for n in names], "{:,.0f}")
+        row("... server CPU µs/op", [r[n]["durable"][policy][1] for n in names], "{:.2f}")
+    for workload, _ in MEMORY_WORKLOADS:
+        row(f"memory per entry, {workload}: bytes", [r[n]["memory"][workload] for n in names],
+            "{:.1f}")
+    row("consume loop (XREADGROUP COUNT 10 + XACK, 4 clients): entries/s",
+        [r[n]["consume"]["entries_per_sec"] for n in names], "{:,.0f}")
+    row("... server CPU µs/entry",
+        [r[n]["consume"]["cpu_s"] * 1e6 / r[n]["consume"]["consumed"] for n in names], "{:.2f}")
     lines += ["", COMPARE_END]
     return "\n".join(lines)
 
