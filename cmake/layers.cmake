@@ -11,6 +11,7 @@ function(runnel_layer target folder)
   file(GLOB_RECURSE watched CONFIGURE_DEPENDS "${dir}/*.h" "${dir}/*.cc")
   string(MAKE_C_IDENTIFIER "${target}" id)
   set(stamp "${CMAKE_BINARY_DIR}/layering/${id}.ok")
+  file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/layering")  # the check touches its stamp there
   # Lists travel as comma-separated text: a ';' would split the command line.
   string(REPLACE ";" "," allowed "${folder};${LAYER_USES}")
   string(REPLACE ";" "," libraries "${LAYER_LIBRARIES}")
