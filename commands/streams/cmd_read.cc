@@ -83,11 +83,13 @@ bool MayEmit(const ReadArgs& a, const ReadBudget& budget, size_t n) {
 // The ID that means "what the group has not seen yet".
 constexpr StreamId kNewEntries = StreamId::Max();
 
-void ParseBlock(ArgParser& p, int64_t now_ms, ReadArgs* a) {
+// A re-run keeps the deadline set when the client blocked, so the range is checked only then:
+// a later clock must not turn an accepted timeout into an error.
+void ParseBlock(ArgParser& p, int64_t now_ms, bool rerun, ReadArgs* a) {
   int64_t v = p.Int(errors::kTimeoutNotInteger);
   if (!p.ok()) return;
   if (v < 0) return p.Fail(errors::kTimeoutNegative);
-  if (v > INT64_MAX - now_ms) return p.Fail(errors::kTimeoutOutOfRange);
+  if (!rerun && v > INT64_MAX - now_ms) return p.Fail(errors::kTimeoutOutOfRange);
   a->block = v;
 }
 
@@ -110,7 +112,7 @@ bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
   ArgParser p(ctx, 1);
   while (p.HasNext()) {
     if (p.Check("BLOCK", 1)) {
-      ParseBlock(p, ctx.now_ms, a);
+      ParseBlock(p, ctx.now_ms, ctx.rerun, a);
     } else if (p.Check("COUNT", 1)) {
       int64_t v = p.Int();
       a->count = v < 0 ? 0 : v;

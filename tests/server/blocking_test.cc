@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,20 @@ TEST_CASE("a BLOCK timeout answers at its deadline, never a millisecond before")
   REQUIRE(replies.size() == 1);
   CHECK(replies[0].is_null());
   CHECK(h.dispatcher().blocking().blocked_clients() == 0);
+}
+
+// The range check (timeout + now must fit) is made when the client blocks; the re-run after a
+// write, a little later, must not fail it against the new time.
+TEST_CASE("a blocked read whose timeout just fit is served, not refused, when it re-runs") {
+  Harness h;
+  const std::string longest = std::to_string(INT64_MAX - h.now_ms);
+  h.Send({"XREAD", "BLOCK", longest, "STREAMS", "s", "$"}, 1);
+  CHECK(h.Take(1).empty());
+  h.Advance(5);
+  h.Run({"XADD", "s", "1-1", "f", "v"});
+  std::vector<resp::Reply> replies = h.Take(1);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0].ToString() == R"([["s", [["1-1", ["f", "v"]]]]])");
 }
 
 TEST_CASE("blocked XREADGROUP clients are served in arrival order, one entry each") {
