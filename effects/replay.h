@@ -32,6 +32,7 @@ struct ApplyContext {
   int64_t time_ms = 0;  // the time of the record being applied
   // Block limits appends and removals follow; RUNNEL-LIMITS changes them.
   streams::StreamLimits limits;
+  bool limits_stated = false;  // a RUNNEL-LIMITS was applied (logs before 0.2.0 have none)
   // Settings of a stream an effect creates (a log since 8.6 support follows with XCFGSET).
   streams::IdmpConfig new_stream;
   uint64_t skipped = 0;  // effects that found their target gone

@@ -269,6 +269,7 @@ Result ApplyLimits(ApplyContext& ctx, const EffectArgs& a) {
   auto entries = a.size() == 3 ? a.Int(2) : std::nullopt;
   if (!bytes || !entries || *bytes < 0 || *entries < 0) return Result::Malformed();
   ctx.limits = {static_cast<uint64_t>(*bytes), static_cast<uint64_t>(*entries)};
+  ctx.limits_stated = true;
   return Result::Applied();
 }
 

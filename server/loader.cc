@@ -39,7 +39,7 @@ Loader::Loader(Server& server, Durability::LoadPlan plan)
 }
 
 std::optional<streams::StreamLimits> Loader::replayed_limits() const {
-  if (!apply_) return std::nullopt;
+  if (!apply_ || !apply_->limits_stated) return std::nullopt;
   return apply_->limits;
 }
 

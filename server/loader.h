@@ -45,8 +45,8 @@ class Loader {
   uint64_t records_replayed() const { return records_; }
   // Effects that found their target gone (logs written before 0.2 hold some; see replay.h).
   uint64_t effects_skipped() const { return apply_ ? apply_->skipped : 0; }
-  // The block limits replay ended with (the configured ones, unless RUNNEL-LIMITS changed
-  // them), or nullopt when no log was replayed; the server logs its own when they differ.
+  // The block limits the last RUNNEL-LIMITS replayed set, or nullopt when replay met none (no
+  // log, or only logs from before 0.2.0): the server logs its own when they differ.
   std::optional<streams::StreamLimits> replayed_limits() const;
 
  private:
