@@ -101,8 +101,7 @@ void Dispatcher::Execute(Client& c, const resp::ArgList& args) {
   }
   // One clock reading for the command and its log record: replay applies the effects with the
   // record's time, so a second reading a millisecond later would change what replay rebuilds.
-  const int64_t now = host_.NowMs();
-  effects_wanted_ = host_.effects_wanted();
+  const int64_t now = record_time_ms_ = host_.NowMs();
   Call(c, *spec, args, false, now);
   FinishRecord(now);
   if (blocking_.HasReady()) ServeReadyKeys();
@@ -123,6 +122,7 @@ void Dispatcher::Reject(Client& c, const CommandSpec* spec, std::string_view err
 }
 
 std::string* Dispatcher::CallBuffer() {
+  effects_wanted_ = host_.effects_wanted();
   if (!effects_wanted_) return nullptr;
   while (call_buffers_.size() <= call_depth_) call_buffers_.emplace_back();
   std::string* buffer = &call_buffers_[call_depth_];
@@ -179,6 +179,7 @@ void Dispatcher::Cron(int64_t now_ms) {
   constexpr size_t kExpireKeysPerDbPerCycle = 1000;
   constexpr int64_t kSeenFlushIntervalMs = 1000;
   effects_wanted_ = host_.effects_wanted();
+  record_time_ms_ = now_ms;
   std::string encoded;
   for (int i = 0; i < keyspace_->size(); ++i) {
     keyspace_->db(i).ExpireDue(now_ms, kExpireKeysPerDbPerCycle);
@@ -247,8 +248,7 @@ bool Dispatcher::Rerun(Client& c) {
     Unblock(c);
     return true;
   }
-  const int64_t now = host_.NowMs();
-  effects_wanted_ = host_.effects_wanted();
+  const int64_t now = record_time_ms_ = host_.NowMs();
   CommandContext ctx(*this, c, args, *spec, now, CallBuffer());
   ctx.rerun = true;
   RunHandler(ctx, c.blocked->db);
@@ -300,8 +300,7 @@ void Dispatcher::Watch(Client& c, std::string_view key, int64_t now_ms) {
     if (w.db == c.db && w.key == key) return;
   }
   streams::Database::Node* node = keyspace_->db(c.db).Peek(key);
-  bool expired =
-      node != nullptr && node->value.expire_ms >= 0 && node->value.expire_ms <= now_ms;
+  bool expired = node != nullptr && node->value.expire_ms >= 0 && node->value.expire_ms <= now_ms;
   c.watch.keys.push_back({c.db, std::string(key), expired});
   watches_.Watch(c.id(), c.db, key);
 }

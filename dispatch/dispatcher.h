@@ -73,10 +73,12 @@ class Dispatcher : public streams::KeyspaceObserver {
   // ---- effects and changes ----
   // Changes ever made, as Redis counts them (save rules, rdb_changes_since_last_save).
   uint64_t changes() const { return changes_; }
-  // Effects made outside any command (the shell's: RUNNEL-LIMITS when the log starts).
-  void AddEffects(int db, std::string_view encoded) { record_.Append(db, encoded); }
   // Turns what was collected since the last call into one log record made at `time_ms`.
   void FinishRecord(int64_t time_ms);
+  // Ends the running command's record early, with the command's time. The shell calls it
+  // before the log changes files (CONFIG SET appendonly inside EXEC): the effects so far then
+  // go to the file that was open when they were made, not after a base that already holds them.
+  void FinishPendingRecord() { FinishRecord(record_time_ms_); }
   // Writes the seen times noted since the last flush (NoteConsumerSeen) as effects.
   void FlushConsumerTimes();
   void NoteConsumerSeen(int db, std::string_view key, std::string_view group,
@@ -136,7 +138,10 @@ class Dispatcher : public streams::KeyspaceObserver {
   // One per nesting level (EXEC runs calls); a deque, so deeper levels never move outer ones.
   std::deque<std::string> call_buffers_;
   size_t call_depth_ = 0;
-  bool effects_wanted_ = false;  // host_.effects_wanted(), read once per command
+  // host_.effects_wanted(), read again for every call: CONFIG SET appendonly inside EXEC
+  // turns the log on or off for the calls that follow it.
+  bool effects_wanted_ = false;
+  int64_t record_time_ms_ = 0;  // the time of the command whose effects record_ collects
   uint64_t changes_ = 0;
   // Consumers whose seen time moved with no effect implying it: (db, key, group, consumer).
   std::set<std::tuple<int, std::string, std::string, std::string>, std::less<>> seen_notes_;

@@ -39,9 +39,10 @@ class AdminHost {
   // server then keeps running.
   virtual bool Shutdown(std::string_view reason, SaveMode mode, bool force, std::string* error) = 0;
   virtual bool Save(std::string* error) = 0;
-  // The reply text and whether it is a success (BGSAVE, BGREWRITEAOF).
-  virtual std::pair<bool, std::string> BackgroundSave(bool schedule) = 0;
-  virtual std::pair<bool, std::string> BackgroundRewrite() = 0;
+  // The reply text and whether it is a success (BGSAVE, BGREWRITEAOF). Inside EXEC nothing
+  // forks, the work is scheduled (as Redis): a child must not capture half a transaction.
+  virtual std::pair<bool, std::string> BackgroundSave(bool schedule, bool in_exec) = 0;
+  virtual std::pair<bool, std::string> BackgroundRewrite(bool in_exec) = 0;
   virtual int64_t LastSaveMs() const = 0;
 
   // Every client, oldest first.

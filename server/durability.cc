@@ -133,7 +133,7 @@ bool Durability::Start(uint64_t next_sequence, bool loaded_from_dump,
     }
   }
   started_ = true;
-  UpdateRefusal();
+  ApplyConfig();  // CONFIG SET appendonly while loading takes effect now
   return true;
 }
 
@@ -346,13 +346,13 @@ bool Durability::Save(std::string* error) {
   return true;
 }
 
-std::pair<bool, std::string> Durability::BackgroundSave(bool schedule) {
+std::pair<bool, std::string> Durability::BackgroundSave(bool schedule, bool defer) {
   save_scheduled_ = false;
   if (child_pid_ > 0 && child_kind_ == Child::kSave) {
     return {false, std::string(errors::kBgsaveInProgress)};
   }
-  if (child_pid_ > 0) {
-    if (!schedule) {
+  if (child_pid_ > 0 || defer) {
+    if (!schedule && !defer) {
       return {false, std::string(errors::kBgsaveChildActive)};
     }
     save_scheduled_ = true;
@@ -371,12 +371,12 @@ std::pair<bool, std::string> Durability::BackgroundSave(bool schedule) {
   return {true, "Background saving started"};
 }
 
-std::pair<bool, std::string> Durability::BackgroundRewrite() {
+std::pair<bool, std::string> Durability::BackgroundRewrite(bool defer) {
   rewrite_scheduled_ = false;
   if (child_pid_ > 0 && child_kind_ == Child::kRewrite) {
     return {false, std::string(errors::kRewriteInProgress)};
   }
-  if (child_pid_ > 0) {
+  if (child_pid_ > 0 || defer) {
     rewrite_scheduled_ = true;
     return {true, "Background append only file rewriting scheduled"};
   }
@@ -465,7 +465,10 @@ void Durability::ApplyConfig() {
   fsync_ = config::ParseFsyncPolicy(c.appendfsync);
   save_rules_.clear();
   config::ParseSaveRules(c.save, &save_rules_);  // CONFIG SET validated it
-  if (!started_) return UpdateRefusal();         // the log opens in Start, after loading
+  if (!started_) return UpdateRefusal();         // Start applies appendonly, after loading
+  // Inside EXEC the transaction's effects so far belong to the log they were made under (or
+  // to none): end its record before that log closes or a new base takes in what it changed.
+  if (c.appendonly != (aof_ != nullptr)) server_.dispatcher().FinishPendingRecord();
   if (c.appendonly && !aof_) {
     // Turning the log on: start a fresh history whose base is the current data. A base-only
     // rewrite still running would race it for the same files: it is superseded.

@@ -67,9 +67,12 @@ class Durability {
 
   // ---- commands ----
   bool Save(std::string* error);  // SAVE
-  // BGSAVE: the reply text ("Background saving started", an error ...).
-  std::pair<bool, std::string> BackgroundSave(bool schedule);
-  std::pair<bool, std::string> BackgroundRewrite();  // BGREWRITEAOF
+  // BGSAVE: the reply text ("Background saving started", an error ...). `defer` schedules it
+  // for the cron even when no child runs (inside EXEC).
+  std::pair<bool, std::string> BackgroundSave(bool schedule, bool defer = false);
+  // BGREWRITEAOF. Deferred inside EXEC above all: the new log file would start after a base
+  // already holding the transaction's first effects, and then receive its whole record.
+  std::pair<bool, std::string> BackgroundRewrite(bool defer = false);
   int64_t last_save_ms() const { return last_save_ms_; }
   bool has_save_rules() const { return !save_rules_.empty(); }
   // How long the last fork() stalled the loop (INFO latest_fork_usec).

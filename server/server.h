@@ -93,11 +93,11 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   bool Shutdown(std::string_view reason, SaveMode mode = SaveMode::kDefault, bool force = false,
                 std::string* error = nullptr) override;
   bool Save(std::string* error) override { return durability_->Save(error); }
-  std::pair<bool, std::string> BackgroundSave(bool schedule) override {
-    return durability_->BackgroundSave(schedule);
+  std::pair<bool, std::string> BackgroundSave(bool schedule, bool in_exec) override {
+    return durability_->BackgroundSave(schedule, in_exec);
   }
-  std::pair<bool, std::string> BackgroundRewrite() override {
-    return durability_->BackgroundRewrite();
+  std::pair<bool, std::string> BackgroundRewrite(bool in_exec) override {
+    return durability_->BackgroundRewrite(in_exec);
   }
   int64_t LastSaveMs() const override { return durability_->last_save_ms(); }
   std::vector<dispatch::Client*> Clients() override;

@@ -175,13 +175,13 @@ void CmdBgSave(CommandContext& ctx) {
     if (ctx.argc() > 2 || !IEquals(ctx.arg(1), "SCHEDULE")) return ctx.Error(errors::kSyntax);
     schedule = true;
   }
-  auto [ok, text] = ctx.admin().BackgroundSave(schedule);
+  auto [ok, text] = ctx.admin().BackgroundSave(schedule, ctx.in_exec);
   if (!ok) return ctx.Error(text);
   ctx.reply.Simple(text);
 }
 
 void CmdBgRewriteAof(CommandContext& ctx) {
-  auto [ok, text] = ctx.admin().BackgroundRewrite();
+  auto [ok, text] = ctx.admin().BackgroundRewrite(ctx.in_exec);
   if (!ok) return ctx.Error(text);
   ctx.reply.Simple(text);
 }

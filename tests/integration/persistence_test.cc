@@ -7,8 +7,8 @@
 // Covered: the log alone under each fsync policy; a rewrite started and finished while writes
 // continue; several rewrites in a row; snapshots alone (SAVE, BGSAVE, shutdown saves, what is
 // lost after the last save); a dump file adopted as the log's base when the log is turned on;
-// CONFIG SET appendonly at run time; TTLs that run out while the server is down; -LOADING while
-// a large log loads.
+// CONFIG SET appendonly at run time, inside EXEC and while loading; BGSAVE and BGREWRITEAOF
+// inside EXEC; TTLs that run out while the server is down; -LOADING while a large log loads.
 #include <dirent.h>
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -357,4 +358,105 @@ TEST_CASE("consumer-group changes count for the save rules, so the log can be of
   Reply pending = after.Call({"XPENDING", "s", "g"});
   REQUIRE(pending.elements.size() == 4);
   CHECK(pending.elements[0].integer == 1);
+}
+
+// A child forked, or the log switched files, in the middle of EXEC would split the
+// transaction: the new base would hold its first effects and the new log file then its whole
+// record, which replay would apply twice (an XADD's ID is then not above the last: no load).
+TEST_CASE("BGREWRITEAOF and BGSAVE inside EXEC are scheduled, as Redis does, and the log loads") {
+  ServerProcess server({"--appendfsync", "always", "--save", ""});
+  StartLoaded(server);
+  RawClient c(server.port());
+  CHECK(c.Call({"XADD", "s", "1-1", "f", "v"}).str == "1-1");
+  CHECK(c.Call({"MULTI"}).str == "OK");
+  for (auto cmd : std::vector<std::vector<std::string>>{
+           {"XADD", "s", "2-1", "f", "v"}, {"INCR", "n"}, {"BGREWRITEAOF"}, {"BGSAVE"}}) {
+    CHECK(c.Call(cmd).str == "QUEUED");
+  }
+  Reply exec = c.Call({"EXEC"});
+  REQUIRE(exec.elements.size() == 4);
+  CHECK(exec.elements[2].str == "Background append only file rewriting scheduled");
+  CHECK(exec.elements[3].str == "Background saving scheduled");
+  // The cron starts them, one child at a time.
+  REQUIRE(WaitFor([&] { return InfoField(c, "aof_rewrites") == "1"; }, 20000));
+  REQUIRE(WaitFor([&] { return InfoField(c, "rdb_saves") == "1"; }, 20000));
+  REQUIRE(WaitChildDone(c));
+  CHECK(InfoField(c, "aof_rewrite_scheduled") == "0");
+  CHECK(c.Call({"INCR", "n"}).integer == 2);
+  const std::string before = DumpKeyspace(c);
+  CheckSameDump(before, KillAndReload(server));
+  RawClient after(server.port());
+  CHECK(after.Call({"GET", "n"}).str == "2");
+}
+
+TEST_CASE("CONFIG SET appendonly inside EXEC: the calls after it are logged, or not, exactly") {
+  ServerProcess server({"--appendonly", "no", "--save", ""});
+  StartLoaded(server);
+  auto transaction = [](RawClient& c, const std::vector<std::vector<std::string>>& calls) {
+    CHECK(c.Call({"MULTI"}).str == "OK");
+    for (const auto& call : calls) CHECK(c.Call(call).str == "QUEUED");
+    CHECK(c.Call({"EXEC"}).elements.size() == calls.size());
+  };
+  // The restarts have the log on, as a config file would say.
+  auto restart = [&](ServerProcess& from, const std::string& before) {
+    CHECK(from.Stop(9) == 128 + 9);
+    auto reopened = std::make_unique<ServerProcess>(
+        std::vector<std::string>{"--appendonly", "yes", "--save", ""});
+    CopyData(from, *reopened);
+    StartLoaded(*reopened);
+    RawClient after(reopened->port());
+    CheckSameDump(before, DumpKeyspace(after));
+    return reopened;
+  };
+  // Turned on half-way: the base holds a, the log b, then c.
+  RawClient c(server.port());
+  transaction(c, {{"SET", "a", "1"}, {"CONFIG", "SET", "appendonly", "yes"}, {"SET", "b", "2"}});
+  CHECK(c.Call({"SET", "c", "3"}).str == "OK");
+  auto second = restart(server, DumpKeyspace(c));
+  RawClient d(second->port());
+  CHECK(d.Call({"MGET", "a", "b", "c"}).ToString() == R"(["1", "2", "3"])");
+  // Off and on again: the first XADD goes to the old history and is in the new base; the second
+  // goes to the new log. Neither may replay twice.
+  transaction(d, {{"XADD", "s", "1-1", "f", "v"},
+                  {"CONFIG", "SET", "appendonly", "no"},
+                  {"CONFIG", "SET", "appendonly", "yes"},
+                  {"XADD", "s", "2-1", "f", "v"}});
+  auto third = restart(*second, DumpKeyspace(d));
+  RawClient e(third->port());
+  CHECK(e.Call({"XLEN", "s"}).integer == 2);
+}
+
+TEST_CASE("CONFIG SET appendonly while loading takes effect once the data is loaded") {
+  ServerProcess server({"--appendonly", "no", "--save", ""});
+  StartLoaded(server);
+  {
+    RawClient c(server.port());
+    std::string batch;
+    for (int i = 0; i < 2000; ++i) {
+      const std::string k = "k" + std::to_string(i);
+      batch += "*3\r\n$3\r\nSET\r\n$" + std::to_string(k.size()) + "\r\n" + k + "\r\n$1\r\nv\r\n";
+    }
+    c.Send(batch);
+    for (int j = 0; j < 2000; ++j) REQUIRE(c.Read().str == "OK");
+    CHECK(c.Call({"SAVE"}).str == "OK");
+  }
+  CHECK(server.Stop(9) == 128 + 9);
+  // 1 ms a key: two seconds of loading.
+  ServerProcess slow({"--appendonly", "no", "--save", "", "--key-load-delay", "1000"});
+  CopyData(server, slow);
+  REQUIRE(slow.Start());
+  RawClient c(slow.port());
+  REQUIRE(InfoField(c, "loading") == "1");
+  CHECK(c.Call({"CONFIG", "SET", "appendonly", "yes"}).str == "OK");
+  REQUIRE(WaitLoaded(slow.port()));
+  CHECK(InfoField(c, "aof_enabled") == "1");
+  CHECK(c.Call({"SET", "after", "1"}).str == "OK");
+  // The dump file is gone from the copy: what comes back, comes from the log.
+  CHECK(slow.Stop(9) == 128 + 9);
+  ServerProcess reopened({"--appendonly", "yes", "--save", ""});
+  CopyData(slow, reopened);
+  REQUIRE(std::remove((reopened.dir() + "/data/dump.rnl").c_str()) == 0);
+  StartLoaded(reopened);
+  RawClient after(reopened.port());
+  CHECK(after.Call({"DBSIZE"}).integer == 2001);
 }

@@ -202,11 +202,11 @@ bool Harness::Save(std::string* error) {
   return false;
 }
 
-std::pair<bool, std::string> Harness::BackgroundSave(bool) {
+std::pair<bool, std::string> Harness::BackgroundSave(bool, bool) {
   return {false, "ERR the harness has no files"};
 }
 
-std::pair<bool, std::string> Harness::BackgroundRewrite() {
+std::pair<bool, std::string> Harness::BackgroundRewrite(bool) {
   return {false, "ERR the harness has no files"};
 }
 

@@ -101,8 +101,8 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   void ResetStats() override {}
   bool Shutdown(std::string_view, SaveMode, bool, std::string* error) override;
   bool Save(std::string* error) override;
-  std::pair<bool, std::string> BackgroundSave(bool) override;
-  std::pair<bool, std::string> BackgroundRewrite() override;
+  std::pair<bool, std::string> BackgroundSave(bool, bool) override;
+  std::pair<bool, std::string> BackgroundRewrite(bool) override;
   int64_t LastSaveMs() const override { return 0; }
   std::vector<dispatch::Client*> Clients() override;
 
