@@ -160,19 +160,35 @@ void Dispatcher::NoteConsumerSeen(int db, std::string_view key, std::string_view
   seen_notes_.emplace(db, std::string(key), std::string(group), std::string(consumer));
 }
 
+void Dispatcher::WriteConsumerTimes(int db, const std::string& key, const std::string& group,
+                                    const std::string& consumer, std::string* scratch) {
+  streams::Database::Node* node = keyspace_->db(db).Peek(key);
+  const streams::Stream* s = node != nullptr ? node->value.value.stream() : nullptr;
+  const streams::ConsumerGroup* g = s != nullptr ? s->FindGroup(group) : nullptr;
+  const streams::Consumer* c = g != nullptr ? g->FindConsumer(consumer) : nullptr;
+  if (c == nullptr) return;  // gone since: whatever removed it was logged
+  scratch->clear();
+  effects::Writer(scratch).ConsumerTimes(key, group, *c);
+  record_.Append(db, *scratch);
+}
+
 void Dispatcher::FlushConsumerTimes() {
   std::string encoded;
   for (const auto& [db, key, group, consumer] : seen_notes_) {
-    streams::Database::Node* node = keyspace_->db(db).Peek(key);
-    const streams::Stream* s = node != nullptr ? node->value.value.stream() : nullptr;
-    const streams::ConsumerGroup* g = s != nullptr ? s->FindGroup(group) : nullptr;
-    const streams::Consumer* c = g != nullptr ? g->FindConsumer(consumer) : nullptr;
-    if (c == nullptr) continue;  // gone since: whatever removed it was logged
-    encoded.clear();
-    effects::Writer(&encoded).ConsumerTimes(key, group, *c);
-    record_.Append(db, encoded);
+    WriteConsumerTimes(db, key, group, consumer, &encoded);
   }
   seen_notes_.clear();
+}
+
+void Dispatcher::FlushConsumerTimes(int db, std::string_view key) {
+  std::string encoded;
+  auto it =
+      seen_notes_.lower_bound(std::make_tuple(db, key, std::string_view(), std::string_view()));
+  while (it != seen_notes_.end() && std::get<0>(*it) == db && std::get<1>(*it) == key) {
+    const auto& [note_db, note_key, group, consumer] = *it;
+    if (effects_wanted_) WriteConsumerTimes(note_db, note_key, group, consumer, &encoded);
+    it = seen_notes_.erase(it);
+  }
 }
 
 void Dispatcher::Cron(int64_t now_ms) {

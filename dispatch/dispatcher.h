@@ -81,6 +81,9 @@ class Dispatcher : public streams::KeyspaceObserver {
   void FinishPendingRecord() { FinishRecord(record_time_ms_); }
   // Writes the seen times noted since the last flush (NoteConsumerSeen) as effects.
   void FlushConsumerTimes();
+  // The same for the consumers of one key only: before RENAME moves it, since the notes name
+  // the key and would find nothing there later.
+  void FlushConsumerTimes(int db, std::string_view key);
   void NoteConsumerSeen(int db, std::string_view key, std::string_view group,
                         std::string_view consumer);
 
@@ -123,6 +126,9 @@ class Dispatcher : public streams::KeyspaceObserver {
   // Arms (or clears, for 0) a blocked client's wake at wall-clock `wake_at_ms`.
   void SetWake(Client& client, int64_t wake_at_ms, int64_t now_ms);
   std::string* CallBuffer();
+  // Appends the ConsumerTimes effect of one noted consumer, if it still exists.
+  void WriteConsumerTimes(int db, const std::string& key, const std::string& group,
+                          const std::string& consumer, std::string* scratch);
 
   Host& host_;
   CommandTable commands_;

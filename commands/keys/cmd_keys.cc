@@ -165,6 +165,8 @@ void RenameCommand(CommandContext& ctx, bool nx) {
     if (nx) return ctx.reply.Integer(0);
     ctx.db().Delete(to);
   }
+  // Seen times still waiting for the once-a-second flush name `from`: write them first.
+  ctx.dispatcher().FlushConsumerTimes(ctx.client().db, from);
   ctx.db().Move(src, ctx.db(), to);
   ctx.effects().Rename(from, to);
   ctx.Changed();

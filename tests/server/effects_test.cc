@@ -105,6 +105,20 @@ TEST_CASE("every effect form is written by some command and replays exactly") {
   }
 }
 
+// Seen times wait up to a second to be written (coalesced), noted under the key they were
+// read at: a RENAME in that second must not leave them behind, older than clients saw.
+TEST_CASE("seen times still waiting to be written follow the stream through RENAME") {
+  Harness h;
+  h.Run({"XADD", "s", "1-1", "f", "v"});
+  h.Run({"XGROUP", "CREATE", "s", "g", "0"});
+  h.Run({"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"});  // delivers: logged
+  h.now_ms += 500;
+  h.Run({"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"});  // nothing: only noted
+  h.Run({"RENAME", "s", "s2"});
+  h.Advance(3000);  // every cron flush has run since
+  CHECK(h.DumpReplayed() == h.Dump());
+}
+
 TEST_CASE("the effects written cover the whole catalogue") {
   config::Config config;
   config.stream_node_max_entries = 2;
