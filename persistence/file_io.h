@@ -2,12 +2,13 @@
 // nothing hidden behind a buffer that could swallow a failed write.
 //
 // AppendFile owns a descriptor (RAII); MappedFile a read-only mapping (RAII), which is how the
-// loader reads a log: the bytes stay in the page cache instead of a copy in the process, and the
-// pages already replayed are handed back as it goes, so loading a log of several GB costs what
-// the dataset costs, not the log's size. WriteFileDurably is the crash-safe way to replace a
-// file: write a temporary in the same directory, fsync it, rename it over the target, fsync
-// the directory; at every instant the target is either the old file or the new one. These
-// use only async-signal-safe calls on purpose, so a forked child may use them too.
+// loader reads a log: the bytes stay in the page cache instead of a copy in the process. The
+// loader reads a whole file once to verify it before replaying it, so every page is mapped in
+// at first, but they are clean file pages the kernel may drop under pressure, and the pages
+// already replayed are handed back as replay goes (Release). WriteFileDurably is the crash-safe way
+// to replace a file: write a temporary in the same directory, fsync it, rename it over the target,
+// fsync the directory; at every instant the target is either the old file or the new one. These use
+// only async-signal-safe calls on purpose, so a forked child may use them too.
 #pragma once
 
 #include <cstddef>
