@@ -45,17 +45,24 @@ std::string_view ConsumerGroup::OwnerName(const PendingRecord& r) const {
   return IsUnowned(r) ? std::string_view() : std::string_view(slots_[r.consumer]->name_);
 }
 
-void ConsumerGroup::SetPending(StreamId id, Consumer& owner, int64_t delivery_ms,
-                               uint64_t count) {
+void ConsumerGroup::SetPending(StreamId id, Consumer& owner, int64_t delivery_ms, uint64_t count) {
   delivery_ms = std::max<int64_t>(delivery_ms, 0);
   PendingRecord next{id, delivery_ms, count, owner.index_};
-  // A first delivery, the common case, is an append: try it before looking anything up.
-  if (pel_.Insert(next)) {
+  // A first delivery, the common case, is an append: try it before looking anything up. Then
+  // Find, not Insert: a claim finds the record present, and a failed Insert would unpack its
+  // whole leaf to learn that.
+  std::optional<PendingRecord> found;
+  bool added = pel_.TryAppend(next);
+  if (!added) {
+    found = pel_.Find(id);
+    added = !found && pel_.Insert(next);
+  }
+  if (added) {
     owner.pel_.Insert(id);
     by_time_.Insert(TimedId{delivery_ms, id});
     return;
   }
-  PendingRecord current = *pel_.Find(id);
+  PendingRecord current = *found;
   if (current.consumer != owner.index_) {
     Disown(current);
     owner.pel_.Insert(id);
@@ -143,8 +150,7 @@ bool ConsumerGroup::CheckInvariants(std::string* why) const {
     if (IsUnowned(r)) {
       ++unowned;
       if (r.delivery_ms >= 0 || r.delivery_ms >= next_ticket_) ok = false;
-    } else if (r.consumer >= slots_.size() || slots_[r.consumer] == nullptr ||
-               r.delivery_ms < 0) {
+    } else if (r.consumer >= slots_.size() || slots_[r.consumer] == nullptr || r.delivery_ms < 0) {
       ok = false;
     }
     if (!by_time_.Find({r.delivery_ms, r.id})) ok = false;

@@ -136,6 +136,10 @@ class PackedSet {
 
   // Inserts `r`; returns false (and changes nothing) when a live record has its key.
   bool Insert(const Record& r);
+  // Inserts `r` only if it sorts after every record, live or dead (deliveries arrive in ID
+  // order, so this is the common case); otherwise returns false having looked only at the last
+  // leaf. Unlike a failed Insert, a false here says nothing about whether the key is present.
+  bool TryAppend(const Record& r);
   // Erases the record with `key`; returns the record, or nullopt if absent.
   std::optional<Record> Erase(const Key& key);
   // Replaces the record with r's key (which must exist). Same as Erase + Insert, cheaper.
@@ -278,31 +282,36 @@ void PackedSet<Codec>::Repack(typename LeafMap::iterator at, const std::vector<R
 }
 
 template <typename Codec>
+bool PackedSet<Codec>::TryAppend(const Record& r) {
+  Key key = Codec::KeyOf(r);
+  if (!leaves_.empty()) {
+    Leaf& last = std::prev(leaves_.end())->second;
+    if (!(Codec::KeyOf(last.last) < key)) return false;
+    if (last.records < kLeafRecords) {
+      Codec::Encode(last.last, r, &last.bytes);
+      last.last = r;
+      last.records++;
+      ++live_;
+      return true;
+    }
+    // The full last leaf is done growing: give back the slack its appends left (up to half of
+    // its buffer) before a new leaf starts after it.
+    last.bytes.shrink_to_fit();
+  }
+  Leaf leaf;
+  Codec::Encode(Record{}, r, &leaf.bytes);
+  leaf.records = 1;
+  leaf.last = r;
+  leaves_.emplace(key, std::move(leaf));
+  ++live_;
+  return true;
+}
+
+template <typename Codec>
 bool PackedSet<Codec>::Insert(const Record& r) {
+  if (TryAppend(r)) return true;
   Key key = Codec::KeyOf(r);
   auto it = MutableLeafFor(key);
-  // Fast path: after everything in the last leaf (deliveries arrive in ID order).
-  if (it != leaves_.end() && std::next(it) == leaves_.end() &&
-      Codec::KeyOf(it->second.last) < key && it->second.records < kLeafRecords) {
-    Codec::Encode(it->second.last, r, &it->second.bytes);
-    it->second.last = r;
-    it->second.records++;
-    ++live_;
-    return true;
-  }
-  if (it == leaves_.end() ||
-      (std::next(it) == leaves_.end() && Codec::KeyOf(it->second.last) < key)) {
-    // A new leaf at the end (or the very first leaf). The full one before it is done growing:
-    // give back the slack its appends left (up to half of its buffer).
-    if (it != leaves_.end()) it->second.bytes.shrink_to_fit();
-    Leaf leaf;
-    Codec::Encode(Record{}, r, &leaf.bytes);
-    leaf.records = 1;
-    leaf.last = r;
-    leaves_.emplace(key, std::move(leaf));
-    ++live_;
-    return true;
-  }
   // General case: rewrite the leaf with the record in place.
   std::vector<Record> live;
   live.reserve(it->second.records + 1);

@@ -286,6 +286,8 @@ TEST_CASE("PEL codecs: a batch delivery costs a few bytes per record") {
 struct Stats {
   size_t duplicate_inserts = 0;
   size_t absent_erases = 0;
+  size_t appended = 0;  // TryAppend calls that took their record
+  size_t refused = 0;   // ... and that refused it
   size_t erases = 0;
   size_t max_leaves = 0;
   size_t emptied = 0;  // times the set went from some leaves to none
@@ -324,11 +326,12 @@ class Harness {
     int r = static_cast<int>(rng_() % 100);
     int insert = growing ? 45 : 12, append = growing ? 20 : 3, erase = growing ? 12 : 60;
     if (r < insert) {
-      Insert(Gen<Codec>::Make(rng_, shape_));
+      Record any = Gen<Codec>::Make(rng_, shape_);
+      rng_() % 4 == 0 ? TryAppend(any) : Insert(any);
     } else if ((r -= insert) < append) {
       // In key order after everything: the fast path, and new leaves at the end.
       Record last = model_.empty() ? Gen<Codec>::Make(rng_, shape_) : model_.rbegin()->second;
-      if (auto next = Gen<Codec>::After(rng_, last)) Insert(*next);
+      if (auto next = Gen<Codec>::After(rng_, last)) rng_() % 2 ? TryAppend(*next) : Insert(*next);
     } else if ((r -= append) < erase) {
       Erase(growing || rng_() % 8 == 0 ? AnyKey() : PresentKey());
     } else if ((r -= erase) < 8) {
@@ -377,6 +380,23 @@ class Harness {
       auto found = set_.Find(k);
       if (!found || !Same(*found, model_.at(k))) Fail("duplicate Insert changed ", Show(r));
     }
+  }
+
+  // TryAppend takes only a record after every live one (it may refuse one after a trailing
+  // tombstone), and a refusal changes nothing; the record then goes in with Insert.
+  void TryAppend(const Record& r) {
+    Key k = Codec::KeyOf(r);
+    bool after_all = model_.empty() || model_.rbegin()->first < k;
+    size_t before = set_.size();
+    if (set_.TryAppend(r)) {
+      if (!after_all) Fail("TryAppend took ", Show(r), ", which is not after every record");
+      model_.emplace(k, r);
+      ++stats_.appended;
+      return;
+    }
+    if (set_.size() != before) Fail("a refused TryAppend changed the size");
+    ++stats_.refused;
+    Insert(r);
   }
 
   void Erase(const Key& k) {
@@ -480,6 +500,8 @@ void RunAllShapes(uint64_t seed) {
     const Stats& s = h.stats();
     total.duplicate_inserts += s.duplicate_inserts;
     total.absent_erases += s.absent_erases;
+    total.appended += s.appended;
+    total.refused += s.refused;
     total.erases += s.erases;
     total.emptied += s.emptied;
     total.max_leaves = std::max(total.max_leaves, s.max_leaves);
@@ -489,6 +511,8 @@ void RunAllShapes(uint64_t seed) {
   // The runs reached the interesting states.
   CHECK(total.duplicate_inserts > 100);
   CHECK(total.absent_erases > 100);
+  CHECK(total.appended > 100);
+  CHECK(total.refused > 100);
   CHECK(total.max_leaves >= 12);
 }
 
