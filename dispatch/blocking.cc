@@ -37,11 +37,11 @@ bool BlockingRegistry::HasWaiters(int db, std::string_view key) const {
   return !per_db.empty() && per_db.find(key) != per_db.end();
 }
 
-std::vector<uint64_t> BlockingRegistry::Waiters(int db, std::string_view key) const {
+void BlockingRegistry::Waiters(int db, std::string_view key, std::vector<uint64_t>* out) const {
+  out->clear();
   const auto& per_db = queues_[static_cast<size_t>(db)];
   auto it = per_db.find(key);
-  if (it == per_db.end()) return {};
-  return std::vector<uint64_t>(it->second.begin(), it->second.end());
+  if (it != per_db.end()) out->assign(it->second.begin(), it->second.end());
 }
 
 void BlockingRegistry::MarkReady(int db, std::string_view key) {

@@ -41,8 +41,11 @@ namespace runnel::dispatch {
 class WaitCondition {
  public:
   virtual ~WaitCondition() = default;
-  // `key` (one of the command's keys, in `db`) changed: could re-running the command answer now?
-  virtual bool Ready(streams::Database& db, std::string_view key, int64_t now_ms) const = 0;
+  // `key` (one of the command's keys) changed: could re-running the command answer now? `node`
+  // is the key's current node (nullptr if absent; possibly expired, since asking must not expire
+  // anything: the re-run will). The dispatcher looks it up once for all the key's waiters.
+  virtual bool Ready(const streams::Database::Node* node, std::string_view key,
+                     int64_t now_ms) const = 0;
 };
 
 struct BlockRequest {
@@ -83,8 +86,9 @@ class BlockingRegistry {
   void Remove(uint64_t id, Registration& reg);
 
   bool HasWaiters(int db, std::string_view key) const;
-  // The waiting ids for a key, front first (a copy: serving may change the queue).
-  std::vector<uint64_t> Waiters(int db, std::string_view key) const;
+  // The waiting ids for a key, front first, into *out (a copy: serving may change the queue;
+  // the caller's buffer, because a busy key's waiters are copied after every write).
+  void Waiters(int db, std::string_view key, std::vector<uint64_t>* out) const;
 
   void MarkReady(int db, std::string_view key);
   void MarkDatabaseReady(int db);  // FLUSHDB: every watched key of db

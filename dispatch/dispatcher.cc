@@ -250,11 +250,6 @@ void Dispatcher::Unblock(Client& c) {
   c.ScheduleResume();
 }
 
-bool Dispatcher::MayServe(Client& c, int db, const std::string& key, int64_t now_ms) {
-  const WaitCondition* condition = c.blocked->request.condition.get();
-  return condition == nullptr || condition->Ready(keyspace_->db(db), key, now_ms);
-}
-
 bool Dispatcher::Rerun(Client& c) {
   const resp::ArgList& args = c.blocked->request.rerun;
   std::string error;
@@ -281,11 +276,22 @@ void Dispatcher::ServeReadyKeys() {
   while (blocking_.HasReady()) {
     for (auto& [db, key] : blocking_.TakeReady()) {
       const int64_t now = host_.NowMs();
-      for (uint64_t id : blocking_.Waiters(db, key)) {
+      // Only a re-run changes the keyspace here, so the key's node is looked up once, and again
+      // after each re-run: with thousands of waiters on one key, most are asked, few re-run.
+      std::optional<const streams::Database::Node*> node;
+      std::vector<uint64_t> waiters = std::move(waiters_buffer_);  // its capacity, reused
+      blocking_.Waiters(db, key, &waiters);
+      for (uint64_t id : waiters) {
         Client* c = host_.FindClient(id);
-        if (c == nullptr || !c->blocked || !MayServe(*c, db, key, now)) continue;
+        if (c == nullptr || !c->blocked) continue;
+        if (const WaitCondition* condition = c->blocked->request.condition.get()) {
+          if (!node) node = keyspace_->db(db).Peek(key);
+          if (!condition->Ready(*node, key, now)) continue;
+        }
         Rerun(*c);
+        node.reset();
       }
+      waiters_buffer_ = std::move(waiters);
     }
   }
 }

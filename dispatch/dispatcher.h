@@ -122,7 +122,6 @@ class Dispatcher : public streams::KeyspaceObserver {
   void Reject(Client& client, const CommandSpec* spec, std::string_view error);
   void RegisterBlock(Client& client, BlockRequest request, int64_t now_ms);
   bool Rerun(Client& client);
-  bool MayServe(Client& client, int db, const std::string& key, int64_t now_ms);
   // Arms (or clears, for 0) a blocked client's wake at wall-clock `wake_at_ms`.
   void SetWake(Client& client, int64_t wake_at_ms, int64_t now_ms);
   std::string* CallBuffer();
@@ -144,6 +143,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   // One per nesting level (EXEC runs calls); a deque, so deeper levels never move outer ones.
   std::deque<std::string> call_buffers_;
   size_t call_depth_ = 0;
+  std::vector<uint64_t> waiters_buffer_;  // ServeReadyKeys' copy of a key's queue
   // host_.effects_wanted(), read again for every call: CONFIG SET appendonly inside EXEC
   // turns the log on or off for the calls that follow it.
   bool effects_wanted_ = false;

@@ -241,14 +241,12 @@ class ReadWait : public dispatch::WaitCondition {
   ReadWait(std::string group, bool claim, std::vector<Key> keys)
       : group_(std::move(group)), claim_(claim), keys_(std::move(keys)) {}
 
-  bool Ready(streams::Database& db, std::string_view key, int64_t) const override {
+  bool Ready(const streams::Database::Node* node, std::string_view key, int64_t) const override {
     const Key* wait = nullptr;
     for (const Key& k : keys_) {
       if (k.key == key) wait = &k;
     }
     if (wait == nullptr) return false;
-    // Peek, not Find: asking must not expire anything (the re-run will).
-    streams::Database::Node* node = db.Peek(key);
     const Stream* s = node != nullptr ? node->value.value.stream() : nullptr;
     if (group_.empty()) return s != nullptr && s->last_id() > wait->after;
     if (s == nullptr || claim_) return true;

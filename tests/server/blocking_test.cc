@@ -16,14 +16,20 @@ namespace {
 
 using dispatch::BlockingRegistry;
 
+std::vector<uint64_t> Waiters(const BlockingRegistry& r, int db, const char* key) {
+  std::vector<uint64_t> out{99};  // Waiters replaces what the buffer held
+  r.Waiters(db, key, &out);
+  return out;
+}
+
 TEST_CASE("BlockingRegistry: FIFO per key, deadlines and wakes in time order") {
   BlockingRegistry r(2);
   auto a = r.Add(1, 0, {"k", "j"}, 500);
   auto b = r.Add(2, 0, {"k"}, 0);
   auto c = r.Add(3, 1, {"k"}, 300);
-  CHECK(r.Waiters(0, "k") == std::vector<uint64_t>{1, 2});
-  CHECK(r.Waiters(0, "j") == std::vector<uint64_t>{1});
-  CHECK(r.Waiters(1, "k") == std::vector<uint64_t>{3});
+  CHECK(Waiters(r, 0, "k") == std::vector<uint64_t>{1, 2});
+  CHECK(Waiters(r, 0, "j") == std::vector<uint64_t>{1});
+  CHECK(Waiters(r, 1, "k") == std::vector<uint64_t>{3});
   CHECK(r.blocked_clients() == 3);
   CHECK(*r.NextTimeUs() == 300);
   r.SetWake(2, b, 200);
@@ -36,8 +42,9 @@ TEST_CASE("BlockingRegistry: FIFO per key, deadlines and wakes in time order") {
   r.MarkReady(0, "nobody");  // no waiters: not ready
   CHECK(r.TakeReady() == std::vector<std::pair<int, std::string>>{{0, "k"}});
   r.Remove(1, a);
-  CHECK(r.Waiters(0, "k") == std::vector<uint64_t>{2});
+  CHECK(Waiters(r, 0, "k") == std::vector<uint64_t>{2});
   CHECK_FALSE(r.HasWaiters(0, "j"));
+  CHECK(Waiters(r, 0, "j").empty());
   r.Remove(2, b);
   r.Remove(3, c);
   CHECK(r.blocked_clients() == 0);
