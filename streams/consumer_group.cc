@@ -51,25 +51,25 @@ void ConsumerGroup::SetPending(StreamId id, Consumer& owner, int64_t delivery_ms
   // A first delivery, the common case, is an append: try it before looking anything up. Then
   // Find, not Insert: a claim finds the record present, and a failed Insert would unpack its
   // whole leaf to learn that.
-  std::optional<PendingRecord> found;
-  bool added = pel_.TryAppend(next);
-  if (!added) {
-    found = pel_.Find(id);
-    added = !found && pel_.Insert(next);
+  if (!pel_.TryAppend(next)) {
+    if (std::optional<PendingRecord> current = pel_.Find(id)) {
+      Move(*current, next, owner);
+      return;
+    }
+    pel_.Insert(next);
   }
-  if (added) {
-    owner.pel_.Insert(id);
-    by_time_.Insert(TimedId{delivery_ms, id});
-    return;
-  }
-  PendingRecord current = *found;
+  owner.pel_.Insert(id);
+  by_time_.Insert(TimedId{delivery_ms, id});
+}
+
+void ConsumerGroup::Move(const PendingRecord& current, const PendingRecord& next, Consumer& owner) {
   if (current.consumer != owner.index_) {
     Disown(current);
-    owner.pel_.Insert(id);
+    owner.pel_.Insert(next.id);
   }
-  if (current.delivery_ms != delivery_ms) {
-    by_time_.Erase({current.delivery_ms, id});
-    by_time_.Insert(TimedId{delivery_ms, id});
+  if (current.delivery_ms != next.delivery_ms) {
+    by_time_.Erase({current.delivery_ms, next.id});
+    by_time_.Insert(TimedId{next.delivery_ms, next.id});
   }
   pel_.Replace(next);
 }

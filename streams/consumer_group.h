@@ -145,6 +145,8 @@ class ConsumerGroup {
  private:
   // Takes `r` out of its owner's PEL, or out of the unowned count.
   void Disown(const PendingRecord& r);
+  // Makes the pending record `current` into `next` (same ID): a new owner, time or count.
+  void Move(const PendingRecord& current, const PendingRecord& next, Consumer& owner);
 
   std::string name_;
   StreamId last_delivered_;

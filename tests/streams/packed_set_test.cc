@@ -327,11 +327,21 @@ class Harness {
     int insert = growing ? 45 : 12, append = growing ? 20 : 3, erase = growing ? 12 : 60;
     if (r < insert) {
       Record any = Gen<Codec>::Make(rng_, shape_);
-      rng_() % 4 == 0 ? TryAppend(any) : Insert(any);
+      if (rng_() % 4 == 0) {
+        TryAppend(any);
+      } else {
+        Insert(any);
+      }
     } else if ((r -= insert) < append) {
       // In key order after everything: the fast path, and new leaves at the end.
       Record last = model_.empty() ? Gen<Codec>::Make(rng_, shape_) : model_.rbegin()->second;
-      if (auto next = Gen<Codec>::After(rng_, last)) rng_() % 2 ? TryAppend(*next) : Insert(*next);
+      if (auto next = Gen<Codec>::After(rng_, last)) {
+        if (rng_() % 2) {
+          TryAppend(*next);
+        } else {
+          Insert(*next);
+        }
+      }
     } else if ((r -= append) < erase) {
       Erase(growing || rng_() % 8 == 0 ? AnyKey() : PresentKey());
     } else if ((r -= erase) < 8) {
