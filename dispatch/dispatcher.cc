@@ -5,6 +5,7 @@
 
 #include "dispatch/errors.h"
 #include "effects/writer.h"
+#include "streams/group_ops.h"
 
 namespace runnel::dispatch {
 namespace {
@@ -206,6 +207,7 @@ void Dispatcher::Cron(int64_t now_ms) {
       effects::Writer(effects_wanted_ ? &encoded : nullptr).IdmpExpire(key, cutoff);
       record_.Append(i, encoded);
     });
+    ExpireConsumers(i, now_ms);
   }
   if (now_ms - last_seen_flush_ms_ >= kSeenFlushIntervalMs || now_ms < last_seen_flush_ms_) {
     if (effects_wanted_) FlushConsumerTimes();
@@ -214,6 +216,25 @@ void Dispatcher::Cron(int64_t now_ms) {
   }
   FinishRecord(now_ms);
   ServeReadyKeys();  // expiry may have deleted keys that blocked clients wait on
+}
+
+void Dispatcher::ExpireConsumers(int db, int64_t now_ms) {
+  std::string encoded;
+  keyspace_->db(db).VisitTimed([&](std::string_view key, streams::Stream& s) {
+    bool timed = false;
+    for (auto& [name, group] : s.groups()) {
+      if (group->policy().consumer_expire_ms <= 0) continue;
+      timed = true;
+      std::vector<std::string> expired = streams::ExpireConsumers(*group, now_ms);
+      if (expired.empty()) continue;
+      encoded.clear();
+      effects::Writer w(effects_wanted_ ? &encoded : nullptr);
+      for (const std::string& consumer : expired) w.ConsumerDelete(key, name, consumer);
+      w.GroupCounters(key, *group);
+      record_.Append(db, encoded);
+    }
+    return timed;
+  });
 }
 
 // ---- blocking ----

@@ -10,8 +10,8 @@
 //             waiter's command in FIFO order (two-phase wake-up); a client that still cannot
 //             proceed keeps its place and its deadline; OnBlockTimer answers timeouts and runs
 //             timed wakes
-//   Cron      active expiry, the expiry of idempotency iids, and the coalesced consumer seen
-//             times, each logged as effects
+//   Cron      active expiry, the expiry of idempotency iids, consumer expiry (a group's
+//             CONSUMER-EXPIRE), and the coalesced consumer seen times, each logged as effects
 //
 // The dispatcher owns the keyspace and observes it: a changed key fails WATCHers' EXEC and wakes
 // blocked readers; a key that expires is logged as its own DEL, before the effects of the
@@ -122,6 +122,8 @@ class Dispatcher : public streams::KeyspaceObserver {
   void Reject(Client& client, const CommandSpec* spec, std::string_view error);
   void RegisterBlock(Client& client, BlockRequest request, int64_t now_ms);
   bool Rerun(Client& client);
+  // CONSUMER-EXPIRE: deletes db's idle consumers, logging each deletion and the counters.
+  void ExpireConsumers(int db, int64_t now_ms);
   // Arms (or clears, for 0) a blocked client's wake at wall-clock `wake_at_ms`.
   void SetWake(Client& client, int64_t wake_at_ms, int64_t now_ms);
   std::string* CallBuffer();

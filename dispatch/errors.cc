@@ -136,6 +136,19 @@ std::string NoGroup(std::string_view key, std::string_view group) {
          "'";
 }
 
+std::string UnknownPolicy(std::string_view name) {
+  return "ERR Unknown policy '" + std::string(name) + "' for XGROUP SETPOLICY";
+}
+
+std::string PolicyNeedsValue(std::string_view name) {
+  return "ERR Policy '" + std::string(name) + "' needs a value";
+}
+
+std::string PolicyValueRange(std::string_view name, int64_t max) {
+  return "ERR The " + std::string(name) + " value must be an integer between 0 and " +
+         std::to_string(max);
+}
+
 std::string NoSuchGroupForKey(std::string_view group, std::string_view key) {
   return "NOGROUP No such consumer group '" + std::string(group) + "' for key name '" +
          std::string(key) + "'";

@@ -199,6 +199,17 @@ std::string NoSuchGroupForKey(std::string_view group, std::string_view key);
 std::string UnrecognizedXClaimOption(std::string_view option);
 std::string UnrecognizedXNackOption(std::string_view option);
 
+// ---- Runnel's queue extensions (docs/queues.md); Runnel's own texts, in Redis's style ----
+inline constexpr std::string_view kPolicyNeedsDeadLetter =
+    "ERR MAXDELIVERIES needs a DEADLETTER stream";
+inline constexpr std::string_view kPolicyDeadLetterIsSource =
+    "ERR The DEADLETTER stream must not be the group's own stream";
+inline constexpr std::string_view kPolicyTooManySteps = "ERR BACKOFF takes at most 64 steps";
+std::string UnknownPolicy(std::string_view name);
+std::string PolicyNeedsValue(std::string_view name);
+// A value that is not an integer in [0, max] (for BACKOFF: or one step too many).
+std::string PolicyValueRange(std::string_view name, int64_t max);
+
 std::string WrongArity(std::string_view fullname);
 std::string UnknownCommand(const resp::ArgList& args);
 std::string UnknownSubcommand(std::string_view sub, std::string_view container);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,15 @@ struct IdText {
 void AddKeyAppliers(std::vector<Entry>& out);
 void AddStreamAppliers(std::vector<Entry>& out);
 void AddGroupAppliers(std::vector<Entry>& out);
+void AddPolicyAppliers(std::vector<Entry>& out);
+
+// XGROUP SETPOLICY (policy_effects.cc), reached through the XGROUP applier.
+Result ApplyGroupSetPolicy(ApplyContext& ctx, const EffectArgs& args);
+
+// Appends an entry at `id` to the stream at `key`, created (with the context's settings for new
+// streams) if missing; a Conflict if the key holds another type or `id` is not above its last.
+Result AppendEntry(ApplyContext& ctx, std::string_view key, streams::StreamId id,
+                   std::span<const std::string_view> fields);
 
 // The stream at `key` of the current database, without expiring anything; nullptr when there is
 // none, and *wrong_type when the key holds something else.

@@ -105,7 +105,9 @@ void Writer::Release(std::string_view key, const ConsumerGroup& g, StreamId id) 
       .Arg("XNACK")
       .Arg(key)
       .Arg(g.name())
-      .Arg("FAIL")
+      // The mode says whether BACKOFF applies (a SILENT release does not wait); RETRYCOUNT,
+      // not the mode, gives the count.
+      .Arg(streams::TicketBacksOff(g.FindPending(id)->delivery_ms) ? "FAIL" : "SILENT")
       .Arg("IDS")
       .Arg("1")
       .Arg(IdText(id).view())
@@ -212,6 +214,7 @@ Result ApplyXGroup(ApplyContext& ctx, const EffectArgs& a) {
   if (a.Is(1, "DESTROY")) return ApplyGroupDestroy(ctx, a);
   if (a.Is(1, "CREATECONSUMER")) return ApplyConsumerCreate(ctx, a);
   if (a.Is(1, "DELCONSUMER")) return ApplyConsumerDelete(ctx, a);
+  if (a.Is(1, "SETPOLICY")) return ApplyGroupSetPolicy(ctx, a);
   return Result::Malformed();
 }
 
@@ -317,7 +320,7 @@ Result ApplyXNack(ApplyContext& ctx, const EffectArgs& a) {
   ConsumerGroup* g = GroupAt(ctx, a, 1, 2, &s);
   if (g == nullptr) return Result::Skipped();
   streams::GroupChanges changes;
-  for (StreamId id : ids) streams::Release(*s, *g, id, rule, &changes);
+  for (StreamId id : ids) streams::Release(*s, *g, id, rule, ctx.time_ms, &changes);
   return changes.released.empty() ? Result::Skipped() : Result::Applied();
 }
 

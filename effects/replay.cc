@@ -19,6 +19,7 @@ const std::vector<Entry>& Catalogue() {
     AddKeyAppliers(all);
     AddStreamAppliers(all);
     AddGroupAppliers(all);
+    AddPolicyAppliers(all);
     std::sort(all.begin(), all.end(),
               [](const Entry& a, const Entry& b) { return a.name < b.name; });
     return all;

@@ -108,23 +108,32 @@ namespace {
 Result ApplyXAdd(ApplyContext& ctx, const EffectArgs& a) {
   auto id = a.size() >= 5 && a.size() % 2 == 1 ? a.Id(2) : std::nullopt;
   if (!id) return Result::Malformed();
+  static thread_local std::vector<std::string_view> fields;
+  fields.clear();
+  for (size_t i = 3; i < a.size(); ++i) fields.push_back(a[i]);
+  return AppendEntry(ctx, a[1], *id, fields);
+}
+
+}  // namespace
+
+Result AppendEntry(ApplyContext& ctx, std::string_view key, StreamId id,
+                   std::span<const std::string_view> fields) {
   bool wrong_type = false;
-  Stream* s = StreamAt(ctx, a[1], &wrong_type);
+  Stream* s = StreamAt(ctx, key, &wrong_type);
   if (wrong_type) return Result::Conflict("the key holds another type");
   if (s == nullptr) {
     auto fresh = std::make_unique<Stream>();
     fresh->SetIdmpConfig(ctx.new_stream);
     s = fresh.get();
-    ctx.database().Set(a[1], streams::Value(std::move(fresh)));
-  } else if (*id <= s->last_id()) {
+    ctx.database().Set(key, streams::Value(std::move(fresh)));
+  } else if (id <= s->last_id()) {
     return Result::Conflict("the ID is not above the stream's last ID");
   }
-  static thread_local std::vector<std::string_view> fields;
-  fields.clear();
-  for (size_t i = 3; i < a.size(); ++i) fields.push_back(a[i]);
-  s->Append(*id, fields, ctx.limits);
+  s->Append(id, fields, ctx.limits);
   return Result::Applied();
 }
+
+namespace {
 
 // XTRIM key MAXLEN [=] n | XTRIM key MINID [=] id: exact trims.
 Result ApplyXTrim(ApplyContext& ctx, const EffectArgs& a) {

@@ -38,8 +38,15 @@
 //   XCLAIM key group consumer 0 id                           purge: the entry is gone; pending
 //                                                            no more (consumer seen)
 //   XACK key group id [id ...]                               XACK, XACKDEL, DELREF
-//   XNACK key group FAIL IDS 1 id RETRYCOUNT n FORCE         a release (XNACK)
+//   XNACK key group FAIL|SILENT IDS 1 id RETRYCOUNT n FORCE  a release (XNACK); FAIL: BACKOFF
+//                                                            applies to it
 //   RUNNEL-CONSUMER-TIMES key group consumer seen-ms active-ms   times no other effect implies
+//   XGROUP SETPOLICY key group MAXDELIVERIES n DEADLETTER k  XGROUP SETPOLICY     policy_effects
+//          BACKOFF ms.. MAXPENDING n CONSUMER-EXPIRE ms
+//   RUNNEL-DEADLETTER key group id dlkey dlid field value..  a dead-lettered entry: appended to
+//                                                            dlkey and acknowledged, as one
+//   RUNNEL-GROUP-COUNTERS key group DEAD-LETTER-FAILURES n   dead-letter refusals, the
+//          CONSUMERS-EXPIRED n                               consumer-expiry cron
 //   SELECT db                                                between effects of two databases
 //
 // The RUNNEL-* effects are Runnel's own: no Redis command does what they do. They are not in the
@@ -109,6 +116,15 @@ class Writer {
   // `id` is unowned in `g` (released): its delivery count as it is now.
   void Release(std::string_view key, const streams::ConsumerGroup& g, streams::StreamId id);
   void ConsumerTimes(std::string_view key, std::string_view group, const streams::Consumer& c);
+
+  // ---- group policies (policy_effects.cc) ----
+  void GroupPolicy(std::string_view key, const streams::ConsumerGroup& g);
+  // Entry `id` of `key` moved to `dead_letter_key` as `dead_letter_id` with `fields`, and
+  // acknowledged in `group`.
+  void DeadLetter(std::string_view key, std::string_view group, streams::StreamId id,
+                  std::string_view dead_letter_key, streams::StreamId dead_letter_id,
+                  std::span<const std::string_view> fields);
+  void GroupCounters(std::string_view key, const streams::ConsumerGroup& g);
 
  private:
   std::string* out_;

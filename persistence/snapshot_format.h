@@ -24,6 +24,9 @@
 //   kGroup (6)        bytes name | id last_delivered | svarint entries_read (-1 = unknown)
 //                     | varint consumer_count | consumer_count x consumer
 //                     | varint pending_count  | pending_count x pending
+//                     | varint policy_count | policy_count x bytes  (these four since version
+//                     | varint dead_lettered | varint dead_letter_failures   3: the policy as
+//                     | varint consumers_expired                 XGROUP SETPOLICY's arguments)
 //       consumer := bytes name | svarint seen_ms | svarint active_ms (-1 = never)
 //       pending  := varint dms | varint (dms == 0 ? seq - prev.seq : seq)
 //                   | svarint (delivery_ms - prev.delivery_ms, mod 2^64) | varint count

@@ -152,6 +152,7 @@ struct SnapshotLoader::State {
                      std::vector<streams::Consumer*>* out);
   bool LoadPending(PayloadReader& r, ConsumerGroup& g, const std::string& what,
                    const std::vector<streams::Consumer*>& consumers);
+  bool LoadPolicy(PayloadReader& r, ConsumerGroup& g, const std::string& what);
   bool FinishStream();
 };
 
@@ -416,9 +417,10 @@ bool SnapshotLoader::State::LoadGroup(PayloadReader& r) {
   if (group == nullptr) return Fail(section, StreamName() + "duplicate group " + Quote(name));
   std::vector<streams::Consumer*> consumers;
   if (!LoadConsumers(r, *group, what, &consumers) || !LoadPending(r, *group, what, consumers) ||
-      !Done(r)) {
+      (version >= 3 && !LoadPolicy(r, *group, what)) || !Done(r)) {
     return false;
   }
+  if (!group->policy().empty()) loader.into_.db(db).TrackTimed(key);  // for the cron
   --groups_left;
   return StreamComplete() ? FinishStream() : true;
 }
@@ -512,6 +514,31 @@ bool SnapshotLoader::State::LoadPending(PayloadReader& r, ConsumerGroup& g, cons
     }
     prev = id;
     prev_time = time;
+  }
+  return true;
+}
+
+bool SnapshotLoader::State::LoadPolicy(PayloadReader& r, ConsumerGroup& g,
+                                       const std::string& what) {
+  uint64_t count;
+  if (!r.Varint(&count)) return Malformed(r);
+  std::vector<std::string_view> args;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view arg;
+    if (!r.Bytes(&arg)) return Malformed(r);
+    args.push_back(arg);
+  }
+  streams::GroupPolicy policy;
+  size_t at = 0;
+  if (streams::ParsePolicy(args, key, &policy, &at) != streams::PolicyError::kOk) {
+    return Fail(section, what + "its policy does not parse at " +
+                             Quote(args.empty() ? std::string_view() : args[at]));
+  }
+  g.set_policy(std::move(policy));
+  streams::GroupCounters& c = g.counters();
+  if (!r.Varint(&c.dead_lettered) || !r.Varint(&c.dead_letter_failures) ||
+      !r.Varint(&c.consumers_expired)) {
+    return Malformed(r);
   }
   return true;
 }

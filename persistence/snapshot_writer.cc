@@ -115,6 +115,15 @@ void WriteGroup(Writer& w, std::string_view name, const ConsumerGroup& group) {
     prev = r.id;
     prev_time = r.delivery_ms;
   });
+  // Since version 3: the group's policy, as XGROUP SETPOLICY's arguments (none when it has
+  // none), and its counters.
+  std::vector<std::string> policy;
+  if (!group.policy().empty()) policy = streams::PolicyArgs(group.policy());
+  streams::AppendVarint(&b, policy.size());
+  for (const std::string& arg : policy) PutBytes(&b, arg);
+  streams::AppendVarint(&b, group.counters().dead_lettered);
+  streams::AppendVarint(&b, group.counters().dead_letter_failures);
+  streams::AppendVarint(&b, group.counters().consumers_expired);
   w.End();
 }
 

@@ -90,8 +90,13 @@ bool ConsumerGroup::Ack(StreamId id) {
   return true;
 }
 
-void ConsumerGroup::Release(StreamId id, uint64_t count) {
-  RestoreUnowned(id, next_ticket_, count);
+void ConsumerGroup::Release(StreamId id, uint64_t count, int64_t release_ms, bool backs_off) {
+  // Slots count from kNackZoneBase in steps of two (the low bit is the backoff flag); a release
+  // time beyond kMaxPolicyMs-scale values is clamped so the ticket stays below 0.
+  int64_t next_slot = (next_ticket_ - kNackZoneBase + 1) / 2;
+  int64_t ms = std::clamp<int64_t>(release_ms, 0, int64_t{1} << 50);
+  int64_t slot = std::max(next_slot, ms * kTicketsPerMs);
+  RestoreUnowned(id, kNackZoneBase + 2 * slot + (backs_off ? 1 : 0), count);
 }
 
 void ConsumerGroup::RestoreUnowned(StreamId id, int64_t ticket, uint64_t count) {

@@ -19,6 +19,12 @@
 // kNackZoneBase + n, n counting releases. Real delivery times are >= 0, so nothing delivered
 // ever sorts into the zone. Clients see an unowned entry's delivery time as 0.
 //
+// A ticket also says when the entry was released and whether a group BACKOFF applies to it
+// (group_policy.h): ticket = kNackZoneBase + 2 * slot + backoff, slot = max(previous slot + 1,
+// release_ms * kTicketsPerMs). So tickets still rise in release order, and the release time
+// read back (ReleaseMs) is the true one unless more than kTicketsPerMs entries were released in
+// one ms, when it runs late by a ms per kTicketsPerMs releases.
+//
 // Invariants (CheckInvariants verifies them, and the PackedSets' own; the model test runs it
 // after every operation):
 //   - the group PEL is the disjoint union of the consumers' PELs: an ID is pending in the
@@ -43,6 +49,7 @@
 #include <utility>
 #include <vector>
 
+#include "streams/group_policy.h"
 #include "streams/packed_set.h"
 #include "streams/pel_codecs.h"
 #include "streams/stream_id.h"
@@ -55,7 +62,14 @@ inline constexpr uint32_t kNoOwner = UINT32_MAX;
 // NACK-zone tickets are kNackZoneBase + n: negative, so below every real delivery time.
 inline constexpr int64_t kNackZoneBase = INT64_MIN / 2;
 
+inline constexpr int64_t kTicketsPerMs = 1024;
+
 inline bool IsUnowned(const PendingRecord& r) { return r.consumer == kNoOwner; }
+// What a NACK-zone ticket says: when its entry was released, and whether BACKOFF applies.
+inline int64_t TicketReleaseMs(int64_t ticket) {
+  return ((ticket - kNackZoneBase) >> 1) / kTicketsPerMs;
+}
+inline bool TicketBacksOff(int64_t ticket) { return ((ticket - kNackZoneBase) & 1) != 0; }
 // The count after one more delivery. It stops at INT64_MAX (what XNACK FATAL sets): replies
 // and the log carry it as a signed integer, so it must never wrap.
 inline uint64_t NextDeliveryCount(uint64_t count) {
@@ -129,13 +143,20 @@ class ConsumerGroup {
   // Acknowledges `id`; false if it was not pending.
   bool Ack(StreamId id);
   // XNACK: makes `id` pending with no owner and `count` deliveries, at the back of the NACK
-  // zone; it is added if it was not pending (XNACK FORCE).
-  void Release(StreamId id, uint64_t count);
+  // zone, released at `release_ms` and subject to BACKOFF if `backs_off`; it is added if it was
+  // not pending (XNACK FORCE).
+  void Release(StreamId id, uint64_t count, int64_t release_ms, bool backs_off);
   // Snapshot loading: an unowned entry with its saved NACK-zone ticket (a delivery_ms below
   // 0), so the zone keeps its order.
   void RestoreUnowned(StreamId id, int64_t ticket, uint64_t count);
   // Pending entries with no owner (XINFO's nacked-count).
   size_t nacked() const { return nacked_; }
+
+  // ---- policy (group_policy.h) ----
+  const GroupPolicy& policy() const { return policy_; }
+  void set_policy(GroupPolicy p) { policy_ = std::move(p); }
+  const GroupCounters& counters() const { return counters_; }
+  GroupCounters& counters() { return counters_; }
 
   // Checks the invariants in the header; on failure says which in *why.
   bool CheckInvariants(std::string* why) const;
@@ -158,6 +179,8 @@ class ConsumerGroup {
   std::vector<uint32_t> free_slots_;
   size_t nacked_ = 0;
   int64_t next_ticket_ = kNackZoneBase;
+  GroupPolicy policy_;
+  GroupCounters counters_;
 };
 
 }  // namespace runnel::streams

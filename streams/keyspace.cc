@@ -66,6 +66,7 @@ void Database::Move(Node* from, Database& dest, std::string_view to) {
   Node* node = dest.Set(to_key, std::move(value));
   dest.SetExpire(node, expire);
   if (idmp_keys_.count(from_key) != 0) dest.TrackIdmp(to_key);
+  if (timed_keys_.count(from_key) != 0) dest.TrackTimed(to_key);
 }
 
 bool Database::SetExpire(Node* node, int64_t when_ms) {
@@ -101,6 +102,7 @@ void Database::Flush() {
   table_.Clear();
   expires_.clear();
   idmp_keys_.clear();
+  timed_keys_.clear();
   expire_sum_ = 0;
   if (observer_) observer_->OnFlushed(index_);
 }

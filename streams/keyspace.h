@@ -119,6 +119,14 @@ class Database {
   template <typename F>
   void ExpireIdmp(int64_t now_ms, F&& on_expired);
 
+  // Streams with timed work for the cron besides TTLs and iids (a group's CONSUMER-EXPIRE):
+  // TrackTimed adds a key (kept across Move); VisitTimed calls visit(key, stream) for each and
+  // drops the keys that are gone, no longer streams, or for which visit returns false (nothing
+  // timed left).
+  void TrackTimed(std::string_view key) { timed_keys_.emplace(key); }
+  template <typename F>
+  void VisitTimed(F&& visit);
+
   // Deletes up to `max_keys` keys whose TTL has passed. Returns how many were deleted.
   size_t ExpireDue(int64_t now_ms, size_t max_keys);
   // Mean time to live in ms over keys with a TTL (0 when none), from a running sum.
@@ -145,7 +153,21 @@ class Database {
   __int128 expire_sum_ = 0;  // sum of the expiry times in expires_
   KeyspaceObserver* observer_;
   std::set<std::string, std::less<>> idmp_keys_;
+  std::set<std::string, std::less<>> timed_keys_;
 };
+
+template <typename F>
+void Database::VisitTimed(F&& visit) {
+  for (auto it = timed_keys_.begin(); it != timed_keys_.end();) {
+    Node* node = table_.Find(*it);
+    Stream* s = node != nullptr ? node->value.value.stream() : nullptr;
+    if (s == nullptr || !visit(std::string_view(*it), *s)) {
+      it = timed_keys_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
 
 template <typename F>
 void Database::ExpireIdmp(int64_t now_ms, F&& on_expired) {

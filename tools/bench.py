@@ -504,6 +504,39 @@ def render_idle(r):
     return "\n".join(lines)
 
 
+POLICY_BEGIN = "<!-- bench:policies:begin -->"
+POLICY_END = "<!-- bench:policies:end -->"
+
+
+def policies(make_server, tool, quick):
+    """The consume loop on Runnel without and with a group policy that sets every rule
+    (MAXDELIVERIES + DEADLETTER, BACKOFF, MAXPENDING, CONSUMER-EXPIRE), alternating runs so
+    drift hits both alike; the median of each side's server CPU per entry."""
+    entries = 20_000 if quick else 200_000
+    runs = {False: [], True: []}
+    for _ in range(1 if quick else 3):
+        for with_policy in (False, True):
+            server = make_server([])
+            try:
+                r = bench_groups(tool, server, "consume", "--entries", entries, "--consumers", 4,
+                                 "--policy", int(with_policy))
+                runs[with_policy].append(r["cpu_s"] * 1e6 / r["consumed"])
+            finally:
+                server.stop()
+    return {k: sorted(v)[len(v) // 2] for k, v in runs.items()} | {"entries": entries}
+
+
+def render_policies(r):
+    return "\n".join([
+        f"Consume loop (4 connections, XREADGROUP COUNT 10 + XACK, {r['entries']:,} entries), "
+        "Runnel only, median of 3 alternating runs:",
+        "",
+        "| | no policy | every policy rule set | ratio |",
+        "|---|---|---|---|",
+        f"| server CPU µs/entry | {r[False]:.2f} | {r[True]:.2f} | {r[True] / r[False]:.3f} |",
+    ])
+
+
 def replace_block(path, begin, end, text):
     """Replaces the text between `begin` and `end` in the file (appends it if missing)."""
     try:
@@ -614,13 +647,20 @@ def main():
     ap.add_argument("--groups-tool", help="runnel-bench-groups (default: beside --runnel)")
     ap.add_argument("--quick", action="store_true", help="a tenth of the requests")
     ap.add_argument("--write", help="markdown file whose bench section is replaced")
-    ap.add_argument("--only", choices=["idle", "compare"], help="run only this part")
+    ap.add_argument("--only", choices=["idle", "compare", "policies"], help="run only this part")
     ap.add_argument("--before", help="an earlier runnel-server, for --only compare")
     ap.add_argument("--before-label", default="Runnel before",
                     help="what to call it in the table (a commit, a version)")
     args = ap.parse_args()
     args.runnel = os.path.abspath(args.runnel)  # servers run with their data dir as cwd
     tool = args.groups_tool or os.path.join(os.path.dirname(args.runnel), "runnel-bench-groups")
+    if args.only == "policies":
+        text = render_policies(policies(lambda extra: start_runnel(args.runnel, extra), tool,
+                                        args.quick))
+        print(text)
+        if args.write:
+            replace_block(args.write, POLICY_BEGIN, POLICY_END, text)
+        return
     if args.only == "compare":
         if not args.before:
             ap.error("--only compare needs --before")

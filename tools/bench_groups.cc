@@ -3,6 +3,7 @@
 // redis-server in turn). Each mode prints one line of "name=value" results.
 //
 //   consume  --entries N --consumers K   fill a stream, then K connections loop
+//            [--policy 1]                (--policy: under XGROUP SETPOLICY with every rule)
 //            XREADGROUP COUNT 10 > / XACK of what they got until the stream is drained:
 //            entries per second end to end
 //   pel      --entries N                 deliver N entries to 10 consumers without acking:
@@ -48,6 +49,7 @@ struct Options {
   int adds = 2000;
   long idle = 100;
   bool claim = false;
+  bool policy = false;  // consume: under a group policy with every rule set (docs/queues.md)
 };
 
 [[noreturn]] void Die(const std::string& what) {
@@ -123,6 +125,12 @@ void Consume(const Options& o) {
   Run(admin, {"DEL", "bench"});
   Fill(admin, "bench", o.entries);
   Run(admin, {"XGROUP", "CREATE", "bench", "g", "0"});
+  // Every rule on, none of them firing: what the checks cost a consume loop that succeeds.
+  if (o.policy) {
+    Run(admin, {"XGROUP", "SETPOLICY", "bench", "g", "MAXDELIVERIES", "5", "DEADLETTER",
+                "bench:dead", "BACKOFF", "1000", "5000", "MAXPENDING", "10", "CONSUMER-EXPIRE",
+                "3600000"});
+  }
   std::atomic<long> consumed{0};
   auto start = Clock::now();
   std::vector<std::thread> workers;
@@ -366,6 +374,7 @@ Options Parse(int argc, char** argv) {
     else if (k == "--adds") o.adds = static_cast<int>(v);
     else if (k == "--idle") o.idle = v;
     else if (k == "--claim") o.claim = v != 0;
+    else if (k == "--policy") o.policy = v != 0;
     else Die("unknown option " + k);
   }
   return o;

@@ -369,6 +369,16 @@ constexpr DocEntry kDocs[] = {
     {.name = "xgroup", .group = "stream", .since = "5.0.0",
      .summary = "A container for consumer groups commands",
      .complexity = "Depends on subcommand."},
+    // Runnel's extensions (docs/queues.md): `since` is the Runnel version that added them.
+    {.name = "xgroup|setpolicy", .group = "stream", .since = "0.3.0",
+     .summary = "Sets a consumer group's delivery policy (Runnel extension): dead letters after "
+                "MAXDELIVERIES, retry BACKOFF, MAXPENDING prefetch, CONSUMER-EXPIRE.",
+     .complexity = "O(N) with N being the number of BACKOFF steps given.",
+     .args = "key:key group:string [MAXDELIVERIES count:integer] [DEADLETTER stream:string] "
+             "[BACKOFF ms:integer...] [MAXPENDING count:integer] [CONSUMER-EXPIRE ms:integer]"},
+    {.name = "xgroup|getpolicy", .group = "stream", .since = "0.3.0",
+     .summary = "Returns a consumer group's delivery policy (Runnel extension).",
+     .complexity = "O(1)", .args = "key:key group:string"},
     {.name = "xgroup|create", .group = "stream", .since = "5.0.0",
      .summary = "Create a consumer group.", .complexity = "O(1)",
      .history = "7.0.0: Added the `entries_read` named argument.",

@@ -4,7 +4,7 @@
 
 namespace runnel::commands {
 
-inline constexpr const char* kRunnelVersion = "0.2.0";
+inline constexpr const char* kRunnelVersion = "0.3.0";
 inline constexpr const char* kRedisVersion = "8.10.0";
 
 }  // namespace runnel::commands

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "commands/streams/dead_letters.h"
 #include "commands/streams/group_log.h"
 #include "commands/streams/register.h"
 #include "commands/streams/stream_args.h"
@@ -76,6 +77,8 @@ void CmdXClaim(CommandContext& ctx) {
   if (!min_idle) return;
   ClaimArgs a;
   a.rule.min_idle = *min_idle;
+  DeadLetterWriter dead_letters(ctx, ctx.arg(1));
+  a.rule.dead_letters = &dead_letters;
   std::vector<StreamId> ids;
   size_t i = 5;
   for (; i < ctx.argc(); ++i) {
@@ -141,6 +144,8 @@ void CmdXAutoClaim(CommandContext& ctx) {
   ConsumerGroup* g = GroupOrReply(ctx, &s);
   if (g == nullptr) return;
   if (count > kAutoClaimMaxCount) return ctx.Error(errors::kXAutoClaimCountTooHigh);
+  DeadLetterWriter dead_letters(ctx, ctx.arg(1));
+  rule.dead_letters = &dead_letters;
   streams::GroupChanges changes;
   streams::Consumer& c = streams::TouchConsumer(*g, ctx.arg(3), ctx.now_ms, &changes);
   // The claimed entries are written before their count is known.

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "commands/streams/dead_letters.h"
 #include "commands/streams/group_log.h"
 #include "commands/streams/register.h"
 #include "commands/streams/stream_args.h"
@@ -229,17 +230,21 @@ bool ServeRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t, Read
 // What a blocked XREAD or XREADGROUP waits for. XREAD waits on through a deleted key or one that
 // now holds another type (as Redis does) until its stream's last ID passes the one it read
 // after. XREADGROUP re-runs to answer NOGROUP or WRONGTYPE when its key or group is gone, and
-// otherwise only when the group has something left to deliver — after the first waiter takes
-// the new entries the others are passed over without running anything — or, with CLAIM, on
-// any change (a pending entry may have become claimable: the re-run decides).
+// otherwise only when the group has something left to deliver and the consumer has room for it
+// (MAXPENDING) — after the first waiter takes the new entries the others are passed over without
+// running anything — or, with CLAIM, on any change (a pending entry may have become claimable:
+// the re-run decides).
 class ReadWait : public dispatch::WaitCondition {
  public:
   struct Key {
     std::string key;
     StreamId after;  // XREAD: entries after this one
   };
-  ReadWait(std::string group, bool claim, std::vector<Key> keys)
-      : group_(std::move(group)), claim_(claim), keys_(std::move(keys)) {}
+  ReadWait(std::string group, std::string consumer, bool claim, std::vector<Key> keys)
+      : group_(std::move(group)),
+        consumer_(std::move(consumer)),
+        claim_(claim),
+        keys_(std::move(keys)) {}
 
   bool Ready(const streams::Database::Node* node, std::string_view key, int64_t) const override {
     const Key* wait = nullptr;
@@ -251,11 +256,14 @@ class ReadWait : public dispatch::WaitCondition {
     if (group_.empty()) return s != nullptr && s->last_id() > wait->after;
     if (s == nullptr || claim_) return true;
     const ConsumerGroup* g = s->FindGroup(group_);
-    return g == nullptr || s->last_id() > g->last_delivered();
+    if (g == nullptr) return true;
+    const streams::Consumer* c = g->FindConsumer(consumer_);
+    return s->last_id() > g->last_delivered() && (c == nullptr || streams::HasRoom(*g, *c));
   }
 
  private:
   std::string group_;  // empty for XREAD
+  std::string consumer_;
   bool claim_;
   std::vector<Key> keys_;
 };
@@ -327,8 +335,14 @@ bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
   std::vector<StreamId> claimable;
   if (!history && claim >= 0) {
     claimable = streams::FindIdle(*t.stream, *t.group, claim, ClaimLimit(a), ctx.now_ms);
+    DeadLetterWriter dead_letters(ctx, t.key);
+    streams::DeadLetterExhausted(*t.stream, *t.group, &claimable, &dead_letters, &changes);
   }
-  bool served = history || !claimable.empty() || streams::HasUndelivered(*t.stream, *t.group);
+  // MAXPENDING: a consumer without room is not served (it blocks, or gets nil) unless NOACK
+  // reads make nothing pending.
+  bool room = a.noack || streams::HasRoom(*t.group, c);
+  bool served = history || (room && (!claimable.empty() ||
+                                     streams::HasUndelivered(*t.stream, *t.group)));
   if (served) {
     ctx.reply.Pair();
     ctx.reply.Bulk(t.key);
@@ -383,7 +397,8 @@ void BlockOrTimeOut(CommandContext& ctx, const ReadArgs& a,
   request.timeout_ms = static_cast<uint64_t>(a.block);
   request.rerun = RerunArgs(ctx, a, targets);
   request.condition =
-      std::make_unique<ReadWait>(std::string(a.group), a.claim >= 0, std::move(keys));
+      std::make_unique<ReadWait>(std::string(a.group), std::string(a.consumer), a.claim >= 0,
+                                 std::move(keys));
   ctx.Block(std::move(request));
 }
 

@@ -335,6 +335,7 @@ void RegisterGroupCommands(std::vector<CommandSpec>& out) {
                     .flags = kCmdLoading | kCmdStale,
                     .handler = CmdXGroupHelp,
                     .acl_categories = "@stream @slow"});
+  AddXGroupPolicySubcommands(xgroup);
   out.push_back(
       {.name = "xgroup", .arity = -2, .acl_categories = "@slow", .subcommands = std::move(xgroup)});
   out.push_back({.name = "xack",

@@ -120,10 +120,28 @@ void WriteFullConsumers(resp::ReplyWriter& r, const ConsumerGroup& g, uint64_t c
   }
 }
 
+// Runnel's group policy and its counters (docs/queues.md), after Redis's fields, only for a group
+// that has or had a policy: other groups reply exactly as in Redis, so clients that parse these
+// maps strictly see nothing new.
+constexpr size_t kPolicyFields = kPolicyPairs + 3;
+bool ShowsPolicy(const ConsumerGroup& g) {
+  return !g.policy().empty() || g.counters() != streams::GroupCounters{};
+}
+void WritePolicyFields(resp::ReplyWriter& r, const ConsumerGroup& g) {
+  WritePolicyPairs(r, g.policy());
+  r.Bulk("dead-lettered");
+  r.Integer(static_cast<int64_t>(g.counters().dead_lettered));
+  r.Bulk("dead-letter-failures");
+  r.Integer(static_cast<int64_t>(g.counters().dead_letter_failures));
+  r.Bulk("consumers-expired");
+  r.Integer(static_cast<int64_t>(g.counters().consumers_expired));
+}
+
 void WriteFullGroups(resp::ReplyWriter& r, const Stream& s, uint64_t count) {
   r.Array(s.groups().size());
   for (const auto& [name, g] : s.groups()) {
-    r.Map(8);
+    const bool policy = ShowsPolicy(*g);
+    r.Map(8 + (policy ? kPolicyFields : 0));
     r.Bulk("name");
     r.Bulk(name);
     r.Bulk("last-delivered-id");
@@ -150,6 +168,7 @@ void WriteFullGroups(resp::ReplyWriter& r, const Stream& s, uint64_t count) {
     r.EndArray(header, n);
     r.Bulk("consumers");
     WriteFullConsumers(r, *g, count);
+    if (policy) WritePolicyFields(r, *g);
   }
 }
 
@@ -195,7 +214,8 @@ void CmdXInfoGroups(CommandContext& ctx) {
   auto& r = ctx.reply;
   r.Array(s->groups().size());
   for (const auto& [name, g] : s->groups()) {
-    r.Map(6);
+    const bool policy = ShowsPolicy(*g);
+    r.Map(6 + (policy ? kPolicyFields : 0));
     r.Bulk("name");
     r.Bulk(name);
     r.Bulk("consumers");
@@ -208,6 +228,7 @@ void CmdXInfoGroups(CommandContext& ctx) {
     WriteEntriesRead(r, *g);
     r.Bulk("lag");
     WriteLag(r, *s, *g);
+    if (policy) WritePolicyFields(r, *g);
   }
 }
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "commands/streams/dead_letters.h"
 #include "commands/streams/group_log.h"
 #include "commands/streams/register.h"
 #include "commands/streams/stream_args.h"
@@ -101,9 +102,11 @@ void CmdXNack(CommandContext& ctx) {
     if (!id) return;  // nothing is released if one ID is malformed
     ids.push_back(*id);
   }
+  DeadLetterWriter dead_letters(ctx, ctx.arg(1));
+  a.rule.dead_letters = &dead_letters;
   streams::GroupChanges changes;
-  for (StreamId id : ids) streams::Release(*s, *g, id, a.rule, &changes);
-  size_t released = changes.released.size();
+  for (StreamId id : ids) streams::Release(*s, *g, id, a.rule, ctx.now_ms, &changes);
+  size_t released = changes.released.size() + changes.dead_lettered.size();
   // A change of the key: WATCHers fail, and blocked XREADGROUP CLAIM readers look again.
   if (released > 0) ctx.db().NotifyChanged(ctx.arg(1));
   LogGroupChanges(ctx, ctx.arg(1), *g, changes);

@@ -12,6 +12,13 @@ void LogGroupChanges(dispatch::CommandContext& ctx, std::string_view key,
   for (streams::StreamId id : changes.delivered) w.Delivery(key, g, id);
   for (streams::StreamId id : changes.released) w.Release(key, g, id);
   if (changes.position_moved) w.GroupPosition(key, g);
+  if (changes.counters_changed) w.GroupCounters(key, g);
+  // MAXPENDING: a consumer that gave entries up may have room again; its blocked reader looks.
+  if (g.policy().max_pending > 0 &&
+      (!changes.acked.empty() || !changes.released.empty() || !changes.dead_lettered.empty() ||
+       !changes.purged.empty() || !changes.delivered.empty())) {
+    ctx.WakeReaders(key);
+  }
   if (c == nullptr) return;
   if (!changes.delivered.empty() && !changes.consumer_active) {
     w.ConsumerTimes(key, g.name(), *c);  // re-delivered without becoming active

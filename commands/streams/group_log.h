@@ -5,6 +5,10 @@
 //   purged            the purge XCLAIM             delivered the delivery XCLAIM, one per entry
 //   released          XNACK ... RETRYCOUNT FORCE   position  XGROUP SETID, after the deliveries
 //
+// The policy's counters a change moved go out as RUNNEL-GROUP-COUNTERS (a dead letter's own
+// effect is written by the DeadLetterWriter as it happens). Under MAXPENDING, a change that may
+// have freed a consumer's room wakes the key's blocked readers too.
+//
 // Consumer times: replaying a delivery, a purge or a creation makes the consumer seen (and, for
 // a delivery, active) at the record's time, as it was live. A history read re-delivers without
 // making the consumer active, so it logs RUNNEL-CONSUMER-TIMES; an operation that changed

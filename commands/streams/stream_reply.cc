@@ -7,6 +7,24 @@ void WriteStreamId(resp::ReplyWriter& reply, streams::StreamId id) {
   reply.Bulk(std::string_view(buf, id.Format(buf)));
 }
 
+void WritePolicyPairs(resp::ReplyWriter& reply, const streams::GroupPolicy& p) {
+  reply.Bulk("maxdeliveries");
+  reply.Integer(static_cast<int64_t>(p.max_deliveries));
+  reply.Bulk("deadletter");
+  if (p.dead_letter.empty()) {
+    reply.Null();
+  } else {
+    reply.Bulk(p.dead_letter);
+  }
+  reply.Bulk("backoff");
+  reply.Array(p.backoff.size());
+  for (int64_t ms : p.backoff) reply.Integer(ms);
+  reply.Bulk("maxpending");
+  reply.Integer(static_cast<int64_t>(p.max_pending));
+  reply.Bulk("consumer-expire");
+  reply.Integer(p.consumer_expire_ms);
+}
+
 namespace {
 
 void WriteIdAndFields(resp::ReplyWriter& reply, const streams::Stream::Iterator& it) {

@@ -8,11 +8,17 @@
 #include <cstdint>
 
 #include "resp/reply_writer.h"
+#include "streams/group_policy.h"
 #include "streams/stream.h"
 
 namespace runnel::commands {
 
 void WriteStreamId(resp::ReplyWriter& reply, streams::StreamId id);
+
+// A group policy's five name-value pairs (kPolicyPairs), without a header: XGROUP GETPOLICY's
+// map and the fields XINFO adds for a group with a policy.
+inline constexpr size_t kPolicyPairs = 5;
+void WritePolicyPairs(resp::ReplyWriter& reply, const streams::GroupPolicy& policy);
 // Writes the entry the iterator is positioned on.
 void WriteEntry(resp::ReplyWriter& reply, const streams::Stream::Iterator& it);
 // XREADGROUP CLAIM's form (Redis 8.4): [id, fields, ms since last delivery, deliveries].

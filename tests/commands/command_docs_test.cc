@@ -226,6 +226,10 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"xackdel", "key group [KEEPREF|DELREF|ACKED] IDS numids id [id ...]"},
     {"xcfgset", "key [IDMP-DURATION duration] [IDMP-MAXSIZE maxsize]"},
     {"xnack", "key group SILENT|FAIL|FATAL IDS numids id [id ...] [RETRYCOUNT count] [FORCE]"},
+    {"xgroup|setpolicy",
+     "key group [MAXDELIVERIES count] [DEADLETTER stream] [BACKOFF ms [ms ...]] "
+     "[MAXPENDING count] [CONSUMER-EXPIRE ms]"},
+    {"xgroup|getpolicy", "key group"},
 };
 
 std::vector<DocArg> MustParse(std::string_view dsl) {

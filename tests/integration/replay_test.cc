@@ -38,7 +38,7 @@ TEST_CASE("replay equals live: random writes of every kind, SIGKILL at random po
                         "--auto-aof-rewrite-percentage", "0"});
   REQUIRE(server.Start());
   REQUIRE(WaitLoaded(server.port()));
-  ReplayWorkload work(seed);
+  ReplayWorkload work(seed, /*short_consumer_expiry=*/false);
   for (int cycle = 0, cycles = Cycles(); cycle < cycles; ++cycle) {
     CAPTURE(cycle);
     {

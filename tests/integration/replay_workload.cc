@@ -10,9 +10,10 @@ using resp::Reply;
 using Args = std::vector<std::string>;
 
 struct ReplayWorkload::State {
-  explicit State(uint64_t seed) : rng(seed) {}
+  State(uint64_t seed, bool short_expiry) : rng(seed), short_consumer_expiry(short_expiry) {}
 
   std::mt19937_64 rng;
+  bool short_consumer_expiry;
   int db = 0;
   uint64_t commands = 0, errors = 0;
   std::vector<std::string> bad;
@@ -88,6 +89,7 @@ struct ReplayWorkload::State {
   void Trim(const CallFn& c);
   void Deletes(const CallFn& c);
   void Groups(const CallFn& c);
+  void Policies(const CallFn& c);
   void Reads(const CallFn& c);
   void Claims(const CallFn& c);
   void Strings(const CallFn& c);
@@ -203,6 +205,56 @@ void ReplayWorkload::State::Groups(const CallFn& c) {
       Call(c, {"XCFGSET", key, "IDMP-DURATION", OneIn(3) ? "1" : Number(50), "IDMP-MAXSIZE",
                std::to_string(1 + Below(5))});
       break;
+  }
+}
+
+// Group policies (docs/queues.md) and the paths they change. Groups are seldom made by the
+// rest of the workload, so this makes one, sets a policy — dead letters into another stream of
+// the workload, a string (refused: counted) or a short-lived key; backoff, prefetch, consumer
+// expiry — and then reads, claims and releases in it, to go past the delivery limit.
+void ReplayWorkload::State::Policies(const CallFn& c) {
+  const std::string key = Stream();
+  const std::string group = Group();
+  if (OneIn(2)) Call(c, {"XGROUP", "CREATE", key, group, "0", "MKSTREAM"});
+  Args args{"XGROUP", "SETPOLICY", key, group};
+  if (!OneIn(4)) {
+    args.insert(args.end(), {"DEADLETTER", Pick<std::string>({Stream(), Stream(), Str(), ShortLived()}),
+                             "MAXDELIVERIES", Pick<std::string>({"1", "1", "2"})});
+  }
+  if (OneIn(3)) args.insert(args.end(), {"BACKOFF", Number(20), Number(40)});
+  if (OneIn(3)) args.insert(args.end(), {"MAXPENDING", Number(4)});
+  if (OneIn(4)) {
+    args.insert(args.end(),
+                {"CONSUMER-EXPIRE", short_consumer_expiry ? Number(30) : "3600000"});
+  }
+  if (args.size() == 4) args.insert(args.end(), {"MAXDELIVERIES", "0"});
+  if (!OneIn(4)) Call(c, args);
+  Reply read = Call(c, {"XREADGROUP", "GROUP", group, Consumer(), "COUNT", "3", "STREAMS", key,
+                        OneIn(2) ? ">" : "0"});
+  // The IDs it was handed (RESP2: [[key, [[id, fields] ...]]]), to claim and release.
+  std::vector<std::string> got;
+  if (read.elements.size() == 1 && read.elements[0].elements.size() == 2) {
+    for (const Reply& e : read.elements[0].elements[1].elements) {
+      if (!e.elements.empty()) got.push_back(e.elements[0].str);
+    }
+  }
+  for (size_t i = 0; i < 2 * got.size(); ++i) {
+    const std::string& id = got[i % got.size()];
+    switch (Below(4)) {
+      case 0:
+        Call(c, {"XCLAIM", key, group, Consumer(), "0", id});
+        break;
+      case 1:
+        Call(c, {"XAUTOCLAIM", key, group, Consumer(), "0", "0", "COUNT", "2"});
+        break;
+      case 2:
+        Call(c, {"XREADGROUP", "GROUP", group, Consumer(), "CLAIM", "0", "STREAMS", key, ">"});
+        break;
+      default:
+        Call(c, {"XNACK", key, group, Pick<std::string>({"SILENT", "FAIL", "FAIL", "FATAL"}),
+                 "IDS", "1", id});
+        break;
+    }
   }
 }
 
@@ -358,8 +410,10 @@ void ReplayWorkload::State::OneOp(const CallFn& c) {
     Trim(c);
   } else if (pick < 35) {
     Deletes(c);
-  } else if (pick < 45) {
+  } else if (pick < 41) {
     Groups(c);
+  } else if (pick < 45) {
+    Policies(c);
   } else if (pick < 60) {
     Reads(c);
   } else if (pick < 72) {
@@ -381,7 +435,8 @@ void ReplayWorkload::State::OneOp(const CallFn& c) {
   }
 }
 
-ReplayWorkload::ReplayWorkload(uint64_t seed) : state_(std::make_unique<State>(seed)) {}
+ReplayWorkload::ReplayWorkload(uint64_t seed, bool short_consumer_expiry)
+    : state_(std::make_unique<State>(seed, short_consumer_expiry)) {}
 ReplayWorkload::~ReplayWorkload() = default;
 
 std::vector<std::string> ReplayWorkload::Run(const CallFn& call, int ops,

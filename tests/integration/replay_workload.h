@@ -28,7 +28,10 @@ using CallFn = std::function<resp::Reply(const std::vector<std::string>&)>;
 
 class ReplayWorkload {
  public:
-  explicit ReplayWorkload(uint64_t seed);
+  // `short_consumer_expiry`: CONSUMER-EXPIRE policies of a few ms, which the cron acts on during
+  // the run. A test that compares dumps taken across a restart turns them off (the restart's
+  // own delay would expire consumers between the dumps), and sets only ones that never fire.
+  explicit ReplayWorkload(uint64_t seed, bool short_consumer_expiry = true);
   ~ReplayWorkload();
   ReplayWorkload(const ReplayWorkload&) = delete;
   ReplayWorkload& operator=(const ReplayWorkload&) = delete;

@@ -301,7 +301,9 @@ struct Pend {
 Section Group(std::string_view name, const std::vector<std::string>& consumers,
               const std::vector<Pend>& pending, int64_t entries_read = 2,
               std::optional<uint64_t> consumer_count = {},
-              std::optional<uint64_t> pending_count = {}) {
+              std::optional<uint64_t> pending_count = {},
+              const std::vector<std::string>& policy = {}, bool v3 = true,
+              const std::vector<uint64_t>& counters = {0, 0, 0}) {
   std::string p;
   Bytes(&p, name);
   Id(&p, StreamId{2, 0});
@@ -325,6 +327,11 @@ Section Group(std::string_view name, const std::vector<std::string>& consumers,
     Varint(&p, e.owner);
     prev = e.id;
     prev_time = e.time;
+  }
+  if (v3) {  // the policy (as SETPOLICY's arguments) and counters
+    Varint(&p, policy.size());
+    for (const std::string& arg : policy) Bytes(&p, arg);
+    for (uint64_t counter : counters) Varint(&p, counter);
   }
   return {kGroup, p, std::nullopt};
 }
@@ -374,7 +381,7 @@ TEST_CASE("snapshot crafted: consumer-group damage is refused") {
     s.push_back(std::move(g));
     return s;
   };
-  ExpectRejected(with_group(GoodGroup("g"), 2), "offset 199: stream 's': duplicate group 'g'");
+  ExpectRejected(with_group(GoodGroup("g"), 2), "offset 203: stream 's': duplicate group 'g'");
   ExpectRejected(with_group(Group("g", {"a", "b", "a"}, {})),
                  "stream 's': group 'g': duplicate consumer 'a'");
   // (Owner == the consumer count means unowned: see the XNACK case below.)
@@ -427,6 +434,42 @@ TEST_CASE("snapshot crafted: unowned (XNACK) pending entries load in their NACK-
                  "pending entry 1-0 has delivery time");
   ExpectRejected(with_group(Group("g", {"a", "b"}, {{{1, 0}, kTicket, 1, 3}})),
                  "belongs to consumer #3, the group has 2");
+}
+
+TEST_CASE("snapshot crafted: a group's policy and counters load (version 3), and damage is refused") {
+  auto with_group = [](Section g) {
+    std::vector<Section> s = Base();
+    s.back() = std::move(g);
+    return s;
+  };
+  const std::vector<std::string> policy = {"MAXDELIVERIES", "3",  "DEADLETTER", "dlq",
+                                           "BACKOFF",       "10", "200",        "MAXPENDING",
+                                           "5",             "CONSUMER-EXPIRE", "60000"};
+  Keyspace ks(kDatabases, 1, nullptr);
+  LoadResult r =
+      Load(Assemble(with_group(Group("g", {"a"}, {}, 2, {}, {}, policy, true, {7, 1, 2}))), ks);
+  REQUIRE_MESSAGE(r.status == Status::kDone, r.error);
+  const streams::ConsumerGroup& g = *(*ks.db(0).FindStream("s", 0))->FindGroup("g");
+  CHECK(g.policy().max_deliveries == 3);
+  CHECK(g.policy().dead_letter == "dlq");
+  CHECK(g.policy().backoff == std::vector<int64_t>{10, 200});
+  CHECK(g.policy().max_pending == 5);
+  CHECK(g.policy().consumer_expire_ms == 60000);
+  CHECK(g.counters() == streams::GroupCounters{7, 1, 2});
+  // A version 2 file has no policy in its groups, and loads with none.
+  Keyspace old(kDatabases, 1, nullptr);
+  LoadResult r2 = Load(Assemble(with_group(Group("g", {"a"}, {}, 2, {}, {}, {}, false)), 2), old);
+  REQUIRE_MESSAGE(r2.status == Status::kDone, r2.error);
+  CHECK((*old.db(0).FindStream("s", 0))->FindGroup("g")->policy().empty());
+  // A policy a command would refuse is refused here too.
+  ExpectRejected(with_group(Group("g", {"a"}, {}, 2, {}, {}, {"MAXDELIVERIES", "3"})),
+                 "its policy does not parse");
+  ExpectRejected(with_group(Group("g", {"a"}, {}, 2, {}, {}, {"BACKOFF", "-1"})),
+                 "its policy does not parse at '-1'");
+  ExpectRejected(with_group(Group("g", {"a"}, {}, 2, {}, {}, {"DEADLETTER", "s"})),
+                 "its policy does not parse");
+  ExpectRejected(with_group(Group("g", {"a"}, {}, 2, {}, {}, {"WHAT", "1"})),
+                 "its policy does not parse at 'WHAT'");
 }
 
 Section Idmp(uint64_t added, uint64_t dups,
@@ -502,6 +545,7 @@ TEST_CASE("snapshot crafted: version 1 files, without IDMP fields, still load") 
   v1.version1 = true;
   std::vector<Section> s = Base();
   s[3] = Header(v1);
+  s.back() = Group("g", {"a", "b"}, {{{1, 0}, 100, 1, 0}, {{2, 0}, 90, 3, 1}}, 2, {}, {}, {}, false);
   Keyspace ks(kDatabases, 1, nullptr);
   LoadResult r = Load(Assemble(s, 1), ks);
   REQUIRE_MESSAGE(r.status == Status::kDone, r.error);
@@ -664,10 +708,10 @@ TEST_CASE("snapshot crafted: file-level damage is refused") {
   std::string bad_magic = Assemble(Base());
   bad_magic[0] = 'X';
   CHECK(LoadFresh(bad_magic).error == "offset 0: not a Runnel snapshot (bad magic)");
-  CHECK(LoadFresh(Assemble(Base(), 3)).error ==
-        "offset 0: snapshot version 3 is not supported (this build reads 2)");
+  CHECK(LoadFresh(Assemble(Base(), 4)).error ==
+        "offset 0: snapshot version 4 is not supported (this build reads 3)");
   CHECK(LoadFresh(Assemble(Base(), 0)).error ==
-        "offset 0: snapshot version 0 is not supported (this build reads 2)");
+        "offset 0: snapshot version 0 is not supported (this build reads 3)");
   std::string bad_end = Assemble(Base());
   bad_end[bad_end.size() - 16] ^= 1;  // the whole-file digest, its own checksum fixed below
   std::string digest = bad_end.substr(bad_end.size() - 16, 8);

@@ -316,9 +316,10 @@ class RandomWorkload {
         break;
       case 3:  // XNACK, FORCE or not
         if (auto first = g->pel().Begin(); first.valid() && rng_() % 3) {
-          g->Release(first.record().id, rng_() % 3);
+          g->Release(first.record().id, rng_() % 3, static_cast<int64_t>(rng_() % 5000),
+                     rng_() % 2 == 0);
         } else if (auto id = RandomLiveId(s)) {
-          g->Release(*id, rng_() % 3);
+          g->Release(*id, rng_() % 3, static_cast<int64_t>(rng_() % 5000), rng_() % 2 == 0);
         }
         break;
       case 1:

@@ -43,7 +43,7 @@ struct Model {
   std::map<std::string, std::set<StreamId>> consumers;
   std::set<uint32_t> free_indexes;  // indexes of deleted consumers, for reuse
   uint32_t next_index = 0;          // the first index never used
-  int64_t next_ticket = kNackZoneBase;
+  int64_t next_slot = 0;  // NACK-zone tickets: kNackZoneBase + 2 * slot + backoff flag
 };
 
 const char* const kNames[] = {"alice",
@@ -249,10 +249,17 @@ class GroupHarness {
   void Release(StreamId id) {
     last_ = "Release " + id.ToString();
     uint64_t count = RandomCount(rng_);
-    g_.Release(id, count);
+    bool backs_off = rng_() % 2 == 0;
+    g_.Release(id, count, now_, backs_off);
+    // The model's ticket, from the rule in consumer_group.h: slots rise, at least now * 1024.
+    int64_t slot = std::max(m_.next_slot, now_ * kTicketsPerMs);
+    m_.next_slot = slot + 1;
+    int64_t ticket = kNackZoneBase + 2 * slot + (backs_off ? 1 : 0);
     auto [it, fresh] = m_.pel.try_emplace(id);
     if (!fresh && !it->second.unowned) m_.consumers[it->second.owner].erase(id);
-    it->second = {m_.next_ticket++, count, "", true};
+    it->second = {ticket, count, "", true};
+    CHECK(TicketReleaseMs(ticket) == now_);
+    CHECK(TicketBacksOff(ticket) == backs_off);
     ++released_;
   }
 
@@ -395,9 +402,9 @@ TEST_CASE("ConsumerGroup: released (XNACK) entries are unowned, FIFO at the head
   g.SetPending({1, 0}, a, 100, 1);
   g.SetPending({2, 0}, a, 50, 2);
   g.SetPending({3, 0}, b, 0, 1);  // a real time of 0 still sorts after the zone
-  g.Release({2, 0}, 2);
-  g.Release({1, 0}, 0);
-  g.Release({9, 0}, 5);  // FORCE: added unowned
+  g.Release({2, 0}, 2, 1000, true);
+  g.Release({1, 0}, 0, 1000, false);
+  g.Release({9, 0}, 5, 999, true);  // FORCE: added unowned; a clock step back keeps the order
   CHECK(g.nacked() == 3);
   CHECK(a.pending() == 0);
   std::vector<StreamId> order;
@@ -407,7 +414,7 @@ TEST_CASE("ConsumerGroup: released (XNACK) entries are unowned, FIFO at the head
   CHECK(g.OwnerName(*g.FindPending({2, 0})).empty());
   CHECK(g.OwnerName(*g.FindPending({3, 0})) == "b");
   // Releasing again moves to the back; taking one gives it an owner and a real time.
-  g.Release({2, 0}, 7);
+  g.Release({2, 0}, 7, 2000, true);
   g.SetPending({1, 0}, b, 200, 1);
   order.clear();
   g.by_time().ForEach([&](const TimedId& t) { order.push_back(t.id); });
