@@ -510,11 +510,11 @@ POLICY_END = "<!-- bench:policies:end -->"
 
 def policies(make_server, tool, quick):
     """The consume loop on Runnel without and with a group policy that sets every rule
-    (MAXDELIVERIES + DEADLETTER, BACKOFF, MAXPENDING, CONSUMER-EXPIRE), alternating runs so
+    (MAXDELIVERIES + DEADLETTER, BACKOFF, MAXPENDING, CONSUMER-EXPIRE), 7 alternating runs so
     drift hits both alike; the median of each side's server CPU per entry."""
     entries = 20_000 if quick else 200_000
     runs = {False: [], True: []}
-    for _ in range(1 if quick else 3):
+    for _ in range(1 if quick else 7):
         for with_policy in (False, True):
             server = make_server([])
             try:
@@ -529,7 +529,7 @@ def policies(make_server, tool, quick):
 def render_policies(r):
     return "\n".join([
         f"Consume loop (4 connections, XREADGROUP COUNT 10 + XACK, {r['entries']:,} entries), "
-        "Runnel only, median of 3 alternating runs:",
+        "Runnel only, median of 7 alternating runs:",
         "",
         "| | no policy | every policy rule set | ratio |",
         "|---|---|---|---|",
