@@ -528,12 +528,15 @@ def policies(make_server, tool, quick):
 
 def render_policies(r):
     return "\n".join([
-        f"Consume loop (4 connections, XREADGROUP COUNT 10 + XACK, {r['entries']:,} entries), "
-        "Runnel only, median of 7 alternating runs:",
+        POLICY_BEGIN, "",
+        f"Measured {time.strftime('%Y-%m-%d')} by `tools/bench --only policies`. Consume loop "
+        f"(4 connections, XREADGROUP COUNT 10 + XACK, {r['entries']:,} entries), Runnel only, "
+        "median of 7 alternating runs:",
         "",
         "| | no policy | every policy rule set | ratio |",
         "|---|---|---|---|",
         f"| server CPU µs/entry | {r[False]:.2f} | {r[True]:.2f} | {r[True] / r[False]:.3f} |",
+        "", POLICY_END,
     ])
 
 
