@@ -88,8 +88,8 @@ PolicyError ParsePolicy(std::span<const std::string_view> args, std::string_view
 }
 
 std::vector<std::string> PolicyArgs(const GroupPolicy& p) {
-  std::vector<std::string> out = {"MAXDELIVERIES", std::to_string(p.max_deliveries),
-                                  "DEADLETTER", p.dead_letter, "BACKOFF"};
+  std::vector<std::string> out = {"MAXDELIVERIES", std::to_string(p.max_deliveries), "DEADLETTER",
+                                  p.dead_letter, "BACKOFF"};
   if (p.backoff.empty()) out.push_back("0");
   for (int64_t ms : p.backoff) out.push_back(std::to_string(ms));
   out.insert(out.end(), {"MAXPENDING", std::to_string(p.max_pending), "CONSUMER-EXPIRE",

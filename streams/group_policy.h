@@ -65,12 +65,12 @@ struct GroupCounters {
 
 enum class PolicyError : uint8_t {
   kOk = 0,
-  kUnknownName,        // not a policy name
-  kMissingValue,       // a name with no value after it
-  kBadNumber,          // not an integer, or out of its range
-  kTooManySteps,       // BACKOFF with more than kMaxBackoffSteps values
-  kDeadLetterIsSource, // DEADLETTER names the group's own stream
-  kNeedsDeadLetter,    // MAXDELIVERIES without a DEADLETTER key
+  kUnknownName,         // not a policy name
+  kMissingValue,        // a name with no value after it
+  kBadNumber,           // not an integer, or out of its range
+  kTooManySteps,        // BACKOFF with more than kMaxBackoffSteps values
+  kDeadLetterIsSource,  // DEADLETTER names the group's own stream
+  kNeedsDeadLetter,     // MAXDELIVERIES without a DEADLETTER key
 };
 
 // Applies `args` (name value [name value ...]; BACKOFF takes one or more values) to `policy`.

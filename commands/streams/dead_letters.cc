@@ -21,10 +21,10 @@ std::vector<std::string> LetterFields(std::string_view source_key, const streams
     out.emplace_back(f.Text(buf));
     out.emplace_back(v.Text(buf));
   }
-  out.insert(out.end(), {"dlq-stream", std::string(source_key), "dlq-id", letter.id.ToString(),
-                         "dlq-group", g.name(), "dlq-consumer", std::string(letter.consumer),
-                         "dlq-deliveries", std::to_string(letter.deliveries), "dlq-reason",
-                         std::string(letter.reason)});
+  out.insert(out.end(),
+             {"dlq-stream", std::string(source_key), "dlq-id", letter.id.ToString(), "dlq-group",
+              g.name(), "dlq-consumer", std::string(letter.consumer), "dlq-deliveries",
+              std::to_string(letter.deliveries), "dlq-reason", std::string(letter.reason)});
   return out;
 }
 
@@ -38,9 +38,9 @@ bool DeadLetterWriter::Append(const streams::ConsumerGroup& g, const streams::De
   streams::Stream* s = *found;
   if (s != nullptr && s->last_id().IsMax()) return false;
   static const streams::Stream kEmpty;
-  auto id = (s != nullptr ? *s : kEmpty)
-                .NextId({.kind = streams::AddIdSpec::Kind::kAuto},
-                        static_cast<uint64_t>(ctx_.now_ms));
+  auto id =
+      (s != nullptr ? *s : kEmpty)
+          .NextId({.kind = streams::AddIdSpec::Kind::kAuto}, static_cast<uint64_t>(ctx_.now_ms));
   if (!id) return false;
   std::vector<std::string> owned = LetterFields(source_key_, g, letter);
   std::vector<std::string_view> fields(owned.begin(), owned.end());

@@ -32,13 +32,15 @@ Reply GroupField(RawClient& c, const std::string& key, const std::string& group,
 
 // Stream jobs with entries 1-0..n-0 and group workers reading from the start.
 void Jobs(RawClient& c, int n) {
-  for (int i = 1; i <= n; ++i) c.Call({"XADD", "jobs", std::to_string(i) + "-0", "job", "j" + std::to_string(i)});
+  for (int i = 1; i <= n; ++i)
+    c.Call({"XADD", "jobs", std::to_string(i) + "-0", "job", "j" + std::to_string(i)});
   c.Call({"XGROUP", "CREATE", "jobs", "workers", "0"});
 }
 
 }  // namespace
 
-TEST_CASE("policies: an entry past MAXDELIVERIES goes to the dead-letter stream, in RESP2 and RESP3") {
+TEST_CASE(
+    "policies: an entry past MAXDELIVERIES goes to the dead-letter stream, in RESP2 and RESP3") {
   ServerProcess server;
   REQUIRE(server.Start());
   for (int protocol : {2, 3}) {
@@ -66,9 +68,9 @@ TEST_CASE("policies: an entry past MAXDELIVERIES goes to the dead-letter stream,
     Reply letters = c.Call({"XRANGE", "jobs:dead", "-", "+"});
     REQUIRE(letters.elements.size() == 2);
     const Reply& fields = letters.elements[0].elements[1];
-    std::vector<std::string> want = {"job",          "j1",     "dlq-stream",     "jobs",
-                                     "dlq-id",       "1-0",    "dlq-group",      "workers",
-                                     "dlq-consumer", "w2",     "dlq-deliveries", "2",
+    std::vector<std::string> want = {"job",          "j1",           "dlq-stream",     "jobs",
+                                     "dlq-id",       "1-0",          "dlq-group",      "workers",
+                                     "dlq-consumer", "w2",           "dlq-deliveries", "2",
                                      "dlq-reason",   "maxdeliveries"};
     REQUIRE(fields.elements.size() == want.size());
     for (size_t i = 0; i < want.size(); ++i) CHECK(fields.elements[i].str == want[i]);
@@ -87,8 +89,8 @@ TEST_CASE("policies: a dead-letter key of another type stops nothing; the entry 
   RawClient c(server.port());
   Jobs(c, 1);
   c.Call({"SET", "jobs:dead", "not a stream"});
-  c.Call({"XGROUP", "SETPOLICY", "jobs", "workers", "MAXDELIVERIES", "1", "DEADLETTER",
-          "jobs:dead"});
+  c.Call(
+      {"XGROUP", "SETPOLICY", "jobs", "workers", "MAXDELIVERIES", "1", "DEADLETTER", "jobs:dead"});
   c.Call({"XREADGROUP", "GROUP", "workers", "w1", "STREAMS", "jobs", ">"});
   Reply auto_claim = c.Call({"XAUTOCLAIM", "jobs", "workers", "w2", "0", "0"});
   CHECK(auto_claim.elements[1].elements.empty());
@@ -126,8 +128,7 @@ TEST_CASE("policies: a blocked CLAIM reader wakes when the entry's backoff ends,
   // XCLAIM of the ID ignores the backoff; a SILENT release does not wait.
   CHECK(c.Call({"XCLAIM", "jobs", "workers", "w3", "0", "1-0", "JUSTID"}).elements.size() == 1);
   c.Call({"XNACK", "jobs", "workers", "SILENT", "IDS", "1", "1-0"});
-  CHECK(c.Call({"XAUTOCLAIM", "jobs", "workers", "w3", "0", "0"}).elements[1].elements.size() ==
-        1);
+  CHECK(c.Call({"XAUTOCLAIM", "jobs", "workers", "w3", "0", "0"}).elements[1].elements.size() == 1);
 }
 
 TEST_CASE("policies: MAXPENDING holds a reader back until its own XACK makes room") {
@@ -136,18 +137,18 @@ TEST_CASE("policies: MAXPENDING holds a reader back until its own XACK makes roo
   RawClient c(server.port()), reader(server.port());
   Jobs(c, 5);
   c.Call({"XGROUP", "SETPOLICY", "jobs", "workers", "MAXPENDING", "2"});
-  Reply first = c.Call({"XREADGROUP", "GROUP", "workers", "w1", "COUNT", "10", "STREAMS", "jobs",
-                        ">"});
+  Reply first =
+      c.Call({"XREADGROUP", "GROUP", "workers", "w1", "COUNT", "10", "STREAMS", "jobs", ">"});
   CHECK(first.elements[0].elements[1].elements.size() == 2);
   // Another consumer still has room.
-  Reply other = c.Call({"XREADGROUP", "GROUP", "workers", "w2", "COUNT", "1", "STREAMS", "jobs",
-                        ">"});
+  Reply other =
+      c.Call({"XREADGROUP", "GROUP", "workers", "w2", "COUNT", "1", "STREAMS", "jobs", ">"});
   CHECK(other.elements[0].elements[1].elements.size() == 1);
   reader.SendCommand({"XREADGROUP", "GROUP", "workers", "w1", "BLOCK", "5000", "COUNT", "10",
                       "STREAMS", "jobs", ">"});
   REQUIRE(WaitBlocked(c, 1));
   c.Call({"XADD", "jobs", "6-0", "job", "j6"});  // new entries do not wake a full consumer
-  c.Call({"XACK", "jobs", "workers", "3-0"});     // w2's: no room for w1 either
+  c.Call({"XACK", "jobs", "workers", "3-0"});    // w2's: no room for w1 either
   CHECK(c.Call({"XACK", "jobs", "workers", "3-0"}).integer == 0);
   CHECK(WaitBlocked(c, 1));
   c.Call({"XACK", "jobs", "workers", "1-0"});
@@ -165,13 +166,17 @@ TEST_CASE("policies: CONSUMER-EXPIRE deletes idle consumers with nothing pending
   c.Call({"XREADGROUP", "GROUP", "workers", "busy", "STREAMS", "jobs", ">"});
   c.Call({"XGROUP", "CREATECONSUMER", "jobs", "workers", "idle"});
   c.Call({"XGROUP", "SETPOLICY", "jobs", "workers", "CONSUMER-EXPIRE", "300"});
-  CHECK(WaitFor([&] { return c.Call({"XINFO", "CONSUMERS", "jobs", "workers"}).elements.size() == 1; },
-                3000));
+  CHECK(WaitFor(
+      [&] {
+        return c.Call({"XINFO", "CONSUMERS", "jobs", "workers"}).elements.size() == 1;
+      },
+      3000));
   CHECK(c.Call({"XINFO", "CONSUMERS", "jobs", "workers"}).elements[0].elements[1].str == "busy");
   CHECK(GroupField(c, "jobs", "workers", "consumers-expired").integer == 1);
 }
 
-TEST_CASE("policies: policies, dead letters and counters survive kill -9 under appendfsync always") {
+TEST_CASE(
+    "policies: policies, dead letters and counters survive kill -9 under appendfsync always") {
   ServerProcess server({"--appendfsync", "always"});
   REQUIRE(server.Start());
   std::string before;
@@ -199,7 +204,10 @@ TEST_CASE("policies: policies, dead letters and counters survive kill -9 under a
   CHECK(after == before);
   // And through a snapshot (a log rewrite's base), too.
   c.Call({"BGREWRITEAOF"});
-  REQUIRE(WaitFor([&] { return c.Call({"INFO", "persistence"}).str.find("aof_rewrite_in_progress:0") != std::string::npos; }));
+  REQUIRE(WaitFor([&] {
+    return c.Call({"INFO", "persistence"}).str.find("aof_rewrite_in_progress:0") !=
+           std::string::npos;
+  }));
   CHECK(server.Stop(9) == 128 + 9);
   REQUIRE(server.Start());
   RawClient again(server.port());

@@ -3,6 +3,8 @@
 // XREADGROUP CLAIM, XNACK, XACK, consumer expiry — under random policies and a dead-letter sink
 // that sometimes refuses, and compares each result and the whole group with a simple reference
 // model written from docs/queues.md's rules.
+#include "streams/group_policy.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "streams/group_ops.h"
-#include "streams/group_policy.h"
 
 namespace runnel::streams {
 namespace {
@@ -236,7 +237,7 @@ class PolicyHarness {
         want = ClaimOutcome::kNotIdle;
       } else if (m_.Past(e.count, true)) {
         want = m_.Letter(id, "maxdeliveries", sink_.refuse) ? ClaimOutcome::kDeadLettered
-                                                             : ClaimOutcome::kKept;
+                                                            : ClaimOutcome::kKept;
       } else {
         m_.Hand(id, c, now_, NextDeliveryCount(e.count));
         want = ClaimOutcome::kClaimed;
@@ -253,8 +254,9 @@ class PolicyHarness {
     Consumer& con = Touch(c, &ch);
     ClaimRule rule{.min_idle = min_idle, .dead_letters = &sink_};
     std::vector<StreamId> got;
-    streams::AutoClaim(s_, *g_, con, StreamId::Min(), count, rule, now_,
-                       [&](const Stream::Iterator& it) { got.push_back(it.id()); }, &ch);
+    streams::AutoClaim(
+        s_, *g_, con, StreamId::Min(), count, rule, now_,
+        [&](const Stream::Iterator& it) { got.push_back(it.id()); }, &ch);
     std::vector<StreamId> model;
     std::vector<uint64_t> window;
     for (auto& [id, e] : m_.pel) window.push_back(id);
@@ -332,8 +334,8 @@ class PolicyHarness {
     if (mode == NackMode::kFatal) count = INT64_MAX;
     bool letter = !m_.policy.dead_letter.empty() &&
                   (mode == NackMode::kFatal || (mode == NackMode::kFail && m_.Past(count, true)));
-    if (letter && m_.Letter(id, mode == NackMode::kFatal ? "fatal" : "maxdeliveries",
-                            sink_.refuse)) {
+    if (letter &&
+        m_.Letter(id, mode == NackMode::kFatal ? "fatal" : "maxdeliveries", sink_.refuse)) {
       return;
     }
     it->second = ModelEntry{"", now_, mode != NackMode::kSilent, m_.releases++, count};
@@ -395,7 +397,7 @@ class PolicyHarness {
   RecordingSink sink_;
   Model m_;
   int64_t now_ = 1'700'000'000'000;
-  uint64_t op_ = 0;     // the last operation, for failure messages
+  uint64_t op_ = 0;  // the last operation, for failure messages
   uint64_t steps_ = 0;
 };
 
