@@ -77,6 +77,8 @@ class CommandContext {
   // ---- sessions and administration ----
   Client& client() { return client_; }
   Dispatcher& dispatcher() { return dispatcher_; }
+  // A warning for the operator, in the server's log.
+  void Warn(std::string_view message);
   AdminHost& admin();
 
  private:

@@ -46,6 +46,8 @@ streams::Keyspace& CommandContext::keyspace() { return dispatcher_.keyspace(); }
 const Limits& CommandContext::limits() const { return dispatcher_.limits(); }
 AdminHost& CommandContext::admin() { return dispatcher_.host().admin(); }
 
+void CommandContext::Warn(std::string_view message) { dispatcher_.host().Warn(message); }
+
 void CommandContext::WakeReaders(std::string_view key) {
   dispatcher_.blocking().MarkReady(client_.db, key);
 }

@@ -63,6 +63,8 @@ class Host {
   virtual bool effects_wanted() const = 0;
   // One record of effects, made at `time_ms`, whose first effect applies to database `db`.
   virtual void AppendRecord(int db, int64_t time_ms, std::string_view payload) = 0;
+  // A line for the operator in the server's log, at warning level.
+  virtual void Warn(std::string_view message) = 0;
   virtual AdminHost& admin() = 0;
 };
 

@@ -83,6 +83,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   std::string_view WriteRefusal() const override { return durability_->WriteRefusal(); }
   bool effects_wanted() const override { return durability_->log_enabled(); }
   void AppendRecord(int db, int64_t time_ms, std::string_view payload) override;
+  void Warn(std::string_view message) override { log_.Warning(message); }
   dispatch::AdminHost& admin() override { return *this; }
 
   // ---- dispatch::AdminHost ----

@@ -91,8 +91,8 @@ bool ConsumerGroup::Ack(StreamId id) {
 }
 
 void ConsumerGroup::Release(StreamId id, uint64_t count, int64_t release_ms, bool backs_off) {
-  // Slots count from kNackZoneBase in steps of two (the low bit is the backoff flag); a release
-  // time beyond kMaxPolicyMs-scale values is clamped so the ticket stays below 0.
+  // Slots count from kNackZoneBase in steps of two (the low bit is the backoff flag). The release
+  // time is clamped to [0, 2^50] ms (35,000 years), so the ticket stays below 0.
   int64_t next_slot = (next_ticket_ - kNackZoneBase + 1) / 2;
   int64_t ms = std::clamp<int64_t>(release_ms, 0, int64_t{1} << 50);
   int64_t slot = std::max(next_slot, ms * kTicketsPerMs);

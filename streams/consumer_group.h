@@ -22,7 +22,7 @@
 // A ticket also says when the entry was released and whether a group BACKOFF applies to it
 // (group_policy.h): ticket = kNackZoneBase + 2 * slot + backoff, slot = max(previous slot + 1,
 // release_ms * kTicketsPerMs). So tickets still rise in release order, and the release time
-// read back (ReleaseMs) is the true one unless more than kTicketsPerMs entries were released in
+// read back (TicketReleaseMs) is the true one unless more than kTicketsPerMs entries were released in
 // one ms, when it runs late by a ms per kTicketsPerMs releases.
 //
 // Invariants (CheckInvariants verifies them, and the PackedSets' own; the model test runs it
@@ -157,6 +157,10 @@ class ConsumerGroup {
   void set_policy(GroupPolicy p) { policy_ = std::move(p); }
   const GroupCounters& counters() const { return counters_; }
   GroupCounters& counters() { return counters_; }
+  // Whether the last attempt to dead-letter was refused, so that only the first refusal of a run
+  // is reported to the operator. Not saved: after a restart the next refusal is reported again.
+  bool dead_letter_refusing() const { return dead_letter_refusing_; }
+  void set_dead_letter_refusing(bool refusing) { dead_letter_refusing_ = refusing; }
 
   // Checks the invariants in the header; on failure says which in *why.
   bool CheckInvariants(std::string* why) const;
@@ -181,6 +185,7 @@ class ConsumerGroup {
   int64_t next_ticket_ = kNackZoneBase;
   GroupPolicy policy_;
   GroupCounters counters_;
+  bool dead_letter_refusing_ = false;
 };
 
 }  // namespace runnel::streams

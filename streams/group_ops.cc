@@ -48,7 +48,9 @@ namespace group_detail {
 bool SendToDeadLetters(ConsumerGroup& g, const PendingRecord& rec, const Stream::Iterator& entry,
                        std::string_view reason, DeadLetterSink* sink, GroupChanges* out) {
   DeadLetter letter{rec.id, &entry, g.OwnerName(rec), rec.delivery_count, reason};
-  if (!sink->Append(g, letter)) {
+  const bool appended = sink->Append(g, letter);
+  g.set_dead_letter_refusing(!appended);
+  if (!appended) {
     ++g.counters().dead_letter_failures;
     out->counters_changed = true;
     return false;

@@ -100,7 +100,8 @@ inline constexpr std::string_view kReasonFatal = "fatal";
 
 // Where a group's dead letters go: the handler's, which appends to the policy's DEADLETTER key
 // in its database and logs the move as one effect. Append returns false when the key cannot
-// take it (it holds another type); the entry then stays pending.
+// take it (it holds another type); the entry then stays pending. The group's
+// dead_letter_refusing() tells, during Append, whether the previous attempt was refused too.
 class DeadLetterSink {
  public:
   virtual ~DeadLetterSink() = default;
@@ -159,8 +160,8 @@ ClaimOutcome ClaimId(Stream& s, ConsumerGroup& g, Consumer& c, StreamId id, cons
 
 // XAUTOCLAIM: looks at the pending entries from `start` on, at most count x 10 of them, claiming
 // the claimable ones (the group's BACKOFF applies) and purging those whose stream entry is gone,
-// until `count` are claimed, purged or dead-lettered. on_claimed(it) sees each claimed entry. Returns where the next call should start
-// (0-0 once the walk reached the end of the PEL).
+// until `count` are claimed, purged or dead-lettered. on_claimed(it) sees each claimed entry.
+// Returns where the next call should start (0-0 once the walk reached the end of the PEL).
 template <typename OnClaimed>
 StreamId AutoClaim(Stream& s, ConsumerGroup& g, Consumer& c, StreamId start, int64_t count,
                    const ClaimRule& rule, int64_t now_ms, OnClaimed&& on_claimed,

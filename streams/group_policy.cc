@@ -1,5 +1,7 @@
 #include "streams/group_policy.h"
 
+#include <strings.h>
+
 #include <algorithm>
 
 #include "streams/numbers.h"
@@ -8,9 +10,7 @@ namespace runnel::streams {
 namespace {
 
 bool IEq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 bool InRange(std::string_view text, int64_t max, int64_t* out) {

@@ -9,10 +9,12 @@
 #include <optional>
 #include <vector>
 
+#include "commands/streams/group_log.h"
 #include "commands/streams/register.h"
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_refs.h"
 #include "dispatch/args.h"
+#include "streams/group_ops.h"
 
 namespace runnel::commands {
 namespace {
@@ -114,17 +116,20 @@ void CmdXAckDel(CommandContext& ctx) {
   if (!ids) return;
   std::vector<int64_t> codes;
   bool deleted = false;
+  streams::GroupChanges changes;
   for (StreamId id : *ids) {
-    if (!g->Ack(id)) {
+    if (!streams::Acknowledge(*g, id, &changes)) {
       codes.push_back(kRefNotFound);
       continue;
     }
-    ctx.effects().Ack(ctx.arg(1), ctx.arg(2), {&id, 1});
     ctx.Changed();  // as Redis counts: each ID acknowledged, deleted or not
     int64_t code = DeleteWithPolicy(ctx, ctx.arg(1), *s, id, a.policy);
     deleted = deleted || code == kRefDeleted;
     codes.push_back(code == kRefKept ? kRefKept : kRefDeleted);
   }
+  // The acknowledgements are logged after the deletions; replay gives the same state either
+  // way, and this way they share the one place that also wakes readers MAXPENDING held back.
+  LogGroupChanges(ctx, ctx.arg(1), *g, changes);
   if (deleted) ctx.db().NotifyChanged(ctx.arg(1));
   ReplyCodes(ctx, codes);
 }

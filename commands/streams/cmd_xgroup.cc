@@ -145,6 +145,8 @@ void CmdXGroupDelConsumer(CommandContext& ctx) {
   if (dropped) {
     ctx.effects().ConsumerDelete(ctx.arg(2), ctx.arg(3), ctx.arg(4));
     ctx.Changed();
+    // Under MAXPENDING the consumer's blocked reader (if any) starts again with nothing pending.
+    if (*dropped > 0 && t.group->policy().max_pending > 0) ctx.WakeReaders(ctx.arg(2));
   }
   ctx.reply.Integer(static_cast<int64_t>(dropped.value_or(0)));
 }

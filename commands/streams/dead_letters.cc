@@ -30,18 +30,27 @@ std::vector<std::string> LetterFields(std::string_view source_key, const streams
 
 }  // namespace
 
+bool DeadLetterWriter::Refuse(const streams::ConsumerGroup& g, std::string_view why) {
+  if (!g.dead_letter_refusing()) {  // the first refusal of a run; the counter has the rest
+    ctx_.Warn("Consumer group '" + g.name() + "' of stream '" + std::string(source_key_) +
+              "' cannot dead-letter into '" + g.policy().dead_letter + "': " + std::string(why) +
+              ". Entries past MAXDELIVERIES stay pending; XINFO GROUPS counts the attempts "
+              "(dead-letter-failures).");
+  }
+  return false;
+}
+
 bool DeadLetterWriter::Append(const streams::ConsumerGroup& g, const streams::DeadLetter& letter) {
   const std::string& key = g.policy().dead_letter;
-  if (key == source_key_) return false;
+  if (key == source_key_) return Refuse(g, "it is the group's own stream");
   auto found = ctx_.db().FindStream(key, ctx_.now_ms);
-  if (!found) return false;  // another type
+  if (!found) return Refuse(g, "the key holds another type");
   streams::Stream* s = *found;
-  if (s != nullptr && s->last_id().IsMax()) return false;
   static const streams::Stream kEmpty;
   auto id =
       (s != nullptr ? *s : kEmpty)
           .NextId({.kind = streams::AddIdSpec::Kind::kAuto}, static_cast<uint64_t>(ctx_.now_ms));
-  if (!id) return false;
+  if (!id) return Refuse(g, "its stream has reached the largest ID");
   std::vector<std::string> owned = LetterFields(source_key_, g, letter);
   std::vector<std::string_view> fields(owned.begin(), owned.end());
   bool created = s == nullptr;

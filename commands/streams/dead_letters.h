@@ -9,7 +9,8 @@
 //
 // The key is refused — the entry stays pending, and the group counts the refusal — when it holds
 // another type, is the source stream itself (a RENAME can make it so), or its stream cannot take
-// another entry (its last ID is the maximum).
+// another entry (its last ID is the maximum). The first refusal of a run (until a dead letter
+// goes through again) is reported in the server's log, with the reason.
 #pragma once
 
 #include <string_view>
@@ -28,6 +29,9 @@ class DeadLetterWriter : public streams::DeadLetterSink {
   bool Append(const streams::ConsumerGroup& g, const streams::DeadLetter& letter) override;
 
  private:
+  // Reports a refusal in the server's log, the first of a run only; returns false.
+  bool Refuse(const streams::ConsumerGroup& g, std::string_view why);
+
   dispatch::CommandContext& ctx_;
   std::string_view source_key_;
 };

@@ -96,6 +96,19 @@ TEST_CASE("policies: a dead-letter key of another type stops nothing; the entry 
   CHECK(auto_claim.elements[1].elements.empty());
   CHECK(c.Call({"XPENDING", "jobs", "workers"}).elements[0].integer == 1);
   CHECK(GroupField(c, "jobs", "workers", "dead-letter-failures").integer == 1);
+  c.Call({"XAUTOCLAIM", "jobs", "workers", "w2", "0", "0"});
+  CHECK(GroupField(c, "jobs", "workers", "dead-letter-failures").integer == 2);
+  // The operator hears of it once, with the reason, not once per attempt.
+  auto warnings = [&] {
+    std::string log = server.Log();
+    size_t n = 0;
+    for (size_t at = log.find("cannot dead-letter into 'jobs:dead': the key holds another type");
+         at != std::string::npos; at = log.find("cannot dead-letter into", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  CHECK(warnings() == 1);
   CHECK(c.Call({"GET", "jobs:dead"}).str == "not a stream");
   c.Call({"DEL", "jobs:dead"});
   c.Call({"XAUTOCLAIM", "jobs", "workers", "w2", "0", "0"});
@@ -156,6 +169,24 @@ TEST_CASE("policies: MAXPENDING holds a reader back until its own XACK makes roo
   REQUIRE(woke.elements.size() == 1);
   CHECK(woke.elements[0].elements[1].elements.size() == 1);  // room for one
   CHECK(woke.elements[0].elements[1].elements[0].elements[0].str == "4-0");
+  // An XACKDEL that keeps its entry (another group has not read it) makes room too.
+  c.Call({"XGROUP", "CREATE", "jobs", "audit", "0"});
+  reader.SendCommand({"XREADGROUP", "GROUP", "workers", "w1", "BLOCK", "5000", "COUNT", "10",
+                      "STREAMS", "jobs", ">"});
+  REQUIRE(WaitBlocked(c, 1));
+  Reply kept = c.Call({"XACKDEL", "jobs", "workers", "ACKED", "IDS", "1", "2-0"});
+  CHECK(kept.elements[0].integer == 2);
+  woke = reader.Read();
+  REQUIRE(woke.elements.size() == 1);
+  CHECK(woke.elements[0].elements[1].elements[0].elements[0].str == "5-0");
+  // So does deleting the consumer: its reader starts again with nothing pending.
+  reader.SendCommand({"XREADGROUP", "GROUP", "workers", "w1", "BLOCK", "5000", "COUNT", "10",
+                      "STREAMS", "jobs", ">"});
+  REQUIRE(WaitBlocked(c, 1));
+  CHECK(c.Call({"XGROUP", "DELCONSUMER", "jobs", "workers", "w1"}).integer == 2);
+  woke = reader.Read();
+  REQUIRE(woke.elements.size() == 1);
+  CHECK(woke.elements[0].elements[1].elements[0].elements[0].str == "6-0");
 }
 
 TEST_CASE("policies: CONSUMER-EXPIRE deletes idle consumers with nothing pending") {
@@ -189,6 +220,12 @@ TEST_CASE(
     c.Call({"XNACK", "jobs", "workers", "FAIL", "IDS", "1", "1-0"});
     c.Call({"XNACK", "jobs", "workers", "FATAL", "IDS", "1", "2-0"});
     c.Call({"XNACK", "jobs", "workers", "SILENT", "IDS", "1", "3-0"});
+    // The cron's consumer expiry, logged as a deletion and the counters.
+    c.Call({"XGROUP", "CREATE", "jobs", "short", "0"});
+    c.Call({"XGROUP", "CREATECONSUMER", "jobs", "short", "gone"});
+    c.Call({"XGROUP", "SETPOLICY", "jobs", "short", "CONSUMER-EXPIRE", "100"});
+    REQUIRE(
+        WaitFor([&] { return GroupField(c, "jobs", "short", "consumers-expired").integer == 1; }));
     before = c.Call({"XINFO", "STREAM", "jobs", "FULL"}).ToString() +
              c.Call({"XRANGE", "dead", "-", "+"}).ToString() +
              c.Call({"XGROUP", "GETPOLICY", "jobs", "workers"}).ToString();

@@ -91,8 +91,10 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   std::string_view WriteRefusal() const override { return {}; }
   bool effects_wanted() const override { return log_on; }
   void AppendRecord(int db, int64_t time_ms, std::string_view payload) override;
+  void Warn(std::string_view message) override { warnings.emplace_back(message); }
   dispatch::AdminHost& admin() override { return *this; }
   bool log_on = true;
+  std::vector<std::string> warnings;  // what the server would have logged as warnings
 
   // ---- dispatch::AdminHost ----
   const config::Config& config() const override { return config_; }
