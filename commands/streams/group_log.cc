@@ -9,7 +9,14 @@ void LogGroupChanges(dispatch::CommandContext& ctx, std::string_view key,
   if (changes.consumer_created) w.ConsumerCreate(key, g.name(), c->name());
   w.Ack(key, g.name(), changes.acked);
   for (streams::StreamId id : changes.purged) w.Purge(key, g.name(), c->name(), id);
-  for (streams::StreamId id : changes.delivered) w.Delivery(key, g, id);
+  // An entry handed out and then dead-lettered by the same command (XCLAIM naming it twice, past
+  // MAXDELIVERIES) is pending no more: its RUNNEL-DEADLETTER, already written, says it all.
+  bool delivery_logged = false;
+  for (streams::StreamId id : changes.delivered) {
+    if (!g.FindPending(id)) continue;
+    w.Delivery(key, g, id);
+    delivery_logged = true;
+  }
   for (streams::StreamId id : changes.released) w.Release(key, g, id);
   if (changes.position_moved) w.GroupPosition(key, g);
   if (changes.counters_changed) w.GroupCounters(key, g);
@@ -20,9 +27,12 @@ void LogGroupChanges(dispatch::CommandContext& ctx, std::string_view key,
     ctx.WakeReaders(key);
   }
   if (c == nullptr) return;
-  if (!changes.delivered.empty() && !changes.consumer_active) {
-    w.ConsumerTimes(key, g.name(), *c);  // re-delivered without becoming active
-  } else if (!changes.consumer_created && changes.delivered.empty() && changes.purged.empty()) {
+  // A Delivery effect replays as "seen and active now": where that is not what happened (a
+  // re-delivery that does not make the consumer active, or an active consumer whose every
+  // delivery was dead-lettered), the times are written as they are.
+  if (delivery_logged != changes.consumer_active) {
+    w.ConsumerTimes(key, g.name(), *c);
+  } else if (!changes.consumer_created && !delivery_logged && changes.purged.empty()) {
     ctx.NoteConsumerSeen(key, g.name(), c->name());
   }
 }

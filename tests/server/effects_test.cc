@@ -107,6 +107,19 @@ TEST_CASE("every effect form is written by some command and replays exactly") {
 
 // Seen times wait up to a second to be written (coalesced), noted under the key they were
 // read at: a RENAME in that second must not leave them behind, older than clients saw.
+TEST_CASE("an entry XCLAIM hands out and then dead-letters in one call is logged as it ended") {
+  // XCLAIM naming one ID twice: the first claim delivers it (its last delivery under
+  // MAXDELIVERIES 2), the second would deliver it again and dead-letters it instead.
+  Harness h;
+  RunAndCompare(h, {{"XADD", "s", "1-1", "f", "v"},
+                    {"XGROUP", "CREATE", "s", "g", "0"},
+                    {"XGROUP", "SETPOLICY", "s", "g", "MAXDELIVERIES", "2", "DEADLETTER", "dead"},
+                    {"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"},
+                    {"XCLAIM", "s", "g", "b", "0", "1-1", "1-1", "FORCE"}});
+  CHECK(h.Run({"XLEN", "dead"}).integer == 1);
+  CHECK(h.Run({"XPENDING", "s", "g"}).elements[0].integer == 0);
+}
+
 TEST_CASE("seen times still waiting to be written follow the stream through RENAME") {
   Harness h;
   h.Run({"XADD", "s", "1-1", "f", "v"});
