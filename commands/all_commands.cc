@@ -22,6 +22,7 @@ dispatch::CommandTable AllCommands() {
   RegisterClaimCommands(specs);
   RegisterXNackCommand(specs);
   RegisterXCfgSetCommand(specs);
+  RegisterXScheduleCommands(specs);
   RegisterXInfoCommands(specs);
   RegisterTransactionCommands(specs);
   RegisterCommandCommands(specs);

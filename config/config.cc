@@ -56,6 +56,17 @@ std::vector<ConfigKey> BuildKeys() {
       &Config::stream_idmp_duration);
   num("stream-idmp-maxsize", T::kInt, true, 1, streams::kIdmpMaxMaxSize,
       &Config::stream_idmp_maxsize);
+  // Retention of a new stream (XCFGSET RETENTION-*; docs/queues.md): 0 = none.
+  num("stream-retention-ms", T::kInt, true, 0, streams::kRetentionMaxAgeMs,
+      &Config::stream_retention_ms);
+  num("stream-retention-maxlen", T::kInt, true, 0, INT64_MAX, &Config::stream_retention_maxlen);
+  ConfigKey refs;
+  refs.name = "stream-retention-refs";
+  refs.type = T::kEnum;
+  refs.mutable_at_runtime = true;
+  refs.choices = {"keepref", "acked"};
+  refs.text = &Config::stream_retention_refs;
+  keys.push_back(refs);
   num("proto-max-bulk-len", T::kMemory, true, kMb, INT64_MAX, &Config::proto_max_bulk_len);
   num("client-query-buffer-limit", T::kMemory, true, kMb, INT64_MAX,
       &Config::client_query_buffer_limit);

@@ -28,8 +28,11 @@ struct Config {
   std::string logfile;  // "" = stdout
   int64_t stream_node_max_entries = 100;
   int64_t stream_node_max_bytes = 4096;
-  int64_t stream_idmp_duration = 100;  // a new stream's IDMP-DURATION, seconds (Redis 8.6)
-  int64_t stream_idmp_maxsize = 100;   // a new stream's IDMP-MAXSIZE, iids per producer
+  int64_t stream_idmp_duration = 100;   // a new stream's IDMP-DURATION, seconds (Redis 8.6)
+  int64_t stream_idmp_maxsize = 100;    // a new stream's IDMP-MAXSIZE, iids per producer
+  int64_t stream_retention_ms = 0;      // a new stream's RETENTION-MS (Runnel), 0 = none
+  int64_t stream_retention_maxlen = 0;  // a new stream's RETENTION-MAXLEN, 0 = none
+  std::string stream_retention_refs = "keepref";  // a new stream's RETENTION-REFS
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
 

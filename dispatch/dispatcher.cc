@@ -197,6 +197,9 @@ void Dispatcher::FlushConsumerTimes(int db, std::string_view key) {
 void Dispatcher::Cron(int64_t now_ms) {
   constexpr size_t kExpireKeysPerDbPerCycle = 1000;
   constexpr int64_t kSeenFlushIntervalMs = 1000;
+  // Entries RETENTION-MS may examine per cycle, all streams together: a large age-out is a
+  // series of short slices (about a millisecond each), never one long pause.
+  constexpr size_t kUpkeepEntriesPerCycle = 10000;
   effects_wanted_ = host_.effects_wanted();
   record_time_ms_ = now_ms;
   std::string encoded;
@@ -209,8 +212,9 @@ void Dispatcher::Cron(int64_t now_ms) {
       effects::Writer(effects_wanted_ ? &encoded : nullptr).IdmpExpire(key, cutoff);
       record_.Append(i, encoded);
     });
-    ExpireConsumers(i, now_ms);
   }
+  size_t budget = kUpkeepEntriesPerCycle;
+  for (int i = 0; i < keyspace_->size(); ++i) StreamUpkeep(i, now_ms, &budget);
   if (now_ms - last_seen_flush_ms_ >= kSeenFlushIntervalMs || now_ms < last_seen_flush_ms_) {
     if (effects_wanted_) FlushConsumerTimes();
     seen_notes_.clear();
@@ -218,25 +222,6 @@ void Dispatcher::Cron(int64_t now_ms) {
   }
   FinishRecord(now_ms);
   ServeReadyKeys();  // expiry may have deleted keys that blocked clients wait on
-}
-
-void Dispatcher::ExpireConsumers(int db, int64_t now_ms) {
-  std::string encoded;
-  keyspace_->db(db).VisitTimed([&](std::string_view key, streams::Stream& s) {
-    bool timed = false;
-    for (auto& [name, group] : s.groups()) {
-      if (group->policy().consumer_expire_ms <= 0) continue;
-      timed = true;
-      std::vector<std::string> expired = streams::ExpireConsumers(*group, now_ms);
-      if (expired.empty()) continue;
-      encoded.clear();
-      effects::Writer w(effects_wanted_ ? &encoded : nullptr);
-      for (const std::string& consumer : expired) w.ConsumerDelete(key, name, consumer);
-      w.GroupCounters(key, *group);
-      record_.Append(db, encoded);
-    }
-    return timed;
-  });
 }
 
 // ---- blocking ----
@@ -319,7 +304,35 @@ void Dispatcher::ServeReadyKeys() {
   }
 }
 
-void Dispatcher::OnBlockTimer() {
+std::optional<uint64_t> Dispatcher::NextTimerUs() const {
+  std::optional<uint64_t> next = blocking_.NextTimeUs();
+  std::optional<int64_t> due;
+  for (int i = 0; i < keyspace_->size() && !host_.loading(); ++i) {
+    auto d = keyspace_->db(i).NextScheduledMs();
+    if (d && (!due || *d < *due)) due = d;
+  }
+  if (due) {
+    // Wall-clock due time to the monotonic clock the timer runs on.
+    int64_t wait_ms = std::max<int64_t>(*due - host_.NowMs(), 0);
+    uint64_t at = SaturatingAdd(host_.MonotonicUs(), MsToUs(static_cast<uint64_t>(wait_ms)));
+    next = next ? std::min(*next, at) : at;
+  }
+  return next;
+}
+
+void Dispatcher::OnTimer() {
+  if (host_.loading()) return;
+  {
+    // The keyspace's own writes first, as one record, so the readers they wake are served
+    // below with everyone else.
+    constexpr size_t kFiresPerTimer = 10000;
+    const int64_t now_ms = host_.NowMs();
+    size_t budget = kFiresPerTimer;
+    effects_wanted_ = host_.effects_wanted();
+    record_time_ms_ = now_ms;
+    for (int i = 0; i < keyspace_->size(); ++i) FireScheduled(i, now_ms, &budget);
+    FinishRecord(now_ms);
+  }
   const uint64_t now_us = host_.MonotonicUs();
   // Wakes first: a client whose wake and deadline are both due still gets its chance to read.
   for (uint64_t id : blocking_.DueWakes(now_us)) {

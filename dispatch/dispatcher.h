@@ -8,10 +8,13 @@
 //             it replied with an error; a Block() request is registered
 //   blocking  ready keys are served after the command that changed them, by re-running each
 //             waiter's command in FIFO order (two-phase wake-up); a client that still cannot
-//             proceed keeps its place and its deadline; OnBlockTimer answers timeouts and runs
+//             proceed keeps its place and its deadline; OnTimer answers timeouts and runs
 //             timed wakes
 //   Cron      active expiry, the expiry of idempotency iids, consumer expiry (a group's
-//             CONSUMER-EXPIRE), and the coalesced consumer seen times, each logged as effects
+//             CONSUMER-EXPIRE), retention age-out (a stream's RETENTION-MS), and the coalesced
+//             consumer seen times, each logged as effects
+//   OnTimer   also appends delayed entries (XADD ... DELAY / AT) as they fall due
+//             (stream_upkeep.cc holds these writes the server makes to streams on its own)
 //
 // The dispatcher owns the keyspace and observes it: a changed key fails WATCHers' EXEC and wakes
 // blocked readers; a key that expires is logged as its own DEL, before the effects of the
@@ -93,10 +96,11 @@ class Dispatcher : public streams::KeyspaceObserver {
   // ---- blocking ----
   BlockingRegistry& blocking() { return blocking_; }
   void ServeReadyKeys();
-  // Answers blocked clients whose deadline passed and re-runs those whose wake is due.
-  void OnBlockTimer();
-  // When OnBlockTimer next has something to do (monotonic µs), if ever.
-  std::optional<uint64_t> NextBlockTimeUs() const { return blocking_.NextTimeUs(); }
+  // Appends the delayed entries that are due, answers blocked clients whose deadline passed and
+  // re-runs those whose wake is due.
+  void OnTimer();
+  // When OnTimer next has something to do (monotonic µs), if ever.
+  std::optional<uint64_t> NextTimerUs() const;
   void Unblock(Client& client);
 
   // ---- WATCH ----
@@ -122,8 +126,17 @@ class Dispatcher : public streams::KeyspaceObserver {
   void Reject(Client& client, const CommandSpec* spec, std::string_view error);
   void RegisterBlock(Client& client, BlockRequest request, int64_t now_ms);
   bool Rerun(Client& client);
-  // CONSUMER-EXPIRE: deletes db's idle consumers, logging each deletion and the counters.
-  void ExpireConsumers(int db, int64_t now_ms);
+  // ---- stream_upkeep.cc ----
+  // The cron's work on db's timed streams: CONSUMER-EXPIRE deletes idle consumers, RETENTION-MS
+  // ages out old entries (at most *budget entries examined, shared by all databases).
+  void StreamUpkeep(int db, int64_t now_ms, size_t* budget);
+  void ExpireConsumers(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
+                       bool* timed);
+  void AgeOut(std::string_view key, streams::Stream& s, int db, int64_t now_ms, size_t* budget);
+  // Appends db's due delayed entries, at most *budget of them; returns whether any was.
+  bool FireScheduled(int db, int64_t now_ms, size_t* budget);
+  // Appends the due entries of one stream; false when its IDs are exhausted.
+  bool FireDue(std::string_view key, streams::Stream& s, int db, int64_t now_ms, size_t* budget);
   // Arms (or clears, for 0) a blocked client's wake at wall-clock `wake_at_ms`.
   void SetWake(Client& client, int64_t wake_at_ms, int64_t now_ms);
   std::string* CallBuffer();

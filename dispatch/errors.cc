@@ -144,6 +144,10 @@ std::string PolicyNeedsValue(std::string_view name) {
   return "ERR Policy '" + std::string(name) + "' needs a value";
 }
 
+std::string SpecifiedTwice(std::string_view name) {
+  return "ERR " + std::string(name) + " specified multiple times";
+}
+
 std::string PolicyValueRange(std::string_view name, int64_t max) {
   return "ERR The " + std::string(name) + " value must be an integer between 0 and " +
          std::to_string(max);

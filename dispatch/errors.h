@@ -207,8 +207,21 @@ inline constexpr std::string_view kPolicyDeadLetterIsSource =
 inline constexpr std::string_view kPolicyTooManySteps = "ERR BACKOFF takes at most 64 steps";
 std::string UnknownPolicy(std::string_view name);
 std::string PolicyNeedsValue(std::string_view name);
-// A value that is not an integer in [0, max] (for BACKOFF: or one step too many).
+// A value that is not an integer in [0, max] (for BACKOFF: or one step too many), for a
+// policy, an XCFGSET RETENTION-* setting, DELAY or AT.
 std::string PolicyValueRange(std::string_view name, int64_t max);
+// "ERR RETENTION-MS specified multiple times", as Redis words it for IDMP-DURATION.
+std::string SpecifiedTwice(std::string_view name);
+inline constexpr std::string_view kRetentionRefsValue =
+    "ERR RETENTION-REFS must be KEEPREF or ACKED";
+inline constexpr std::string_view kDelayWithIdmp =
+    "ERR DELAY and AT cannot be used with IDMP or IDMPAUTO";
+inline constexpr std::string_view kDelayNeedsAutoId =
+    "ERR DELAY and AT need the * ID: a delayed entry gets its ID when it is appended";
+inline constexpr std::string_view kDelayWithTrim =
+    "ERR DELAY and AT cannot be used with MAXLEN, MINID or LIMIT (the stream's RETENTION-MAXLEN "
+    "trims delayed entries as they are appended)";
+inline constexpr std::string_view kDelayTwice = "ERR DELAY or AT specified multiple times";
 
 std::string WrongArity(std::string_view fullname);
 std::string UnknownCommand(const resp::ArgList& args);

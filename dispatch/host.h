@@ -21,6 +21,7 @@ struct Limits {
   streams::StreamLimits stream;       // block limits for appends and removals
   int64_t approx_trim_limit = 10000;  // '~' trims without LIMIT: Redis's 100 x node entries
   streams::IdmpConfig new_stream;     // a new stream's IDMP settings (stream-idmp-*)
+  streams::Retention new_retention;   // a new stream's retention (stream-retention-*)
 };
 
 // Server administration: configuration, INFO, persistence commands, shutdown, client lists.

@@ -67,6 +67,7 @@ void AddKeyAppliers(std::vector<Entry>& out);
 void AddStreamAppliers(std::vector<Entry>& out);
 void AddGroupAppliers(std::vector<Entry>& out);
 void AddPolicyAppliers(std::vector<Entry>& out);
+void AddScheduleAppliers(std::vector<Entry>& out);
 
 // XGROUP SETPOLICY (policy_effects.cc), reached through the XGROUP applier.
 Result ApplyGroupSetPolicy(ApplyContext& ctx, const EffectArgs& args);

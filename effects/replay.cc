@@ -20,6 +20,7 @@ const std::vector<Entry>& Catalogue() {
     AddStreamAppliers(all);
     AddGroupAppliers(all);
     AddPolicyAppliers(all);
+    AddScheduleAppliers(all);
     std::sort(all.begin(), all.end(),
               [](const Entry& a, const Entry& b) { return a.name < b.name; });
     return all;

@@ -67,15 +67,32 @@ void Writer::XSetId(std::string_view key, const Stream& s) {
       .Arg(IdText(s.max_deleted_id()).view());
 }
 
-void Writer::XCfgSet(std::string_view key, const streams::IdmpConfig& config) {
+void Writer::XCfgSet(std::string_view key, const Stream& s) {
   if (!out_) return;
-  CommandWriter(out_, 6)
+  const streams::Retention& r = s.retention();
+  CommandWriter(out_, 12)
       .Arg("XCFGSET")
       .Arg(key)
       .Arg("IDMP-DURATION")
-      .Int(config.duration_s)
+      .Int(s.idmp_config().duration_s)
       .Arg("IDMP-MAXSIZE")
-      .Int(config.maxsize);
+      .Int(s.idmp_config().maxsize)
+      .Arg("RETENTION-MS")
+      .Int(r.max_age_ms)
+      .Arg("RETENTION-MAXLEN")
+      .Uint(r.maxlen)
+      .Arg("RETENTION-REFS")
+      .Arg(r.refs == streams::RefPolicy::kAcked ? "ACKED" : "KEEPREF");
+}
+
+void Writer::Trimmed(std::string_view key, const Stream& s, const streams::TrimOutcome& t) {
+  if (!out_ || (t.removed == 0 && t.dropped.empty())) return;
+  if (!t.listed) {
+    if (t.strategy == streams::TrimSpec::Strategy::kMaxLen) return XTrimMaxLen(key, s.length());
+    return XTrimMinId(key, s.length() > 0 ? s.first_id() : t.minid);
+  }
+  for (const auto& [group, id] : t.dropped) Ack(key, group, {&id, 1});
+  TrimIds(key, t.ids);
 }
 
 void Writer::IdmpRecord(std::string_view key, std::string_view producer, std::string_view iid,
@@ -219,23 +236,34 @@ Result ApplyXSetId(ApplyContext& ctx, const EffectArgs& a) {
   return Result::Applied();
 }
 
-// XCFGSET key [IDMP-DURATION s] [IDMP-MAXSIZE n], in any order and case.
+// XCFGSET key [IDMP-DURATION s] [IDMP-MAXSIZE n] [RETENTION-MS ms] [RETENTION-MAXLEN n]
+// [RETENTION-REFS KEEPREF|ACKED], in any order and case; what is not named stays as it is.
 Result ApplyXCfgSet(ApplyContext& ctx, const EffectArgs& a) {
   Stream* s = a.size() >= 4 ? StreamAt(ctx, a[1]) : nullptr;
   if (a.size() < 4 || a.size() % 2 != 0) return Result::Malformed();
   streams::IdmpConfig config = s != nullptr ? s->idmp_config() : streams::IdmpConfig{};
+  streams::Retention retention = s != nullptr ? s->retention() : streams::Retention{};
   for (size_t i = 2; i + 1 < a.size(); i += 2) {
     auto v = a.Int(i + 1);
     if (a.Is(i, "IDMP-DURATION") && v && *v >= 1 && *v <= streams::kIdmpMaxDuration) {
       config.duration_s = *v;
     } else if (a.Is(i, "IDMP-MAXSIZE") && v && *v >= 1 && *v <= streams::kIdmpMaxMaxSize) {
       config.maxsize = *v;
+    } else if (a.Is(i, "RETENTION-MS") && v && *v >= 0 && *v <= streams::kRetentionMaxAgeMs) {
+      retention.max_age_ms = *v;
+    } else if (a.Is(i, "RETENTION-MAXLEN") && v && *v >= 0) {
+      retention.maxlen = static_cast<uint64_t>(*v);
+    } else if (a.Is(i, "RETENTION-REFS") && (a.Is(i + 1, "KEEPREF") || a.Is(i + 1, "ACKED"))) {
+      retention.refs =
+          a.Is(i + 1, "ACKED") ? streams::RefPolicy::kAcked : streams::RefPolicy::kKeepRef;
     } else {
       return Result::Malformed();
     }
   }
   if (s == nullptr) return Result::Skipped();
   s->SetIdmpConfig(config);
+  s->set_retention(retention);
+  if (retention.max_age_ms > 0) ctx.database().TrackTimed(a[1]);  // for the age-out cron
   return Result::Applied();
 }
 

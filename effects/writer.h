@@ -22,8 +22,14 @@
 //   XDEL key id [id ...]                                     XDEL, XDELEX, XACKDEL
 //   XSETID key id ENTRIESADDED n MAXDELETEDID id             XSETID
 //   XCFGSET key IDMP-DURATION s IDMP-MAXSIZE n               XCFGSET, a new stream
+//          RETENTION-MS ms RETENTION-MAXLEN n
+//          RETENTION-REFS KEEPREF|ACKED
 //   RUNNEL-IDMP key producer iid id                          XADD IDMP(AUTO)
 //   RUNNEL-IDMP-DUP key / RUNNEL-IDMP-EXPIRE key cutoff-ms   a duplicate; the expiry cron
+//   RUNNEL-SCHEDULE key handle field value [field value ..]  XADD DELAY / AT     schedule_effects
+//   RUNNEL-UNSCHEDULE key handle [handle ...]                XSCHEDULE CANCEL
+//   RUNNEL-FIRE key handle id                                a scheduled entry fell due: it is
+//                                                            appended at id (its trims follow)
 //   RUNNEL-LIMITS node-max-bytes node-max-entries            block limits in force (CONFIG SET,
 //                                                            each new log file)
 //   XGROUP CREATE key group id MKSTREAM ENTRIESREAD n        XGROUP CREATE          group_effects
@@ -64,6 +70,7 @@
 
 #include "streams/stream.h"
 #include "streams/stream_id.h"
+#include "streams/trim.h"
 
 namespace runnel::effects {
 
@@ -94,12 +101,22 @@ class Writer {
   void TrimIds(std::string_view key, std::span<const streams::StreamId> ids);
   void XDel(std::string_view key, std::span<const streams::StreamId> ids);
   void XSetId(std::string_view key, const streams::Stream& s);
-  void XCfgSet(std::string_view key, const streams::IdmpConfig& config);
+  // Every setting XCFGSET has (IDMP and retention), as the stream has them now.
+  void XCfgSet(std::string_view key, const streams::Stream& s);
+  // What a trim (streams/trim.h) removed from `s`, which it left as it is now; nothing when it
+  // removed nothing.
+  void Trimmed(std::string_view key, const streams::Stream& s, const streams::TrimOutcome& t);
   void IdmpRecord(std::string_view key, std::string_view producer, std::string_view iid,
                   streams::StreamId id);
   void IdmpDuplicate(std::string_view key);
   void IdmpExpire(std::string_view key, int64_t cutoff_ms);
   void StreamLimits(const streams::StreamLimits& limits);
+
+  // ---- delayed entries (schedule_effects.cc) ----
+  void Schedule(std::string_view key, streams::StreamId handle,
+                std::span<const std::string_view> fields);
+  void Unschedule(std::string_view key, std::span<const streams::StreamId> handles);
+  void Fire(std::string_view key, streams::StreamId handle, streams::StreamId id);
 
   // ---- consumer groups (group_effects.cc) ----
   void GroupCreate(std::string_view key, const streams::ConsumerGroup& g);

@@ -18,6 +18,11 @@
 //                     | svarint idmp_duration | svarint idmp_maxsize | varint idmp_sections
 //                                                   (these three since version 2; version 1
 //                                                    streams get the defaults and no state)
+//                     | svarint retention_ms | varint retention_maxlen
+//                     | varint retention_refs (0 KEEPREF, 1 ACKED)
+//                     | varint schedule_next_seq | varint scheduled
+//                                                   (these five since version 4; earlier
+//                                                    streams have no retention, no schedule)
 //   kStreamBlocks (5) one or more of: id master | bytes block   (the EntryBlock's raw bytes)
 //                     block_count blocks in all, in ID order, split into sections of about
 //                     1 MB so a stream never needs one huge buffer
@@ -43,10 +48,13 @@
 //                     | producer_count x (bytes pid | varint n | n x (bytes iid | id))
 //                     the idempotent-production state (Redis 8.6), iids oldest first; at most
 //                     one per stream, after its groups
+//   kStreamSchedule (8) one or more of: id handle | bytes payload   (streams/schedule.h)
+//                     `scheduled` delayed entries in all, in handle order, after the IDMP
+//                     state, split into sections of about 1 MB
 //   kEnd (0xff)       u64 XXH64 of every byte before the section (payload length 8)
 //
 // A stream's sections follow each other (header, block_count blocks, group_count groups,
-// idmp_sections IDMP states);
+// idmp_sections IDMP states, its scheduled entries);
 // it is checked as a whole after its last section and only then added to the keyspace.
 // Loading reads payloads in chunks of at most 1 MB, so a damaged length costs at most the
 // bytes that are really there before the read fails; counts in the file only bound loops
@@ -85,6 +93,7 @@ enum Kind : uint8_t {
   kStreamBlocks = 5,
   kGroup = 6,
   kStreamIdmp = 7,
+  kStreamSchedule = 8,
   kEnd = 0xff,
 };
 
@@ -104,6 +113,8 @@ inline const char* KindName(uint8_t kind) {
       return "group";
     case kStreamIdmp:
       return "stream-idmp";
+    case kStreamSchedule:
+      return "stream-schedule";
     case kEnd:
       return "end";
     default:

@@ -111,8 +111,12 @@ struct SnapshotLoader::State {
   std::string key;
   int64_t expire_ms = -1;
   uint64_t length = 0, blocks_left = 0, groups_left = 0, idmp_left = 0, stream_offset = 0;
+  uint64_t schedule_left = 0, schedule_next_seq = 0;
+  StreamId schedule_last;  // the last scheduled entry loaded (they come in handle order)
   uint64_t version = 0;
-  bool StreamComplete() const { return blocks_left == 0 && groups_left == 0 && idmp_left == 0; }
+  bool StreamComplete() const {
+    return blocks_left == 0 && groups_left == 0 && idmp_left == 0 && schedule_left == 0;
+  }
 
   bool Fail(uint64_t at, const std::string& what) {
     loader.error_ = "offset " + std::to_string(at) + ": " + what;
@@ -153,6 +157,7 @@ struct SnapshotLoader::State {
   bool LoadPending(PayloadReader& r, ConsumerGroup& g, const std::string& what,
                    const std::vector<streams::Consumer*>& consumers);
   bool LoadPolicy(PayloadReader& r, ConsumerGroup& g, const std::string& what);
+  bool LoadSchedule(PayloadReader& r);
   bool FinishStream();
 };
 
@@ -255,11 +260,15 @@ bool SnapshotLoader::State::Dispatch() {
     return LoadInfo(r);
   }
   if (stream) {
-    Kind want = blocks_left > 0 ? kStreamBlocks : groups_left > 0 ? kGroup : kStreamIdmp;
+    Kind want = blocks_left > 0   ? kStreamBlocks
+                : groups_left > 0 ? kGroup
+                : idmp_left > 0   ? kStreamIdmp
+                                  : kStreamSchedule;
     if (kind != want) {
       return Fail(section, StreamName() + "expected a " + KindName(want) + " section" + found);
     }
     if (want == kStreamIdmp) return LoadIdmp(r);
+    if (want == kStreamSchedule) return LoadSchedule(r);
     return want == kStreamBlocks ? LoadBlocks(r) : LoadGroup(r);
   }
   switch (kind) {
@@ -349,6 +358,12 @@ bool SnapshotLoader::State::LoadStreamHeader(PayloadReader& r) {
       (!r.Signed(&idmp.duration_s) || !r.Signed(&idmp.maxsize) || !r.Varint(&idmp_sections))) {
     return Malformed(r);
   }
+  streams::Retention retention;
+  uint64_t refs = 0, next_seq = 0, scheduled = 0;
+  if (version >= 4 && (!r.Signed(&retention.max_age_ms) || !r.Varint(&retention.maxlen) ||
+                       !r.Varint(&refs) || !r.Varint(&next_seq) || !r.Varint(&scheduled))) {
+    return Malformed(r);
+  }
   if (!Done(r)) return false;
   key.assign(name);
   if (expire_ms < -1) {
@@ -375,12 +390,26 @@ bool SnapshotLoader::State::LoadStreamHeader(PayloadReader& r) {
                              std::to_string(idmp.maxsize) + " with " +
                              std::to_string(idmp_sections) + " states");
   }
+  if (retention.max_age_ms < 0 || retention.max_age_ms > streams::kRetentionMaxAgeMs ||
+      retention.maxlen > INT64_MAX || refs > 1) {
+    return Fail(section, StreamName() + "retention " + std::to_string(retention.max_age_ms) + "/" +
+                             std::to_string(retention.maxlen) + "/" + std::to_string(refs));
+  }
+  retention.refs = refs == 1 ? streams::RefPolicy::kAcked : streams::RefPolicy::kKeepRef;
+  if (scheduled > next_seq) {
+    return Fail(section, StreamName() + std::to_string(scheduled) +
+                             " scheduled entries with a counter at " + std::to_string(next_seq));
+  }
   stream = std::make_unique<Stream>();
   stream->RestoreMetadata(last, first, max_deleted, added);
   stream->SetIdmpConfig(idmp);
+  stream->set_retention(retention);
+  if (next_seq > 0) stream->mutable_schedule().RestoreNextSeq(next_seq);
   blocks_left = blocks;
   groups_left = groups;
   idmp_left = idmp_sections;
+  schedule_left = scheduled;
+  schedule_next_seq = next_seq;
   stream_offset = section;
   return StreamComplete() ? FinishStream() : true;
 }
@@ -541,6 +570,33 @@ bool SnapshotLoader::State::LoadPolicy(PayloadReader& r, ConsumerGroup& g,
     return Malformed(r);
   }
   return true;
+}
+
+bool SnapshotLoader::State::LoadSchedule(PayloadReader& r) {
+  if (r.empty()) return Fail(section, StreamName() + "empty stream-schedule section");
+  streams::Schedule& schedule = stream->mutable_schedule();
+  std::vector<std::string_view> fields;
+  while (!r.empty()) {
+    StreamId handle;
+    std::string_view payload;
+    if (!r.Id(&handle) || !r.Bytes(&payload)) return Malformed(r);
+    if (schedule_left == 0) {
+      return Fail(section, StreamName() + "more scheduled entries than its header says");
+    }
+    if (handle.ms > static_cast<uint64_t>(streams::kMaxScheduleMs) ||
+        handle.seq >= schedule_next_seq || !streams::Schedule::DecodeFields(payload, &fields)) {
+      return Fail(section, StreamName() + "scheduled entry " + handle.ToString() +
+                               " has a bad handle or fields");
+    }
+    if (schedule.size() > 0 && handle <= schedule_last) {
+      return Fail(section,
+                  StreamName() + "scheduled entry " + handle.ToString() + " is out of order");
+    }
+    schedule.Restore(handle, std::string(payload));
+    schedule_last = handle;
+    --schedule_left;
+  }
+  return StreamComplete() ? FinishStream() : true;
 }
 
 bool SnapshotLoader::State::FinishStream() {

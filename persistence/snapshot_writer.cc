@@ -144,6 +144,22 @@ void WriteIdmp(Writer& w, const streams::IdmpState& idmp) {
   w.End();
 }
 
+void WriteSchedule(Writer& w, const streams::Schedule& schedule) {
+  std::string& b = w.buf();
+  bool open = false;
+  schedule.ForEach([&](const streams::ScheduledEntry& e) {
+    if (!open) w.Begin(kStreamSchedule);
+    open = true;
+    PutId(&b, e.handle);
+    PutBytes(&b, e.payload);
+    if (w.payload_size() >= kBlocksSectionTarget) {
+      w.End();
+      open = false;
+    }
+  });
+  if (open) w.End();
+}
+
 void WriteStream(Writer& w, std::string_view key, int64_t expire_ms, const Stream& s) {
   std::string& b = w.buf();
   w.Begin(kStreamHeader);
@@ -161,6 +177,12 @@ void WriteStream(Writer& w, std::string_view key, int64_t expire_ms, const Strea
   const streams::IdmpState* idmp = s.idmp();
   bool idmp_section = idmp != nullptr && (!idmp->empty() || idmp->added() || idmp->duplicates());
   streams::AppendVarint(&b, idmp_section ? 1 : 0);
+  PutSigned(&b, s.retention().max_age_ms);
+  streams::AppendVarint(&b, s.retention().maxlen);
+  streams::AppendVarint(&b, s.retention().refs == streams::RefPolicy::kAcked ? 1 : 0);
+  const streams::Schedule* schedule = s.schedule();
+  streams::AppendVarint(&b, schedule ? schedule->next_seq() : 0);
+  streams::AppendVarint(&b, s.scheduled());
   w.End();
 
   bool open = false;
@@ -177,6 +199,7 @@ void WriteStream(Writer& w, std::string_view key, int64_t expire_ms, const Strea
   if (open) w.End();
   for (const auto& [name, group] : s.groups()) WriteGroup(w, name, *group);
   if (idmp_section) WriteIdmp(w, *idmp);
+  if (schedule != nullptr && !schedule->empty()) WriteSchedule(w, *schedule);
 }
 
 }  // namespace

@@ -78,6 +78,10 @@ dispatch::Limits Server::LimitsFromConfig() const {
   int64_t per_node = config_.stream_node_max_entries;
   limits.approx_trim_limit = per_node > 0 && per_node <= 10000 ? 100 * per_node : 10000;
   limits.new_stream = {config_.stream_idmp_duration, config_.stream_idmp_maxsize};
+  limits.new_retention = {config_.stream_retention_ms,
+                          static_cast<uint64_t>(config_.stream_retention_maxlen),
+                          config_.stream_retention_refs == "acked" ? streams::RefPolicy::kAcked
+                                                                   : streams::RefPolicy::kKeepRef};
   return limits;
 }
 
@@ -466,7 +470,7 @@ void Server::CloseIdleClients() {
 
 void Server::ArmBlockTimer() {
   if (!block_timer_.initialised() || block_timer_.get() == nullptr) return;
-  std::optional<uint64_t> next = dispatcher_->NextBlockTimeUs();
+  std::optional<uint64_t> next = dispatcher_->NextTimerUs();
   if (!next) {
     uv_timer_stop(block_timer_.get());
     return;
@@ -478,8 +482,7 @@ void Server::ArmBlockTimer() {
   uint64_t wait_ms = *next > now ? (*next - now + 999) / 1000 : 0;
   uv_timer_start(
       block_timer_.get(),
-      [](uv_timer_t* h) { static_cast<Server*>(h->data)->dispatcher_->OnBlockTimer(); }, wait_ms,
-      0);
+      [](uv_timer_t* h) { static_cast<Server*>(h->data)->dispatcher_->OnTimer(); }, wait_ms, 0);
 }
 
 }  // namespace runnel::server

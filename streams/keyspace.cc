@@ -43,6 +43,13 @@ Database::Node* Database::Set(std::string_view key, Value value, bool keep_ttl) 
   Node* node = table_.FindOrInsert(key, &created);
   node->value.value = std::move(value);
   if (!keep_ttl) SetExpire(node, -1);
+  // A stream that arrives whole (snapshot loading, RENAME) brings its timed work with it.
+  if (const Stream* s = node->value.value.stream()) {
+    if (s->retention().max_age_ms > 0) TrackTimed(key);
+    if (s->schedule() != nullptr) {
+      if (auto due = s->schedule()->NextDueMs()) NoteScheduled(key, *due);
+    }
+  }
   NotifyChanged(key);
   return node;
 }
@@ -103,8 +110,15 @@ void Database::Flush() {
   expires_.clear();
   idmp_keys_.clear();
   timed_keys_.clear();
+  schedule_index_.clear();
   expire_sum_ = 0;
   if (observer_) observer_->OnFlushed(index_);
+}
+
+std::optional<std::string> Database::PopScheduledKey(int64_t now_ms) {
+  if (schedule_index_.empty() || schedule_index_.begin()->first > now_ms) return std::nullopt;
+  auto node = schedule_index_.extract(schedule_index_.begin());
+  return std::move(node.value().second);
 }
 
 size_t Database::ExpireDue(int64_t now_ms, size_t max_keys) {

@@ -8,14 +8,15 @@
 // called periodically by the server). Time comes in as `now_ms`; this layer has no clock.
 //
 // Every removal or replacement of a key is reported to the KeyspaceObserver (the dispatcher
-// uses that for WATCH, blocked readers and the log's expiry DELs). In-place changes to a value (XADD
-// into an existing stream, INCR) are reported by the caller with NotifyChanged(), because only
-// it knows whether the command actually changed anything.
+// uses that for WATCH, blocked readers and the log's expiry DELs). In-place changes to a value
+// (XADD into an existing stream, INCR) are reported by the caller with NotifyChanged(), because
+// only it knows whether the command actually changed anything.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -127,6 +128,22 @@ class Database {
   template <typename F>
   void VisitTimed(F&& visit);
 
+  // Streams with delayed entries, by due time, for the timer that appends them. NoteScheduled
+  // files a key under a due time: called when an entry becomes its stream's earliest (and by
+  // Set for a stream arriving with some). Filings go stale — the key deleted, renamed away, its
+  // earliest entry cancelled — and the timer re-files or drops them as it meets them, so a
+  // stream costs the index one filing per earliest-entry change, not one per entry.
+  void NoteScheduled(std::string_view key, int64_t due_ms) {
+    schedule_index_.emplace(due_ms, std::string(key));
+  }
+  // The earliest filing's due time, or nullopt.
+  std::optional<int64_t> NextScheduledMs() const {
+    if (schedule_index_.empty()) return std::nullopt;
+    return schedule_index_.begin()->first;
+  }
+  // Removes and returns the key of the earliest filing if it is due at `now_ms`.
+  std::optional<std::string> PopScheduledKey(int64_t now_ms);
+
   // Deletes up to `max_keys` keys whose TTL has passed. Returns how many were deleted.
   size_t ExpireDue(int64_t now_ms, size_t max_keys);
   // Mean time to live in ms over keys with a TTL (0 when none), from a running sum.
@@ -154,6 +171,7 @@ class Database {
   KeyspaceObserver* observer_;
   std::set<std::string, std::less<>> idmp_keys_;
   std::set<std::string, std::less<>> timed_keys_;
+  std::set<std::pair<int64_t, std::string>> schedule_index_;
 };
 
 template <typename F>

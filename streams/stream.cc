@@ -420,12 +420,18 @@ IdmpState& Stream::idmp_state() {
   return *idmp_;
 }
 
+Schedule& Stream::mutable_schedule() {
+  if (!schedule_) schedule_ = std::make_unique<Schedule>();
+  return *schedule_;
+}
+
 size_t Stream::MemoryUsage() const {
   size_t bytes = sizeof(*this);
   // A leaf costs its key and pointer; inner nodes a header and children (an estimate).
   bytes += blocks_.node_count() * 48;
   blocks_.ForEach([&](const BlockTree::Entry& e) { bytes += e.value->allocated(); });
   if (idmp_) bytes += idmp_->MemoryUsage();
+  if (schedule_) bytes += schedule_->MemoryUsage();
   return bytes;
 }
 

@@ -38,6 +38,7 @@
 #include "streams/errc.h"
 #include "streams/idmp.h"
 #include "streams/radix_tree.h"
+#include "streams/schedule.h"
 #include "streams/stream_id.h"
 
 namespace runnel::streams {
@@ -72,6 +73,23 @@ struct IdmpConfig {
 };
 inline constexpr int64_t kIdmpMaxDuration = 86400;
 inline constexpr int64_t kIdmpMaxMaxSize = 10000;
+
+// What deleting or trimming an entry does to the groups' references to it (Redis 8.2):
+// KEEPREF leaves them, DELREF drops them, ACKED removes only entries no group references.
+enum class RefPolicy : uint8_t { kKeepRef, kDelRef, kAcked };
+
+// Retention (Runnel's XCFGSET RETENTION-*; streams/trim.h applies it): entries older than
+// max_age_ms (by their ID's time) are aged out by the cron; every append trims to about maxlen
+// entries. refs is kKeepRef or kAcked (ACKED never ages out work a group has not finished).
+// 0 = no limit.
+struct Retention {
+  int64_t max_age_ms = 0;
+  uint64_t maxlen = 0;
+  RefPolicy refs = RefPolicy::kKeepRef;
+  bool empty() const { return max_age_ms == 0 && maxlen == 0 && refs == RefPolicy::kKeepRef; }
+  bool operator==(const Retention&) const = default;
+};
+inline constexpr int64_t kRetentionMaxAgeMs = int64_t{1} << 40;  // about 34 years
 
 class Stream {
  public:
@@ -145,8 +163,7 @@ class Stream {
   const GroupMap& groups() const { return groups_; }
   ConsumerGroup* FindGroup(std::string_view name) const;
   // A new group reading after `last_delivered`; nullptr if the name is taken.
-  ConsumerGroup* CreateGroup(std::string_view name, StreamId last_delivered,
-                             int64_t entries_read);
+  ConsumerGroup* CreateGroup(std::string_view name, StreamId last_delivered, int64_t entries_read);
   bool DestroyGroup(std::string_view name);
   // Whether an entry deleted by XDEL may lie in [start, end] (Redis 7.4+ rules).
   bool RangeHasTombstones(StreamId start, StreamId end = StreamId::Max()) const;
@@ -174,6 +191,19 @@ class Stream {
   // The producers' state, or nullptr while no IDMP XADD has been seen.
   const IdmpState* idmp() const { return idmp_.get(); }
   IdmpState& idmp_state();  // created on first use
+
+  // ---- retention (trim.h) ----
+  const Retention& retention() const { return retention_; }
+  void set_retention(const Retention& r) { retention_ = r; }
+  // Where the next ACKED age-out slice starts looking (trim.cc): transient, not saved.
+  StreamId age_scan_from() const { return age_scan_from_; }
+  void set_age_scan_from(StreamId id) { age_scan_from_ = id; }
+
+  // ---- delayed entries (schedule.h) ----
+  // The scheduled entries, or nullptr while none was ever scheduled.
+  const Schedule* schedule() const { return schedule_.get(); }
+  Schedule& mutable_schedule();  // created on first use
+  size_t scheduled() const { return schedule_ ? schedule_->size() : 0; }
 
   // Bytes of memory held (blocks and tree), for MEMORY-style reporting.
   size_t MemoryUsage() const;
@@ -210,6 +240,9 @@ class Stream {
   GroupMap groups_;
   IdmpConfig idmp_config_;
   std::unique_ptr<IdmpState> idmp_;
+  Retention retention_;
+  StreamId age_scan_from_;
+  std::unique_ptr<Schedule> schedule_;
   std::string scratch_;  // reused record encoding buffer
 };
 

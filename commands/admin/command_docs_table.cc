@@ -237,10 +237,13 @@ constexpr DocEntry kDocs[] = {
                 "option.\n"
                 "7.0.0: Added support for the `<ms>-*` explicit ID form.\n"
                 "8.2.0: Added the `KEEPREF`, `DELREF` and `ACKED` options.\n"
-                "8.6.0: Added the `IDMPAUTO` and `IDMP` options.",
+                "8.6.0: Added the `IDMPAUTO` and `IDMP` options.\n"
+                "0.3.0: Added the `DELAY` and `AT` options (Runnel extension: delayed entries; the "
+                "reply is then the entry's schedule handle).",
      .args = "key:key [NOMKSTREAM@6.2.0] [condition(KEEPREF@8.2.0|DELREF@8.2.0|ACKED@8.2.0)] "
              "[idmp(idmpauto{IDMPAUTO producer-id:string}|"
              "idmp{IDMP producer-id:string idempotent-id:string})@8.6.0] "
+             "[due(delay{DELAY ms:integer}|at{AT unix-time-milliseconds:unix-time})@0.3.0] "
              "[trim{strategy(MAXLEN|MINID@6.2.0) [operator(equal='='|approximately='~')] "
              "threshold:string [LIMIT count:integer@6.2.0]}] "
              "id_or_auto(auto_id='*'|id:string) field_value{field:string value:string}..."},
@@ -255,8 +258,28 @@ constexpr DocEntry kDocs[] = {
              "threshold:string [LIMIT count:integer@6.2.0]} "
              "[condition(KEEPREF@8.2.0|DELREF@8.2.0|ACKED@8.2.0)]"},
     {.name = "xcfgset", .group = "stream", .since = "8.6.0",
-     .summary = "Sets the idempotent-production settings of a stream.", .complexity = "O(1)",
-     .args = "key:key [IDMP-DURATION duration:integer] [IDMP-MAXSIZE maxsize:integer]"},
+     .summary = "Sets the idempotent-production settings of a stream, and its retention "
+                "(Runnel extension).",
+     .complexity = "O(1)",
+     .history = "0.3.0: Added `RETENTION-MS`, `RETENTION-MAXLEN` and `RETENTION-REFS` (Runnel "
+                "extension: retention).",
+     .args = "key:key [IDMP-DURATION duration:integer] [IDMP-MAXSIZE maxsize:integer] "
+             "[RETENTION-MS ms:integer@0.3.0] [RETENTION-MAXLEN count:integer@0.3.0] "
+             "[RETENTION-REFS refs(KEEPREF|ACKED)@0.3.0]"},
+    // Runnel's extensions (docs/queues.md): `since` is the Runnel version that added them.
+    {.name = "xschedule", .group = "stream", .since = "0.3.0",
+     .summary = "A container for delayed-entry commands (Runnel extension)",
+     .complexity = "Depends on subcommand."},
+    {.name = "xschedule|list", .group = "stream", .since = "0.3.0",
+     .summary = "Lists a stream's delayed entries in due order (Runnel extension).",
+     .complexity = "O(log(N) + M) with N the scheduled entries and M the ones returned.",
+     .args = "key:key start:string end:string [COUNT count:integer]"},
+    {.name = "xschedule|cancel", .group = "stream", .since = "0.3.0",
+     .summary = "Cancels delayed entries by handle (Runnel extension).",
+     .complexity = "O(log(N)) for each handle, with N the scheduled entries.",
+     .args = "key:key handle:string..."},
+    {.name = "xschedule|help", .group = "stream", .since = "0.3.0",
+     .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
     {.name = "xdelex", .group = "stream", .since = "8.2.0",
      .summary = "Deletes one or multiple entries from the stream.",
      .complexity = "O(1) for each single item to delete in the stream, regardless of the stream "

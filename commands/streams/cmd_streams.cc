@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "commands/streams/register.h"
+#include "commands/streams/schedule_cmds.h"
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_refs.h"
 #include "commands/streams/stream_reply.h"
@@ -42,7 +43,20 @@ struct AddTrimArgs {
   // XADD IDMP producer iid / IDMPAUTO producer (8.6): the iid is then the fields' hash.
   bool idmp = false, idmp_auto = false;
   std::string_view producer, iid;
+  // XADD DELAY ms / AT unix-ms (Runnel, docs/queues.md): when the entry is due.
+  std::optional<int64_t> due_ms;
 };
+
+// DELAY's or AT's value, after the keyword: the due time.
+void ParseDue(CommandContext& ctx, ArgParser& p, bool at, AddTrimArgs* a) {
+  if (a->due_ms) return p.Fail(errors::kDelayTwice);
+  int64_t v = p.Int();
+  if (!p.ok()) return;
+  if (v < 0 || v > streams::kMaxScheduleMs) {
+    return p.Fail(errors::PolicyValueRange(at ? "AT" : "DELAY", streams::kMaxScheduleMs));
+  }
+  a->due_ms = at ? v : std::min(ctx.now_ms + v, streams::kMaxScheduleMs);
+}
 
 // IDMP's or IDMPAUTO's arguments, after the keyword.
 void ParseIdmp(ArgParser& p, bool automatic, AddTrimArgs* a) {
@@ -90,6 +104,17 @@ void ParseAddId(CommandContext& ctx, ArgParser& p, AddTrimArgs* a) {
 
 // The checks after the options, in Redis's order, and the default work limit of '~' trims.
 bool CheckAddTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
+  if (a->due_ms) {
+    std::string_view error = a->id.kind != AddIdSpec::Kind::kAuto ? errors::kDelayNeedsAutoId
+                             : a->idmp                            ? errors::kDelayWithIdmp
+                             : a->trim.strategy != TrimSpec::Strategy::kNone || a->limit_given
+                                 ? errors::kDelayWithTrim
+                                 : std::string_view();
+    if (!error.empty()) {
+      ctx.Error(error);
+      return false;
+    }
+  }
   if (a->idmp && a->id.kind != AddIdSpec::Kind::kAuto) {
     ctx.Error(errors::kIdmpNeedsAutoId);
     return false;
@@ -127,6 +152,8 @@ bool ParseAddTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
       a->nomkstream = true;
     } else if (xadd && (p.Check("IDMP", 2) || p.Check("IDMPAUTO", 1))) {
       ParseIdmp(p, IEquals(opt, "IDMPAUTO"), a);
+    } else if (xadd && (p.Check("DELAY", 1) || p.Check("AT", 1))) {
+      ParseDue(ctx, p, IEquals(opt, "AT"), a);
     } else if (auto policy = ParseRefPolicy(opt); policy && !a->refs) {
       a->refs = policy;  // a second one falls through: XADD then reads it as the ID
       p.Next();
@@ -187,6 +214,7 @@ void CmdXAdd(CommandContext& ctx) {
     return ctx.Error(errors::Message(streams::Errc::kStreamExhausted));
   }
   if (bytes > kMaxEntryBytes) return ctx.Error(errors::Message(streams::Errc::kElementsTooLarge));
+  if (a.due_ms) return ScheduleEntry(ctx, key, s, *a.due_ms, fields);
   static const Stream kEmpty;  // a key with no stream yet gives IDs as an empty one does
   auto id = (s != nullptr ? *s : kEmpty).NextId(a.id, static_cast<uint64_t>(ctx.now_ms));
   if (!id) return ctx.Error(errors::Message(id.error()));
@@ -202,6 +230,7 @@ void CmdXAdd(CommandContext& ctx) {
     ctx.effects().IdmpRecord(key, a.producer, iid, *id);
   }
   TrimWithPolicy(ctx, key, *s, a.trim, a.refs.value_or(RefPolicy::kKeepRef));
+  TrimToRetention(ctx, key, *s);
   ctx.Changed();  // one change, whatever the trim removed (as Redis counts it)
   ctx.db().NotifyChanged(key);
 }

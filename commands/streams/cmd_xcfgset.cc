@@ -1,11 +1,14 @@
-// XCFGSET (Redis 8.6): a stream's idempotent-production settings.
+// XCFGSET (Redis 8.6): a stream's settings. Redis has the idempotent-production ones; Runnel
+// adds retention (docs/queues.md).
 //
 //   XCFGSET key [IDMP-DURATION seconds] [IDMP-MAXSIZE count]
+//               [RETENTION-MS ms] [RETENTION-MAXLEN count] [RETENTION-REFS KEEPREF|ACKED]
 //
-// The key must hold a stream. Changing either value forgets every producer's iids (the
+// The key must hold a stream. Changing either IDMP value forgets every producer's iids (the
 // counters stay); setting the values a stream already has changes nothing and is not logged,
 // so producers can call it on every start. Checks run in Redis's order: the key, then each
-// parameter as it comes, then that at least one was given.
+// parameter as it comes, then that at least one was given. A change is logged as the whole
+// set of settings (effects::Writer::XCfgSet).
 #include <optional>
 #include <vector>
 
@@ -22,16 +25,63 @@ using dispatch::IEquals;
 using dispatch::IntArgOrReply;
 namespace errors = dispatch::errors;
 
-// One parameter's value: a strict integer within [1, max], else the Redis error.
-std::optional<int64_t> SettingOrReply(CommandContext& ctx, std::string_view text, int64_t max,
-                                      std::string_view range_error) {
+// One parameter's value: a strict integer within [min, max], else `range_error`.
+std::optional<int64_t> SettingOrReply(CommandContext& ctx, std::string_view text, int64_t min,
+                                      int64_t max, std::string_view range_error) {
   auto v = IntArgOrReply(ctx, text);
   if (!v) return std::nullopt;
-  if (*v < 1 || *v > max) {
+  if (*v < min || *v > max) {
     ctx.Error(range_error);
     return std::nullopt;
   }
   return v;
+}
+
+enum Setting { kIdmpDuration, kIdmpMaxSize, kRetentionMs, kRetentionMaxLen, kRetentionRefs };
+constexpr std::string_view kNames[] = {"IDMP-DURATION", "IDMP-MAXSIZE", "RETENTION-MS",
+                                       "RETENTION-MAXLEN", "RETENTION-REFS"};
+
+std::optional<Setting> ParseSetting(std::string_view name) {
+  for (size_t i = 0; i < std::size(kNames); ++i) {
+    if (IEquals(name, kNames[i])) return static_cast<Setting>(i);
+  }
+  return std::nullopt;
+}
+
+// Reads one setting's value into the copies; false after replying an error.
+bool ReadSetting(CommandContext& ctx, Setting which, std::string_view text,
+                 streams::IdmpConfig& idmp, streams::Retention& retention) {
+  if (which == kRetentionRefs) {
+    bool acked = IEquals(text, "ACKED");
+    if (!acked && !IEquals(text, "KEEPREF")) {
+      ctx.Error(errors::kRetentionRefsValue);
+      return false;
+    }
+    retention.refs = acked ? streams::RefPolicy::kAcked : streams::RefPolicy::kKeepRef;
+    return true;
+  }
+  std::optional<int64_t> v;
+  switch (which) {
+    case kIdmpDuration:
+      v = SettingOrReply(ctx, text, 1, streams::kIdmpMaxDuration, errors::kIdmpDurationRange);
+      if (v) idmp.duration_s = *v;
+      break;
+    case kIdmpMaxSize:
+      v = SettingOrReply(ctx, text, 1, streams::kIdmpMaxMaxSize, errors::kIdmpMaxSizeRange);
+      if (v) idmp.maxsize = *v;
+      break;
+    case kRetentionMs:
+      v = SettingOrReply(ctx, text, 0, streams::kRetentionMaxAgeMs,
+                         errors::PolicyValueRange("RETENTION-MS", streams::kRetentionMaxAgeMs));
+      if (v) retention.max_age_ms = *v;
+      break;
+    default:
+      v = SettingOrReply(ctx, text, 0, INT64_MAX,
+                         errors::PolicyValueRange("RETENTION-MAXLEN", INT64_MAX));
+      if (v) retention.maxlen = static_cast<uint64_t>(*v);
+      break;
+  }
+  return v.has_value();
 }
 
 void CmdXCfgSet(CommandContext& ctx) {
@@ -39,28 +89,30 @@ void CmdXCfgSet(CommandContext& ctx) {
   if (!found) return;
   if (*found == nullptr) return ctx.Error(errors::kNoSuchKey);
   streams::Stream& s = **found;
-  streams::IdmpConfig config = s.idmp_config();
-  bool duration_given = false, maxsize_given = false;
+  streams::IdmpConfig idmp = s.idmp_config();
+  streams::Retention retention = s.retention();
+  bool given[std::size(kNames)] = {};
   for (size_t i = 2; i < ctx.argc(); i += 2) {
-    std::string_view name = ctx.arg(i);
-    bool duration = IEquals(name, "IDMP-DURATION");
-    if ((!duration && !IEquals(name, "IDMP-MAXSIZE")) || i + 1 >= ctx.argc()) {
-      return ctx.Error(errors::kSyntax);
+    std::optional<Setting> which = ParseSetting(ctx.arg(i));
+    if (!which || i + 1 >= ctx.argc()) return ctx.Error(errors::kSyntax);
+    if (given[*which]) {
+      if (*which == kIdmpDuration) return ctx.Error(errors::kIdmpDurationTwice);
+      if (*which == kIdmpMaxSize) return ctx.Error(errors::kIdmpMaxSizeTwice);
+      return ctx.Error(errors::SpecifiedTwice(kNames[*which]));
     }
-    bool& given = duration ? duration_given : maxsize_given;
-    if (given) return ctx.Error(duration ? errors::kIdmpDurationTwice : errors::kIdmpMaxSizeTwice);
-    given = true;
-    auto v = duration ? SettingOrReply(ctx, ctx.arg(i + 1), streams::kIdmpMaxDuration,
-                                       errors::kIdmpDurationRange)
-                      : SettingOrReply(ctx, ctx.arg(i + 1), streams::kIdmpMaxMaxSize,
-                                       errors::kIdmpMaxSizeRange);
-    if (!v) return;
-    (duration ? config.duration_s : config.maxsize) = *v;
+    given[*which] = true;
+    if (!ReadSetting(ctx, *which, ctx.arg(i + 1), idmp, retention)) return;
   }
-  if (!duration_given && !maxsize_given) return ctx.Error(errors::kXCfgSetNothing);
-  if (s.SetIdmpConfig(config)) {
+  if (ctx.argc() == 2) return ctx.Error(errors::kXCfgSetNothing);
+  bool changed = s.SetIdmpConfig(idmp);
+  if (!(retention == s.retention())) {
+    s.set_retention(retention);
+    if (retention.max_age_ms > 0) ctx.db().TrackTimed(ctx.arg(1));  // for the age-out cron
+    changed = true;
+  }
+  if (changed) {
     ctx.db().NotifyChanged(ctx.arg(1));
-    ctx.effects().XCfgSet(ctx.arg(1), config);
+    ctx.effects().XCfgSet(ctx.arg(1), s);
     ctx.Changed();
   }
   ctx.reply.Ok();

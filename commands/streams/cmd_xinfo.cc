@@ -75,6 +75,33 @@ void WriteIdmpSummary(resp::ReplyWriter& r, const Stream& s) {
   r.Integer(idmp ? static_cast<int64_t>(idmp->duplicates()) : 0);
 }
 
+// Runnel's fields, after Redis's, only on streams that use them (so a plain stream's reply is
+// Redis's): retention settings, and the delayed entries of a stream that ever had one.
+size_t RunnelStreamFields(const Stream& s) {
+  return (s.retention().empty() ? 0 : 3) + (s.schedule() != nullptr ? 2 : 0);
+}
+
+void WriteRunnelStreamFields(resp::ReplyWriter& r, const Stream& s) {
+  if (!s.retention().empty()) {
+    r.Bulk("retention-ms");
+    r.Integer(s.retention().max_age_ms);
+    r.Bulk("retention-maxlen");
+    r.Integer(static_cast<int64_t>(s.retention().maxlen));
+    r.Bulk("retention-refs");
+    r.Bulk(s.retention().refs == streams::RefPolicy::kAcked ? "acked" : "keepref");
+  }
+  if (const streams::Schedule* schedule = s.schedule()) {
+    r.Bulk("scheduled-entries");
+    r.Integer(static_cast<int64_t>(schedule->size()));
+    r.Bulk("next-scheduled-ms");
+    if (auto due = schedule->NextDueMs()) {
+      r.Integer(*due);
+    } else {
+      r.Null();
+    }
+  }
+}
+
 void WriteStreamSummary(resp::ReplyWriter& r, const Stream& s) {
   r.Bulk("length");
   r.Integer(static_cast<int64_t>(s.length()));
@@ -190,7 +217,7 @@ void CmdXInfoStream(CommandContext& ctx) {
     }
   }
   auto& r = ctx.reply;
-  r.Map(full ? 15 : 16);
+  r.Map((full ? 15 : 16) + RunnelStreamFields(*s));
   WriteStreamSummary(r, *s);
   if (!full) {
     r.Bulk("groups");
@@ -199,13 +226,14 @@ void CmdXInfoStream(CommandContext& ctx) {
     WriteEdgeEntry(ctx, *s, false);
     r.Bulk("last-entry");
     WriteEdgeEntry(ctx, *s, true);
-    return;
+  } else {
+    r.Bulk("entries");
+    auto it = s->Range(StreamId::Min(), StreamId::Max(), false);
+    WriteRange(r, it, static_cast<uint64_t>(count));
+    r.Bulk("groups");
+    WriteFullGroups(r, *s, static_cast<uint64_t>(count));
   }
-  r.Bulk("entries");
-  auto it = s->Range(StreamId::Min(), StreamId::Max(), false);
-  WriteRange(r, it, static_cast<uint64_t>(count));
-  r.Bulk("groups");
-  WriteFullGroups(r, *s, static_cast<uint64_t>(count));
+  WriteRunnelStreamFields(r, *s);
 }
 
 void CmdXInfoGroups(CommandContext& ctx) {

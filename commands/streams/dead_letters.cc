@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "commands/streams/stream_args.h"
+#include "commands/streams/stream_refs.h"
 
 namespace runnel::commands {
 
@@ -58,6 +59,7 @@ bool DeadLetterWriter::Append(const streams::ConsumerGroup& g, const streams::De
   s->Append(*id, fields, ctx_.limits().stream);
   ctx_.effects().DeadLetter(source_key_, g.name(), letter.id, key, *id, fields);
   if (created) LogNewStreamSettings(ctx_, key, *s);
+  TrimToRetention(ctx_, key, *s);  // a dead-letter stream can have a RETENTION-MAXLEN too
   ctx_.Changed();
   ctx_.db().NotifyChanged(key);
   return true;

@@ -62,11 +62,13 @@ streams::Stream* CreateStream(CommandContext& ctx, std::string_view key) {
   auto node = ctx.db().Set(key, streams::Value(std::make_unique<streams::Stream>()));
   streams::Stream* s = node->value.value.stream();
   s->SetIdmpConfig(ctx.limits().new_stream);
+  s->set_retention(ctx.limits().new_retention);
+  if (s->retention().max_age_ms > 0) ctx.db().TrackTimed(key);  // for the age-out cron
   return s;
 }
 
 void LogNewStreamSettings(CommandContext& ctx, std::string_view key, const streams::Stream& s) {
-  ctx.effects().XCfgSet(key, s.idmp_config());
+  ctx.effects().XCfgSet(key, s);
 }
 
 }  // namespace runnel::commands

@@ -27,7 +27,7 @@ std::optional<streams::Stream*> StreamOrReply(dispatch::CommandContext& ctx, std
 // or nullptr after replying NOGROUP or WRONGTYPE; *stream is the stream.
 streams::ConsumerGroup* GroupOrReply(dispatch::CommandContext& ctx, streams::Stream** stream);
 // Creates an empty stream at `key` (which must be free) with the settings for new streams
-// (stream-idmp-duration, stream-idmp-maxsize), and logs them as an XCFGSET after the effect
+// (stream-idmp-*, stream-retention-*), and logs them as an XCFGSET after the effect
 // that creates the stream, so a replay under another configuration gives it the same ones.
 // Call it after writing that effect.
 streams::Stream* CreateStream(dispatch::CommandContext& ctx, std::string_view key);

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "dispatch/args.h"
+#include "streams/trim.h"
 
 namespace runnel::commands {
 namespace {
@@ -11,17 +12,6 @@ using dispatch::CommandContext;
 using streams::Stream;
 using streams::StreamId;
 using streams::TrimSpec;
-
-// A KEEPREF trim as the log records it: exact, to the length or first ID it left, so replay
-// removes the same entries however the blocks fall.
-void LogExactTrim(CommandContext& ctx, std::string_view key, const Stream& s,
-                  const TrimSpec& spec) {
-  if (spec.strategy == TrimSpec::Strategy::kMaxLen) {
-    ctx.effects().XTrimMaxLen(key, s.length());
-  } else {
-    ctx.effects().XTrimMinId(key, s.length() > 0 ? s.first_id() : spec.minid);
-  }
-}
 
 // DELREF: drops every group's reference to `id`, logging an XACK for each.
 void DropReferences(CommandContext& ctx, std::string_view key, Stream& s, StreamId id) {
@@ -39,21 +29,15 @@ std::optional<RefPolicy> ParseRefPolicy(std::string_view word) {
 
 uint64_t TrimWithPolicy(CommandContext& ctx, std::string_view key, Stream& s, const TrimSpec& spec,
                         RefPolicy policy) {
-  const streams::StreamLimits& limits = ctx.limits().stream;
-  if (policy == RefPolicy::kKeepRef) {
-    uint64_t removed = s.Trim(spec, limits);
-    if (removed > 0) LogExactTrim(ctx, key, s, spec);
-    return removed;
-  }
-  std::vector<StreamId> planned = s.PlanTrim(
-      spec, [&](StreamId id) { return policy == RefPolicy::kDelRef || !s.ReferencedByGroups(id); });
-  if (planned.empty()) return 0;
-  if (policy == RefPolicy::kDelRef) {
-    for (StreamId id : planned) DropReferences(ctx, key, s, id);
-  }
-  uint64_t removed = s.RemoveAsTrim(planned, limits);
-  ctx.effects().TrimIds(key, planned);
-  return removed;
+  streams::TrimOutcome t = streams::TrimWithRefs(s, spec, policy, ctx.limits().stream);
+  ctx.effects().Trimmed(key, s, t);
+  return t.removed;
+}
+
+void TrimToRetention(CommandContext& ctx, std::string_view key, Stream& s) {
+  streams::TrimOutcome t =
+      streams::TrimToRetention(s, ctx.limits().approx_trim_limit, ctx.limits().stream);
+  ctx.effects().Trimmed(key, s, t);
 }
 
 int64_t DeleteWithPolicy(CommandContext& ctx, std::string_view key, Stream& s, StreamId id,

@@ -7,10 +7,8 @@
 //            (Stream::ReferencedByGroups) and none holds it pending
 //
 // Effects, so that replay removes exactly what was removed: a deletion is XDEL (it moves
-// max-deleted-entry-id, as XDELEX does), each reference dropped is XACK key group id, and a
-// DELREF/ACKED trim lists the entries it removed in RUNNEL-TRIM (effects/writer.h), because
-// ACKED can leave gaps that no MAXLEN/MINID threshold describes. A KEEPREF trim is an exact
-// XTRIM.
+// max-deleted-entry-id, as XDELEX does), each reference dropped is XACK key group id. Trims are
+// streams/trim.h's, logged by effects::Writer::Trimmed.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +20,7 @@
 
 namespace runnel::commands {
 
-enum class RefPolicy { kKeepRef, kDelRef, kAcked };
+using streams::RefPolicy;
 
 // KEEPREF, DELREF or ACKED in any case; nullopt for anything else.
 std::optional<RefPolicy> ParseRefPolicy(std::string_view word);
@@ -30,6 +28,8 @@ std::optional<RefPolicy> ParseRefPolicy(std::string_view word);
 // Trims `s` (the value of `key`) under `policy`, logging the effects. Returns entries removed.
 uint64_t TrimWithPolicy(dispatch::CommandContext& ctx, std::string_view key, streams::Stream& s,
                         const streams::TrimSpec& spec, RefPolicy policy);
+// After an append to `s`: its RETENTION-MAXLEN trim (streams/trim.h), logged.
+void TrimToRetention(dispatch::CommandContext& ctx, std::string_view key, streams::Stream& s);
 
 // Reply codes of XDELEX and XACKDEL for one ID.
 inline constexpr int64_t kRefNotFound = -1;

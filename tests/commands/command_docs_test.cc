@@ -189,8 +189,8 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"watch", "key [key ...]"},
     {"xadd",
      "key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [IDMPAUTO producer-id|IDMP producer-id "
-     "idempotent-id] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value "
-     "[field value ...]"},
+     "idempotent-id] [DELAY ms|AT unix-time-milliseconds] [MAXLEN|MINID [=|~] threshold "
+     "[LIMIT count]] *|id field value [field value ...]"},
     {"xdel", "key id [id ...]"},
     {"xinfo", ""},
     {"xinfo|help", ""},
@@ -224,7 +224,13 @@ const std::map<std::string, std::string> kRedisCliHints = {
     // Newer than 7.0: the hints redis-cli's hint builder makes of Redis 8.2's documentation.
     {"xdelex", "key [KEEPREF|DELREF|ACKED] IDS numids id [id ...]"},
     {"xackdel", "key group [KEEPREF|DELREF|ACKED] IDS numids id [id ...]"},
-    {"xcfgset", "key [IDMP-DURATION duration] [IDMP-MAXSIZE maxsize]"},
+    {"xcfgset",
+     "key [IDMP-DURATION duration] [IDMP-MAXSIZE maxsize] [RETENTION-MS ms] "
+     "[RETENTION-MAXLEN count] [RETENTION-REFS KEEPREF|ACKED]"},
+    {"xschedule", ""},
+    {"xschedule|list", "key start end [COUNT count]"},
+    {"xschedule|cancel", "key handle [handle ...]"},
+    {"xschedule|help", ""},
     {"xnack", "key group SILENT|FAIL|FATAL IDS numids id [id ...] [RETRYCOUNT count] [FORCE]"},
     {"xgroup|setpolicy",
      "key group [MAXDELIVERIES count] [DEADLETTER stream] [BACKOFF ms [ms ...]] "
@@ -285,19 +291,28 @@ TEST_CASE("redis-cli builds the hints of the Redis version each command follows"
   CHECK(checked == kRedisCliHints.size());
 }
 
-TEST_CASE("XADD's argument tree is Redis's") {
+TEST_CASE("XADD's argument tree is Redis's, with Runnel's DELAY / AT") {
   const CommandDoc* doc = FindCommandDoc("xadd");
   REQUIRE(doc != nullptr);
   CHECK(doc->summary == "Appends a new entry to a stream");
   CHECK(doc->since == "5.0.0");
   CHECK(doc->group == "stream");
-  REQUIRE(doc->history.size() == 4);
+  REQUIRE(doc->history.size() == 5);
+  CHECK(doc->history[4].first == "0.3.0");  // Runnel's own version, for its extension
   CHECK(doc->history[1].first == "7.0.0");
   CHECK(doc->history[1].second == "Added support for the `<ms>-*` explicit ID form.");
   CHECK(doc->history[2].first == "8.2.0");
 
   std::vector<DocArg> a = doc->args;
-  REQUIRE(a.size() == 7);
+  REQUIRE(a.size() == 8);
+  // Runnel's delayed entries, where Redis has nothing.
+  CHECK(a[4].name == "due");
+  CHECK(a[4].type == DocArgType::kOneOf);
+  CHECK(a[4].optional);
+  REQUIRE(a[4].args.size() == 2);
+  CHECK(a[4].args[0].args[0].token == "DELAY");
+  CHECK(a[4].args[1].args[0].token == "AT");
+  a.erase(a.begin() + 4);
   // Redis 8.6's idempotency options.
   CHECK(a[3].name == "idmp");
   CHECK(a[3].type == DocArgType::kOneOf);
@@ -470,7 +485,7 @@ TEST_CASE("RESP3 docs use redis-server 7.0's types: maps, sets of simple strings
   const Reply* history = Field(docs, "history");
   REQUIRE(history != nullptr);
   CHECK(history->type == Type::kSet);
-  REQUIRE(history->elements.size() == 4);
+  REQUIRE(history->elements.size() == 5);
   CHECK(history->elements[0].type == Type::kArray);
   CHECK(history->elements[0].elements.size() == 2);
 

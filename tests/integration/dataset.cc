@@ -238,6 +238,9 @@ std::string DumpKeyspace(RawClient& c, DumpFilter filter) {
         Render(c.Call({"XINFO", "STREAM", key, "FULL", "COUNT", "0"}), out);
         out += "\n";
         Render(c.Call({"XINFO", "GROUPS", key}), out);
+        // Delayed entries, when there are any (so dumps of older data read as they did).
+        Reply scheduled = c.Call({"XSCHEDULE", "LIST", key, "-", "+"});
+        if (!scheduled.elements.empty()) Render(scheduled, out);
       }
       out += "\n";
     }

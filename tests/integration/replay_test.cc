@@ -38,7 +38,7 @@ TEST_CASE("replay equals live: random writes of every kind, SIGKILL at random po
                         "--auto-aof-rewrite-percentage", "0"});
   REQUIRE(server.Start());
   REQUIRE(WaitLoaded(server.port()));
-  ReplayWorkload work(seed, /*short_consumer_expiry=*/false);
+  ReplayWorkload work(seed, /*short_timers=*/false);
   for (int cycle = 0, cycles = Cycles(); cycle < cycles; ++cycle) {
     CAPTURE(cycle);
     {
@@ -51,7 +51,7 @@ TEST_CASE("replay equals live: random writes of every kind, SIGKILL at random po
     }
     RawClient c(server.port());
     const std::string before = DumpKeyspace(c, DumpFilter::kSkipShortTtl);
-    REQUIRE(server.Stop(9) == 128 + 9);
+    REQUIRE_MESSAGE(server.Stop(9) == 128 + 9, server.Log());  // still running: no crash
     REQUIRE_MESSAGE(server.Start(), server.Log());
     REQUIRE_MESSAGE(WaitLoaded(server.port()), server.Log());
     RawClient after(server.port());

@@ -10,10 +10,10 @@ using resp::Reply;
 using Args = std::vector<std::string>;
 
 struct ReplayWorkload::State {
-  State(uint64_t seed, bool short_expiry) : rng(seed), short_consumer_expiry(short_expiry) {}
+  State(uint64_t seed, bool short_expiry) : rng(seed), short_timers(short_expiry) {}
 
   std::mt19937_64 rng;
-  bool short_consumer_expiry;
+  bool short_timers;
   int db = 0;
   uint64_t commands = 0, errors = 0;
   std::vector<std::string> bad;
@@ -90,6 +90,10 @@ struct ReplayWorkload::State {
   void Deletes(const CallFn& c);
   void Groups(const CallFn& c);
   void Policies(const CallFn& c);
+  void Retention(const CallFn& c);
+  void Delayed(const CallFn& c);
+  // Handles XADD ... DELAY / AT replied, per stream key, per database.
+  std::vector<std::string> handles[3][5];
   void Reads(const CallFn& c);
   void Claims(const CallFn& c);
   void Strings(const CallFn& c);
@@ -218,14 +222,14 @@ void ReplayWorkload::State::Policies(const CallFn& c) {
   if (OneIn(2)) Call(c, {"XGROUP", "CREATE", key, group, "0", "MKSTREAM"});
   Args args{"XGROUP", "SETPOLICY", key, group};
   if (!OneIn(4)) {
-    args.insert(args.end(), {"DEADLETTER", Pick<std::string>({Stream(), Stream(), Str(), ShortLived()}),
-                             "MAXDELIVERIES", Pick<std::string>({"1", "1", "2"})});
+    args.insert(args.end(),
+                {"DEADLETTER", Pick<std::string>({Stream(), Stream(), Str(), ShortLived()}),
+                 "MAXDELIVERIES", Pick<std::string>({"1", "1", "2"})});
   }
   if (OneIn(3)) args.insert(args.end(), {"BACKOFF", Number(20), Number(40)});
   if (OneIn(3)) args.insert(args.end(), {"MAXPENDING", Number(4)});
   if (OneIn(4)) {
-    args.insert(args.end(),
-                {"CONSUMER-EXPIRE", short_consumer_expiry ? Number(30) : "3600000"});
+    args.insert(args.end(), {"CONSUMER-EXPIRE", short_timers ? Number(30) : "3600000"});
   }
   if (args.size() == 4) args.insert(args.end(), {"MAXDELIVERIES", "0"});
   if (!OneIn(4)) Call(c, args);
@@ -251,10 +255,61 @@ void ReplayWorkload::State::Policies(const CallFn& c) {
         Call(c, {"XREADGROUP", "GROUP", group, Consumer(), "CLAIM", "0", "STREAMS", key, ">"});
         break;
       default:
-        Call(c, {"XNACK", key, group, Pick<std::string>({"SILENT", "FAIL", "FAIL", "FATAL"}),
-                 "IDS", "1", id});
+        Call(c, {"XNACK", key, group, Pick<std::string>({"SILENT", "FAIL", "FAIL", "FATAL"}), "IDS",
+                 "1", id});
         break;
     }
+  }
+}
+
+// Retention settings (XCFGSET RETENTION-*): each XADD then trims to RETENTION-MAXLEN, and with
+// short timers the cron ages entries out (under ACKED, only those every group has finished).
+void ReplayWorkload::State::Retention(const CallFn& c) {
+  const std::string key = OneIn(8) ? ShortLived() : Stream();
+  Args args{"XCFGSET", key};
+  if (OneIn(2)) args.insert(args.end(), {"RETENTION-MS", short_timers ? Number(60) : "0"});
+  if (OneIn(2)) args.insert(args.end(), {"RETENTION-MAXLEN", Number(25)});
+  if (OneIn(2) || args.size() == 2) {
+    args.insert(args.end(), {"RETENTION-REFS", Pick<std::string>({"KEEPREF", "ACKED"})});
+  }
+  if (OneIn(10)) args.insert(args.end(), {"RETENTION-MS", "-1"});  // an error, nothing changes
+  Call(c, args);
+}
+
+// Delayed entries: scheduled (DELAY, or AT a past time: due at once), cancelled, listed; with
+// short timers they are appended during the run, else they stay scheduled.
+void ReplayWorkload::State::Delayed(const CallFn& c) {
+  const std::string key = OneIn(10) ? ShortLived() : Stream();
+  auto& known = handles[db][key[0] == 's' ? StreamIndex(key) : 0];
+  switch (Below(4)) {
+    case 0:
+    case 1: {
+      Args args{"XADD", key};
+      if (OneIn(8)) args.push_back("NOMKSTREAM");
+      if (!short_timers) {
+        args.insert(args.end(), {"DELAY", "3600000"});
+      } else if (OneIn(3)) {
+        args.insert(args.end(), {"AT", Number(1000)});
+      } else {
+        args.insert(args.end(), {"DELAY", Number(40)});
+      }
+      if (OneIn(12)) args.insert(args.end(), {"MAXLEN", "5"});  // refused with DELAY
+      args.insert(args.end(), {"*", "f" + Number(3), Value()});
+      Reply r = Call(c, args);
+      if (r.type == Reply::Type::kBulk) known.push_back(r.str);
+      break;
+    }
+    case 2: {
+      Args args{"XSCHEDULE", "CANCEL", key};
+      for (uint64_t i = 0, n = 1 + Below(2); i < n; ++i) {
+        args.push_back(known.empty() || OneIn(4) ? Number(9) + "-" + Number(3) : Pick(known));
+      }
+      Call(c, args);
+      break;
+    }
+    default:
+      Call(c, {"XSCHEDULE", "LIST", key, "-", "+", "COUNT", Number(4)});
+      break;
   }
 }
 
@@ -414,6 +469,10 @@ void ReplayWorkload::State::OneOp(const CallFn& c) {
     Groups(c);
   } else if (pick < 45) {
     Policies(c);
+  } else if (pick < 47) {
+    Retention(c);
+  } else if (pick < 51) {
+    Delayed(c);
   } else if (pick < 60) {
     Reads(c);
   } else if (pick < 72) {
@@ -432,11 +491,12 @@ void ReplayWorkload::State::OneOp(const CallFn& c) {
   } else if (OneIn(4)) {
     Call(c, {"FLUSHDB"});
     for (auto& known : ids[db]) known.clear();
+    for (auto& known : handles[db]) known.clear();
   }
 }
 
-ReplayWorkload::ReplayWorkload(uint64_t seed, bool short_consumer_expiry)
-    : state_(std::make_unique<State>(seed, short_consumer_expiry)) {}
+ReplayWorkload::ReplayWorkload(uint64_t seed, bool short_timers)
+    : state_(std::make_unique<State>(seed, short_timers)) {}
 ReplayWorkload::~ReplayWorkload() = default;
 
 std::vector<std::string> ReplayWorkload::Run(const CallFn& call, int ops,

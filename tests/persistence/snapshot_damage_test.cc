@@ -168,6 +168,7 @@ enum : uint8_t {
   kBlocks = 5,
   kGroup = 6,
   kIdmp = 7,
+  kSchedule = 8,
   kEnd = 0xff
 };
 
@@ -228,7 +229,10 @@ struct Meta {
   uint64_t blocks = 1, groups = 1;
   int64_t idmp_duration = 100, idmp_maxsize = 100;  // version 2 on
   uint64_t idmp_sections = 0;
+  int64_t retention_ms = 0;  // version 4 on
+  uint64_t retention_maxlen = 0, retention_refs = 0, schedule_next_seq = 0, scheduled = 0;
   bool version1 = false;  // a version 1 header: no IDMP fields
+  bool version3 = false;  // a version 2 or 3 header: no retention or schedule fields
 };
 Section Header(const Meta& m, std::string_view key = "s") {
   std::string p;
@@ -245,6 +249,13 @@ Section Header(const Meta& m, std::string_view key = "s") {
     Signed(&p, m.idmp_duration);
     Signed(&p, m.idmp_maxsize);
     Varint(&p, m.idmp_sections);
+  }
+  if (!m.version1 && !m.version3) {
+    Signed(&p, m.retention_ms);
+    Varint(&p, m.retention_maxlen);
+    Varint(&p, m.retention_refs);
+    Varint(&p, m.schedule_next_seq);
+    Varint(&p, m.scheduled);
   }
   return {kHeader, p, std::nullopt};
 }
@@ -381,7 +392,7 @@ TEST_CASE("snapshot crafted: consumer-group damage is refused") {
     s.push_back(std::move(g));
     return s;
   };
-  ExpectRejected(with_group(GoodGroup("g"), 2), "offset 203: stream 's': duplicate group 'g'");
+  ExpectRejected(with_group(GoodGroup("g"), 2), "offset 208: stream 's': duplicate group 'g'");
   ExpectRejected(with_group(Group("g", {"a", "b", "a"}, {})),
                  "stream 's': group 'g': duplicate consumer 'a'");
   // (Owner == the consumer count means unowned: see the XNACK case below.)
@@ -417,9 +428,10 @@ TEST_CASE("snapshot crafted: unowned (XNACK) pending entries load in their NACK-
   };
   // Owner 2 of 2 consumers is "nobody"; times are tickets, the later one released first.
   Keyspace ks(kDatabases, 1, nullptr);
-  LoadResult r = Load(Assemble(with_group(Group(
-                          "g", {"a", "b"}, {{{1, 0}, kTicket + 7, 4, 2}, {{2, 0}, kTicket + 3, 0, 2}}))),
-                      ks);
+  LoadResult r =
+      Load(Assemble(with_group(
+               Group("g", {"a", "b"}, {{{1, 0}, kTicket + 7, 4, 2}, {{2, 0}, kTicket + 3, 0, 2}}))),
+           ks);
   REQUIRE_MESSAGE(r.status == Status::kDone, r.error);
   const streams::ConsumerGroup& g = *(*ks.db(0).FindStream("s", 0))->FindGroup("g");
   CHECK(g.nacked() == 2);
@@ -436,15 +448,16 @@ TEST_CASE("snapshot crafted: unowned (XNACK) pending entries load in their NACK-
                  "belongs to consumer #3, the group has 2");
 }
 
-TEST_CASE("snapshot crafted: a group's policy and counters load (version 3), and damage is refused") {
+TEST_CASE(
+    "snapshot crafted: a group's policy and counters load (version 3), and damage is refused") {
   auto with_group = [](Section g) {
     std::vector<Section> s = Base();
     s.back() = std::move(g);
     return s;
   };
-  const std::vector<std::string> policy = {"MAXDELIVERIES", "3",  "DEADLETTER", "dlq",
-                                           "BACKOFF",       "10", "200",        "MAXPENDING",
-                                           "5",             "CONSUMER-EXPIRE", "60000"};
+  const std::vector<std::string> policy = {
+      "MAXDELIVERIES", "3", "DEADLETTER",      "dlq",  "BACKOFF", "10", "200",
+      "MAXPENDING",    "5", "CONSUMER-EXPIRE", "60000"};
   Keyspace ks(kDatabases, 1, nullptr);
   LoadResult r =
       Load(Assemble(with_group(Group("g", {"a"}, {}, 2, {}, {}, policy, true, {7, 1, 2}))), ks);
@@ -458,7 +471,13 @@ TEST_CASE("snapshot crafted: a group's policy and counters load (version 3), and
   CHECK(g.counters() == streams::GroupCounters{7, 1, 2});
   // A version 2 file has no policy in its groups, and loads with none.
   Keyspace old(kDatabases, 1, nullptr);
-  LoadResult r2 = Load(Assemble(with_group(Group("g", {"a"}, {}, 2, {}, {}, {}, false)), 2), old);
+  std::vector<Section> v2 = with_group(Group("g", {"a"}, {}, 2, {}, {}, {}, false));
+  v2[3] = Header([] {
+    Meta m;
+    m.version3 = true;
+    return m;
+  }());
+  LoadResult r2 = Load(Assemble(v2, 2), old);
   REQUIRE_MESSAGE(r2.status == Status::kDone, r2.error);
   CHECK((*old.db(0).FindStream("s", 0))->FindGroup("g")->policy().empty());
   // A policy a command would refuse is refused here too.
@@ -502,7 +521,8 @@ TEST_CASE("snapshot crafted: IDMP state loads, and its damage is refused") {
   Meta custom;
   custom.idmp_duration = 7;
   custom.idmp_maxsize = 2;
-  LoadResult r = Load(Assemble(with_idmp(Idmp(9, 4, {{"p1", {"a", "b"}}, {"p2", {"a"}}}), custom)), ks);
+  LoadResult r =
+      Load(Assemble(with_idmp(Idmp(9, 4, {{"p1", {"a", "b"}}, {"p2", {"a"}}}), custom)), ks);
   REQUIRE_MESSAGE(r.status == Status::kDone, r.error);
   const Stream& s = **ks.db(0).FindStream("s", 0);
   CHECK(s.idmp_config() == streams::IdmpConfig{7, 2});
@@ -540,12 +560,103 @@ TEST_CASE("snapshot crafted: IDMP state loads, and its damage is refused") {
   ExpectRejected(missing, "expected a stream-idmp section");
 }
 
+// A stream-schedule section: (handle, payload) pairs; payload as streams/schedule.h encodes it.
+Section ScheduleSection(const std::vector<std::pair<StreamId, std::string>>& entries) {
+  std::string p;
+  for (const auto& [handle, payload] : entries) {
+    Id(&p, handle);
+    Bytes(&p, payload);
+  }
+  return {kSchedule, p, std::nullopt};
+}
+
+std::string Payload(std::vector<std::string_view> fields) {
+  return streams::Schedule::EncodeFields(fields);
+}
+
+TEST_CASE("snapshot crafted: retention and delayed entries load, and their damage is refused") {
+  auto with_schedule = [](std::vector<std::pair<StreamId, std::string>> entries, Meta m) {
+    m.scheduled = entries.size();
+    std::vector<Section> s = Base();
+    s[3] = Header(m);
+    if (!entries.empty()) s.push_back(ScheduleSection(entries));
+    return s;
+  };
+  Meta m;
+  m.retention_ms = 60000;
+  m.retention_maxlen = 500;
+  m.retention_refs = 1;
+  m.schedule_next_seq = 9;
+  const std::vector<std::pair<StreamId, std::string>> good = {
+      {{100, 3}, Payload({"job", "a"})}, {{100, 8}, Payload({"job", "b", "x", ""})}};
+  Keyspace ks(kDatabases, 1, nullptr);
+  LoadResult r = Load(Assemble(with_schedule(good, m)), ks);
+  REQUIRE_MESSAGE(r.status == Status::kDone, r.error);
+  const Stream& s = **ks.db(0).FindStream("s", 0);
+  CHECK(s.retention() == streams::Retention{60000, 500, streams::RefPolicy::kAcked});
+  REQUIRE(s.schedule() != nullptr);
+  CHECK(s.scheduled() == 2);
+  CHECK(s.schedule()->next_seq() == 9);
+  CHECK(ks.db(0).NextScheduledMs() == 100);  // filed for the timer
+  CHECK(Write(ks, SnapshotInfo{1, 0}) == Assemble(with_schedule(good, m)));
+
+  Meta bad = m;
+  bad.retention_refs = 2;
+  ExpectRejected(with_schedule({}, bad), "retention 60000/500/2");
+  bad = m;
+  bad.retention_ms = -1;
+  ExpectRejected(with_schedule({}, bad), "retention -1/");
+  bad = m;
+  bad.schedule_next_seq = 8;  // below a handle's seq
+  ExpectRejected(with_schedule(good, bad), "scheduled entry 100-8 has a bad handle or fields");
+  ExpectRejected(with_schedule({{{100, 3}, Payload({"odd"})}}, m), "has a bad handle or fields");
+  ExpectRejected(with_schedule({{{100, 3}, "\x05"}}, m), "has a bad handle or fields");
+  ExpectRejected(
+      with_schedule({{{100, 4}, Payload({"a", "1"})}, {{100, 3}, Payload({"a", "1"})}}, m),
+      "scheduled entry 100-3 is out of order");
+  ExpectRejected(
+      with_schedule({{{100, 3}, Payload({"a", "1"})}, {{100, 3}, Payload({"a", "1"})}}, m),
+      "is out of order");
+  std::vector<Section> more = with_schedule(good, m);
+  more[3] = Header([&] {
+    Meta one = m;
+    one.scheduled = 1;
+    return one;
+  }());
+  ExpectRejected(more, "more scheduled entries than its header says");
+  std::vector<Section> missing = with_schedule(good, m);
+  missing.back() = Str("zz");
+  ExpectRejected(missing, "expected a stream-schedule section");
+  std::vector<Section> too_many = Base();
+  too_many[3] = Header([&] {
+    Meta ten = m;
+    ten.scheduled = 10;
+    return ten;
+  }());
+  ExpectRejected(too_many, "10 scheduled entries with a counter at 9");
+}
+
+TEST_CASE("snapshot crafted: version 3 files, without retention or schedule, still load") {
+  Meta v3;
+  v3.version3 = true;
+  std::vector<Section> s = Base();
+  s[3] = Header(v3);
+  Keyspace ks(kDatabases, 1, nullptr);
+  LoadResult r = Load(Assemble(s, 3), ks);
+  REQUIRE_MESSAGE(r.status == Status::kDone, r.error);
+  const Stream& st = **ks.db(0).FindStream("s", 0);
+  CHECK(st.retention().empty());
+  CHECK(st.schedule() == nullptr);
+  ExpectRejected(s, "malformed stream-header section");  // the same header in a version 4 file
+}
+
 TEST_CASE("snapshot crafted: version 1 files, without IDMP fields, still load") {
   Meta v1;
   v1.version1 = true;
   std::vector<Section> s = Base();
   s[3] = Header(v1);
-  s.back() = Group("g", {"a", "b"}, {{{1, 0}, 100, 1, 0}, {{2, 0}, 90, 3, 1}}, 2, {}, {}, {}, false);
+  s.back() =
+      Group("g", {"a", "b"}, {{{1, 0}, 100, 1, 0}, {{2, 0}, 90, 3, 1}}, 2, {}, {}, {}, false);
   Keyspace ks(kDatabases, 1, nullptr);
   LoadResult r = Load(Assemble(s, 1), ks);
   REQUIRE_MESSAGE(r.status == Status::kDone, r.error);
@@ -563,7 +674,7 @@ TEST_CASE("snapshot crafted: block damage is refused") {
     return s;
   };
   ExpectRejected(with_blocks({{{1, 0}, BlockBytes({1, 0}, {{{1, 0}}, {{3, 0}}, {{2, 0}}})}}),
-                 "offset 113: stream 's': block 1-0 byte 16: live record 2-0 does not follow 3-0");
+                 "offset 118: stream 's': block 1-0 byte 16: live record 2-0 does not follow 3-0");
   std::string overrun = BlockBytes({1, 0}, ThreeRecs());
   overrun.back() = 'x';
   overrun[overrun.size() - 2] = static_cast<char>(0x85);  // says 5 bytes, 1 is left
@@ -708,10 +819,10 @@ TEST_CASE("snapshot crafted: file-level damage is refused") {
   std::string bad_magic = Assemble(Base());
   bad_magic[0] = 'X';
   CHECK(LoadFresh(bad_magic).error == "offset 0: not a Runnel snapshot (bad magic)");
-  CHECK(LoadFresh(Assemble(Base(), 4)).error ==
-        "offset 0: snapshot version 4 is not supported (this build reads 3)");
+  CHECK(LoadFresh(Assemble(Base(), 5)).error ==
+        "offset 0: snapshot version 5 is not supported (this build reads 4)");
   CHECK(LoadFresh(Assemble(Base(), 0)).error ==
-        "offset 0: snapshot version 0 is not supported (this build reads 3)");
+        "offset 0: snapshot version 0 is not supported (this build reads 4)");
   std::string bad_end = Assemble(Base());
   bad_end[bad_end.size() - 16] ^= 1;  // the whole-file digest, its own checksum fixed below
   std::string digest = bad_end.substr(bad_end.size() - 16, 8);

@@ -247,6 +247,31 @@ class RandomWorkload {
     if (!id.ok()) return;
     Add(s, *id, {"f", std::to_string(rng_() % 1000), "g", std::string(rng_() % 40, 'x')}, limits_);
     if (rng_() % 3 == 0) Idmp(s, *id);
+    if (rng_() % 4 == 0) Runnel(s, now);
+  }
+  // Retention settings and delayed entries: scheduled, cancelled, popped as they fall due.
+  void Runnel(Stream& s, uint64_t now) {
+    switch (rng_() % 6) {
+      case 0:
+        s.set_retention({static_cast<int64_t>(rng_() % 3) * 1000, rng_() % 3 * 7,
+                         rng_() % 2 ? streams::RefPolicy::kAcked : streams::RefPolicy::kKeepRef});
+        break;
+      case 1:
+        if (s.schedule()) s.mutable_schedule().PopDue(static_cast<int64_t>(now));
+        break;
+      case 2:
+        if (s.schedule() && !s.schedule()->empty()) {
+          s.mutable_schedule().Cancel(
+              s.schedule()->Range(StreamId::Min(), StreamId::Max(), 1)[0].handle);
+        }
+        break;
+      default: {
+        std::string job(rng_() % 300, static_cast<char>(rng_() % 256));
+        std::vector<std::string_view> fields{"job", job};
+        s.mutable_schedule().Add(static_cast<int64_t>(now + rng_() % 50), fields);
+        break;
+      }
+    }
   }
   // XADD IDMP's bookkeeping, XCFGSET and the expiry cron (Redis 8.6).
   void Idmp(Stream& s, StreamId id) {
@@ -254,7 +279,8 @@ class RandomWorkload {
     std::string iid = "i" + std::to_string(rng_() % 50);
     switch (rng_() % 10) {
       case 0:
-        s.SetIdmpConfig({1 + static_cast<int64_t>(rng_() % 3), 1 + static_cast<int64_t>(rng_() % 4)});
+        s.SetIdmpConfig(
+            {1 + static_cast<int64_t>(rng_() % 3), 1 + static_cast<int64_t>(rng_() % 4)});
         break;
       case 1:
         s.idmp_state().Expire(id.ms - rng_() % 5);

@@ -175,8 +175,8 @@ inline void DescribeIdmp(const Stream& s, std::string* out) {
   // An untouched state and no state at all are the same to a client (and to the writer).
   const streams::IdmpState* idmp = s.idmp();
   if (idmp != nullptr && (!idmp->empty() || idmp->added() > 0 || idmp->duplicates() > 0)) {
-    *out += " added=" + std::to_string(idmp->added()) +
-            " dups=" + std::to_string(idmp->duplicates());
+    *out +=
+        " added=" + std::to_string(idmp->added()) + " dups=" + std::to_string(idmp->duplicates());
     idmp->ForEachProducer([&](std::string_view pid, const streams::IdmpState::Producer& p) {
       *out += "\n   producer " + Escape(std::string(pid)) + ":";
       p.ForEachIid([&](std::string_view iid, StreamId id) {
@@ -185,6 +185,19 @@ inline void DescribeIdmp(const Stream& s, std::string* out) {
     });
   }
   *out += "\n";
+}
+
+// Retention and delayed entries (Runnel's): the schedule's counter and every entry.
+inline void DescribeRunnelSettings(const Stream& s, std::string* out) {
+  const streams::Retention& r = s.retention();
+  *out += "  retention ms=" + std::to_string(r.max_age_ms) + " maxlen=" + std::to_string(r.maxlen) +
+          " acked=" + std::to_string(r.refs == streams::RefPolicy::kAcked) + "\n";
+  if (const streams::Schedule* schedule = s.schedule()) {
+    *out += "  schedule next_seq=" + std::to_string(schedule->next_seq()) + "\n";
+    schedule->ForEach([&](const streams::ScheduledEntry& e) {
+      *out += "   " + e.handle.ToString() + " " + Escape(e.payload) + "\n";
+    });
+  }
 }
 
 inline void DescribeStream(const Stream& s, std::string* out) {
@@ -216,6 +229,7 @@ inline void DescribeStream(const Stream& s, std::string* out) {
   *out += "  last_live=" + (top ? top->ToString() : std::string("none")) + "\n";
   for (const auto& [name, g] : s.groups()) DescribeGroup(s, name, *g, out);
   DescribeIdmp(s, out);
+  DescribeRunnelSettings(s, out);
 }
 
 inline std::string Describe(const Keyspace& ks) {

@@ -187,7 +187,13 @@ TEST_CASE("the effects written cover the whole catalogue") {
     CAPTURE(args[0]);
     CHECK_FALSE(h.Run(args).is_error());
   }
-  h.Advance(2000);  // the cron: RUNNEL-IDMP-EXPIRE, RUNNEL-CONSUMER-TIMES
+  // Delayed entries: scheduled, one cancelled, one appended when due.
+  h.Run({"XADD", "d", "DELAY", "100", "*", "f", "v"});  // RUNNEL-SCHEDULE
+  std::string handle = h.Run({"XADD", "d", "DELAY", "100000", "*", "f", "v"}).str;
+  CHECK(h.Run({"XSCHEDULE", "CANCEL", "d", handle}).integer == 1);  // RUNNEL-UNSCHEDULE
+  h.Advance(2000);  // the cron: RUNNEL-IDMP-EXPIRE, RUNNEL-CONSUMER-TIMES; RUNNEL-FIRE
+  CHECK(h.Run({"XLEN", "d"}).integer == 1);
+  CHECK(h.DumpReplayed() == h.Dump());
   h.Run({"FLUSHALL"});
   std::vector<std::string> names = h.EffectNames();
   std::set<std::string> written(names.begin(), names.end());
@@ -218,7 +224,10 @@ TEST_CASE("the effects written cover the whole catalogue") {
                                            "XCLAIM",
                                            "XACK",
                                            "XNACK",
-                                           "RUNNEL-CONSUMER-TIMES"};
+                                           "RUNNEL-CONSUMER-TIMES",
+                                           "RUNNEL-SCHEDULE",
+                                           "RUNNEL-UNSCHEDULE",
+                                           "RUNNEL-FIRE"};
   std::string missing, extra;
   for (const std::string& name : catalogue) {
     if (written.count(name) == 0) missing += " " + name;

@@ -86,7 +86,7 @@ void Harness::Advance(int64_t ms) {
   while (now_ms < until) {
     // Step to whatever comes first: the end, the next cron, the next deadline or wake.
     int64_t next = std::min(until, last_cron_ms_ + 100);
-    if (std::optional<uint64_t> t = dispatcher_->NextBlockTimeUs()) {
+    if (std::optional<uint64_t> t = dispatcher_->NextTimerUs()) {
       next = std::min(next, static_cast<int64_t>((*t + 999) / 1000));
     }
     now_ms = std::max(next, now_ms + 1);
@@ -96,9 +96,9 @@ void Harness::Advance(int64_t ms) {
 
 void Harness::FireDue() {
   for (int guard = 0; guard < 1000; ++guard) {
-    std::optional<uint64_t> next = dispatcher_->NextBlockTimeUs();
+    std::optional<uint64_t> next = dispatcher_->NextTimerUs();
     if (!next || *next > MonotonicUs()) break;
-    dispatcher_->OnBlockTimer();
+    dispatcher_->OnTimer();
   }
   if (now_ms - last_cron_ms_ >= 100) {
     last_cron_ms_ = now_ms;
@@ -159,7 +159,8 @@ std::string Harness::Dump() {
         out += "  " + Run({"GET", key}, kDumpClient).ToString() + "\n";
       } else {
         out += "  " + Run({"XINFO", "STREAM", key, "FULL", "COUNT", "0"}, kDumpClient).ToString();
-        out += "\n  " + Run({"XINFO", "GROUPS", key}, kDumpClient).ToString() + "\n";
+        out += "\n  " + Run({"XINFO", "GROUPS", key}, kDumpClient).ToString();
+        out += "\n  " + Run({"XSCHEDULE", "LIST", key, "-", "+"}, kDumpClient).ToString() + "\n";
       }
     }
   }

@@ -1,0 +1,109 @@
+// The writes the server makes to streams on its own, on a clock rather than for a command:
+// consumer expiry (CONSUMER-EXPIRE), retention age-out (RETENTION-MS), and the appending of
+// delayed entries (XADD ... DELAY / AT). Each is logged as exact effects, so replay repeats
+// what was done and never decides anything by its own clock.
+#include <string>
+#include <vector>
+
+#include "dispatch/dispatcher.h"
+#include "effects/writer.h"
+#include "streams/group_ops.h"
+#include "streams/trim.h"
+
+namespace runnel::dispatch {
+
+void Dispatcher::StreamUpkeep(int db, int64_t now_ms, size_t* budget) {
+  keyspace_->db(db).VisitTimed([&](std::string_view key, streams::Stream& s) {
+    bool timed = false;
+    ExpireConsumers(key, s, db, now_ms, &timed);
+    if (s.retention().max_age_ms > 0) {
+      timed = true;
+      AgeOut(key, s, db, now_ms, budget);
+    }
+    return timed;
+  });
+}
+
+void Dispatcher::ExpireConsumers(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
+                                 bool* timed) {
+  std::string encoded;
+  for (auto& [name, group] : s.groups()) {
+    if (group->policy().consumer_expire_ms <= 0) continue;
+    *timed = true;
+    std::vector<std::string> expired = streams::ExpireConsumers(*group, now_ms);
+    if (expired.empty()) continue;
+    encoded.clear();
+    effects::Writer w(effects_wanted_ ? &encoded : nullptr);
+    for (const std::string& consumer : expired) w.ConsumerDelete(key, name, consumer);
+    w.GroupCounters(key, *group);
+    record_.Append(db, encoded);
+  }
+}
+
+void Dispatcher::AgeOut(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
+                        size_t* budget) {
+  if (*budget == 0) return;
+  streams::TrimOutcome t = streams::AgeOut(s, now_ms, *budget, limits_.stream);
+  // An ACKED slice may examine entries and remove none; the budget counts what it could have.
+  *budget -= std::min(*budget, std::max<size_t>(t.removed, 1));
+  if (t.removed == 0) return;
+  std::string encoded;
+  effects::Writer(effects_wanted_ ? &encoded : nullptr).Trimmed(key, s, t);
+  record_.Append(db, encoded);
+  changes_ += t.removed;
+  keyspace_->db(db).NotifyChanged(key);
+}
+
+bool Dispatcher::FireScheduled(int db, int64_t now_ms, size_t* budget) {
+  streams::Database& d = keyspace_->db(db);
+  bool fired = false;
+  while (*budget > 0) {
+    std::optional<std::string> key = d.PopScheduledKey(now_ms);
+    if (!key) break;
+    // Peek, not Find: a key past its TTL is left to expiry, which logs its DEL; its schedule
+    // goes with it.
+    streams::Database::Node* node = d.Peek(*key);
+    streams::Stream* s = node != nullptr ? node->value.value.stream() : nullptr;
+    if (s == nullptr || s->schedule() == nullptr) continue;  // a stale filing
+    if (node->value.expire_ms >= 0 && node->value.expire_ms <= now_ms) continue;
+    if (!FireDue(*key, *s, db, now_ms, budget)) continue;  // dropped from the index: warned
+    fired = true;
+    if (auto next = s->schedule()->NextDueMs()) d.NoteScheduled(*key, *next);
+  }
+  return fired;
+}
+
+bool Dispatcher::FireDue(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
+                         size_t* budget) {
+  streams::Schedule& schedule = s.mutable_schedule();
+  auto due = schedule.NextDueMs();
+  if (!due || *due > now_ms) return true;
+  if (s.last_id().IsMax()) {
+    // Nothing can be appended until the stream's last ID goes down (XSETID after XDEL). The
+    // entries stay scheduled, and are filed again by the next XADD ... DELAY or restart.
+    host_.Warn("Delayed entries of stream '" + std::string(key) +
+               "' cannot be appended: the stream has exhausted the last possible ID");
+    return false;
+  }
+  std::string encoded;
+  effects::Writer w(effects_wanted_ ? &encoded : nullptr);
+  std::vector<std::string_view> fields;
+  uint64_t appended = 0;
+  while (*budget > 0 && !s.last_id().IsMax()) {
+    std::optional<streams::ScheduledEntry> e = schedule.PopDue(now_ms);
+    if (!e) break;
+    --*budget;
+    if (!streams::Schedule::DecodeFields(e->payload, &fields)) continue;  // cannot happen
+    auto id = s.NextId(streams::AddIdSpec{}, static_cast<uint64_t>(now_ms));
+    s.Append(*id, fields, limits_.stream);
+    w.Fire(key, e->handle, *id);
+    w.Trimmed(key, s, streams::TrimToRetention(s, limits_.approx_trim_limit, limits_.stream));
+    ++appended;
+  }
+  record_.Append(db, encoded);
+  changes_ += appended;
+  keyspace_->db(db).NotifyChanged(key);
+  return true;
+}
+
+}  // namespace runnel::dispatch
