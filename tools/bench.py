@@ -15,9 +15,13 @@ With --only compare --before <an earlier runnel-server>, the figures that measur
 server CPU per XAUTOCLAIM on a large PEL (pipelined, so no round trip hides it), server CPU with
 2,000 consumers blocked while each XADD wakes one, and restart from a log of 1M and 10M entries,
 for the earlier build, this one and Redis, side by side in one run.
+With --only queues: memory per delayed entry (XADD ... AT) against a Redis sorted-set delay
+queue, how fast and how late delayed entries fire (Runnel only), and dead-lettering by XNACK
+FATAL against the MULTI / XADD / XACK / EXEC a Redis client does by hand.
 
 Usage: tools/bench.py --runnel build/runnel-server [--quick] [--write docs/benchmarks.md]
        tools/bench.py --runnel build/runnel-server --only compare --before old/runnel-server
+       tools/bench.py --runnel build/runnel-server --only queues [--quick]
 Standard library only; needs redis-server, redis-benchmark and redis-cli on the PATH.
 """
 import argparse
@@ -540,6 +544,401 @@ def render_policies(r):
     ])
 
 
+QUEUES_BEGIN = "<!-- bench:queues:begin -->"
+QUEUES_END = "<!-- bench:queues:end -->"
+
+
+class RespError(Exception):
+    pass
+
+
+def read_reply(buf, pos):
+    """(value, end) of the RESP2 reply starting at buf[pos], or None if it is not all there.
+    Bulk strings come back as bytes, errors as RespError instances (not raised)."""
+    nl = buf.find(b"\r\n", pos)
+    if nl < 0:
+        return None
+    kind, line = buf[pos:pos + 1], buf[pos + 1:nl]
+    if kind == b"+":
+        return line, nl + 2
+    if kind == b"-":
+        return RespError(line.decode()), nl + 2
+    if kind == b":":
+        return int(line), nl + 2
+    n = int(line)
+    if kind == b"$":
+        if n < 0:
+            return None, nl + 2
+        end = nl + 2 + n
+        return (buf[nl + 2:end], end + 2) if end + 2 <= len(buf) else None
+    items, at = [], nl + 2
+    for _ in range(max(n, 0)):
+        got = read_reply(buf, at)
+        if got is None:
+            return None
+        items.append(got[0])
+        at = got[1]
+    return (items if n >= 0 else None), at
+
+
+def encode(command):
+    args = [a if isinstance(a, bytes) else str(a).encode() for a in command]
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+class Client:
+    """One connection speaking raw RESP2, for pipelines a Python loop can drive fast."""
+
+    def __init__(self, server):
+        self.conn = socket.create_connection(("127.0.0.1", server.port))
+        self.conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def close(self):
+        self.conn.close()
+
+    def call(self, *command):
+        return self.pipeline([command])[0]
+
+    def pipeline(self, commands, batch=1000, keep=True):
+        """Sends `commands` (any iterable) `batch` at a time, waiting for each batch's replies
+        before the next; returns the replies (None when not `keep`). Raises on an error reply."""
+        replies, it = [], iter(commands)
+        while True:
+            chunk = [encode(c) for _, c in zip(range(batch), it)]
+            if not chunk:
+                return replies if keep else None
+            self.conn.sendall(b"".join(chunk))
+            buf, pos, got = b"", 0, 0
+            while got < len(chunk):
+                data = self.conn.recv(1 << 20)
+                if not data:
+                    raise RuntimeError("connection closed")
+                buf += data
+                while got < len(chunk) and (r := read_reply(buf, pos)) is not None:
+                    value, pos = r
+                    got += 1
+                    if isinstance(value, RespError):
+                        raise value
+                    if keep:
+                        replies.append(value)
+
+
+    def blast(self, commands, batch):
+        """Sends `commands` `batch` at a time, each batch encoded beforehand and closed by a PING
+        whose +PONG, the batch's last reply, is all that is looked for: the round trips carry
+        the server's work and little of this script's. Replies go unchecked (check the result
+        after). Returns the seconds taken."""
+        batches = [b"".join(encode(c) for c in commands[k:k + batch]) + encode(["PING"])
+                   for k in range(0, len(commands), batch)]
+        started = time.monotonic()
+        for request in batches:
+            self.conn.sendall(request)
+            tail = b""
+            while not tail.endswith(b"+PONG\r\n"):
+                data = self.conn.recv(1 << 20)
+                if not data:
+                    raise RuntimeError("connection closed")
+                tail = tail[-8:] + data
+        return time.monotonic() - started
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def stream_info(client, key):
+    r = client.call("XINFO", "STREAM", key)
+    return {r[i].decode(): r[i + 1] for i in range(0, len(r), 2)}
+
+
+def id_ms(stream_id):
+    return int(stream_id.split(b"-")[0])
+
+
+def payload(n):
+    return b"%07d" % n
+
+
+def rss_bytes(server):
+    """The server's resident set now (Redis's INFO used_memory_rss is sampled by its cron)."""
+    with open(f"/proc/{server.proc.pid}/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def scheduled_memory(server, kind, jobs):
+    """used_memory and RSS after minus before `jobs` delayed jobs due over the next hours, held
+    as Runnel delayed entries or as a Redis sorted set scored by due time."""
+    c = Client(server)
+    try:
+        due0 = now_ms() + 3_600_000  # none falls due while this runs
+
+        def command(i):
+            if kind == "runnel":
+                return ["XADD", "jobs", "AT", due0 + i, "*", "job", payload(i)]
+            return ["ZADD", "delayed", due0 + i, b"job " + payload(i)]
+        c.call(*command(0))  # the key exists before the measure, as in memory_per_entry
+        before = server.info_field("memory", "used_memory")
+        rss_before = rss_bytes(server)
+        c.pipeline((command(i) for i in range(1, jobs + 1)), keep=False)
+        after = server.info_field("memory", "used_memory")
+        rss_after = rss_bytes(server)
+        if kind == "runnel":
+            info = stream_info(c, "jobs")
+            held, appended = info["scheduled-entries"], info["length"]
+        else:
+            held, appended = c.call("ZCARD", "delayed"), 0
+        if held != jobs + 1 or appended != 0:
+            raise RuntimeError(f"{server.name}: {held} scheduled, {appended} appended, "
+                               f"expected {jobs + 1} and 0")
+        return {"used": (after - before) / jobs, "rss": (rss_after - rss_before) / jobs}
+    finally:
+        c.close()
+
+
+def schedule_lead_ms(jobs):
+    """How far ahead to set the due time so that scheduling `jobs` ends before it: 2 s, plus
+    20 µs a job (this script schedules about 200,000 a second)."""
+    return 2000 + jobs // 50
+
+
+def schedule(c, due_of, jobs):
+    """Schedules job i at due_of(i) (`XADD jobs AT`); returns the handles."""
+    return c.pipeline(["XADD", "jobs", "AT", due_of(i), "*", "job", payload(i)]
+                      for i in range(jobs))
+
+
+def wait_appended(c, jobs, due, poll_s):
+    """Polls XLEN until `jobs` entries are there; returns the longest XLEN round trip (s) from
+    the due moment on, and the unix ms when the reply counting them all came."""
+    longest = 0.0
+    deadline = time.monotonic() + 120 + (due - now_ms()) / 1000
+    while True:
+        started = time.monotonic()
+        n = c.call("XLEN", "jobs")
+        if now_ms() >= due:
+            longest = max(longest, time.monotonic() - started)
+        if n == jobs:
+            return longest, time.time() * 1000
+        if started > deadline:
+            raise RuntimeError(f"XLEN jobs is {n} 2 minutes after the due time, expected {jobs}")
+        time.sleep(poll_s)
+
+
+def burst(server, jobs):
+    """`jobs` delayed entries all due at the same ms: how fast the server appends them."""
+    c = Client(server)
+    try:
+        due = now_ms() + schedule_lead_ms(jobs)
+        handles = schedule(c, lambda i: due, jobs)
+        if now_ms() >= due - 100 or c.call("XLEN", "jobs") != 0:
+            raise RuntimeError("scheduling ended too close to the due time; raise the lead")
+        if len(handles) != jobs or any(id_ms(h) != due for h in handles[:: max(1, jobs // 100)]):
+            raise RuntimeError("a handle's ms part is not the due time")
+        time.sleep(max(0.0, (due - now_ms()) / 1000 - 0.05))
+        cpu_before = server.cpu_seconds()
+        longest, counted = wait_appended(c, jobs, due, 0.001)
+        cpu = server.cpu_seconds() - cpu_before
+        first = id_ms(c.call("XRANGE", "jobs", "-", "+", "COUNT", 1)[0][0])
+        last = id_ms(c.call("XREVRANGE", "jobs", "+", "-", "COUNT", 1)[0][0])
+        left = stream_info(c, "jobs")["scheduled-entries"]
+        if left != 0:
+            raise RuntimeError(f"{left} entries still scheduled after all were appended")
+        return {"jobs": jobs, "first_ms": first - due, "last_ms": last - due,
+                "per_sec": jobs / (max(last - due, 1) / 1000), "cpu_us": cpu * 1e6 / jobs,
+                "longest_xlen_ms": longest * 1000, "counted_ms": counted - due}
+    finally:
+        c.close()
+
+
+def percentile(sorted_values, p):
+    return sorted_values[min(len(sorted_values) - 1, int(p * len(sorted_values)))]
+
+
+def steady(server, jobs, span_ms):
+    """`jobs` delayed entries due one after another, evenly over `span_ms`: how late each is
+    appended (its entry ID's ms minus the due ms its handle carries)."""
+    c = Client(server)
+    try:
+        start = now_ms() + schedule_lead_ms(jobs)
+        handles = schedule(c, lambda i: start + i * span_ms // jobs, jobs)
+        if now_ms() >= start - 100:
+            raise RuntimeError("scheduling ended too close to the first due time")
+        due = {payload(i): id_ms(h) for i, h in enumerate(handles)}
+        time.sleep(max(0.0, (start + span_ms - now_ms()) / 1000))
+        wait_appended(c, jobs, start, 0.01)
+        late, after = [], "-"
+        while True:
+            entries = c.call("XRANGE", "jobs", after, "+", "COUNT", 10_000)
+            if not entries:
+                break
+            late += [id_ms(i) - due[f[1]] for i, f in entries]
+            after = b"(" + entries[-1][0]
+        if len(late) != jobs:
+            raise RuntimeError(f"read back {len(late)} entries, expected {jobs}")
+        late.sort()
+        return {"jobs": jobs, "span_ms": span_ms, "p50": percentile(late, 0.5),
+                "p99": percentile(late, 0.99), "max": late[-1], "min": late[0]}
+    finally:
+        c.close()
+
+
+DL_IDS = 10  # IDs per XNACK: a worker giving up on what one XREADGROUP COUNT 10 returned
+DL_ROUND_TRIP = 1000  # entries dead-lettered per pipelined round trip, on every side
+DL_FIELDS = ["dlq-stream", "jobs", "dlq-id", None, "dlq-group", "g", "dlq-consumer", "c",
+             "dlq-deliveries", "1", "dlq-reason", "fatal"]
+
+
+def dead_letter(server, how, entries):
+    """`entries` pending entries of group g moved to jobs:dead: by Runnel's XNACK FATAL under a
+    DEADLETTER policy, or by hand as a Redis client must (MULTI, XADD to jobs:dead with the
+    fields Runnel adds, XACK, EXEC). Returns entries/s and server CPU µs/entry."""
+    c = Client(server)
+    try:
+        c.pipeline((["XADD", "jobs", "*", "job", payload(i)] for i in range(entries)),
+                   keep=False)
+        c.call("XGROUP", "CREATE", "jobs", "g", "0")
+        if how == "xnack":
+            c.call("XGROUP", "SETPOLICY", "jobs", "g", "MAXDELIVERIES", 1,
+                   "DEADLETTER", "jobs:dead")
+        pending = []
+        while len(pending) < entries:
+            reply = c.call("XREADGROUP", "GROUP", "g", "c", "COUNT", 10_000, "STREAMS", "jobs",
+                           ">")
+            pending += reply[0][1]
+        if how == "xnack":
+            ids = [i for i, _ in pending]
+            commands = [["XNACK", "jobs", "g", "FATAL", "IDS", len(ids[k:k + DL_IDS]),
+                         *ids[k:k + DL_IDS]] for k in range(0, entries, DL_IDS)]
+            batch = DL_ROUND_TRIP // DL_IDS
+        else:
+            commands = []
+            for i, fields in pending:
+                extra = list(DL_FIELDS)
+                extra[3] = i
+                commands += [["MULTI"], ["XADD", "jobs:dead", "*", *fields, *extra],
+                             ["XACK", "jobs", "g", i], ["EXEC"]]
+            batch = 4 * DL_ROUND_TRIP
+        cpu_before = server.cpu_seconds()
+        wall = c.blast(commands, batch)
+        cpu = server.cpu_seconds() - cpu_before
+        dead, still = c.call("XLEN", "jobs:dead"), c.call("XPENDING", "jobs", "g")[0]
+        if dead != entries or still != 0:
+            raise RuntimeError(f"{server.name} {how}: {dead} dead letters, {still} pending, "
+                               f"expected {entries} and 0")
+        return {"per_sec": entries / wall, "cpu_us": cpu * 1e6 / entries}
+    finally:
+        c.close()
+
+
+class load_generator_cpu:
+    """Runs this script itself on CPU 1 (where redis-benchmark runs in the other parts) while it
+    is the load generator, away from the server on CPU 0."""
+
+    def __enter__(self):
+        self.saved = os.sched_getaffinity(0)
+        if cpu_prefix(1):
+            os.sched_setaffinity(0, {1})
+
+    def __exit__(self, *exc):
+        os.sched_setaffinity(0, self.saved)
+
+
+def queues(start_runnel_with, start_redis_with, quick):
+    """Delayed entries (memory against a Redis sorted set; firing, Runnel only) and
+    dead-lettering (XNACK FATAL against the by-hand transaction)."""
+    jobs = 100_000 if quick else 1_000_000
+    out = {"memory": {}, "dead": {}}
+    with load_generator_cpu():
+        for name, start in (("runnel", start_runnel_with), ("redis", start_redis_with)):
+            server = start([])
+            try:
+                out["memory"][name] = scheduled_memory(server, name, jobs)
+            finally:
+                server.stop()
+        server = start_runnel_with([])
+        try:
+            out["burst"] = burst(server, jobs)
+        finally:
+            server.stop()
+        server = start_runnel_with([])
+        try:
+            out["steady"] = steady(server, jobs // 10, 10_000)
+        finally:
+            server.stop()
+        entries = 20_000 if quick else 200_000
+        sides = [("runnel", "xnack", start_runnel_with), ("runnel", "manual", start_runnel_with),
+                 ("redis", "manual", start_redis_with)]
+        runs = {(name, how): [] for name, how, _ in sides}
+        for _ in range(1 if quick else 3):  # alternating, so drift hits every side alike
+            for name, how, start in sides:
+                server = start([])
+                try:
+                    runs[name, how].append(dead_letter(server, how, entries))
+                finally:
+                    server.stop()
+        for side, values in runs.items():
+            out["dead"][side] = {k: sorted(v[k] for v in values)[len(values) // 2]
+                                 for k in values[0]}
+        out["dead_entries"], out["dead_runs"] = entries, len(values)
+    return out
+
+
+def render_queues(r):
+    mem, b, s, d = r["memory"], r["burst"], r["steady"], r["dead"]
+    a, z = mem["runnel"], mem["redis"]
+    xn, rm, dm = d["runnel", "xnack"], d["runnel", "manual"], d["redis", "manual"]
+    runs = r["dead_runs"]
+    return "\n".join([
+        QUEUES_BEGIN, "",
+        f"Measured {time.strftime('%Y-%m-%d')} by `tools/bench --only queues`, one server at a "
+        "time pinned to CPU 0, the script's own pipelined connection on CPU 1.", "",
+        f"**Memory of {b['jobs']:,} scheduled jobs** (`job <7-digit n>`, one per ms from an "
+        "hour ahead, 1,000 commands per round trip): INFO used_memory, and the resident set "
+        "from /proc, after minus before, per job. Runnel holds them as delayed entries "
+        "(`XADD jobs AT <due> * job <n>`); Redis the way delay queues are built on it "
+        "today, in a sorted set scored by due time whose member is the payload "
+        "(`ZADD delayed <due> \"job <n>\"`).", "",
+        "| bytes per scheduled job | Runnel delayed entries | Redis sorted set | ratio |",
+        "|---|---:|---:|---:|",
+        f"| used_memory | {a['used']:.1f} | {z['used']:.1f} | {ratio(a['used'], z['used'])} |",
+        f"| RSS | {a['rss']:.1f} | {z['rss']:.1f} | {ratio(a['rss'], z['rss'])} |",
+        "",
+        "**Firing**, Runnel only: redis-server has no delayed entries, so there is no server "
+        "side to time (a Redis delay queue's client polls the sorted set and moves due members "
+        "itself). Times come from the appended entries' IDs (the server's clock) against the "
+        "due ms each handle carries; the burst's CPU is the server's from just before the due "
+        "moment until XLEN (polled every ms) counted them all.", "",
+        "| measure | Runnel |", "|---|---:|",
+        f"| {b['jobs']:,} entries due at the same ms: appended per second | "
+        f"{b['per_sec']:,.0f} |",
+        f"| ... due moment to the first append / to the last, ms | {b['first_ms']} / "
+        f"{b['last_ms']} |",
+        f"| ... due moment to the XLEN reply that counted them all, ms | "
+        f"{b['counted_ms']:.0f} |",
+        f"| ... server CPU µs per entry appended | {b['cpu_us']:.2f} |",
+        f"| ... longest XLEN round trip meanwhile, ms | {b['longest_xlen_ms']:.1f} |",
+        f"| {s['jobs']:,} entries due evenly over {s['span_ms'] / 1000:.0f} s: lateness "
+        f"p50 / p99 / max, ms | {s['p50']} / {s['p99']} / {s['max']} |",
+        "",
+        f"**Dead-lettering {r['dead_entries']:,} pending entries** of a group (delivered once "
+        f"each), {DL_ROUND_TRIP:,} entries per pipelined round trip, "
+        f"{f'median of {runs} alternating runs' if runs > 1 else 'one run'}. Runnel: "
+        "`XGROUP SETPOLICY jobs g MAXDELIVERIES 1 DEADLETTER jobs:dead`, then "
+        f"`XNACK jobs g FATAL IDS {DL_IDS} <id> ...`. By hand, what a Redis "
+        "client must do for each (Debian's Redis 7.0 has no XNACK, and no Redis routes dead "
+        "letters): `MULTI`, `XADD jobs:dead * <fields> dlq-stream jobs dlq-id <id> ...` (the six "
+        "fields Runnel adds), `XACK jobs g <id>`, `EXEC`; on Runnel too, for comparison.", "",
+        "| measure | Runnel XNACK FATAL | Runnel by hand | Redis by hand | "
+        "XNACK / Redis by hand |",
+        "|---|---:|---:|---:|---:|",
+        f"| entries dead-lettered per second | {xn['per_sec']:,.0f} | {rm['per_sec']:,.0f} | "
+        f"{dm['per_sec']:,.0f} | {ratio(xn['per_sec'], dm['per_sec'])} |",
+        f"| server CPU µs per entry | {xn['cpu_us']:.2f} | {rm['cpu_us']:.2f} | "
+        f"{dm['cpu_us']:.2f} | {ratio(xn['cpu_us'], dm['cpu_us'])} |",
+        "", QUEUES_END,
+    ])
+
+
 def replace_block(path, begin, end, text):
     """Replaces the text between `begin` and `end` in the file (appends it if missing)."""
     try:
@@ -650,7 +1049,8 @@ def main():
     ap.add_argument("--groups-tool", help="runnel-bench-groups (default: beside --runnel)")
     ap.add_argument("--quick", action="store_true", help="a tenth of the requests")
     ap.add_argument("--write", help="markdown file whose bench section is replaced")
-    ap.add_argument("--only", choices=["idle", "compare", "policies"], help="run only this part")
+    ap.add_argument("--only", choices=["idle", "compare", "policies", "queues"],
+                    help="run only this part")
     ap.add_argument("--before", help="an earlier runnel-server, for --only compare")
     ap.add_argument("--before-label", default="Runnel before",
                     help="what to call it in the table (a commit, a version)")
@@ -663,6 +1063,13 @@ def main():
         print(text)
         if args.write:
             replace_block(args.write, POLICY_BEGIN, POLICY_END, text)
+        return
+    if args.only == "queues":
+        text = render_queues(queues(lambda extra: start_runnel(args.runnel, extra),
+                                    lambda extra: start_redis(extra), args.quick))
+        print(text)
+        if args.write:
+            replace_block(args.write, QUEUES_BEGIN, QUEUES_END, text)
         return
     if args.only == "compare":
         if not args.before:
