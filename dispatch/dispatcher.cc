@@ -197,9 +197,11 @@ void Dispatcher::FlushConsumerTimes(int db, std::string_view key) {
 void Dispatcher::Cron(int64_t now_ms) {
   constexpr size_t kExpireKeysPerDbPerCycle = 1000;
   constexpr int64_t kSeenFlushIntervalMs = 1000;
-  // Entries RETENTION-MS may examine per cycle, all streams together: a large age-out is a
-  // series of short slices (about a millisecond each), never one long pause.
-  constexpr size_t kUpkeepEntriesPerCycle = 10000;
+  // RETENTION-MS's share of a cycle, all streams together: at most this long (as Redis's
+  // active expiry takes a share of its cycle), in slices of kAgeOutSlice entries, and at most
+  // this many entries, so a large age-out is many short pauses, never one long one.
+  constexpr uint64_t kUpkeepUsPerCycle = 3000;
+  constexpr size_t kUpkeepEntriesPerCycle = 1000000;
   effects_wanted_ = host_.effects_wanted();
   record_time_ms_ = now_ms;
   std::string encoded;
@@ -213,7 +215,7 @@ void Dispatcher::Cron(int64_t now_ms) {
       record_.Append(i, encoded);
     });
   }
-  size_t budget = kUpkeepEntriesPerCycle;
+  UpkeepBudget budget{kUpkeepEntriesPerCycle, host_.MonotonicUs() + kUpkeepUsPerCycle};
   for (int i = 0; i < keyspace_->size(); ++i) StreamUpkeep(i, now_ms, &budget);
   if (now_ms - last_seen_flush_ms_ >= kSeenFlushIntervalMs || now_ms < last_seen_flush_ms_) {
     if (effects_wanted_) FlushConsumerTimes();
@@ -325,7 +327,7 @@ void Dispatcher::OnTimer() {
   {
     // The keyspace's own writes first, as one record, so the readers they wake are served
     // below with everyone else.
-    constexpr size_t kFiresPerTimer = 10000;
+    constexpr size_t kFiresPerTimer = 2000;  // about half a millisecond of appends
     const int64_t now_ms = host_.NowMs();
     size_t budget = kFiresPerTimer;
     effects_wanted_ = host_.effects_wanted();

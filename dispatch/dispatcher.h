@@ -127,12 +127,19 @@ class Dispatcher : public streams::KeyspaceObserver {
   void RegisterBlock(Client& client, BlockRequest request, int64_t now_ms);
   bool Rerun(Client& client);
   // ---- stream_upkeep.cc ----
+  // What RETENTION-MS may still do in this cycle, shared by all databases: entries to examine,
+  // and a monotonic deadline (µs).
+  struct UpkeepBudget {
+    size_t entries;
+    uint64_t deadline_us;
+  };
   // The cron's work on db's timed streams: CONSUMER-EXPIRE deletes idle consumers, RETENTION-MS
-  // ages out old entries (at most *budget entries examined, shared by all databases).
-  void StreamUpkeep(int db, int64_t now_ms, size_t* budget);
+  // ages out old entries within the budget.
+  void StreamUpkeep(int db, int64_t now_ms, UpkeepBudget* budget);
   void ExpireConsumers(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
                        bool* timed);
-  void AgeOut(std::string_view key, streams::Stream& s, int db, int64_t now_ms, size_t* budget);
+  void AgeOut(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
+              UpkeepBudget* budget);
   // Appends db's due delayed entries, at most *budget of them; returns whether any was.
   bool FireScheduled(int db, int64_t now_ms, size_t* budget);
   // Appends the due entries of one stream; false when its IDs are exhausted.

@@ -12,7 +12,7 @@
 
 namespace runnel::dispatch {
 
-void Dispatcher::StreamUpkeep(int db, int64_t now_ms, size_t* budget) {
+void Dispatcher::StreamUpkeep(int db, int64_t now_ms, UpkeepBudget* budget) {
   keyspace_->db(db).VisitTimed([&](std::string_view key, streams::Stream& s) {
     bool timed = false;
     ExpireConsumers(key, s, db, now_ms, &timed);
@@ -41,16 +41,27 @@ void Dispatcher::ExpireConsumers(std::string_view key, streams::Stream& s, int d
 }
 
 void Dispatcher::AgeOut(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
-                        size_t* budget) {
-  if (*budget == 0) return;
-  streams::TrimOutcome t = streams::AgeOut(s, now_ms, *budget, limits_.stream);
-  // An ACKED slice may examine entries and remove none; the budget counts what it could have.
-  *budget -= std::min(*budget, std::max<size_t>(t.removed, 1));
-  if (t.removed == 0) return;
+                        UpkeepBudget* budget) {
+  // Slices of this many entries, each one effect (an exact trim), until the stream has nothing
+  // old left or the cycle's budget is spent.
+  constexpr size_t kAgeOutSlice = 1000;
   std::string encoded;
-  effects::Writer(effects_wanted_ ? &encoded : nullptr).Trimmed(key, s, t);
-  record_.Append(db, encoded);
-  changes_ += t.removed;
+  uint64_t removed = 0;
+  while (budget->entries > 0 && host_.MonotonicUs() < budget->deadline_us) {
+    const size_t slice = std::min(kAgeOutSlice, budget->entries);
+    streams::TrimOutcome t = streams::AgeOut(s, now_ms, slice, limits_.stream);
+    // Counted as examined: an ACKED slice may look at many entries and remove none.
+    budget->entries -= std::min<size_t>(budget->entries, std::max<uint64_t>(t.examined, 1));
+    if (t.removed > 0) {
+      encoded.clear();
+      effects::Writer(effects_wanted_ ? &encoded : nullptr).Trimmed(key, s, t);
+      record_.Append(db, encoded);
+      removed += t.removed;
+    }
+    if (t.examined < slice) break;  // it reached the cutoff (or, under ACKED, went round)
+  }
+  if (removed == 0) return;
+  changes_ += removed;
   keyspace_->db(db).NotifyChanged(key);
 }
 

@@ -52,7 +52,9 @@ TrimOutcome AgeOutAll(Stream& s, StreamId cutoff, size_t budget, const StreamLim
     ++seen;
   }
   TrimSpec spec{.strategy = TrimSpec::Strategy::kMinId, .approx = false, .minid = threshold};
-  return TrimWithRefs(s, spec, RefPolicy::kKeepRef, limits);
+  TrimOutcome out = TrimWithRefs(s, spec, RefPolicy::kKeepRef, limits);
+  out.examined = seen;
+  return out;
 }
 
 // ACKED: the unreferenced entries before the cutoff. Entries after a group's position are
@@ -76,6 +78,7 @@ TrimOutcome AgeOutAcked(Stream& s, StreamId cutoff, size_t budget, const StreamL
     if (!s.ReferencedByGroups(it.id())) out.ids.push_back(it.id());
   }
   s.set_age_scan_from(resume);  // 0-0 once the walk reached the end: start over next time
+  out.examined = seen;
   if (!out.ids.empty()) out.removed = s.RemoveAsTrim(out.ids, limits);
   return out;
 }

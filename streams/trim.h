@@ -34,6 +34,7 @@ struct TrimOutcome {
   StreamId minid;
   std::vector<StreamId> ids;
   std::vector<std::pair<std::string_view, StreamId>> dropped;  // group names view the stream's
+  uint64_t examined = 0;  // AgeOut: entries looked at, removed or not (the work done)
 };
 
 // XTRIM / XADD's trim under `policy`.

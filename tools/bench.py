@@ -16,8 +16,10 @@ server CPU per XAUTOCLAIM on a large PEL (pipelined, so no round trip hides it),
 2,000 consumers blocked while each XADD wakes one, and restart from a log of 1M and 10M entries,
 for the earlier build, this one and Redis, side by side in one run.
 With --only queues: memory per delayed entry (XADD ... AT) against a Redis sorted-set delay
-queue, how fast and how late delayed entries fire (Runnel only), and dead-lettering by XNACK
-FATAL against the MULTI / XADD / XACK / EXEC a Redis client does by hand.
+queue, how fast and how late delayed entries fire (Runnel only), ageing out a million old
+entries with RETENTION-MS against one XTRIM MINID on Redis (how long other clients wait), and
+dead-lettering by XNACK FATAL against the MULTI / XADD / XACK / EXEC a Redis client does by
+hand.
 
 Usage: tools/bench.py --runnel build/runnel-server [--quick] [--write docs/benchmarks.md]
        tools/bench.py --runnel build/runnel-server --only compare --before old/runnel-server
@@ -782,6 +784,40 @@ def steady(server, jobs, span_ms):
         c.close()
 
 
+def age_out(server, kind, entries):
+    """`entries` entries all older than the retention (IDs 1-0, 2-0, ...). Runnel: XCFGSET
+    RETENTION-MS, and the cron ages them out in slices while another connection's XLEN
+    (every ms) measures how long the server keeps it waiting. Redis has no retention: the way
+    to do it there is one XTRIM MINID, and its round trip is how long the server stalls."""
+    c, probe = Client(server), Client(server)
+    try:
+        c.pipeline((["XADD", "events", f"{i + 1}-0", "job", payload(i)] for i in range(entries)),
+                   keep=False)
+        started = time.monotonic()
+        if kind == "runnel":
+            c.call("XCFGSET", "events", "RETENTION-MS", 60_000)
+            longest = 0.0
+            while True:
+                t0 = time.monotonic()
+                left = probe.call("XLEN", "events")
+                longest = max(longest, time.monotonic() - t0)
+                if left == 0:
+                    break
+                if t0 - started > 120:
+                    raise RuntimeError(f"{left} entries left 2 minutes after RETENTION-MS")
+                time.sleep(0.001)
+        else:
+            removed = c.call("XTRIM", "events", "MINID", now_ms() - 60_000)
+            longest = time.monotonic() - started
+            if removed != entries:
+                raise RuntimeError(f"XTRIM removed {removed}, expected {entries}")
+        wall = time.monotonic() - started
+        return {"wall_s": wall, "longest_ms": longest * 1000}
+    finally:
+        c.close()
+        probe.close()
+
+
 DL_IDS = 10  # IDs per XNACK: a worker giving up on what one XREADGROUP COUNT 10 returned
 DL_ROUND_TRIP = 1000  # entries dead-lettered per pipelined round trip, on every side
 DL_FIELDS = ["dlq-stream", "jobs", "dlq-id", None, "dlq-group", "g", "dlq-consumer", "c",
@@ -865,6 +901,14 @@ def queues(start_runnel_with, start_redis_with, quick):
             out["steady"] = steady(server, jobs // 10, 10_000)
         finally:
             server.stop()
+        out["age_out"] = {}
+        for name, start in (("runnel", start_runnel_with), ("redis", start_redis_with)):
+            server = start([])
+            try:
+                out["age_out"][name] = age_out(server, name, jobs)
+            finally:
+                server.stop()
+        out["age_out_entries"] = jobs
         entries = 20_000 if quick else 200_000
         sides = [("runnel", "xnack", start_runnel_with), ("runnel", "manual", start_runnel_with),
                  ("redis", "manual", start_redis_with)]
@@ -885,6 +929,7 @@ def queues(start_runnel_with, start_redis_with, quick):
 
 def render_queues(r):
     mem, b, s, d = r["memory"], r["burst"], r["steady"], r["dead"]
+    ao, az = r["age_out"]["runnel"], r["age_out"]["redis"]
     a, z = mem["runnel"], mem["redis"]
     xn, rm, dm = d["runnel", "xnack"], d["runnel", "manual"], d["redis", "manual"]
     runs = r["dead_runs"]
@@ -919,6 +964,18 @@ def render_queues(r):
         f"| ... longest XLEN round trip meanwhile, ms | {b['longest_xlen_ms']:.1f} |",
         f"| {s['jobs']:,} entries due evenly over {s['span_ms'] / 1000:.0f} s: lateness "
         f"p50 / p99 / max, ms | {s['p50']} / {s['p99']} / {s['max']} |",
+        "",
+        f"**Ageing out {r['age_out_entries']:,} entries** that are all past the retention. "
+        "Runnel: `XCFGSET events RETENTION-MS 60000`; the cron removes them in slices (at most "
+        "3 ms of each 100 ms cycle) while another connection sends `XLEN` every ms; the longest "
+        "of those round trips is how long a client waited. Redis has no retention: a client "
+        "sends `XTRIM events MINID <now - 60 s>`, and the server answers nothing else until "
+        "that one command is done, so its round trip is the stall.", "",
+        "| measure | Runnel RETENTION-MS | Redis XTRIM MINID | ratio |", "|---|---:|---:|---:|",
+        f"| longest wait for another client, ms | {ao['longest_ms']:.1f} | "
+        f"{az['longest_ms']:.1f} | {ratio(ao['longest_ms'], az['longest_ms'])} |",
+        f"| all removed after, ms (Runnel: from XCFGSET, so up to one 100 ms cycle of waiting "
+        f"for the cron) | {ao['wall_s'] * 1000:.0f} | {az['wall_s'] * 1000:.1f} | |",
         "",
         f"**Dead-lettering {r['dead_entries']:,} pending entries** of a group (delivered once "
         f"each), {DL_ROUND_TRIP:,} entries per pipelined round trip, "

@@ -46,6 +46,8 @@ TEST_CASE("KEEPREF age-out removes exactly the entries older than the cutoff, in
       size_t before = s.length();
       TrimOutcome t = AgeOut(s, now, budget, limits);
       CHECK(t.removed <= budget);
+      CHECK(t.examined <= budget);
+      CHECK(t.examined >= t.removed);
       CHECK_FALSE(t.listed);
       CHECK(before - s.length() == t.removed);
       if (t.removed == 0) break;
@@ -69,6 +71,7 @@ TEST_CASE("ACKED age-out keeps what a group still references and resumes past it
   // A budget of 4: the first slices examine the pending ones and must still get past them.
   for (int slice = 0; slice < 40; ++slice) {
     TrimOutcome t = AgeOut(s, now, 4, limits);
+    CHECK(t.examined <= 4);
     CHECK((t.removed == 0 || t.listed));
     CHECK(t.ids.size() == t.removed);
     for (StreamId id : t.ids) CHECK(want.count(id) == 0);
