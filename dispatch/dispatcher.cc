@@ -66,7 +66,8 @@ Dispatcher::Dispatcher(Host& host, CommandTable commands, int databases, uint64_
       databases_(databases),
       keyspace_(std::make_unique<streams::Keyspace>(databases, hash_seed, this)),
       blocking_(databases),
-      watches_(databases) {}
+      watches_(databases),
+      upkeep_resume_(static_cast<size_t>(databases)) {}
 
 std::unique_ptr<streams::Keyspace> Dispatcher::NewKeyspace() const {
   return std::make_unique<streams::Keyspace>(databases_, hash_seed_, nullptr);

@@ -138,10 +138,12 @@ class Dispatcher : public streams::KeyspaceObserver {
   void StreamUpkeep(int db, int64_t now_ms, UpkeepBudget* budget);
   void ExpireConsumers(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
                        bool* timed);
-  void AgeOut(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
+  // One stream's RETENTION-MS; false when the budget ran out before it was done.
+  bool AgeOut(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
               UpkeepBudget* budget);
-  // Appends db's due delayed entries, at most *budget of them; returns whether any was.
-  bool FireScheduled(int db, int64_t now_ms, size_t* budget);
+  // Appends db's due delayed entries, at most *budget of them, and files each stream again
+  // under its next due time (or a retry time when it cannot take them now).
+  void FireScheduled(int db, int64_t now_ms, size_t* budget);
   // Appends the due entries of one stream; false when its IDs are exhausted.
   bool FireDue(std::string_view key, streams::Stream& s, int db, int64_t now_ms, size_t* budget);
   // Arms (or clears, for 0) a blocked client's wake at wall-clock `wake_at_ms`.
@@ -174,6 +176,8 @@ class Dispatcher : public streams::KeyspaceObserver {
   // Consumers whose seen time moved with no effect implying it: (db, key, group, consumer).
   std::set<std::tuple<int, std::string, std::string, std::string>, std::less<>> seen_notes_;
   int64_t last_seen_flush_ms_ = 0;
+  // Per database, the timed stream where the last cycle's age-out budget ran out.
+  std::vector<std::string> upkeep_resume_;
 };
 
 }  // namespace runnel::dispatch

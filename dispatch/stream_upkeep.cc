@@ -13,12 +13,17 @@
 namespace runnel::dispatch {
 
 void Dispatcher::StreamUpkeep(int db, int64_t now_ms, UpkeepBudget* budget) {
-  keyspace_->db(db).VisitTimed([&](std::string_view key, streams::Stream& s) {
+  // Each cycle starts where the last one's age-out budget ran out, so a stream with a large
+  // backlog cannot take every cycle from the streams after it.
+  std::string& resume = upkeep_resume_[static_cast<size_t>(db)];
+  const std::string from = std::move(resume);
+  resume.clear();
+  keyspace_->db(db).VisitTimed(from, [&](std::string_view key, streams::Stream& s) {
     bool timed = false;
     ExpireConsumers(key, s, db, now_ms, &timed);
     if (s.retention().max_age_ms > 0) {
       timed = true;
-      AgeOut(key, s, db, now_ms, budget);
+      if (!AgeOut(key, s, db, now_ms, budget) && resume.empty()) resume = key;
     }
     return timed;
   });
@@ -40,13 +45,14 @@ void Dispatcher::ExpireConsumers(std::string_view key, streams::Stream& s, int d
   }
 }
 
-void Dispatcher::AgeOut(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
+bool Dispatcher::AgeOut(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
                         UpkeepBudget* budget) {
   // Slices of this many entries, each one effect (an exact trim), until the stream has nothing
   // old left or the cycle's budget is spent.
   constexpr size_t kAgeOutSlice = 1000;
   std::string encoded;
   uint64_t removed = 0;
+  bool finished = false;
   while (budget->entries > 0 && host_.MonotonicUs() < budget->deadline_us) {
     const size_t slice = std::min(kAgeOutSlice, budget->entries);
     streams::TrimOutcome t = streams::AgeOut(s, now_ms, slice, limits_.stream);
@@ -58,30 +64,41 @@ void Dispatcher::AgeOut(std::string_view key, streams::Stream& s, int db, int64_
       record_.Append(db, encoded);
       removed += t.removed;
     }
-    if (t.examined < slice) break;  // it reached the cutoff (or, under ACKED, went round)
+    if (!t.more) {  // it reached the cutoff (under ACKED: the end of its round)
+      finished = true;
+      break;
+    }
   }
-  if (removed == 0) return;
-  changes_ += removed;
-  keyspace_->db(db).NotifyChanged(key);
+  if (removed > 0) {
+    changes_ += removed;
+    keyspace_->db(db).NotifyChanged(key);
+  }
+  return finished;
 }
 
-bool Dispatcher::FireScheduled(int db, int64_t now_ms, size_t* budget) {
+void Dispatcher::FireScheduled(int db, int64_t now_ms, size_t* budget) {
+  // When to look again at a stream whose due entries cannot be appended now.
+  constexpr int64_t kExpiringRetryMs = 100;    // past its TTL: the cron's expiry comes first
+  constexpr int64_t kExhaustedRetryMs = 1000;  // at the last possible ID: until XSETID lowers it
   streams::Database& d = keyspace_->db(db);
-  bool fired = false;
   while (*budget > 0) {
     std::optional<std::string> key = d.PopScheduledKey(now_ms);
     if (!key) break;
     // Peek, not Find: a key past its TTL is left to expiry, which logs its DEL; its schedule
-    // goes with it.
+    // goes with it. Filed again meanwhile, in case the clock stepped back and it lives on.
     streams::Database::Node* node = d.Peek(*key);
     streams::Stream* s = node != nullptr ? node->value.value.stream() : nullptr;
-    if (s == nullptr || s->schedule() == nullptr) continue;  // a stale filing
-    if (node->value.expire_ms >= 0 && node->value.expire_ms <= now_ms) continue;
-    if (!FireDue(*key, *s, db, now_ms, budget)) continue;  // dropped from the index: warned
-    fired = true;
+    if (s == nullptr || s->schedule() == nullptr || s->schedule()->empty()) continue;  // stale
+    if (node->value.expire_ms >= 0 && node->value.expire_ms <= now_ms) {
+      d.NoteScheduled(*key, now_ms + kExpiringRetryMs);
+      continue;
+    }
+    if (!FireDue(*key, *s, db, now_ms, budget)) {
+      d.NoteScheduled(*key, now_ms + kExhaustedRetryMs);
+      continue;
+    }
     if (auto next = s->schedule()->NextDueMs()) d.NoteScheduled(*key, *next);
   }
-  return fired;
 }
 
 bool Dispatcher::FireDue(std::string_view key, streams::Stream& s, int db, int64_t now_ms,
@@ -90,12 +107,16 @@ bool Dispatcher::FireDue(std::string_view key, streams::Stream& s, int db, int64
   auto due = schedule.NextDueMs();
   if (!due || *due > now_ms) return true;
   if (s.last_id().IsMax()) {
-    // Nothing can be appended until the stream's last ID goes down (XSETID after XDEL). The
-    // entries stay scheduled, and are filed again by the next XADD ... DELAY or restart.
-    host_.Warn("Delayed entries of stream '" + std::string(key) +
-               "' cannot be appended: the stream has exhausted the last possible ID");
+    // Nothing can be appended until the stream's last ID goes down (XSETID after XDEL): the
+    // entries stay scheduled and the caller looks again later. One warning per stall.
+    if (!schedule.stalled()) {
+      host_.Warn("Delayed entries of stream '" + std::string(key) +
+                 "' cannot be appended: the stream has exhausted the last possible ID");
+    }
+    schedule.set_stalled(true);
     return false;
   }
+  schedule.set_stalled(false);
   std::string encoded;
   effects::Writer w(effects_wanted_ ? &encoded : nullptr);
   std::vector<std::string_view> fields;
@@ -104,7 +125,11 @@ bool Dispatcher::FireDue(std::string_view key, streams::Stream& s, int db, int64
     std::optional<streams::ScheduledEntry> e = schedule.PopDue(now_ms);
     if (!e) break;
     --*budget;
-    if (!streams::Schedule::DecodeFields(e->payload, &fields)) continue;  // cannot happen
+    if (!streams::Schedule::DecodeFields(e->payload, &fields)) {
+      // Every way in checks payloads, so this cannot happen; if it did, the log says so.
+      w.Unschedule(key, {&e->handle, 1});
+      continue;
+    }
     auto id = s.NextId(streams::AddIdSpec{}, static_cast<uint64_t>(now_ms));
     s.Append(*id, fields, limits_.stream);
     w.Fire(key, e->handle, *id);

@@ -61,7 +61,8 @@ void File(ApplyContext& ctx, std::string_view key, const Stream& s) {
 // XADD ... DELAY did.
 Result ApplySchedule(ApplyContext& ctx, const EffectArgs& a) {
   auto handle = a.size() >= 5 && a.size() % 2 == 1 ? a.Id(2) : std::nullopt;
-  if (!handle || handle->ms > static_cast<uint64_t>(streams::kMaxScheduleMs)) {
+  if (!handle || handle->ms > static_cast<uint64_t>(streams::kMaxScheduleMs) ||
+      handle->seq >= streams::kMaxScheduleSeq) {
     return Result::Malformed();
   }
   bool wrong_type = false;
@@ -93,9 +94,12 @@ Result ApplyUnschedule(ApplyContext& ctx, const EffectArgs& a) {
   }
   Stream* s = StreamAt(ctx, a[1]);
   if (s == nullptr) return Result::Skipped();
-  for (StreamId h : handles) {
-    if (!s->mutable_schedule().Cancel(h)) return Result::Conflict("the handle is not scheduled");
+  for (StreamId h : handles) {  // all or nothing: checked before any is cancelled
+    if (s->schedule() == nullptr || !s->schedule()->Find(h)) {
+      return Result::Conflict("the handle is not scheduled");
+    }
   }
+  for (StreamId h : handles) s->mutable_schedule().Cancel(h);
   return Result::Applied();
 }
 

@@ -35,6 +35,7 @@ namespace runnel::persistence {
 // Version 2 added Redis 8.6's idempotent-production state (and unowned pending entries, which
 // version 1 files cannot hold). Both load.
 // Version 3 added consumer-group policies and their counters (docs/queues.md).
+// Version 4 added a stream's retention settings and its delayed entries (docs/queues.md).
 inline constexpr uint32_t kSnapshotVersion = 4;
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 

@@ -157,6 +157,13 @@ struct SnapshotLoader::State {
   bool LoadPending(PayloadReader& r, ConsumerGroup& g, const std::string& what,
                    const std::vector<streams::Consumer*>& consumers);
   bool LoadPolicy(PayloadReader& r, ConsumerGroup& g, const std::string& what);
+  // The stream header's version-4 fields: retention, and the delayed entries' counter and count.
+  struct RunnelHeader {
+    streams::Retention retention;  // refs is set from `refs` by CheckRunnelHeader
+    uint64_t refs = 0, next_seq = 0, scheduled = 0;
+  };
+  static bool ReadRunnelHeader(PayloadReader& r, RunnelHeader* h);
+  bool CheckRunnelHeader(RunnelHeader& h);
   bool LoadSchedule(PayloadReader& r);
   bool FinishStream();
 };
@@ -343,6 +350,26 @@ bool SnapshotLoader::State::AddKey(std::string_view name, Value value, int64_t e
   return true;
 }
 
+bool SnapshotLoader::State::ReadRunnelHeader(PayloadReader& r, RunnelHeader* h) {
+  return r.Signed(&h->retention.max_age_ms) && r.Varint(&h->retention.maxlen) &&
+         r.Varint(&h->refs) && r.Varint(&h->next_seq) && r.Varint(&h->scheduled);
+}
+
+bool SnapshotLoader::State::CheckRunnelHeader(RunnelHeader& h) {
+  streams::Retention& retention = h.retention;
+  if (retention.max_age_ms < 0 || retention.max_age_ms > streams::kRetentionMaxAgeMs ||
+      retention.maxlen > INT64_MAX || h.refs > 1) {
+    return Fail(section, StreamName() + "retention " + std::to_string(retention.max_age_ms) + "/" +
+                             std::to_string(retention.maxlen) + "/" + std::to_string(h.refs));
+  }
+  retention.refs = h.refs == 1 ? streams::RefPolicy::kAcked : streams::RefPolicy::kKeepRef;
+  if (h.scheduled > h.next_seq || h.next_seq > streams::kMaxScheduleSeq) {
+    return Fail(section, StreamName() + std::to_string(h.scheduled) +
+                             " scheduled entries with a counter at " + std::to_string(h.next_seq));
+  }
+  return true;
+}
+
 bool SnapshotLoader::State::LoadStreamHeader(PayloadReader& r) {
   std::string_view name;
   uint64_t added, blocks, groups;
@@ -358,12 +385,8 @@ bool SnapshotLoader::State::LoadStreamHeader(PayloadReader& r) {
       (!r.Signed(&idmp.duration_s) || !r.Signed(&idmp.maxsize) || !r.Varint(&idmp_sections))) {
     return Malformed(r);
   }
-  streams::Retention retention;
-  uint64_t refs = 0, next_seq = 0, scheduled = 0;
-  if (version >= 4 && (!r.Signed(&retention.max_age_ms) || !r.Varint(&retention.maxlen) ||
-                       !r.Varint(&refs) || !r.Varint(&next_seq) || !r.Varint(&scheduled))) {
-    return Malformed(r);
-  }
+  RunnelHeader runnel;
+  if (version >= 4 && !ReadRunnelHeader(r, &runnel)) return Malformed(r);
   if (!Done(r)) return false;
   key.assign(name);
   if (expire_ms < -1) {
@@ -390,26 +413,17 @@ bool SnapshotLoader::State::LoadStreamHeader(PayloadReader& r) {
                              std::to_string(idmp.maxsize) + " with " +
                              std::to_string(idmp_sections) + " states");
   }
-  if (retention.max_age_ms < 0 || retention.max_age_ms > streams::kRetentionMaxAgeMs ||
-      retention.maxlen > INT64_MAX || refs > 1) {
-    return Fail(section, StreamName() + "retention " + std::to_string(retention.max_age_ms) + "/" +
-                             std::to_string(retention.maxlen) + "/" + std::to_string(refs));
-  }
-  retention.refs = refs == 1 ? streams::RefPolicy::kAcked : streams::RefPolicy::kKeepRef;
-  if (scheduled > next_seq) {
-    return Fail(section, StreamName() + std::to_string(scheduled) +
-                             " scheduled entries with a counter at " + std::to_string(next_seq));
-  }
+  if (!CheckRunnelHeader(runnel)) return false;
   stream = std::make_unique<Stream>();
   stream->RestoreMetadata(last, first, max_deleted, added);
   stream->SetIdmpConfig(idmp);
-  stream->set_retention(retention);
-  if (next_seq > 0) stream->mutable_schedule().RestoreNextSeq(next_seq);
+  stream->set_retention(runnel.retention);
+  if (runnel.next_seq > 0) stream->mutable_schedule().RestoreNextSeq(runnel.next_seq);
   blocks_left = blocks;
   groups_left = groups;
   idmp_left = idmp_sections;
-  schedule_left = scheduled;
-  schedule_next_seq = next_seq;
+  schedule_left = runnel.scheduled;
+  schedule_next_seq = runnel.next_seq;
   stream_offset = section;
   return StreamComplete() ? FinishStream() : true;
 }

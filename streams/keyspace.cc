@@ -98,6 +98,12 @@ int64_t Database::AverageTtl(int64_t now_ms) const {
 }
 
 void Database::Remove(Node* node) {
+  if (!schedule_filed_.empty()) {
+    if (auto it = schedule_filed_.find(node->key); it != schedule_filed_.end()) {
+      schedule_index_.erase({it->second, it->first});
+      schedule_filed_.erase(it);
+    }
+  }
   if (node->value.expire_ms >= 0) {
     expires_.erase({node->value.expire_ms, node});
     expire_sum_ -= node->value.expire_ms;
@@ -111,13 +117,25 @@ void Database::Flush() {
   idmp_keys_.clear();
   timed_keys_.clear();
   schedule_index_.clear();
+  schedule_filed_.clear();
   expire_sum_ = 0;
   if (observer_) observer_->OnFlushed(index_);
+}
+
+void Database::NoteScheduled(std::string_view key, int64_t due_ms) {
+  auto [it, added] = schedule_filed_.try_emplace(std::string(key), due_ms);
+  if (!added) {
+    if (it->second <= due_ms) return;
+    schedule_index_.erase({it->second, it->first});
+    it->second = due_ms;
+  }
+  schedule_index_.emplace(due_ms, it->first);
 }
 
 std::optional<std::string> Database::PopScheduledKey(int64_t now_ms) {
   if (schedule_index_.empty() || schedule_index_.begin()->first > now_ms) return std::nullopt;
   auto node = schedule_index_.extract(schedule_index_.begin());
+  schedule_filed_.erase(node.value().second);
   return std::move(node.value().second);
 }
 

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -120,27 +121,28 @@ class Database {
   template <typename F>
   void ExpireIdmp(int64_t now_ms, F&& on_expired);
 
-  // Streams with timed work for the cron besides TTLs and iids (a group's CONSUMER-EXPIRE):
-  // TrackTimed adds a key (kept across Move); VisitTimed calls visit(key, stream) for each and
-  // drops the keys that are gone, no longer streams, or for which visit returns false (nothing
-  // timed left).
+  // Streams with timed work for the cron besides TTLs and iids (a group's CONSUMER-EXPIRE, a
+  // stream's RETENTION-MS): TrackTimed adds a key (kept across Move); VisitTimed calls
+  // visit(key, stream) for each, starting at `from` (in key order, wrapping round, so work
+  // with a budget can resume where it stopped), and drops the keys that are gone, no longer
+  // streams, or for which visit returns false (nothing timed left).
   void TrackTimed(std::string_view key) { timed_keys_.emplace(key); }
   template <typename F>
-  void VisitTimed(F&& visit);
+  void VisitTimed(std::string_view from, F&& visit);
 
-  // Streams with delayed entries, by due time, for the timer that appends them. NoteScheduled
-  // files a key under a due time: called when an entry becomes its stream's earliest (and by
-  // Set for a stream arriving with some). Filings go stale — the key deleted, renamed away, its
-  // earliest entry cancelled — and the timer re-files or drops them as it meets them, so a
-  // stream costs the index one filing per earliest-entry change, not one per entry.
-  void NoteScheduled(std::string_view key, int64_t due_ms) {
-    schedule_index_.emplace(due_ms, std::string(key));
-  }
+  // Streams with delayed entries, by due time, for the timer that appends them: one filing per
+  // key at most, so the index never outgrows the keys. NoteScheduled files a key under a due
+  // time, or moves its filing earlier: called when an entry becomes its stream's earliest (and
+  // by Set for a stream arriving with some). A filing can be earlier than the stream's real
+  // earliest entry (that one was cancelled) — the timer then files it again under the right
+  // time — but never later. Removing the key removes its filing.
+  void NoteScheduled(std::string_view key, int64_t due_ms);
   // The earliest filing's due time, or nullopt.
   std::optional<int64_t> NextScheduledMs() const {
     if (schedule_index_.empty()) return std::nullopt;
     return schedule_index_.begin()->first;
   }
+  size_t scheduled_filings() const { return schedule_filed_.size(); }
   // Removes and returns the key of the earliest filing if it is due at `now_ms`.
   std::optional<std::string> PopScheduledKey(int64_t now_ms);
 
@@ -172,19 +174,22 @@ class Database {
   std::set<std::string, std::less<>> idmp_keys_;
   std::set<std::string, std::less<>> timed_keys_;
   std::set<std::pair<int64_t, std::string>> schedule_index_;
+  std::map<std::string, int64_t, std::less<>> schedule_filed_;  // key -> its filing's time
 };
 
 template <typename F>
-void Database::VisitTimed(F&& visit) {
-  for (auto it = timed_keys_.begin(); it != timed_keys_.end();) {
+void Database::VisitTimed(std::string_view from, F&& visit) {
+  auto one = [&](std::set<std::string, std::less<>>::iterator it) {
     Node* node = table_.Find(*it);
     Stream* s = node != nullptr ? node->value.value.stream() : nullptr;
-    if (s == nullptr || !visit(std::string_view(*it), *s)) {
-      it = timed_keys_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+    return s == nullptr || !visit(std::string_view(*it), *s) ? timed_keys_.erase(it)
+                                                             : std::next(it);
+  };
+  // From `from` to the end, then from the start to `from` (the key where the first part began
+  // is kept as a bound by value: erasing keys never invalidates a string).
+  const std::string start(from);
+  for (auto it = timed_keys_.lower_bound(start); it != timed_keys_.end();) it = one(it);
+  for (auto it = timed_keys_.begin(); it != timed_keys_.end() && *it < start;) it = one(it);
 }
 
 template <typename F>

@@ -54,6 +54,9 @@ struct ScheduleCodec {
 // The latest due time XADD ... AT accepts (about year 6400), and the longest DELAY: far enough
 // for any job, small enough that due + delay never overflows.
 inline constexpr int64_t kMaxScheduleMs = (int64_t{1} << 47) - 1;
+// Loaders refuse a scheduling counter at or above this (no server schedules 2^62 entries), so
+// next_seq + 1 never wraps round to a handle already given.
+inline constexpr uint64_t kMaxScheduleSeq = uint64_t{1} << 62;
 
 class Schedule {
  public:
@@ -87,6 +90,11 @@ class Schedule {
 
   size_t MemoryUsage() const { return sizeof(*this) + set_.MemoryUsage(); }
 
+  // Transient (not saved): due entries could not be appended (the stream's IDs are exhausted),
+  // so the server has warned once and retries without warning again.
+  bool stalled() const { return stalled_; }
+  void set_stalled(bool stalled) { stalled_ = stalled; }
+
   static std::string EncodeFields(std::span<const std::string_view> fields);
   // The fields of a payload, viewing into it; false if it does not decode (a damaged snapshot)
   // or holds no pair.
@@ -95,6 +103,7 @@ class Schedule {
  private:
   Set set_;
   uint64_t next_seq_ = 0;
+  bool stalled_ = false;
 };
 
 }  // namespace runnel::streams

@@ -258,8 +258,10 @@ uint64_t Stream::RemoveAsTrim(std::span<const StreamId> ids, const StreamLimits&
 }
 
 std::vector<StreamId> Stream::PlanTrim(const TrimSpec& spec,
-                                       const std::function<bool(StreamId)>& may_delete) const {
+                                       const std::function<bool(StreamId)>& may_delete,
+                                       StreamId stop_at, uint64_t max_examined) const {
   std::vector<StreamId> planned;
+  uint64_t examined = 0;
   const bool maxlen = spec.strategy == TrimSpec::Strategy::kMaxLen;
   if (spec.strategy == TrimSpec::Strategy::kNone) return planned;
   for (const BlockTree::Entry* block = blocks_.First(); block != nullptr;
@@ -277,6 +279,8 @@ std::vector<StreamId> Stream::PlanTrim(const TrimSpec& spec,
     while (b.Read(&cursor, &ref)) {
       if (ref.deleted()) continue;
       if (maxlen ? length_ - planned.size() <= spec.maxlen : ref.id >= spec.minid) break;
+      if (ref.id >= stop_at || (max_examined != 0 && examined == max_examined)) return planned;
+      ++examined;
       if (may_delete(ref.id)) planned.push_back(ref.id);
     }
     if (!whole) break;

@@ -143,9 +143,13 @@ class Stream {
   // them: walked one by one from the head while the threshold is not reached, taking those
   // `may_delete` accepts (ACKED passes over entries a group still references, so the result
   // can have gaps). Blocks stand in for Redis's nodes: '~' stops before a block that would
-  // pass LIMIT, and a MAXLEN trim does not go past a block it could not remove whole.
+  // pass LIMIT, and a MAXLEN trim does not go past a block it could not remove whole. The walk
+  // also stops at `stop_at` (exclusive) and after examining `max_examined` entries (0 = no
+  // limit): bounds for callers that know nothing beyond a point can go (retention, ACKED).
   std::vector<StreamId> PlanTrim(const TrimSpec& spec,
-                                 const std::function<bool(StreamId)>& may_delete) const;
+                                 const std::function<bool(StreamId)>& may_delete,
+                                 StreamId stop_at = StreamId::Max(),
+                                 uint64_t max_examined = 0) const;
   // Removes live entries as a trim does: max_deleted_id stays (the entries were not XDELed).
   // Returns how many were there.
   uint64_t RemoveAsTrim(std::span<const StreamId> ids, const StreamLimits& limits);

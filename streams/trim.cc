@@ -26,6 +26,20 @@ TrimOutcome TrimWithRefs(Stream& s, const TrimSpec& spec, RefPolicy policy,
   return out;
 }
 
+namespace {
+
+// Where an ACKED walk may stop: entries after the lowest group position are not delivered to
+// that group yet, so none of them can go.
+StreamId FirstUndelivered(const Stream& s) {
+  StreamId end = StreamId::Max();
+  for (const auto& [name, g] : s.groups()) {
+    if (auto next = g->last_delivered().Next()) end = std::min(end, *next);
+  }
+  return end;
+}
+
+}  // namespace
+
 TrimOutcome TrimToRetention(Stream& s, int64_t approx_limit, const StreamLimits& limits) {
   const Retention& r = s.retention();
   if (r.maxlen == 0 || s.length() <= r.maxlen) return {};
@@ -33,7 +47,18 @@ TrimOutcome TrimToRetention(Stream& s, int64_t approx_limit, const StreamLimits&
                 .approx = true,
                 .maxlen = r.maxlen,
                 .limit = approx_limit};
-  return TrimWithRefs(s, spec, r.refs, limits);
+  if (r.refs != RefPolicy::kAcked) return TrimWithRefs(s, spec, r.refs, limits);
+  // Under ACKED a lagging group can hold the head of the stream, and this runs on every
+  // append: the walk stops at the first undelivered entry and after kAckedRetentionWindow
+  // entries, so an append never pays for the whole stream. Entries further in go once the
+  // ones before them are done (and RETENTION-MS, which resumes past held entries, reaches them).
+  TrimOutcome out;
+  out.listed = true;
+  out.ids = s.PlanTrim(
+      spec, [&](StreamId id) { return !s.ReferencedByGroups(id); }, FirstUndelivered(s),
+      kAckedRetentionWindow);
+  if (!out.ids.empty()) out.removed = s.RemoveAsTrim(out.ids, limits);
+  return out;
 }
 
 namespace {
@@ -54,16 +79,14 @@ TrimOutcome AgeOutAll(Stream& s, StreamId cutoff, size_t budget, const StreamLim
   TrimSpec spec{.strategy = TrimSpec::Strategy::kMinId, .approx = false, .minid = threshold};
   TrimOutcome out = TrimWithRefs(s, spec, RefPolicy::kKeepRef, limits);
   out.examined = seen;
+  out.more = threshold != cutoff;
   return out;
 }
 
 // ACKED: the unreferenced entries before the cutoff. Entries after a group's position are
 // referenced (not delivered yet), so the walk stops at the lowest position too.
 TrimOutcome AgeOutAcked(Stream& s, StreamId cutoff, size_t budget, const StreamLimits& limits) {
-  StreamId end = cutoff;  // exclusive
-  for (const auto& [name, g] : s.groups()) {
-    if (auto next = g->last_delivered().Next()) end = std::min(end, *next);
-  }
+  const StreamId end = std::min(cutoff, FirstUndelivered(s));  // exclusive
   TrimOutcome out;
   out.listed = true;
   size_t seen = 0;
@@ -79,6 +102,7 @@ TrimOutcome AgeOutAcked(Stream& s, StreamId cutoff, size_t budget, const StreamL
   }
   s.set_age_scan_from(resume);  // 0-0 once the walk reached the end: start over next time
   out.examined = seen;
+  out.more = !resume.IsMin();
   if (!out.ids.empty()) out.removed = s.RemoveAsTrim(out.ids, limits);
   return out;
 }

@@ -35,14 +35,19 @@ struct TrimOutcome {
   std::vector<StreamId> ids;
   std::vector<std::pair<std::string_view, StreamId>> dropped;  // group names view the stream's
   uint64_t examined = 0;  // AgeOut: entries looked at, removed or not (the work done)
+  bool more = false;      // AgeOut: it stopped at its budget; another slice may find more
 };
+
+// RETENTION-MAXLEN under ACKED examines at most this many entries per append.
+inline constexpr uint64_t kAckedRetentionWindow = 1000;
 
 // XTRIM / XADD's trim under `policy`.
 TrimOutcome TrimWithRefs(Stream& s, const TrimSpec& spec, RefPolicy policy,
                          const StreamLimits& limits);
 
 // RETENTION-MAXLEN after an append: '~' to the stream's maxlen, at most `approx_limit` entries
-// (the '~' work limit). Nothing when the stream has no RETENTION-MAXLEN.
+// (the '~' work limit); under ACKED, examining at most kAckedRetentionWindow entries and none
+// past the lowest group position. Nothing when the stream has no RETENTION-MAXLEN.
 TrimOutcome TrimToRetention(Stream& s, int64_t approx_limit, const StreamLimits& limits);
 
 // One slice of RETENTION-MS: removes entries whose ID time is before now_ms - max_age_ms,

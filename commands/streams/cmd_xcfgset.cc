@@ -75,11 +75,13 @@ bool ReadSetting(CommandContext& ctx, Setting which, std::string_view text,
                          errors::PolicyValueRange("RETENTION-MS", streams::kRetentionMaxAgeMs));
       if (v) retention.max_age_ms = *v;
       break;
-    default:
+    case kRetentionMaxLen:
       v = SettingOrReply(ctx, text, 0, INT64_MAX,
                          errors::PolicyValueRange("RETENTION-MAXLEN", INT64_MAX));
       if (v) retention.maxlen = static_cast<uint64_t>(*v);
       break;
+    case kRetentionRefs:
+      break;  // handled above
   }
   return v.has_value();
 }

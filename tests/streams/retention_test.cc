@@ -104,3 +104,32 @@ TEST_CASE("RETENTION-MAXLEN trims at block granularity, and not under ACKED refe
 
 }  // namespace
 }  // namespace runnel::streams
+
+namespace runnel::streams {
+namespace {
+
+TEST_CASE("RETENTION-MAXLEN under ACKED looks at a bounded window, never past a group's position") {
+  const StreamLimits limits{4096, 10};
+  Stream s;
+  for (uint64_t i = 1; i <= 5000; ++i) Add(s, StreamId{i, 0}, {"f", "v"}, limits);
+  ConsumerGroup* g = s.CreateGroup("g", StreamId{3000, 0}, 3000);  // 3001.. not delivered
+  auto [c, created] = g->GetOrCreateConsumer("c", 0);
+  for (uint64_t i = 1; i <= 1500; ++i) g->SetPending(StreamId{i, 0}, *c, 0, 1);
+  s.set_retention({.maxlen = 10, .refs = RefPolicy::kAcked});
+  // The head's 1,500 held entries fill the window: nothing goes, and the call stays cheap.
+  CHECK(TrimToRetention(s, 100000, limits).removed == 0);
+  for (uint64_t i = 1; i <= 1500; ++i) g->Ack(StreamId{i, 0});
+  // Now the window's entries go; the undelivered 3001.. never do.
+  uint64_t removed = 0;
+  for (int call = 0; call < 10; ++call) removed += TrimToRetention(s, 100000, limits).removed;
+  CHECK(removed == 3000);
+  CHECK(s.first_id() == StreamId{3001, 0});
+  // PlanTrim's bounds themselves.
+  TrimSpec all{.strategy = TrimSpec::Strategy::kMaxLen, .maxlen = 0};
+  auto any = [](StreamId) { return true; };
+  CHECK(s.PlanTrim(all, any, StreamId{3011, 0}).size() == 10);
+  CHECK(s.PlanTrim(all, any, StreamId::Max(), 7).size() == 7);
+}
+
+}  // namespace
+}  // namespace runnel::streams
