@@ -4,6 +4,7 @@
 
 #include "commands/admin/register.h"
 #include "commands/keys/register.h"
+#include "commands/pubsub/register.h"
 #include "commands/streams/register.h"
 
 namespace runnel::commands {
@@ -25,6 +26,7 @@ dispatch::CommandTable AllCommands() {
   RegisterXScheduleCommands(specs);
   RegisterXInfoCommands(specs);
   RegisterTransactionCommands(specs);
+  RegisterPubSubCommands(specs);
   RegisterCommandCommands(specs);
   return dispatch::CommandTable(std::move(specs));
 }

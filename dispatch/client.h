@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,14 @@ struct WatchState {
   };
   std::vector<Watched> keys;
   bool dirty = false;
+};
+
+// What a client is subscribed to (Pub/Sub; dispatch/pubsub.h keeps the other direction).
+struct Subscriptions {
+  std::set<std::string, std::less<>> channels, patterns, shard_channels;
+  // The count SUBSCRIBE and PSUBSCRIBE report (Redis counts both together), and SSUBSCRIBE's.
+  size_t count() const { return channels.size() + patterns.size(); }
+  bool any() const { return count() > 0 || !shard_channels.empty(); }
 };
 
 // A client waiting in a blocking command.
@@ -64,6 +73,7 @@ class Client {
   MultiState multi;
   WatchState watch;
   std::optional<BlockedState> blocked;
+  Subscriptions subscriptions;
   std::string last_command = "NULL";
 
   // ---- what only the shell can do ----

@@ -10,6 +10,17 @@
 namespace runnel::dispatch {
 namespace {
 
+// The commands a RESP2 client may send while subscribed (Redis's "Pub/Sub context").
+bool AllowedWhileSubscribed(const CommandSpec& spec) {
+  static constexpr std::string_view kAllowed[] = {"ping",         "subscribe",    "ssubscribe",
+                                                  "unsubscribe",  "sunsubscribe", "psubscribe",
+                                                  "punsubscribe", "quit",         "reset"};
+  for (std::string_view name : kAllowed) {
+    if (spec.fullname == name) return true;
+  }
+  return false;
+}
+
 // Commands that act immediately even inside MULTI.
 bool IsTransactionControl(const CommandSpec& spec) {
   const std::string& n = spec.fullname;
@@ -96,6 +107,9 @@ void Dispatcher::Execute(Client& c, const resp::ArgList& args) {
   std::string_view refusal = host_.WriteRefusal();
   if (!refusal.empty() && ((spec->flags & kCmdWrite) || spec->fullname == "ping")) {
     return Reject(c, spec, refusal);
+  }
+  if (c.protocol() == 2 && c.subscriptions.any() && !AllowedWhileSubscribed(*spec)) {
+    return Reject(c, spec, errors::OnlyPubSubAllowed(spec->fullname));
   }
   if (host_.loading() && !(spec->flags & kCmdLoading)) return Reject(c, spec, errors::kLoading);
   if (c.multi.active && !IsTransactionControl(*spec)) {
@@ -382,6 +396,12 @@ void Dispatcher::ClientClosed(Client& c) {
   if (c.blocked) blocking_.Remove(c.id(), c.blocked->registration);
   c.blocked.reset();
   UnwatchAll(c);
+  pubsub_.Drop(c);
+}
+
+size_t Dispatcher::Publish(bool shard, std::string_view channel, std::string_view message) {
+  return pubsub_.Publish(shard, channel, message,
+                         [this](uint64_t id) { return host_.FindClient(id); });
 }
 
 // ---- keyspace observer ----

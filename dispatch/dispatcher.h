@@ -36,6 +36,7 @@
 #include "dispatch/command_table.h"
 #include "dispatch/context.h"
 #include "dispatch/host.h"
+#include "dispatch/pubsub.h"
 #include "dispatch/watch.h"
 #include "effects/record.h"
 #include "streams/keyspace.h"
@@ -103,6 +104,11 @@ class Dispatcher : public streams::KeyspaceObserver {
   std::optional<uint64_t> NextTimerUs() const;
   void Unblock(Client& client);
 
+  // ---- Pub/Sub ----
+  PubSub& pubsub() { return pubsub_; }
+  // Delivers a PUBLISH / SPUBLISH message to its subscribers; returns the deliveries.
+  size_t Publish(bool shard, std::string_view channel, std::string_view message);
+
   // ---- WATCH ----
   WatchRegistry& watches() { return watches_; }
   // WATCH of `key` at `now_ms` (a key already past its TTL then expiring later is no change).
@@ -161,6 +167,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   Limits limits_;
   BlockingRegistry blocking_;
   WatchRegistry watches_;
+  PubSub pubsub_;
   DispatchStats stats_;
 
   effects::Record record_;  // effects since the last FinishRecord

@@ -144,6 +144,12 @@ std::string PolicyNeedsValue(std::string_view name) {
   return "ERR Policy '" + std::string(name) + "' needs a value";
 }
 
+std::string OnlyPubSubAllowed(std::string_view fullname) {
+  return "ERR Can't execute '" + std::string(fullname) +
+         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+         "context";
+}
+
 std::string SpecifiedTwice(std::string_view name) {
   return "ERR " + std::string(name) + " specified multiple times";
 }

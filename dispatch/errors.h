@@ -224,6 +224,8 @@ inline constexpr std::string_view kDelayWithTrim =
 inline constexpr std::string_view kDelayTwice = "ERR DELAY or AT specified multiple times";
 
 std::string WrongArity(std::string_view fullname);
+// A RESP2 client in Pub/Sub context sent another command.
+std::string OnlyPubSubAllowed(std::string_view fullname);
 std::string UnknownCommand(const resp::ArgList& args);
 std::string UnknownSubcommand(std::string_view sub, std::string_view container);
 // A subcommand given the wrong options (XINFO STREAM k FOO): names the subcommand as typed and

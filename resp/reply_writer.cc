@@ -104,6 +104,8 @@ void ReplyWriter::Map(size_t n) {
 
 void ReplyWriter::Set(size_t n) { Header(protocol_ >= 3 ? '~' : '*', n); }
 
+void ReplyWriter::Push(size_t n) { Header(protocol_ >= 3 ? '>' : '*', n); }
+
 void ReplyWriter::Verbatim(std::string_view text) {
   if (protocol_ >= 3) {
     AppendNumberLine(out_, '=', text.size() + 4);

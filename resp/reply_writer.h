@@ -13,6 +13,7 @@
 //   Bool(b)        #t / #f               :1 / :0
 //   Verbatim(s)    =len txt:s            $len s
 //   Pairs(n)       %n                    *n, then each Pair() is *2   (XREAD's per-key replies)
+//   Push(n)        >n                    *n         (Pub/Sub messages and confirmations)
 //
 // Lengths not known in advance (a range walked with a COUNT) use Begin*/End*: the header is
 // inserted at the recorded position once the count is known.
@@ -50,6 +51,7 @@ class ReplyWriter {
   void Array(size_t n);
   void Map(size_t n);
   void Set(size_t n);
+  void Push(size_t n);
   void Verbatim(std::string_view text);
   void Pairs(size_t n);
   void Pair();

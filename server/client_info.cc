@@ -8,6 +8,7 @@ std::string Connection::Describe() const {
   const Connection& c = *this;
   uint64_t now = server_.MonotonicMs();
   std::string flags;
+  if (c.subscriptions.any()) flags += 'P';
   if (c.multi.active) flags += 'x';
   if (c.blocked) flags += 'b';
   if (c.watch.dirty) flags += 'd';
@@ -32,9 +33,9 @@ std::string Connection::Describe() const {
   field("idle", to_string((now - static_cast<uint64_t>(c.last_interaction_ms)) / 1000));
   field("flags", flags);
   field("db", to_string(c.db));
-  field("sub", "0");
-  field("psub", "0");
-  field("ssub", "0");
+  field("sub", to_string(c.subscriptions.channels.size()));
+  field("psub", to_string(c.subscriptions.patterns.size()));
+  field("ssub", to_string(c.subscriptions.shard_channels.size()));
   field("multi", c.multi.active ? to_string(c.multi.queued.size()) : "-1");
   field("qbuf", to_string(c.query_buffer_bytes()));
   field("qbuf-free", "0");

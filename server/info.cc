@@ -84,7 +84,7 @@ void ClientsSection(Server& s, std::string& out) {
   Field(out, "maxclients", static_cast<uint64_t>(s.config().maxclients));
   Field(out, "blocked_clients", s.dispatcher().blocking().blocked_clients());
   Field(out, "tracking_clients", "0");
-  Field(out, "pubsub_clients", "0");
+  Field(out, "pubsub_clients", s.dispatcher().pubsub().clients());
 }
 
 void MemorySection(Server&, std::string& out) {
@@ -129,6 +129,10 @@ void StatsSection(Server& s, std::string& out) {
   Field(out, "evicted_keys", "0");
   Field(out, "keyspace_hits", d.keyspace_hits);
   Field(out, "keyspace_misses", d.keyspace_misses);
+  const dispatch::PubSub& pubsub = s.dispatcher().pubsub();
+  Field(out, "pubsub_channels", pubsub.channels(false));
+  Field(out, "pubsub_patterns", pubsub.patterns());
+  Field(out, "pubsubshard_channels", pubsub.channels(true));
   Field(out, "latest_fork_usec", s.durability().latest_fork_us());
 }
 

@@ -39,6 +39,11 @@ bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view 
 void CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) {
     ctx.Error(errors::WrongArity("ping"));
+  } else if (ctx.client().protocol() == 2 && ctx.client().subscriptions.any()) {
+    // In Pub/Sub context a RESP2 reply must look like a message: ["pong", argument or ""].
+    ctx.reply.Array(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.argc() == 2 ? ctx.arg(1) : std::string_view());
   } else if (ctx.argc() == 2) {
     ctx.reply.Bulk(ctx.arg(1));
   } else {
@@ -135,6 +140,7 @@ void CmdReset(CommandContext& ctx) {
   Client& c = ctx.client();
   c.multi = dispatch::MultiState{};
   ctx.dispatcher().UnwatchAll(c);
+  ctx.dispatcher().pubsub().Drop(c);  // silently, as Redis does
   c.db = 0;
   c.set_protocol(2);
   c.name.clear();

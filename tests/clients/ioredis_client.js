@@ -9,6 +9,29 @@ const assert = require('assert/strict');
 
 const port = Number(process.env.RUNNEL_PORT);
 
+// Pub/Sub through ioredis's subscriber mode (a second connection) and its events.
+async function pubsub(r) {
+  const sub = new Redis({ port });
+  const got = [];
+  sub.on('message', (channel, message) => got.push(['message', channel, message]));
+  sub.on('pmessage', (pattern, channel, message) => got.push(['pmessage', pattern, channel, message]));
+  assert.equal(await sub.subscribe('news'), 1);
+  assert.equal(await sub.psubscribe('n*'), 2);
+  assert.equal(await r.publish('news', 'hello'), 2);
+  const deadline = Date.now() + 5000;
+  while (got.length < 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.deepEqual(got, [['message', 'news', 'hello'], ['pmessage', 'n*', 'news', 'hello']]);
+  assert.deepEqual(await r.pubsub('NUMSUB', 'news', 'none'), ['news', 1, 'none', 0]);
+  assert.deepEqual(await r.pubsub('CHANNELS'), ['news']);
+  assert.equal(await r.pubsub('NUMPAT'), 1);
+  await sub.unsubscribe('news');
+  await sub.punsubscribe('n*');
+  assert.equal(await r.publish('news', 'nobody'), 0);
+  sub.disconnect();
+}
+
 // Polls INFO until n clients are blocked: the observable state, not a sleep.
 async function waitBlocked(r, n) {
   const deadline = Date.now() + 10000;
@@ -66,6 +89,8 @@ async function main() {
   const results = await pipe.exec();
   assert.equal(results.length, 101);
   assert.deepEqual(results[100], [null, 100]);
+
+  await pubsub(r);
 
   const resp = /\bresp=(\d)/.exec(await r.client('INFO'))[1];
   await r.quit();

@@ -28,6 +28,28 @@ async function waitBlocked(r, n) {
 
 const entry = (id, message) => ({ id, message });
 
+// Pub/Sub through node-redis's subscriber API, on a duplicate of the main connection.
+async function pubsub(r) {
+  const sub = r.duplicate();
+  await sub.connect();
+  const got = [];
+  await sub.subscribe('news', (message, channel) => got.push(['message', channel, message]));
+  await sub.pSubscribe('n*', (message, channel) => got.push(['pmessage', channel, message]));
+  assert.equal(await r.publish('news', 'hello'), 2);
+  const deadline = Date.now() + 5000;
+  while (got.length < 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.deepEqual(got.sort(), [['message', 'news', 'hello'], ['pmessage', 'news', 'hello']]);
+  assert.deepEqual(await r.pubSubNumSub(['news', 'none']), { news: 1, none: 0 });
+  assert.deepEqual(await r.pubSubChannels(), ['news']);
+  assert.equal(await r.pubSubNumPat(), 1);
+  await sub.unsubscribe('news');
+  await sub.pUnsubscribe('n*');
+  assert.equal(await r.publish('news', 'nobody'), 0);
+  await sub.quit();
+}
+
 async function main() {
   const r = await connect();
   await r.del(['s', 't', 'p']);
@@ -81,6 +103,8 @@ async function main() {
   const results = await pipe.execAsPipeline();
   assert.equal(results.length, 101);
   assert.equal(results[100], 100);
+
+  await pubsub(r);
 
   const { resp } = await r.clientInfo();
   await r.quit();

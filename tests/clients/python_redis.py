@@ -3,7 +3,8 @@
 
 The scenario every client in tests/clients runs, through the library's own API: XADD, XREAD
 BLOCK woken by another connection, XGROUP CREATE, XREADGROUP, XACK, XPENDING, XCLAIM,
-XAUTOCLAIM, XINFO, a MULTI/EXEC transaction and a plain pipeline. Prints `PASS protocol=N`.
+XAUTOCLAIM, XINFO, a MULTI/EXEC transaction and a plain pipeline; and Pub/Sub (a channel and
+a pattern subscription, PUBLISH, PUBSUB NUMSUB / CHANNELS / NUMPAT). Prints `PASS protocol=N`.
 """
 
 import os
@@ -26,6 +27,41 @@ def wait_blocked(r, n):
     while r.info("clients")["blocked_clients"] < n:
         check(time.monotonic() < deadline, "the XREAD never blocked")
         time.sleep(0.005)
+
+
+def next_message(p):
+    """The subscriber's next message (or confirmation), waiting up to 5 s for it."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        m = p.get_message(timeout=0.1)
+        if m is not None:
+            return m
+    raise AssertionError("no Pub/Sub message arrived")
+
+
+def pubsub(r):
+    """redis-py's PubSub object on its own connection, and PUBLISH / PUBSUB on the main one."""
+    p = r.pubsub()
+    p.subscribe("news")
+    p.psubscribe("n*")
+    check(next_message(p)["type"] == "subscribe", "SUBSCRIBE confirmation")
+    check(next_message(p)["type"] == "psubscribe", "PSUBSCRIBE confirmation")
+    check(r.publish("news", "hello") == 2, "PUBLISH reaches the channel and the pattern")
+    m = next_message(p)
+    check(m["type"] == "message" and m["channel"] == b"news" and m["data"] == b"hello",
+          "message %r" % m)
+    m = next_message(p)
+    check(m["type"] == "pmessage" and m["pattern"] == b"n*" and m["data"] == b"hello",
+          "pmessage %r" % m)
+    check(r.pubsub_numsub("news", "none") == [(b"news", 1), (b"none", 0)], "PUBSUB NUMSUB")
+    check(r.pubsub_channels() == [b"news"], "PUBSUB CHANNELS")
+    check(r.pubsub_numpat() == 1, "PUBSUB NUMPAT")
+    p.unsubscribe()
+    p.punsubscribe()
+    check(next_message(p)["type"] == "unsubscribe", "UNSUBSCRIBE confirmation")
+    check(next_message(p)["type"] == "punsubscribe", "PUNSUBSCRIBE confirmation")
+    check(r.publish("news", "nobody") == 0, "PUBLISH after UNSUBSCRIBE")
+    p.close()
 
 
 def main():
@@ -84,6 +120,7 @@ def main():
     results = pipe.execute()
     check(len(results) == 101 and results[-1] == 100, "pipeline")
 
+    pubsub(r)
     resp = r.client_info().get("resp")
     print("PASS protocol=%s" % resp)
 

@@ -595,7 +595,7 @@ class Line:
 
     def _parse(self, words):
         head, quoted = words[0]
-        m = re.fullmatch(r"(!send|!recv|!raw|!reconnect|!wait-blocked|@)(@?)(\w*)", head) \
+        m = re.fullmatch(r"(!send|!recv|!push|!raw|!reconnect|!wait-blocked|@)(@?)(\w*)", head) \
             if not quoted else None
         if m and head.startswith("!"):
             self.verb = m.group(1)[1:]
@@ -811,6 +811,10 @@ class Runner:
         self.commands += 1
         if line.verb == "recv":
             replies = [self.recv_pending(s, line) for s in self.servers]
+        elif line.verb == "push":
+            # What the server sent unprompted: a Pub/Sub message, or the further confirmations
+            # of a SUBSCRIBE naming several channels.
+            replies = [self.idle_conn(s, line).read_reply() for s in self.servers]
         elif line.verb == "raw":
             replies = self.raw(line)
         elif line.scan:
