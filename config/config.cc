@@ -103,6 +103,18 @@ std::vector<ConfigKey> BuildKeys() {
     *error = "Invalid save parameters";
     return false;
   };
+  str("client-output-buffer-limit", true, &Config::client_output_buffer_limit);
+  keys.back().validate = [](std::string_view v, std::string* error) {
+    OutputLimits limits;
+    return ParseOutputLimits(v, &limits, error);
+  };
+  keys.back().merge = [](std::string_view current, std::string_view v) {
+    OutputLimits limits;
+    std::string ignored;
+    ParseOutputLimits(current, &limits, &ignored);
+    ParseOutputLimits(v, &limits, &ignored);
+    return FormatOutputLimits(limits);
+  };
   str("dbfilename", false, &Config::dbfilename);
   keys.back().protected_config = true;
   flag("stop-writes-on-bgsave-error", true, &Config::stop_writes_on_bgsave_error);
@@ -161,6 +173,53 @@ bool ParseMemorySize(std::string_view text, int64_t* out) {
   return true;
 }
 
+bool ParseOutputLimits(std::string_view text, OutputLimits* limits, std::string* error) {
+  std::vector<std::string_view> words;
+  for (size_t i = 0; i < text.size();) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    size_t start = i;
+    while (i < text.size() && text[i] != ' ') ++i;
+    if (start < i) words.push_back(text.substr(start, i - start));
+  }
+  if (words.size() % 4 != 0) {
+    *error = "Wrong number of arguments in buffer limit configuration.";
+    return false;
+  }
+  OutputLimits next = *limits;
+  for (size_t i = 0; i < words.size(); i += 4) {
+    auto is = [&](std::string_view name) {
+      return words[i].size() == name.size() &&
+             strncasecmp(words[i].data(), name.data(), name.size()) == 0;
+    };
+    int cls = is("normal") ? 0 : (is("replica") || is("slave")) ? 1 : is("pubsub") ? 2 : -1;
+    if (cls < 0) {
+      *error = "Invalid client class specified in buffer limit configuration.";
+      return false;
+    }
+    auto hard = ParseConfigMemory(words[i + 1]);
+    auto soft = ParseConfigMemory(words[i + 2]);
+    auto seconds = streams::ParseStrictInt64(words[i + 3]);
+    if (!hard || !soft || !seconds || *hard < 0 || *soft < 0 || *seconds < 0) {
+      *error = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+      return false;
+    }
+    next[static_cast<size_t>(cls)] = {*hard, *soft, *seconds};
+  }
+  *limits = next;
+  return true;
+}
+
+std::string FormatOutputLimits(const OutputLimits& limits) {
+  static constexpr std::string_view kNames[] = {"normal", "slave", "pubsub"};
+  std::string out;
+  for (size_t i = 0; i < limits.size(); ++i) {
+    if (!out.empty()) out += ' ';
+    out += std::string(kNames[i]) + ' ' + std::to_string(limits[i].hard) + ' ' +
+           std::to_string(limits[i].soft) + ' ' + std::to_string(limits[i].soft_seconds);
+  }
+  return out;
+}
+
 bool ParseSaveRules(std::string_view text, SaveRules* rules) {
   std::vector<int64_t> numbers;
   size_t i = 0;
@@ -183,7 +242,7 @@ bool ConfigKey::Parse(Config& config, std::string_view value, std::string* error
   switch (type) {
     case Type::kString:
       if (validate != nullptr && !validate(value, error)) return false;
-      config.*text = std::string(value);
+      config.*text = merge != nullptr ? merge(config.*text, value) : std::string(value);
       return true;
     case Type::kBool:
       if (value.size() == 3 && strncasecmp(value.data(), "yes", 3) == 0) {

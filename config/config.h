@@ -8,6 +8,7 @@
 // layer has no file I/O and no TOML.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -46,11 +47,26 @@ struct Config {
   int64_t auto_aof_rewrite_percentage = 100;
   int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
   std::string save = "3600 1 300 100 60 10000";  // pairs: seconds, changes
+  std::string client_output_buffer_limit =
+      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
   std::string dbfilename = "dump.rnl";
   bool stop_writes_on_bgsave_error = true;
 };
 
 // The `save` rules as (seconds, changes) pairs; false when the text is not such pairs.
+// client-output-buffer-limit: per client class, the output not yet sent (bytes) at which a
+// client is closed at once (hard), or once it has stayed above `soft` for soft_seconds; 0 = no
+// limit. Classes in Redis's order: normal, replica (Redis's "slave"), pubsub.
+struct OutputLimit {
+  int64_t hard = 0, soft = 0, soft_seconds = 0;
+};
+enum class ClientClass { kNormal = 0, kReplica = 1, kPubSub = 2 };
+using OutputLimits = std::array<OutputLimit, 3>;
+// Reads "class hard soft seconds [class hard soft seconds ...]" into *limits, changing only the
+// classes named (as CONFIG SET does); false with Redis's reason in *error.
+bool ParseOutputLimits(std::string_view text, OutputLimits* limits, std::string* error);
+std::string FormatOutputLimits(const OutputLimits& limits);
+
 using SaveRules = std::vector<std::pair<int64_t, int64_t>>;
 bool ParseSaveRules(std::string_view text, SaveRules* rules);
 
@@ -76,6 +92,9 @@ class ConfigKey {
   bool Config::*flag = nullptr;           // kBool ("yes"/"no")
   // Extra check for kString values (save); nullptr = any text.
   bool (*validate)(std::string_view value, std::string* error) = nullptr;
+  // For a kString whose CONFIG SET changes only part of it (client-output-buffer-limit): the
+  // new whole value from the current one and the (validated) value given.
+  std::string (*merge)(std::string_view current, std::string_view value) = nullptr;
 
   // Parses and stores `value`. On failure returns false with Redis's reason text in *error
   // (e.g. "argument couldn't be parsed into an integer").

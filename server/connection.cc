@@ -151,8 +151,30 @@ void Connection::ResumeInput() {
   if (pending_input_.empty() || CanRunCommands()) StartReading();
 }
 
+bool Connection::OverOutputLimit() {
+  // A subscribed client is in the pubsub class, as in Redis (replicas come with replication).
+  const config::OutputLimit& limit = server_.output_limit(
+      subscriptions.any() ? config::ClientClass::kPubSub : config::ClientClass::kNormal);
+  const auto bytes = static_cast<int64_t>(output_bytes());
+  if (limit.hard > 0 && bytes >= limit.hard) return true;
+  if (limit.soft == 0 || bytes < limit.soft) {
+    over_soft_since_ms_ = -1;
+    return false;
+  }
+  const auto now = static_cast<int64_t>(server_.MonotonicMs());
+  if (over_soft_since_ms_ < 0) over_soft_since_ms_ = now;
+  return now - over_soft_since_ms_ >= limit.soft_seconds * 1000;
+}
+
 void Connection::Flush() {
-  if (closing_ || write_in_flight_) return;
+  if (closing_) return;
+  if (OverOutputLimit()) {
+    server_.log().Warning("Client id=" + std::to_string(id()) + " addr=" + addr_ +
+                          " closed for overcoming of output buffer limits.");
+    Close();
+    return;
+  }
+  if (write_in_flight_) return;
   if (out_.empty()) {
     if (close_after_reply_) Close();
     return;

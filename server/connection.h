@@ -70,6 +70,9 @@ class Connection : public dispatch::Client {
   int fd() const;
   size_t query_buffer_bytes() const { return pending_input_.size() + parser_.buffered(); }
   size_t output_bytes() const { return out_.size() + inflight_.size(); }
+  // client-output-buffer-limit for this client's class: true when it must be closed now (its
+  // output passed the hard limit, or stayed above the soft one long enough).
+  bool OverOutputLimit();
   uint64_t net_input_bytes() const { return net_in_; }
   uint64_t net_output_bytes() const { return net_out_; }
 
@@ -94,6 +97,7 @@ class Connection : public dispatch::Client {
   uint64_t net_in_ = 0, net_out_ = 0;
   bool reading_ = false;
   bool write_in_flight_ = false;
+  int64_t over_soft_since_ms_ = -1;  // monotonic; -1 while within the soft limit
   bool close_after_reply_ = false;
   bool closing_ = false;
 };

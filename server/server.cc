@@ -97,6 +97,8 @@ void Server::SetConfig(config::Config updated) {
 
 void Server::ApplyConfig() {
   ApplyLogLevel();
+  std::string ignored;  // the value was checked when it was set
+  config::ParseOutputLimits(config_.client_output_buffer_limit, &output_limits_, &ignored);
   dispatcher_->set_limits(LimitsFromConfig());
   durability_->ApplyConfig();
   resp::ParserLimits limits;

@@ -103,6 +103,11 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   int64_t LastSaveMs() const override { return durability_->last_save_ms(); }
   std::vector<dispatch::Client*> Clients() override;
 
+  // client-output-buffer-limit, parsed (server/connection.cc applies it).
+  const config::OutputLimit& output_limit(config::ClientClass c) const {
+    return output_limits_[static_cast<size_t>(c)];
+  }
+
  private:
   // The settings data commands follow, from the configuration.
   dispatch::Limits LimitsFromConfig() const;
@@ -123,6 +128,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   void CloseIdleClients();
 
   config::Config config_;
+  config::OutputLimits output_limits_;
   std::string config_file_;
   std::string executable_;
   Logger log_;
