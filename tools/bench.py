@@ -996,6 +996,112 @@ def render_queues(r):
     ])
 
 
+PUBSUB_BEGIN = "<!-- bench:pubsub:begin -->"
+PUBSUB_END = "<!-- bench:pubsub:end -->"
+PUBSUB_MESSAGE = b"hello"
+# What a subscriber receives for one message on channel "ch": *3 message ch hello.
+PUBSUB_WIRE = len(b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n")
+
+
+def pubsub_cost(server, subscribers, publishes):
+    """Server CPU for `publishes` PUBLISH to a channel with `subscribers` subscribers, counted
+    until every subscriber has received every message (a thread drains their sockets)."""
+    import selectors
+    import threading
+    subs = []
+    for _ in range(subscribers):
+        s = socket.create_connection(("127.0.0.1", server.port))
+        s.sendall(encode(["SUBSCRIBE", "ch"]))
+        subs.append(s)
+    confirm = len(b"*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n")
+    for s in subs:
+        got = b""
+        while len(got) < confirm:
+            got += s.recv(confirm - len(got))
+        s.setblocking(False)
+    pub = Client(server)
+    try:
+        want = publishes * PUBSUB_WIRE
+        received = [0] * subscribers
+        sel = selectors.DefaultSelector()
+        for i, s in enumerate(subs):
+            sel.register(s, selectors.EVENT_READ, i)
+        done = threading.Event()
+
+        def drain():
+            left = subscribers
+            while left and not done.is_set():
+                for key, _ in sel.select(timeout=0.1):
+                    data = key.fileobj.recv(1 << 16)
+                    received[key.data] += len(data)
+                    if received[key.data] == want:
+                        sel.unregister(key.fileobj)
+                        left -= 1
+            done.set()
+        reader = threading.Thread(target=drain)
+        cpu_before = server.cpu_seconds()
+        started = time.monotonic()
+        reader.start()
+        replies = pub.blast([["PUBLISH", "ch", PUBSUB_MESSAGE]] * publishes, 1000)
+        if not done.wait(300):
+            raise RuntimeError(f"{server.name}: subscribers did not get every message")
+        wall = time.monotonic() - started
+        cpu = server.cpu_seconds() - cpu_before
+        reader.join()
+        del replies
+        if sum(received) != subscribers * want:
+            raise RuntimeError(f"{server.name}: {sum(received)} bytes, expected "
+                               f"{subscribers * want}")
+        return {"cpu_us_publish": cpu * 1e6 / publishes,
+                "ns_delivery": cpu * 1e9 / (publishes * subscribers),
+                "deliveries_per_sec": publishes * subscribers / wall}
+    finally:
+        pub.close()
+        for s in subs:
+            s.close()
+
+
+def pubsub(start_runnel_with, start_redis_with, quick):
+    """PUBLISH to 1, 100 and 10,000 subscribers, each server in turn."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    cases = [(1, 1_000_000), (100, 100_000), (10_000, 1_000)]
+    if quick:
+        cases = [(n, p // 10) for n, p in cases]
+    out = {}
+    with load_generator_cpu():
+        for subscribers, publishes in cases:
+            for name, start in (("runnel", start_runnel_with), ("redis", start_redis_with)):
+                server = start(["--maxclients", "20000"])
+                try:
+                    out[name, subscribers] = pubsub_cost(server, subscribers, publishes)
+                finally:
+                    server.stop()
+            out["publishes", subscribers] = publishes
+    out["cases"] = [n for n, _ in cases]
+    return out
+
+
+def render_pubsub(r):
+    lines = [PUBSUB_BEGIN, "",
+             f"Measured {time.strftime('%Y-%m-%d')} by `tools/bench --only pubsub`, one server at a "
+             "time pinned to CPU 0, this script on CPU 1: one connection pipelines `PUBLISH ch "
+             "hello` (1,000 per round trip) while every subscriber's socket is drained; server "
+             "CPU is counted until each subscriber has every message.", "",
+             "| subscribers | PUBLISHes | Runnel CPU µs / PUBLISH | Redis CPU µs / PUBLISH | "
+             "ratio | Runnel ns / delivery | Redis ns / delivery |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    for n in r["cases"]:
+        a, z = r["runnel", n], r["redis", n]
+        lines.append(f"| {n:,} | {r['publishes', n]:,} | {a['cpu_us_publish']:.2f} | "
+                     f"{z['cpu_us_publish']:.2f} | "
+                     f"{ratio(a['cpu_us_publish'], z['cpu_us_publish'])} | "
+                     f"{a['ns_delivery']:.0f} | {z['ns_delivery']:.0f} |")
+    lines += ["", PUBSUB_END]
+    return "\n".join(lines)
+
+
 def replace_block(path, begin, end, text):
     """Replaces the text between `begin` and `end` in the file (appends it if missing)."""
     try:
@@ -1106,7 +1212,7 @@ def main():
     ap.add_argument("--groups-tool", help="runnel-bench-groups (default: beside --runnel)")
     ap.add_argument("--quick", action="store_true", help="a tenth of the requests")
     ap.add_argument("--write", help="markdown file whose bench section is replaced")
-    ap.add_argument("--only", choices=["idle", "compare", "policies", "queues"],
+    ap.add_argument("--only", choices=["idle", "compare", "policies", "queues", "pubsub"],
                     help="run only this part")
     ap.add_argument("--before", help="an earlier runnel-server, for --only compare")
     ap.add_argument("--before-label", default="Runnel before",
@@ -1127,6 +1233,13 @@ def main():
         print(text)
         if args.write:
             replace_block(args.write, QUEUES_BEGIN, QUEUES_END, text)
+        return
+    if args.only == "pubsub":
+        text = render_pubsub(pubsub(lambda extra: start_runnel(args.runnel, extra),
+                                    lambda extra: start_redis(extra), args.quick))
+        print(text)
+        if args.write:
+            replace_block(args.write, PUBSUB_BEGIN, PUBSUB_END, text)
         return
     if args.only == "compare":
         if not args.before:
