@@ -16,6 +16,8 @@ dispatch::CommandTable AllCommands() {
   RegisterServerCommands(specs);
   RegisterKeyCommands(specs);
   RegisterStringCommands(specs);
+  RegisterStringVariantCommands(specs);
+  RegisterStringEditCommands(specs);
   RegisterStreamCommands(specs);
   RegisterRefCommands(specs);
   RegisterReadCommands(specs);

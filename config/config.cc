@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -103,6 +104,13 @@ std::vector<ConfigKey> BuildKeys() {
     *error = "Invalid save parameters";
     return false;
   };
+  str("notify-keyspace-events", true, &Config::notify_keyspace_events);
+  keys.back().validate = [](std::string_view v, std::string* error) {
+    if (ParseNotifyFlags(v)) return true;
+    *error = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+    return false;
+  };
+  keys.back().show = [](std::string_view v) { return FormatNotifyFlags(*ParseNotifyFlags(v)); };
   str("client-output-buffer-limit", true, &Config::client_output_buffer_limit);
   keys.back().validate = [](std::string_view v, std::string* error) {
     OutputLimits limits;
@@ -171,6 +179,53 @@ bool ParseMemorySize(std::string_view text, int64_t* out) {
   if (*v > INT64_MAX / multiplier) return false;
   *out = *v * multiplier;
   return true;
+}
+
+namespace {
+
+// The class letters other than A, K, E, in the order CONFIG GET shows them.
+constexpr std::pair<char, uint32_t> kNotifyClasses[] = {
+    {'g', kNotifyGeneric}, {'$', kNotifyString}, {'l', kNotifyList},    {'s', kNotifySet},
+    {'h', kNotifyHash},    {'z', kNotifyZset},   {'x', kNotifyExpired}, {'e', kNotifyEvicted},
+    {'t', kNotifyStream},  {'d', kNotifyModule}, {'n', kNotifyNew},     {'m', kNotifyKeyMiss}};
+constexpr uint32_t kNotifyAll = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet |
+                                kNotifyHash | kNotifyZset | kNotifyExpired | kNotifyEvicted |
+                                kNotifyStream | kNotifyModule;
+
+}  // namespace
+
+std::optional<uint32_t> ParseNotifyFlags(std::string_view text) {
+  uint32_t flags = 0;
+  for (char ch : text) {
+    if (ch == 'A') {
+      flags |= kNotifyAll;
+    } else if (ch == 'K') {
+      flags |= kNotifyKeyspace;
+    } else if (ch == 'E') {
+      flags |= kNotifyKeyevent;
+    } else {
+      auto it = std::find_if(std::begin(kNotifyClasses), std::end(kNotifyClasses),
+                             [ch](const auto& c) { return c.first == ch; });
+      if (it == std::end(kNotifyClasses)) return std::nullopt;
+      flags |= it->second;
+    }
+  }
+  return flags;
+}
+
+std::string FormatNotifyFlags(uint32_t flags) {
+  std::string out;
+  if ((flags & kNotifyAll) == kNotifyAll) {
+    out += 'A';
+  } else {
+    for (auto [ch, bit] : kNotifyClasses) {
+      if (bit != kNotifyKeyMiss && (flags & bit)) out += ch;
+    }
+  }
+  if (flags & kNotifyKeyspace) out += 'K';
+  if (flags & kNotifyKeyevent) out += 'E';
+  if (flags & kNotifyKeyMiss) out += 'm';
+  return out;
 }
 
 bool ParseOutputLimits(std::string_view text, OutputLimits* limits, std::string* error) {
@@ -292,7 +347,7 @@ bool ConfigKey::Parse(Config& config, std::string_view value, std::string* error
 std::string ConfigKey::Get(const Config& config) const {
   if (number != nullptr) return std::to_string(config.*number);
   if (flag != nullptr) return config.*flag ? "yes" : "no";
-  return config.*text;
+  return show != nullptr ? show(config.*text) : config.*text;
 }
 
 FsyncPolicy ParseFsyncPolicy(std::string_view text) {

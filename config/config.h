@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,6 +48,7 @@ struct Config {
   int64_t auto_aof_rewrite_percentage = 100;
   int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
   std::string save = "3600 1 300 100 60 10000";  // pairs: seconds, changes
+  std::string notify_keyspace_events;            // as given; ParseNotifyFlags reads it
   std::string client_output_buffer_limit =
       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
   std::string dbfilename = "dump.rnl";
@@ -66,6 +68,30 @@ using OutputLimits = std::array<OutputLimit, 3>;
 // classes named (as CONFIG SET does); false with Redis's reason in *error.
 bool ParseOutputLimits(std::string_view text, OutputLimits* limits, std::string* error);
 std::string FormatOutputLimits(const OutputLimits& limits);
+
+// notify-keyspace-events: which keyspace notifications are published (Redis's class letters).
+enum NotifyFlag : uint32_t {
+  kNotifyKeyspace = 1 << 0,  // K: __keyspace@<db>__:<key> channels
+  kNotifyKeyevent = 1 << 1,  // E: __keyevent@<db>__:<event> channels
+  kNotifyGeneric = 1 << 2,   // g
+  kNotifyString = 1 << 3,    // $
+  kNotifyList = 1 << 4,      // l
+  kNotifySet = 1 << 5,       // s
+  kNotifyHash = 1 << 6,      // h
+  kNotifyZset = 1 << 7,      // z
+  kNotifyExpired = 1 << 8,   // x
+  kNotifyEvicted = 1 << 9,   // e
+  kNotifyStream = 1 << 10,   // t
+  kNotifyKeyMiss = 1 << 11,  // m (not part of A)
+  kNotifyModule = 1 << 12,   // d
+  kNotifyNew = 1 << 13,      // n (not part of A)
+};
+// The flags of a class string, or nullopt when a character is not a class.
+std::optional<uint32_t> ParseNotifyFlags(std::string_view text);
+// As redis-server 7.0 shows them (CONFIG GET): "A" for all of g$lshzxetd, else each letter in
+// its order, then K, E and m. Like Redis, it leaves 'n' out when 'A' is shown, though the flag
+// stays on.
+std::string FormatNotifyFlags(uint32_t flags);
 
 using SaveRules = std::vector<std::pair<int64_t, int64_t>>;
 bool ParseSaveRules(std::string_view text, SaveRules* rules);
@@ -95,6 +121,8 @@ class ConfigKey {
   // For a kString whose CONFIG SET changes only part of it (client-output-buffer-limit): the
   // new whole value from the current one and the (validated) value given.
   std::string (*merge)(std::string_view current, std::string_view value) = nullptr;
+  // For a kString that CONFIG GET shows in another form than it is kept in.
+  std::string (*show)(std::string_view stored) = nullptr;
 
   // Parses and stores `value`. On failure returns false with Redis's reason text in *error
   // (e.g. "argument couldn't be parsed into an integer").

@@ -37,6 +37,7 @@ enum CommandFlag : uint32_t {
   kCmdMovableKeys = 1 << 16,
   kCmdNoMandatoryKeys = 1 << 17,
   kCmdNoAsyncLoading = 1 << 18,  // Redis shows it; Runnel never loads asynchronously
+  kCmdPubSub = 1 << 19,          // a Pub/Sub command (COMMAND INFO shows it)
 };
 
 // Where a command's keys are (COMMAND INFO's first key, last key, step; 0 0 0 = none).

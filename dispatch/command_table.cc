@@ -73,6 +73,7 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
       {kCmdReadOnly, "readonly"},
       {kCmdDenyOom, "denyoom"},
       {kCmdAdmin, "admin"},
+      {kCmdPubSub, "pubsub"},
       {kCmdNoScript, "noscript"},
       {kCmdBlocking, "blocking"},
       {kCmdLoading, "loading"},

@@ -49,6 +49,8 @@ class CommandContext {
   std::string_view arg(size_t i) const { return args[i]; }
   size_t argc() const { return args.size(); }
   // Replies an error (the full text, code first). The command then changed nothing.
+  // A keyspace notification for `key` in the client's database (config::NotifyFlag `type`).
+  void Notify(uint32_t type, std::string_view event, std::string_view key);
   void Error(std::string_view message);
   bool failed() const { return failed_; }
 

@@ -59,6 +59,10 @@ AdminHost& CommandContext::admin() { return dispatcher_.host().admin(); }
 
 void CommandContext::Warn(std::string_view message) { dispatcher_.host().Warn(message); }
 
+void CommandContext::Notify(uint32_t type, std::string_view event, std::string_view key) {
+  dispatcher_.Notify(client_.db, type, event, key);
+}
+
 void CommandContext::WakeReaders(std::string_view key) {
   dispatcher_.blocking().MarkReady(client_.db, key);
 }
@@ -399,6 +403,21 @@ void Dispatcher::ClientClosed(Client& c) {
   pubsub_.Drop(c);
 }
 
+void Dispatcher::Notify(int db, uint32_t type, std::string_view event, std::string_view key) {
+  const uint32_t flags = limits_.notify_flags;
+  if (!(flags & type)) return;
+  const std::string prefix = "__key";
+  const std::string at = "@" + std::to_string(db) + "__:";
+  if (flags & config::kNotifyKeyspace)
+    Publish(false, prefix + "space" + at + std::string(key), event);
+  if (flags & config::kNotifyKeyevent)
+    Publish(false, prefix + "event" + at + std::string(event), key);
+}
+
+void Dispatcher::OnKeyAdded(int db, std::string_view key) {
+  Notify(db, config::kNotifyNew, "new", key);
+}
+
 size_t Dispatcher::Publish(bool shard, std::string_view channel, std::string_view message) {
   return pubsub_.Publish(shard, channel, message,
                          [this](uint64_t id) { return host_.FindClient(id); });
@@ -413,6 +432,7 @@ void Dispatcher::OnKeyChanged(int db, std::string_view key) {
 
 void Dispatcher::OnKeyExpired(int db, std::string_view key) {
   stats_.expired_keys++;
+  Notify(db, config::kNotifyExpired, "expired", key);
   // The log says DEL, on its own: replay must not depend on the clock deciding the key has
   // expired, and the command that found it expired may fail and log nothing. As in Redis, an
   // expiry is no change for the save rules.

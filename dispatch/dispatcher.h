@@ -108,6 +108,9 @@ class Dispatcher : public streams::KeyspaceObserver {
   PubSub& pubsub() { return pubsub_; }
   // Delivers a PUBLISH / SPUBLISH message to its subscribers; returns the deliveries.
   size_t Publish(bool shard, std::string_view channel, std::string_view message);
+  // A keyspace notification (notify-keyspace-events): `event` happened to `key` of `db`, of
+  // class `type` (a config::NotifyFlag). Published when the class and K or E are enabled.
+  void Notify(int db, uint32_t type, std::string_view event, std::string_view key);
 
   // ---- WATCH ----
   WatchRegistry& watches() { return watches_; }
@@ -125,6 +128,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   void OnKeyChanged(int db, std::string_view key) override;
   void OnKeyExpired(int db, std::string_view key) override;
   void OnFlushed(int db) override;
+  void OnKeyAdded(int db, std::string_view key) override;
 
  private:
   // Runs the handler; returns false if it replied with an error. Used by Call and Rerun.

@@ -16,6 +16,12 @@ namespace runnel::dispatch::errors {
 // ---- Generic ----
 inline constexpr std::string_view kSyntax = "ERR syntax error";
 inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kFloatNanOrInfinity =
+    "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
+inline constexpr std::string_view kStringTooLong =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 // An integer argument that must fit an int (SELECT's index).
 inline constexpr std::string_view kNotInt32 =
     "ERR value is out of range, value must between -2147483648 and 2147483647";

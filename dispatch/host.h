@@ -22,6 +22,7 @@ struct Limits {
   int64_t approx_trim_limit = 10000;  // '~' trims without LIMIT: Redis's 100 x node entries
   streams::IdmpConfig new_stream;     // a new stream's IDMP settings (stream-idmp-*)
   streams::Retention new_retention;   // a new stream's retention (stream-retention-*)
+  uint32_t notify_flags = 0;          // notify-keyspace-events (config::NotifyFlag bits)
 };
 
 // Server administration: configuration, INFO, persistence commands, shutdown, client lists.

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "dispatch/dispatcher.h"
 #include "effects/writer.h"
 #include "streams/group_ops.h"
@@ -39,7 +40,10 @@ void Dispatcher::ExpireConsumers(std::string_view key, streams::Stream& s, int d
     if (expired.empty()) continue;
     encoded.clear();
     effects::Writer w(effects_wanted_ ? &encoded : nullptr);
-    for (const std::string& consumer : expired) w.ConsumerDelete(key, name, consumer);
+    for (const std::string& consumer : expired) {
+      w.ConsumerDelete(key, name, consumer);
+      Notify(db, config::kNotifyStream, "xgroup-delconsumer", key);
+    }
     w.GroupCounters(key, *group);
     record_.Append(db, encoded);
   }
@@ -72,6 +76,7 @@ bool Dispatcher::AgeOut(std::string_view key, streams::Stream& s, int db, int64_
   if (removed > 0) {
     changes_ += removed;
     keyspace_->db(db).NotifyChanged(key);
+    Notify(db, config::kNotifyStream, "xtrim", key);
   }
   return finished;
 }
@@ -133,7 +138,10 @@ bool Dispatcher::FireDue(std::string_view key, streams::Stream& s, int db, int64
     auto id = s.NextId(streams::AddIdSpec{}, static_cast<uint64_t>(now_ms));
     s.Append(*id, fields, limits_.stream);
     w.Fire(key, e->handle, *id);
-    w.Trimmed(key, s, streams::TrimToRetention(s, limits_.approx_trim_limit, limits_.stream));
+    Notify(db, config::kNotifyStream, "xadd", key);
+    streams::TrimOutcome t = streams::TrimToRetention(s, limits_.approx_trim_limit, limits_.stream);
+    w.Trimmed(key, s, t);
+    if (t.removed > 0) Notify(db, config::kNotifyStream, "xtrim", key);
     ++appended;
   }
   record_.Append(db, encoded);

@@ -60,6 +60,14 @@ void Writer::FlushAll() {
   if (out_) CommandWriter(out_, 1).Arg("FLUSHALL");
 }
 
+void Writer::Append(std::string_view key, std::string_view suffix) {
+  if (out_) CommandWriter(out_, 3).Arg("APPEND").Arg(key).Arg(suffix);
+}
+
+void Writer::SetRange(std::string_view key, int64_t offset, std::string_view bytes) {
+  if (out_) CommandWriter(out_, 4).Arg("SETRANGE").Arg(key).Int(offset).Arg(bytes);
+}
+
 // ---- replay ----
 
 namespace {
@@ -95,6 +103,37 @@ Result ApplyMSet(ApplyContext& ctx, const EffectArgs& a) {
   for (size_t i = 1; i + 1 < a.size(); i += 2) {
     ctx.database().Set(a[i], streams::Value(std::string(a[i + 1])));
   }
+  return Result::Applied();
+}
+
+// The string at a key an effect edits, created empty if missing; nullptr for another type.
+std::string* StringFor(ApplyContext& ctx, std::string_view key) {
+  Database::Node* node = ctx.database().Peek(key);
+  if (node == nullptr) node = ctx.database().Set(key, streams::Value(std::string()));
+  return node->value.value.string();
+}
+
+// APPEND key suffix
+Result ApplyAppend(ApplyContext& ctx, const EffectArgs& a) {
+  if (a.size() != 3) return Result::Malformed();
+  std::string* s = StringFor(ctx, a[1]);
+  if (s == nullptr) return Result::Conflict("the key holds another type");
+  s->append(a[2]);
+  return Result::Applied();
+}
+
+// SETRANGE key offset bytes: zero-padded up to offset, then overwritten.
+Result ApplySetRange(ApplyContext& ctx, const EffectArgs& a) {
+  std::optional<int64_t> offset = a.size() == 4 ? a.Int(2) : std::nullopt;
+  constexpr int64_t kMaxString = int64_t{1} << 32;  // far above any proto-max-bulk-len used
+  if (!offset || *offset < 0 || *offset + static_cast<int64_t>(a[3].size()) > kMaxString) {
+    return Result::Malformed();
+  }
+  std::string* s = StringFor(ctx, a[1]);
+  if (s == nullptr) return Result::Conflict("the key holds another type");
+  size_t end = static_cast<size_t>(*offset) + a[3].size();
+  if (s->size() < end) s->resize(end, '\0');
+  s->replace(static_cast<size_t>(*offset), a[3].size(), a[3]);
   return Result::Applied();
 }
 
@@ -190,6 +229,8 @@ void AddKeyAppliers(std::vector<Entry>& out) {
                          {"UNLINK", ApplyDel},
                          {"SET", ApplySet},
                          {"MSET", ApplyMSet},
+                         {"APPEND", ApplyAppend},
+                         {"SETRANGE", ApplySetRange},
                          {"PEXPIREAT", ApplyPExpireAt},
                          {"PERSIST", ApplyPersist},
                          {"RENAME", ApplyRename},

@@ -12,7 +12,9 @@
 //   DEL key                                                  DEL, UNLINK, expiry,  key_effects
 //                                                            EXPIRE in the past
 //   SET key value [PXAT ms | KEEPTTL]                        SET, INCR family
-//   MSET key value [key value ...]                           MSET
+//   MSET key value [key value ...]                           MSET, MSETNX
+//   APPEND key suffix                                        APPEND
+//   SETRANGE key offset bytes                                SETRANGE
 //   PEXPIREAT key ms / PERSIST key                           EXPIRE family, PERSIST
 //   RENAME key newkey                                        RENAME, RENAMENX
 //   FLUSHDB / FLUSHALL
@@ -88,6 +90,9 @@ class Writer {
   void SetKeepTtl(std::string_view key, std::string_view value);
   // Alternating keys and values.
   void MSet(std::span<const std::string_view> pairs);
+  // Byte edits logged as themselves: the bytes they add, not the whole string they leave.
+  void Append(std::string_view key, std::string_view suffix);
+  void SetRange(std::string_view key, int64_t offset, std::string_view bytes);
   void PExpireAt(std::string_view key, int64_t ms);
   void Persist(std::string_view key);
   void Rename(std::string_view key, std::string_view new_key);

@@ -42,6 +42,7 @@ Database::Node* Database::Set(std::string_view key, Value value, bool keep_ttl) 
   bool created;
   Node* node = table_.FindOrInsert(key, &created);
   node->value.value = std::move(value);
+  if (created && observer_) observer_->OnKeyAdded(index_, key);
   if (!keep_ttl) SetExpire(node, -1);
   // A stream that arrives whole (snapshot loading, RENAME) brings its timed work with it.
   if (const Stream* s = node->value.value.stream()) {

@@ -69,6 +69,8 @@ class KeyspaceObserver {
   virtual void OnKeyExpired(int db, std::string_view key) = 0;
   // Every key of the database is gone.
   virtual void OnFlushed(int db) = 0;
+  // A key that did not exist was just created (before the change is reported).
+  virtual void OnKeyAdded(int /*db*/, std::string_view /*key*/) {}
 };
 
 class Database {

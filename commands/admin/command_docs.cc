@@ -329,7 +329,8 @@ void AddEntry(const DocEntry& e, DocIndex* index) {
   auto problem = [&](const std::string& what) {
     index->problems.push_back(std::string(e.name) + ": " + what);
   };
-  CommandDoc doc{e.name, e.summary, e.since, e.group, e.complexity, {}, {}};
+  CommandDoc doc{e.name, e.summary,          e.since,      e.group, e.complexity, {},
+                 {},     e.deprecated_since, e.replaced_by};
   if (e.summary.empty()) problem("no summary");
   if (!IsVersion(e.since)) problem("since '" + std::string(e.since) + "' is not a version");
   if (std::find(kDocGroups.begin(), kDocGroups.end(), e.group) == kDocGroups.end()) {
@@ -443,8 +444,9 @@ void WriteCommandDocs(resp::ReplyWriter& reply, const dispatch::CommandSpec& spe
   const CommandDoc* found = FindCommandDoc(spec.fullname);
   const CommandDoc& doc = found ? *found : kUndocumented;
   bool container = spec.is_container();
-  reply.Map(3 + size_t{!doc.complexity.empty()} + size_t{!doc.history.empty()} +
-            size_t{!doc.args.empty()} + size_t{container});
+  const bool deprecated = !doc.deprecated_since.empty();
+  reply.Map(3 + size_t{!doc.complexity.empty()} + (deprecated ? 3 : 0) +
+            size_t{!doc.history.empty()} + size_t{!doc.args.empty()} + size_t{container});
   reply.Bulk("summary");
   reply.Bulk(doc.summary);
   reply.Bulk("since");
@@ -454,6 +456,15 @@ void WriteCommandDocs(resp::ReplyWriter& reply, const dispatch::CommandSpec& spe
   if (!doc.complexity.empty()) {
     reply.Bulk("complexity");
     reply.Bulk(doc.complexity);
+  }
+  if (deprecated) {  // in redis-server's order and types
+    reply.Bulk("doc_flags");
+    reply.Set(1);
+    reply.Simple("deprecated");
+    reply.Bulk("deprecated_since");
+    reply.Bulk(doc.deprecated_since);
+    reply.Bulk("replaced_by");
+    reply.Bulk(doc.replaced_by);
   }
   if (!doc.history.empty()) {
     reply.Bulk("history");

@@ -229,6 +229,57 @@ constexpr DocEntry kDocs[] = {
      .summary = "Set multiple keys to multiple values",
      .complexity = "O(N) where N is the number of keys to set.",
      .args = "key_value{key:key value:string}..."},
+    // The string commands beyond GET/SET/INCR, as redis-server 7.0 documents them.
+    {.name = "setex", .group = "string", .since = "2.0.0",
+     .summary = "Set the value and expiration of a key", .complexity = "O(1)",
+     .args = "key:key seconds:integer value:string"},
+    {.name = "psetex", .group = "string", .since = "2.6.0",
+     .summary = "Set the value and expiration in milliseconds of a key", .complexity = "O(1)",
+     .args = "key:key milliseconds:integer value:string"},
+    {.name = "setnx", .group = "string", .since = "1.0.0",
+     .summary = "Set the value of a key, only if the key does not exist", .complexity = "O(1)",
+     .args = "key:key value:string"},
+    {.name = "msetnx", .group = "string", .since = "1.0.1",
+     .summary = "Set multiple keys to multiple values, only if none of the keys exist",
+     .complexity = "O(N) where N is the number of keys to set.",
+     .args = "key_value{key:key value:string}..."},
+    {.name = "getset", .group = "string", .since = "1.0.0",
+     .summary = "Set the string value of a key and return its old value", .complexity = "O(1)",
+     .args = "key:key value:string", .deprecated_since = "6.2.0",
+     .replaced_by = "`SET` with the `!GET` argument"},
+    {.name = "getdel", .group = "string", .since = "6.2.0",
+     .summary = "Get the value of a key and delete the key", .complexity = "O(1)",
+     .args = "key:key"},
+    {.name = "getex", .group = "string", .since = "6.2.0",
+     .summary = "Get the value of a key and optionally set its expiration", .complexity = "O(1)",
+     .args = "key:key [expiration(EX seconds:integer|PX milliseconds:integer|"
+             "EXAT unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time|"
+             "PERSIST)]"},
+    {.name = "append", .group = "string", .since = "2.0.0", .summary = "Append a value to a key",
+     .complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is "
+                   "small and the already present value is of any size, since the dynamic "
+                   "string library used by Redis will double the free space available on every "
+                   "reallocation.",
+     .args = "key:key value:string"},
+    {.name = "strlen", .group = "string", .since = "2.2.0",
+     .summary = "Get the length of the value stored in a key", .complexity = "O(1)",
+     .args = "key:key"},
+    {.name = "getrange", .group = "string", .since = "2.4.0",
+     .summary = "Get a substring of the string stored at a key",
+     .complexity = "O(N) where N is the length of the returned string. The complexity is "
+                   "ultimately determined by the returned length, but because creating a "
+                   "substring from an existing string is very cheap, it can be considered O(1) "
+                   "for small strings.",
+     .args = "key:key start:integer end:integer"},
+    {.name = "setrange", .group = "string", .since = "2.2.0",
+     .summary = "Overwrite part of a string at key starting at the specified offset",
+     .complexity = "O(1), not counting the time taken to copy the new string in place. "
+                   "Usually, this string is very small so the amortized complexity is O(1). "
+                   "Otherwise, complexity is O(M) with M being the length of the value argument.",
+     .args = "key:key offset:integer value:string"},
+    {.name = "incrbyfloat", .group = "string", .since = "2.6.0",
+     .summary = "Increment the float value of a key by the given amount", .complexity = "O(1)",
+     .args = "key:key increment:double"},
     // Pub/Sub, as redis-server 7.0 documents it.
     {.name = "subscribe", .group = "pubsub", .since = "2.0.0",
      .summary = "Listen for messages published to the given channels",

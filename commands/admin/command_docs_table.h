@@ -17,6 +17,9 @@ struct DocEntry {
   std::string_view complexity = {};
   std::string_view history = {};  // "VERSION: change" lines separated by '\n'
   std::string_view args = {};     // the DSL above
+  // A deprecated command (GETSET): the version, and what replaces it, as Redis documents it.
+  std::string_view deprecated_since = {};
+  std::string_view replaced_by = {};
 };
 
 // The groups redis-cli knows (`help @stream`), as redis-server names them.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "commands/keys/register.h"
+#include "config/config.h"
 #include "dispatch/args.h"
 #include "dispatch/dispatcher.h"
 #include "streams/glob.h"
@@ -37,6 +38,7 @@ void CmdDel(CommandContext& ctx) {
     // Find first, so a key past its TTL counts as already gone.
     if (ctx.db().Find(ctx.arg(i), ctx.now_ms) != nullptr && ctx.db().Delete(ctx.arg(i))) {
       ctx.effects().Del(ctx.arg(i));
+      ctx.Notify(config::kNotifyGeneric, "del", ctx.arg(i));
       ++deleted;
     }
   }
@@ -169,6 +171,8 @@ void RenameCommand(CommandContext& ctx, bool nx) {
   ctx.dispatcher().FlushConsumerTimes(ctx.client().db, from);
   ctx.db().Move(src, ctx.db(), to);
   ctx.effects().Rename(from, to);
+  ctx.Notify(config::kNotifyGeneric, "rename_from", from);
+  ctx.Notify(config::kNotifyGeneric, "rename_to", to);
   ctx.Changed();
   nx ? ctx.reply.Integer(1) : ctx.reply.Ok();
 }
@@ -239,10 +243,12 @@ void ExpireCommand(CommandContext& ctx, bool relative, bool seconds) {
   if (ms <= ctx.now_ms) {
     ctx.db().Delete(ctx.arg(1));  // a time in the past deletes the key
     ctx.effects().Del(ctx.arg(1));
+    ctx.Notify(config::kNotifyGeneric, "del", ctx.arg(1));
   } else {
     ctx.db().SetExpire(node, ms);
     ctx.db().NotifyChanged(ctx.arg(1));
     ctx.effects().PExpireAt(ctx.arg(1), ms);  // absolute, for replay
+    ctx.Notify(config::kNotifyGeneric, "expire", ctx.arg(1));
   }
   ctx.Changed();
   ctx.reply.Integer(1);
@@ -274,6 +280,7 @@ void CmdPersist(CommandContext& ctx) {
   if (node == nullptr || !ctx.db().SetExpire(node, -1)) return ctx.reply.Integer(0);
   ctx.db().NotifyChanged(ctx.arg(1));
   ctx.effects().Persist(ctx.arg(1));
+  ctx.Notify(config::kNotifyGeneric, "persist", ctx.arg(1));
   ctx.Changed();
   ctx.reply.Integer(1);
 }

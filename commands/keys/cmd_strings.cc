@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "commands/keys/register.h"
+#include "commands/keys/string_args.h"
+#include "config/config.h"
 #include "dispatch/args.h"
 #include "dispatch/dispatcher.h"
 
@@ -16,16 +18,6 @@ using dispatch::IEquals;
 using dispatch::IntArgOrReply;
 using streams::Database;
 namespace errors = dispatch::errors;
-
-// The string at `key` (nullptr if absent), or nullopt after replying WRONGTYPE.
-std::optional<std::string*> StringOrReply(CommandContext& ctx, std::string_view key) {
-  auto found = ctx.db().FindString(key, ctx.now_ms);
-  if (!found) {
-    ctx.Error(errors::kWrongType);
-    return std::nullopt;
-  }
-  return *found;
-}
 
 void CmdGet(CommandContext& ctx) {
   auto s = StringOrReply(ctx, ctx.arg(1));
@@ -76,24 +68,9 @@ bool ParseSetArgs(CommandContext& ctx, SetArgs* a) {
 // The absolute expiry in ms for SET's options, -1 for none; nullopt after an error reply.
 std::optional<int64_t> SetExpiryOrReply(CommandContext& ctx, const SetArgs& a) {
   if (a.unit.empty()) return -1;
-  auto v = IntArgOrReply(ctx, a.expire_arg);
-  if (!v) return std::nullopt;
   bool seconds = IEquals(a.unit, "EX") || IEquals(a.unit, "EXAT");
   bool relative = IEquals(a.unit, "EX") || IEquals(a.unit, "PX");
-  int64_t ms = *v;
-  if (ms <= 0 || (seconds && ms > INT64_MAX / 1000)) {
-    ctx.Error(errors::InvalidExpireTime("set"));
-    return std::nullopt;
-  }
-  if (seconds) ms *= 1000;
-  if (relative) {
-    if (ms > INT64_MAX - ctx.now_ms) {
-      ctx.Error(errors::InvalidExpireTime("set"));
-      return std::nullopt;
-    }
-    ms += ctx.now_ms;
-  }
-  return ms;
+  return ExpiryOrReply(ctx, a.expire_arg, seconds, relative, "set");
 }
 
 void CmdSet(CommandContext& ctx) {
@@ -125,6 +102,8 @@ void CmdSet(CommandContext& ctx) {
   } else {
     ctx.effects().Set(key, ctx.arg(2), *expire);
   }
+  ctx.Notify(config::kNotifyString, "set", key);
+  if (*expire >= 0) ctx.Notify(config::kNotifyGeneric, "expire", key);
   ctx.Changed();
   if (!a.get) ctx.reply.Ok();
 }
@@ -152,6 +131,7 @@ void IncrBy(CommandContext& ctx, int64_t by) {
     ctx.db().Set(key, streams::Value(text));
   }
   ctx.effects().SetKeepTtl(key, text);  // the value it became: replay needs no arithmetic
+  ctx.Notify(config::kNotifyString, "incrby", key);
   ctx.Changed();
   ctx.reply.Integer(value);
 }
@@ -187,6 +167,7 @@ void CmdMSet(CommandContext& ctx) {
   std::vector<std::string_view> pairs;
   for (size_t i = 1; i + 1 < ctx.argc(); i += 2) {
     ctx.db().Set(ctx.arg(i), streams::Value(std::string(ctx.arg(i + 1))));
+    ctx.Notify(config::kNotifyString, "set", ctx.arg(i));
     pairs.push_back(ctx.arg(i));
     pairs.push_back(ctx.arg(i + 1));
   }

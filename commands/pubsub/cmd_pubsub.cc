@@ -128,14 +128,17 @@ void CmdPubSubHelp(CommandContext& ctx) {
 
 void RegisterPubSubCommands(std::vector<CommandSpec>& out) {
   using namespace dispatch;  // NOLINT: the flag names
-  constexpr uint32_t kSub = kCmdNoScript | kCmdLoading | kCmdStale;
+  constexpr uint32_t kSub = kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale;
   auto subscriber = [&](std::string name, int arity, void (*handler)(CommandContext&), bool shard) {
     CommandSpec spec{.name = std::move(name),
                      .arity = arity,
                      .flags = kSub,
                      .handler = handler,
                      .acl_categories = "@pubsub @slow"};
-    if (shard) spec.keys = {1, -1, 1};
+    if (shard) {
+      spec.keys = {1, -1, 1};
+      spec.key_flags = "not_key";  // a shard channel has a key's slot, but is no key
+    }
     out.push_back(std::move(spec));
   };
   subscriber("subscribe", -2, CmdSubscribe, false);
@@ -146,17 +149,18 @@ void RegisterPubSubCommands(std::vector<CommandSpec>& out) {
   subscriber("sunsubscribe", -1, CmdSUnsubscribe, true);
   out.push_back({.name = "publish",
                  .arity = 3,
-                 .flags = kCmdLoading | kCmdStale | kCmdFast | kCmdMayReplicate,
+                 .flags = kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast,
                  .handler = CmdPublish,
                  .acl_categories = "@pubsub @fast"});
   out.push_back({.name = "spublish",
                  .arity = 3,
-                 .flags = kCmdLoading | kCmdStale | kCmdFast | kCmdMayReplicate,
+                 .flags = kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast,
                  .handler = CmdSPublish,
                  .keys = {1, 1, 1},
-                 .acl_categories = "@pubsub @fast"});
+                 .acl_categories = "@pubsub @fast",
+                 .key_flags = "not_key"});
   std::vector<CommandSpec> sub;
-  const uint32_t kIntrospect = kCmdLoading | kCmdStale;
+  const uint32_t kIntrospect = kCmdPubSub | kCmdLoading | kCmdStale;
   sub.push_back({.name = "channels",
                  .arity = -2,
                  .flags = kIntrospect,

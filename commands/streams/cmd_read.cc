@@ -341,8 +341,8 @@ bool ServeGroupRead(CommandContext& ctx, const ReadArgs& a, const ReadTarget& t,
   // MAXPENDING: a consumer without room is not served (it blocks, or gets nil) unless NOACK
   // reads make nothing pending.
   bool room = a.noack || streams::HasRoom(*t.group, c);
-  bool served = history || (room && (!claimable.empty() ||
-                                     streams::HasUndelivered(*t.stream, *t.group)));
+  bool served =
+      history || (room && (!claimable.empty() || streams::HasUndelivered(*t.stream, *t.group)));
   if (served) {
     ctx.reply.Pair();
     ctx.reply.Bulk(t.key);
@@ -396,9 +396,8 @@ void BlockOrTimeOut(CommandContext& ctx, const ReadArgs& a,
   if (a.claim >= 0) request.wake_at_ms = ClaimWakeAt(targets, a.claim);
   request.timeout_ms = static_cast<uint64_t>(a.block);
   request.rerun = RerunArgs(ctx, a, targets);
-  request.condition =
-      std::make_unique<ReadWait>(std::string(a.group), std::string(a.consumer), a.claim >= 0,
-                                 std::move(keys));
+  request.condition = std::make_unique<ReadWait>(std::string(a.group), std::string(a.consumer),
+                                                 a.claim >= 0, std::move(keys));
   ctx.Block(std::move(request));
 }
 

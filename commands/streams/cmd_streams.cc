@@ -14,6 +14,7 @@
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_refs.h"
 #include "commands/streams/stream_reply.h"
+#include "config/config.h"
 #include "dispatch/args.h"
 
 namespace runnel::commands {
@@ -229,8 +230,10 @@ void CmdXAdd(CommandContext& ctx) {
     ctx.db().TrackIdmp(key);
     ctx.effects().IdmpRecord(key, a.producer, iid, *id);
   }
-  TrimWithPolicy(ctx, key, *s, a.trim, a.refs.value_or(RefPolicy::kKeepRef));
-  TrimToRetention(ctx, key, *s);
+  ctx.Notify(config::kNotifyStream, "xadd", key);
+  uint64_t trimmed = TrimWithPolicy(ctx, key, *s, a.trim, a.refs.value_or(RefPolicy::kKeepRef));
+  trimmed += TrimToRetention(ctx, key, *s);
+  if (trimmed > 0) ctx.Notify(config::kNotifyStream, "xtrim", key);
   ctx.Changed();  // one change, whatever the trim removed (as Redis counts it)
   ctx.db().NotifyChanged(key);
 }
@@ -245,7 +248,10 @@ void CmdXTrim(CommandContext& ctx) {
   if (*found == nullptr) return ctx.reply.Integer(0);
   uint64_t removed =
       TrimWithPolicy(ctx, ctx.arg(1), **found, a.trim, a.refs.value_or(RefPolicy::kKeepRef));
-  if (removed > 0) ctx.db().NotifyChanged(ctx.arg(1));
+  if (removed > 0) {
+    ctx.db().NotifyChanged(ctx.arg(1));
+    ctx.Notify(config::kNotifyStream, "xtrim", ctx.arg(1));
+  }
   ctx.Changed(removed);
   ctx.reply.Integer(static_cast<int64_t>(removed));
 }
@@ -266,7 +272,10 @@ void CmdXDel(CommandContext& ctx) {
   for (StreamId id : ids) {
     if ((*found)->Delete(id, ctx.limits().stream)) deleted.push_back(id);
   }
-  if (!deleted.empty()) ctx.db().NotifyChanged(ctx.arg(1));
+  if (!deleted.empty()) {
+    ctx.db().NotifyChanged(ctx.arg(1));
+    ctx.Notify(config::kNotifyStream, "xdel", ctx.arg(1));
+  }
   ctx.effects().XDel(ctx.arg(1), deleted);
   ctx.Changed(deleted.size());
   ctx.reply.Integer(static_cast<int64_t>(deleted.size()));
@@ -340,6 +349,7 @@ void CmdXSetId(CommandContext& ctx) {
   // Redis does not count XSETID as a change of the key (a WATCH on it still lets EXEC run),
   // but it is a change to save and log.
   ctx.effects().XSetId(ctx.arg(1), **found);
+  ctx.Notify(config::kNotifyStream, "xsetid", ctx.arg(1));
   ctx.Changed();
   ctx.reply.Ok();
 }

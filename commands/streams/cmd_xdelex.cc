@@ -13,6 +13,7 @@
 #include "commands/streams/register.h"
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_refs.h"
+#include "config/config.h"
 #include "dispatch/args.h"
 #include "streams/group_ops.h"
 
@@ -96,7 +97,10 @@ void CmdXDelEx(CommandContext& ctx) {
     codes.push_back(DeleteWithPolicy(ctx, ctx.arg(1), **found, id, a.policy));
     deleted += codes.back() == kRefDeleted ? 1 : 0;
   }
-  if (deleted > 0) ctx.db().NotifyChanged(ctx.arg(1));
+  if (deleted > 0) {
+    ctx.db().NotifyChanged(ctx.arg(1));
+    ctx.Notify(config::kNotifyStream, "xdel", ctx.arg(1));
+  }
   ctx.Changed(deleted);
   ReplyCodes(ctx, codes);
 }
@@ -130,7 +134,10 @@ void CmdXAckDel(CommandContext& ctx) {
   // The acknowledgements are logged after the deletions; replay gives the same state either
   // way, and this way they share the one place that also wakes readers MAXPENDING held back.
   LogGroupChanges(ctx, ctx.arg(1), *g, changes);
-  if (deleted) ctx.db().NotifyChanged(ctx.arg(1));
+  if (deleted) {
+    ctx.db().NotifyChanged(ctx.arg(1));
+    ctx.Notify(config::kNotifyStream, "xdel", ctx.arg(1));
+  }
   ReplyCodes(ctx, codes);
 }
 

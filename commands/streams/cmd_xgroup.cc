@@ -8,6 +8,7 @@
 #include "commands/streams/register.h"
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_reply.h"
+#include "config/config.h"
 #include "dispatch/args.h"
 #include "dispatch/help.h"
 #include "streams/group_ops.h"
@@ -97,6 +98,7 @@ void CmdXGroupCreate(CommandContext& ctx) {
   // Logged with the concrete ID "$" stood for; MKSTREAM is harmless when the key exists.
   ctx.effects().GroupCreate(ctx.arg(2), *g);
   if (created) LogNewStreamSettings(ctx, ctx.arg(2), *t.stream);
+  ctx.Notify(config::kNotifyStream, "xgroup-create", ctx.arg(2));
   ctx.Changed();
   ctx.reply.Ok();
 }
@@ -110,6 +112,7 @@ void CmdXGroupSetId(CommandContext& ctx) {
   t.group->set_last_delivered(*id);
   t.group->set_entries_read(ClampEntriesRead(*t.stream, t.entries_read));
   ctx.effects().GroupPosition(ctx.arg(2), *t.group);
+  ctx.Notify(config::kNotifyStream, "xgroup-setid", ctx.arg(2));
   ctx.Changed();
   ctx.reply.Ok();
 }
@@ -123,6 +126,7 @@ void CmdXGroupDestroy(CommandContext& ctx) {
   // a group is not a change of the key for WATCH (NotifyChanged would fail WATCHers' EXEC).
   ctx.WakeReaders(ctx.arg(2));
   ctx.effects().GroupDestroy(ctx.arg(2), ctx.arg(3));
+  ctx.Notify(config::kNotifyStream, "xgroup-destroy", ctx.arg(2));
   ctx.Changed();
   ctx.reply.Integer(1);
 }
@@ -133,6 +137,7 @@ void CmdXGroupCreateConsumer(CommandContext& ctx) {
   bool created = t.group->GetOrCreateConsumer(ctx.arg(4), ctx.now_ms).second;
   if (created) {
     ctx.effects().ConsumerCreate(ctx.arg(2), ctx.arg(3), ctx.arg(4));
+    ctx.Notify(config::kNotifyStream, "xgroup-createconsumer", ctx.arg(2));
     ctx.Changed();
   }
   ctx.reply.Integer(created ? 1 : 0);
@@ -144,6 +149,7 @@ void CmdXGroupDelConsumer(CommandContext& ctx) {
   auto dropped = t.group->DeleteConsumer(ctx.arg(4));
   if (dropped) {
     ctx.effects().ConsumerDelete(ctx.arg(2), ctx.arg(3), ctx.arg(4));
+    ctx.Notify(config::kNotifyStream, "xgroup-delconsumer", ctx.arg(2));
     ctx.Changed();
     // Under MAXPENDING the consumer's blocked reader (if any) starts again with nothing pending.
     if (*dropped > 0 && t.group->policy().max_pending > 0) ctx.WakeReaders(ctx.arg(2));

@@ -17,6 +17,7 @@
 #include "commands/streams/register.h"
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_reply.h"
+#include "config/config.h"
 #include "dispatch/args.h"
 #include "dispatch/errors.h"
 #include "streams/group_policy.h"
@@ -86,6 +87,7 @@ void CmdXGroupSetPolicy(CommandContext& ctx) {
   g->set_policy(std::move(policy));
   ctx.db().TrackTimed(ctx.arg(2));  // for CONSUMER-EXPIRE
   ctx.effects().GroupPolicy(ctx.arg(2), *g);
+  ctx.Notify(config::kNotifyStream, "xgroup-setpolicy", ctx.arg(2));
   ctx.Changed();
   // Readers held back by MAXPENDING look again: the limit may be higher or gone.
   if (was_prefetch) ctx.WakeReaders(ctx.arg(2));

@@ -19,6 +19,7 @@
 #include "commands/streams/schedule_cmds.h"
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_reply.h"
+#include "config/config.h"
 #include "dispatch/args.h"
 #include "dispatch/help.h"
 
@@ -40,6 +41,7 @@ void ScheduleEntry(CommandContext& ctx, std::string_view key, streams::Stream* s
   if (created) LogNewStreamSettings(ctx, key, *s);
   // The index needs a filing only when the entry is its stream's earliest.
   if (schedule.NextDueMs() == due_ms) ctx.db().NoteScheduled(key, due_ms);
+  ctx.Notify(config::kNotifyStream, "xschedule", key);
   ctx.Changed();
   ctx.db().NotifyChanged(key);
   WriteStreamId(ctx.reply, handle);
@@ -99,6 +101,7 @@ void CmdXScheduleCancel(CommandContext& ctx) {
   }
   if (!cancelled.empty()) {
     ctx.effects().Unschedule(ctx.arg(2), cancelled);
+    ctx.Notify(config::kNotifyStream, "xunschedule", ctx.arg(2));
     ctx.Changed(cancelled.size());
     ctx.db().NotifyChanged(ctx.arg(2));
   }

@@ -5,6 +5,7 @@
 
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_refs.h"
+#include "config/config.h"
 
 namespace runnel::commands {
 
@@ -59,7 +60,10 @@ bool DeadLetterWriter::Append(const streams::ConsumerGroup& g, const streams::De
   s->Append(*id, fields, ctx_.limits().stream);
   ctx_.effects().DeadLetter(source_key_, g.name(), letter.id, key, *id, fields);
   if (created) LogNewStreamSettings(ctx_, key, *s);
-  TrimToRetention(ctx_, key, *s);  // a dead-letter stream can have a RETENTION-MAXLEN too
+  ctx_.Notify(config::kNotifyStream, "xadd", key);
+  if (TrimToRetention(ctx_, key, *s) > 0) {  // a dead-letter stream can have retention too
+    ctx_.Notify(config::kNotifyStream, "xtrim", key);
+  }
   ctx_.Changed();
   ctx_.db().NotifyChanged(key);
   return true;

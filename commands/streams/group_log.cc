@@ -1,12 +1,17 @@
 #include "commands/streams/group_log.h"
 
+#include "config/config.h"
+
 namespace runnel::commands {
 
 void LogGroupChanges(dispatch::CommandContext& ctx, std::string_view key,
                      const streams::ConsumerGroup& g, const streams::GroupChanges& changes) {
   effects::Writer& w = ctx.effects();
   const streams::Consumer* c = changes.consumer;
-  if (changes.consumer_created) w.ConsumerCreate(key, g.name(), c->name());
+  if (changes.consumer_created) {
+    w.ConsumerCreate(key, g.name(), c->name());
+    ctx.Notify(config::kNotifyStream, "xgroup-createconsumer", key);
+  }
   w.Ack(key, g.name(), changes.acked);
   for (streams::StreamId id : changes.purged) w.Purge(key, g.name(), c->name(), id);
   // An entry handed out and then dead-lettered by the same command (XCLAIM naming it twice, past

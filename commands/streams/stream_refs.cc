@@ -34,10 +34,11 @@ uint64_t TrimWithPolicy(CommandContext& ctx, std::string_view key, Stream& s, co
   return t.removed;
 }
 
-void TrimToRetention(CommandContext& ctx, std::string_view key, Stream& s) {
+uint64_t TrimToRetention(CommandContext& ctx, std::string_view key, Stream& s) {
   streams::TrimOutcome t =
       streams::TrimToRetention(s, ctx.limits().approx_trim_limit, ctx.limits().stream);
   ctx.effects().Trimmed(key, s, t);
+  return t.removed;
 }
 
 int64_t DeleteWithPolicy(CommandContext& ctx, std::string_view key, Stream& s, StreamId id,

@@ -28,8 +28,9 @@ std::optional<RefPolicy> ParseRefPolicy(std::string_view word);
 // Trims `s` (the value of `key`) under `policy`, logging the effects. Returns entries removed.
 uint64_t TrimWithPolicy(dispatch::CommandContext& ctx, std::string_view key, streams::Stream& s,
                         const streams::TrimSpec& spec, RefPolicy policy);
-// After an append to `s`: its RETENTION-MAXLEN trim (streams/trim.h), logged.
-void TrimToRetention(dispatch::CommandContext& ctx, std::string_view key, streams::Stream& s);
+// After an append to `s`: its RETENTION-MAXLEN trim (streams/trim.h), logged. Returns entries
+// removed.
+uint64_t TrimToRetention(dispatch::CommandContext& ctx, std::string_view key, streams::Stream& s);
 
 // Reply codes of XDELEX and XACKDEL for one ID.
 inline constexpr int64_t kRefNotFound = -1;

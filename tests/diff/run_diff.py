@@ -75,6 +75,7 @@ import tempfile
 import time
 
 READ_TIMEOUT = 10.0  # seconds to wait for one reply before calling it a timeout
+PUSH_TIMEOUT = 2  # seconds to wait for a message a !push line expects
 START_TIMEOUT = 10.0
 BLOCKED_TIMEOUT = 5.0
 # Applied to both servers before every script, so no script sees another's settings.
@@ -814,7 +815,10 @@ class Runner:
         elif line.verb == "push":
             # What the server sent unprompted: a Pub/Sub message, or the further confirmations
             # of a SUBSCRIBE naming several channels.
-            replies = [self.idle_conn(s, line).read_reply() for s in self.servers]
+            replies = [self.idle_conn(s, line).read_reply(timeout=PUSH_TIMEOUT)
+                       for s in self.servers]
+            if all(r == b"<timeout>" for r in replies):
+                raise ScriptError("!push: neither server sent anything on %s" % line.conn)
         elif line.verb == "raw":
             replies = self.raw(line)
         elif line.scan:

@@ -97,6 +97,7 @@ struct ReplayWorkload::State {
   void Reads(const CallFn& c);
   void Claims(const CallFn& c);
   void Strings(const CallFn& c);
+  void StringEdits(const CallFn& c);
   void Keys(const CallFn& c);
   void Transaction(const CallFn& c);
   void Settings(const CallFn& c);
@@ -365,7 +366,7 @@ void ReplayWorkload::State::Claims(const CallFn& c) {
 }
 
 void ReplayWorkload::State::Strings(const CallFn& c) {
-  switch (Below(6)) {
+  switch (Below(7)) {
     case 0: {
       Args args{"SET", Str(), Value()};
       if (OneIn(3)) args.insert(args.end(), {"EX", std::to_string(36000 + Below(1000))});
@@ -387,8 +388,54 @@ void ReplayWorkload::State::Strings(const CallFn& c) {
     case 4:
       Call(c, {"MSET", Str(), Value(), Str(), Value()});
       break;
+    case 5:
+      StringEdits(c);
+      break;
     default:
       Call(c, {"GET", AnyKey()});
+      break;
+  }
+}
+
+// The SET/GET variants and byte and number edits, on long-lived strings (and now and then a
+// stream or short-lived key: WRONGTYPE, or a key that just expired).
+void ReplayWorkload::State::StringEdits(const CallFn& c) {
+  const std::string key = OneIn(8) ? AnyKey() : Str();
+  switch (Below(10)) {
+    case 0:
+      Call(c, {Pick<std::string>({"SETEX", "PSETEX"}), key, std::to_string(36000 + Below(9)),
+               Value()});
+      break;
+    case 1:
+      Call(c, {"SETNX", key, Value()});
+      break;
+    case 2:
+      Call(c, {"MSETNX", Str(), Value(), Str(), Value()});
+      break;
+    case 3:
+      Call(c, OneIn(2) ? Args{"GETSET", key, Value()} : Args{"GETDEL", key});
+      break;
+    case 4: {
+      Args args{"GETEX", key};
+      if (OneIn(4))
+        args.push_back("PERSIST");
+      else if (OneIn(2))
+        args.insert(args.end(), {"EX", std::to_string(36000 + Below(9))});
+      else if (OneIn(3))
+        args.insert(args.end(), {"PXAT", Number(5)});  // in the past: deletes
+      Call(c, args);
+      break;
+    }
+    case 5:
+    case 6:
+      Call(c, {"APPEND", key, Value()});
+      break;
+    case 7:
+      Call(c, {"SETRANGE", key, Number(80), Value()});
+      break;
+    default:
+      Call(c, {"INCRBYFLOAT", OneIn(2) ? "fcounter" : key,
+               Pick<std::string>({"1.5", "-0.25", "1e3", "x"})});
       break;
   }
 }

@@ -1,0 +1,38 @@
+#include "commands/keys/string_args.h"
+
+#include "dispatch/args.h"
+
+namespace runnel::commands {
+
+namespace errors = dispatch::errors;
+
+std::optional<std::string*> StringOrReply(dispatch::CommandContext& ctx, std::string_view key) {
+  auto found = ctx.db().FindString(key, ctx.now_ms);
+  if (!found) {
+    ctx.Error(errors::kWrongType);
+    return std::nullopt;
+  }
+  return *found;
+}
+
+std::optional<int64_t> ExpiryOrReply(dispatch::CommandContext& ctx, std::string_view text,
+                                     bool seconds, bool relative, std::string_view command) {
+  auto v = dispatch::IntArgOrReply(ctx, text);
+  if (!v) return std::nullopt;
+  int64_t ms = *v;
+  if (ms <= 0 || (seconds && ms > INT64_MAX / 1000)) {
+    ctx.Error(errors::InvalidExpireTime(command));
+    return std::nullopt;
+  }
+  if (seconds) ms *= 1000;
+  if (relative) {
+    if (ms > INT64_MAX - ctx.now_ms) {
+      ctx.Error(errors::InvalidExpireTime(command));
+      return std::nullopt;
+    }
+    ms += ctx.now_ms;
+  }
+  return ms;
+}
+
+}  // namespace runnel::commands

@@ -1,0 +1,23 @@
+// Argument helpers shared by the string command files: the string at a key, and an expiry
+// option's absolute time, each replying Redis's exact error and returning nullopt when it fails.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "dispatch/context.h"
+
+namespace runnel::commands {
+
+// The string at `key` (nullptr if absent), or nullopt after replying WRONGTYPE.
+std::optional<std::string*> StringOrReply(dispatch::CommandContext& ctx, std::string_view key);
+
+// An expiry option's value as an absolute unix time in ms: `text` in seconds or milliseconds,
+// relative to now or absolute. Not a positive integer, or past the int64 range:
+// "invalid expire time in '<command>' command" (or the integer error for a non-integer).
+std::optional<int64_t> ExpiryOrReply(dispatch::CommandContext& ctx, std::string_view text,
+                                     bool seconds, bool relative, std::string_view command);
+
+}  // namespace runnel::commands
