@@ -15,6 +15,8 @@ dispatch::CommandTable AllCommands() {
   RegisterConnectionCommands(specs);
   RegisterServerCommands(specs);
   RegisterKeyCommands(specs);
+  RegisterKeyMoveCommands(specs);
+  RegisterKeyInfoCommands(specs);
   RegisterStringCommands(specs);
   RegisterStringVariantCommands(specs);
   RegisterStringEditCommands(specs);

@@ -17,6 +17,13 @@ namespace runnel::dispatch::errors {
 inline constexpr std::string_view kSyntax = "ERR syntax error";
 inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
 inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
+inline constexpr std::string_view kInvalidFirstDb = "ERR invalid first DB index";
+inline constexpr std::string_view kInvalidSecondDb = "ERR invalid second DB index";
+inline constexpr std::string_view kNoLfuPolicy =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
+    "when switching between policies at runtime LRU and LFU data will take some time to "
+    "adjust.";
 inline constexpr std::string_view kFloatNanOrInfinity =
     "ERR increment would produce NaN or Infinity";
 inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";

@@ -60,6 +60,14 @@ void Writer::FlushAll() {
   if (out_) CommandWriter(out_, 1).Arg("FLUSHALL");
 }
 
+void Writer::Move(std::string_view key, int db) {
+  if (out_) CommandWriter(out_, 3).Arg("MOVE").Arg(key).Int(db);
+}
+
+void Writer::SwapDb(int a, int b) {
+  if (out_) CommandWriter(out_, 3).Arg("SWAPDB").Int(a).Int(b);
+}
+
 void Writer::Append(std::string_view key, std::string_view suffix) {
   if (out_) CommandWriter(out_, 3).Arg("APPEND").Arg(key).Arg(suffix);
 }
@@ -134,6 +142,32 @@ Result ApplySetRange(ApplyContext& ctx, const EffectArgs& a) {
   size_t end = static_cast<size_t>(*offset) + a[3].size();
   if (s->size() < end) s->resize(end, '\0');
   s->replace(static_cast<size_t>(*offset), a[3].size(), a[3]);
+  return Result::Applied();
+}
+
+// MOVE key db: the key, with its TTL, from the current database to db.
+Result ApplyMove(ApplyContext& ctx, const EffectArgs& a) {
+  std::optional<int64_t> db = a.size() == 3 ? a.Int(2) : std::nullopt;
+  if (!db || *db < 0 || *db >= ctx.keyspace.size()) return Result::Malformed();
+  Database::Node* node = ctx.database().Peek(a[1]);
+  if (node == nullptr) return Result::Skipped();
+  Database& dest = ctx.keyspace.db(static_cast<int>(*db));
+  if (&dest == &ctx.database() || dest.Peek(a[1]) != nullptr) {
+    return Result::Conflict("the key exists in the destination database");
+  }
+  ctx.database().Move(node, dest, a[1]);
+  return Result::Applied();
+}
+
+// SWAPDB index1 index2
+Result ApplySwapDb(ApplyContext& ctx, const EffectArgs& a) {
+  std::optional<int64_t> x = a.size() == 3 ? a.Int(1) : std::nullopt;
+  std::optional<int64_t> y = a.size() == 3 ? a.Int(2) : std::nullopt;
+  const int64_t n = ctx.keyspace.size();
+  if (!x || !y || *x < 0 || *y < 0 || *x >= n || *y >= n) return Result::Malformed();
+  if (*x != *y) {
+    ctx.keyspace.db(static_cast<int>(*x)).SwapContents(ctx.keyspace.db(static_cast<int>(*y)));
+  }
   return Result::Applied();
 }
 
@@ -230,6 +264,8 @@ void AddKeyAppliers(std::vector<Entry>& out) {
                          {"SET", ApplySet},
                          {"MSET", ApplyMSet},
                          {"APPEND", ApplyAppend},
+                         {"MOVE", ApplyMove},
+                         {"SWAPDB", ApplySwapDb},
                          {"SETRANGE", ApplySetRange},
                          {"PEXPIREAT", ApplyPExpireAt},
                          {"PERSIST", ApplyPersist},

@@ -17,6 +17,8 @@
 //   SETRANGE key offset bytes                                SETRANGE
 //   PEXPIREAT key ms / PERSIST key                           EXPIRE family, PERSIST
 //   RENAME key newkey                                        RENAME, RENAMENX
+//   MOVE key db                                              MOVE
+//   SWAPDB index1 index2                                     SWAPDB
 //   FLUSHDB / FLUSHALL
 //   XADD key id field value [field value ...]                XADD                  stream_effects
 //   XTRIM key MAXLEN = n / XTRIM key MINID = id              a trim, made exact
@@ -96,6 +98,8 @@ class Writer {
   void PExpireAt(std::string_view key, int64_t ms);
   void Persist(std::string_view key);
   void Rename(std::string_view key, std::string_view new_key);
+  void Move(std::string_view key, int db);
+  void SwapDb(int a, int b);
   void FlushDb();
   void FlushAll();
 

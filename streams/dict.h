@@ -39,6 +39,11 @@ class Dict {
   Dict(Dict&& o) noexcept
       : buckets_(std::move(o.buckets_)), size_(std::exchange(o.size_, 0)), seed_(o.seed_) {}
   ~Dict() { Clear(); }
+  void Swap(Dict& o) noexcept {
+    std::swap(buckets_, o.buckets_);
+    std::swap(size_, o.size_);
+    std::swap(seed_, o.seed_);
+  }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

@@ -19,7 +19,34 @@ Database::Node* Database::Find(std::string_view key, int64_t now_ms) {
     if (observer_) observer_->OnKeyExpired(index_, name);
     return nullptr;
   }
+  node->value.access_s = static_cast<uint32_t>(now_ms / 1000);
+  last_access_s_ = node->value.access_s;
   return node;
+}
+
+const Database::Node* Database::RandomNode(uint64_t seed, int64_t now_ms) const {
+  if (table_.size() == 0) return nullptr;
+  // Scan steps from a random cursor until a live key turns up; a full round (back to cursor 0
+  // twice) means every key is past its TTL.
+  const Node* found = nullptr;
+  uint64_t cursor = seed;
+  for (int rounds = 0; found == nullptr && rounds < 2;) {
+    cursor = table_.ScanStep(cursor, [&](const Node& n) {
+      if (found == nullptr && (n.value.expire_ms < 0 || n.value.expire_ms > now_ms)) found = &n;
+    });
+    if (cursor == 0) ++rounds;
+  }
+  return found;
+}
+
+void Database::SwapContents(Database& other) {
+  table_.Swap(other.table_);
+  std::swap(expires_, other.expires_);
+  std::swap(expire_sum_, other.expire_sum_);
+  std::swap(idmp_keys_, other.idmp_keys_);
+  std::swap(timed_keys_, other.timed_keys_);
+  std::swap(schedule_index_, other.schedule_index_);
+  std::swap(schedule_filed_, other.schedule_filed_);
 }
 
 OpResult<Stream*> Database::FindStream(std::string_view key, int64_t now_ms) {
@@ -42,6 +69,7 @@ Database::Node* Database::Set(std::string_view key, Value value, bool keep_ttl) 
   bool created;
   Node* node = table_.FindOrInsert(key, &created);
   node->value.value = std::move(value);
+  if (created) node->value.access_s = last_access_s_;
   if (created && observer_) observer_->OnKeyAdded(index_, key);
   if (!keep_ttl) SetExpire(node, -1);
   // A stream that arrives whole (snapshot loading, RENAME) brings its timed work with it.

@@ -58,6 +58,7 @@ class Value {
 struct Record {
   Value value;
   int64_t expire_ms = -1;  // absolute unix time in ms; -1 = no TTL
+  uint32_t access_s = 0;   // unix seconds of the last lookup (OBJECT IDLETIME)
 };
 
 class KeyspaceObserver {
@@ -101,6 +102,13 @@ class Database {
   bool Delete(std::string_view key);
   // Moves a key's value and TTL to `to` in `dest` (which may be this database).
   void Move(Node* from, Database& dest, std::string_view to);
+
+  // A random live key (RANDOMKEY), or nullptr when there is none; `seed` picks where to look.
+  // A key past its TTL is skipped (not deleted).
+  const Node* RandomNode(uint64_t seed, int64_t now_ms) const;
+  // SWAPDB: exchanges every key, TTL and timed-work index with `other`; the two keep their
+  // numbers and observers.
+  void SwapContents(Database& other);
 
   // Sets an absolute expiry (ms) on an existing key; -1 removes it. Returns whether it changed.
   bool SetExpire(Node* node, int64_t when_ms);
@@ -176,6 +184,9 @@ class Database {
   std::set<std::string, std::less<>> idmp_keys_;
   std::set<std::string, std::less<>> timed_keys_;
   std::set<std::pair<int64_t, std::string>> schedule_index_;
+  // The time of the latest lookup (Find's now_ms, in seconds): a key created now is stamped
+  // with it as its last access, since Set is given no time.
+  uint32_t last_access_s_ = 0;
   std::map<std::string, int64_t, std::less<>> schedule_filed_;  // key -> its filing's time
 };
 

@@ -441,7 +441,7 @@ void ReplayWorkload::State::StringEdits(const CallFn& c) {
 }
 
 void ReplayWorkload::State::Keys(const CallFn& c) {
-  switch (Below(7)) {
+  switch (Below(8)) {
     case 0:
       Call(c, {Pick<std::string>({"DEL", "UNLINK"}), AnyKey(), AnyKey()});
       break;
@@ -462,6 +462,15 @@ void ReplayWorkload::State::Keys(const CallFn& c) {
       break;
     case 5:
       Call(c, {"PERSIST", AnyKey()});
+      break;
+    case 6:
+      // Keys changing database: the IDs learned per database go stale, which only makes
+      // later commands name made-up entries more often.
+      if (OneIn(3)) {
+        Call(c, {"SWAPDB", Number(3), Number(3)});
+      } else {
+        Call(c, {"MOVE", AnyKey(), Number(3)});
+      }
       break;
     default: {
       // Commands on a key that may have expired, which then fail or change nothing.

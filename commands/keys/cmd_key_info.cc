@@ -1,0 +1,189 @@
+// What a key is, without changing it: TOUCH, RANDOMKEY, OBJECT (ENCODING, REFCOUNT, IDLETIME,
+// FREQ, HELP) and MEMORY (USAGE, HELP), with redis-server's replies and errors.
+//
+// OBJECT ENCODING and REFCOUNT answer what redis-server would for the same value: a string
+// that reads as an integer is "int" (shared, refcount 2147483647, below 10000), one of at most
+// 44 bytes "embstr", a longer one "raw"; a stream "stream". (Redis also makes a string "raw"
+// once APPEND or SETRANGE has edited it; Runnel keeps no such history.)
+#include <random>
+#include <string>
+#include <vector>
+
+#include "commands/keys/register.h"
+#include "dispatch/args.h"
+#include "dispatch/help.h"
+#include "streams/numbers.h"
+
+namespace runnel::commands {
+namespace {
+
+using dispatch::CommandContext;
+using dispatch::CommandSpec;
+using streams::Database;
+namespace errors = dispatch::errors;
+
+void CmdTouch(CommandContext& ctx) {
+  int64_t found = 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    if (ctx.db().Find(ctx.arg(i), ctx.now_ms) != nullptr) ++found;  // Find marks the access
+  }
+  ctx.reply.Integer(found);
+}
+
+void CmdRandomKey(CommandContext& ctx) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  const Database::Node* node = ctx.db().RandomNode(rng(), ctx.now_ms);
+  if (node == nullptr) return ctx.reply.Null();
+  ctx.reply.Bulk(node->key);
+}
+
+// The key's record for OBJECT: looked up without counting as an access (Redis's NOTOUCH),
+// nullptr when absent or past its TTL.
+const Database::Node* Inspect(CommandContext& ctx) {
+  const Database::Node* node = ctx.db().Peek(ctx.arg(2));
+  if (node == nullptr) return nullptr;
+  const int64_t expire = node->value.expire_ms;
+  return expire >= 0 && expire <= ctx.now_ms ? nullptr : node;
+}
+
+// A string Redis would store as a shared or plain integer object.
+bool LooksLikeInteger(const std::string& s) {
+  return s.size() <= 20 && streams::ParseStrictInt64(s).has_value();
+}
+
+void CmdObjectEncoding(CommandContext& ctx) {
+  const Database::Node* node = Inspect(ctx);
+  if (node == nullptr) return ctx.reply.Null();
+  const std::string* s = node->value.value.string();
+  if (s == nullptr) return ctx.reply.Bulk("stream");
+  ctx.reply.Bulk(LooksLikeInteger(*s) ? "int" : s->size() <= 44 ? "embstr" : "raw");
+}
+
+void CmdObjectRefCount(CommandContext& ctx) {
+  const Database::Node* node = Inspect(ctx);
+  if (node == nullptr) return ctx.reply.Null();
+  const std::string* s = node->value.value.string();
+  bool shared = false;
+  if (s != nullptr && LooksLikeInteger(*s)) {
+    int64_t v = *streams::ParseStrictInt64(*s);
+    shared = v >= 0 && v < 10000;  // Redis's shared integers
+  }
+  ctx.reply.Integer(shared ? INT32_MAX : 1);
+}
+
+void CmdObjectIdleTime(CommandContext& ctx) {
+  const Database::Node* node = Inspect(ctx);
+  if (node == nullptr) return ctx.reply.Null();
+  const int64_t now_s = ctx.now_ms / 1000;
+  ctx.reply.Integer(std::max<int64_t>(now_s - node->value.access_s, 0));
+}
+
+void CmdObjectFreq(CommandContext& ctx) {
+  if (Inspect(ctx) == nullptr) return ctx.reply.Null();
+  ctx.Error(errors::kNoLfuPolicy);  // no maxmemory-policy here counts frequencies
+}
+
+void CmdObjectHelp(CommandContext& ctx) {
+  dispatch::WriteHelp(
+      ctx.reply, "OBJECT",
+      {"ENCODING <key>",
+       "    Return the kind of internal representation used in order to store the value",
+       "    associated with a <key>.", "FREQ <key>",
+       "    Return the access frequency index of the <key>. The returned integer is",
+       "    proportional to the logarithm of the recent access frequency of the key.",
+       "IDLETIME <key>",
+       "    Return the idle time of the <key>, that is the approximated number of",
+       "    seconds elapsed since the last access to the key.", "REFCOUNT <key>",
+       "    Return the number of references of the value associated with the specified",
+       "    <key>."});
+}
+
+// MEMORY USAGE key [SAMPLES count]: the bytes Runnel holds for the key and its value (a
+// stream's blocks, groups, IDMP state and delayed entries all counted; SAMPLES is accepted and
+// changes nothing, since nothing is estimated from a sample).
+void CmdMemoryUsage(CommandContext& ctx) {
+  for (size_t i = 3; i < ctx.argc(); i += 2) {
+    if (!dispatch::IEquals(ctx.arg(i), "SAMPLES") || i + 1 >= ctx.argc()) {
+      return ctx.Error(errors::kSyntax);
+    }
+    if (!dispatch::IntArgOrReply(ctx, ctx.arg(i + 1))) return;
+  }
+  const Database::Node* node = ctx.db().Find(ctx.arg(2), ctx.now_ms);
+  if (node == nullptr) return ctx.reply.Null();
+  constexpr size_t kEntryBytes = sizeof(Database::Node) + 16;  // the node and its bucket slot
+  size_t bytes = kEntryBytes + node->key.capacity();
+  if (const std::string* s = node->value.value.string()) {
+    bytes += s->capacity() > 15 ? s->capacity() + 1 : 0;  // beyond the inline buffer
+  } else {
+    bytes += node->value.value.stream()->MemoryUsage();
+  }
+  ctx.reply.Integer(static_cast<int64_t>(bytes));
+}
+
+void CmdMemoryHelp(CommandContext& ctx) {
+  dispatch::WriteHelp(ctx.reply, "MEMORY",
+                      {"USAGE <key> [SAMPLES <count>]",
+                       "    Return memory in bytes used by <key> and its value. Nested values are",
+                       "    sampled up to <count> times (default: 5, 0 means sample all)."});
+}
+
+}  // namespace
+
+void RegisterKeyInfoCommands(std::vector<CommandSpec>& out) {
+  using namespace dispatch;  // NOLINT: the flag names
+  out.push_back({.name = "touch",
+                 .arity = -2,
+                 .flags = kCmdReadOnly | kCmdFast,
+                 .handler = CmdTouch,
+                 .keys = {1, -1, 1},
+                 .acl_categories = "@keyspace @read @fast",
+                 .tips = "request_policy:multi_shard response_policy:agg_sum",
+                 .key_flags = "RO"});
+  out.push_back({.name = "randomkey",
+                 .arity = 1,
+                 .flags = kCmdReadOnly,
+                 .handler = CmdRandomKey,
+                 .acl_categories = "@keyspace @read @slow",
+                 .tips = "request_policy:all_shards nondeterministic_output"});
+  std::vector<CommandSpec> object;
+  const KeyPositions key2 = {2, 2, 1};
+  using Handler = void (*)(CommandContext&);
+  const std::pair<const char*, Handler> kObject[] = {{"encoding", CmdObjectEncoding},
+                                                     {"freq", CmdObjectFreq},
+                                                     {"idletime", CmdObjectIdleTime},
+                                                     {"refcount", CmdObjectRefCount}};
+  for (auto [name, handler] : kObject) {
+    object.push_back({.name = name,
+                      .arity = 3,
+                      .flags = kCmdReadOnly,
+                      .handler = handler,
+                      .keys = key2,
+                      .acl_categories = "@keyspace @read @slow",
+                      .tips = "nondeterministic_output",
+                      .key_flags = "RO"});
+  }
+  object.push_back({.name = "help",
+                    .arity = 2,
+                    .flags = kCmdLoading | kCmdStale,
+                    .handler = CmdObjectHelp,
+                    .acl_categories = "@keyspace @slow"});
+  out.push_back(
+      {.name = "object", .arity = -2, .acl_categories = "@slow", .subcommands = std::move(object)});
+  std::vector<CommandSpec> memory;
+  memory.push_back({.name = "usage",
+                    .arity = -3,
+                    .flags = kCmdReadOnly,
+                    .handler = CmdMemoryUsage,
+                    .keys = key2,
+                    .acl_categories = "@read @slow",
+                    .key_flags = "RO"});
+  memory.push_back({.name = "help",
+                    .arity = 2,
+                    .flags = kCmdLoading | kCmdStale,
+                    .handler = CmdMemoryHelp,
+                    .acl_categories = "@slow"});
+  out.push_back(
+      {.name = "memory", .arity = -2, .acl_categories = "@slow", .subcommands = std::move(memory)});
+}
+
+}  // namespace runnel::commands
