@@ -10,7 +10,7 @@ void WriteHelp(resp::ReplyWriter& reply, std::string_view name,
   reply.Simple(std::string(name) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
   for (std::string_view line : lines) reply.Simple(line);
   reply.Simple("HELP");
-  reply.Simple("    Prints this help.");
+  reply.Simple("    Print this help.");
 }
 
 }  // namespace runnel::dispatch

@@ -1,6 +1,7 @@
 // WriteHelp: the reply of every "<COMMAND> HELP", in redis-server's layout:
 //   "<NAME> <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", the given lines, then
-//   "HELP" / "    Prints this help.", each as a simple string.
+//   "HELP" / "    Print this help." (current Redis's wording; 7.0 said "Prints"), each as a
+//   simple string.
 #pragma once
 
 #include <string_view>

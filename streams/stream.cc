@@ -1,6 +1,7 @@
 #include "streams/stream.h"
 
 #include <algorithm>
+#include <array>
 
 namespace runnel::streams {
 namespace {
@@ -422,6 +423,45 @@ IdmpState& Stream::idmp_state() {
   // Seeded by address: a stream's iid tables are not all attackable with one set of names.
   if (!idmp_) idmp_ = std::make_unique<IdmpState>(reinterpret_cast<uintptr_t>(this));
   return *idmp_;
+}
+
+namespace {
+
+using RaxKey = std::array<uint8_t, 16>;
+
+// Nodes of the compressed radix tree below the node where keys[lo, hi) (sorted, distinct, equal
+// in bytes [0, depth)) continue: a node ending a key; a compressed node over their common
+// prefix; or a branch node with a child per distinct next byte.
+size_t RaxNodes(const std::vector<RaxKey>& keys, size_t lo, size_t hi, size_t depth) {
+  if (depth == 16) return 1;
+  size_t common = depth;
+  while (common < 16 && keys[lo][common] == keys[hi - 1][common]) ++common;
+  if (common > depth) return 1 + RaxNodes(keys, lo, hi, common);
+  size_t nodes = 1;
+  for (size_t i = lo; i < hi;) {
+    size_t j = i;
+    while (j < hi && keys[j][depth] == keys[i][depth]) ++j;
+    nodes += RaxNodes(keys, i, j, depth + 1);
+    i = j;
+  }
+  return nodes;
+}
+
+}  // namespace
+
+size_t Stream::RaxNodeCount() const {
+  std::vector<RaxKey> keys;
+  keys.reserve(blocks_.size());
+  blocks_.ForEach([&](const BlockTree::Entry& e) {
+    const StreamId id = e.value->master_id();
+    RaxKey k;
+    for (int i = 0; i < 8; ++i) {
+      k[i] = static_cast<uint8_t>(id.ms >> (56 - 8 * i));
+      k[8 + i] = static_cast<uint8_t>(id.seq >> (56 - 8 * i));
+    }
+    keys.push_back(k);
+  });
+  return keys.empty() ? 1 : RaxNodes(keys, 0, keys.size(), 0);
 }
 
 Schedule& Stream::mutable_schedule() {

@@ -128,6 +128,10 @@ class Stream {
   uint64_t entries_added() const { return entries_added_; }
   size_t block_count() const { return blocks_.size(); }
   size_t node_count() const { return blocks_.node_count(); }
+  // The nodes Redis's rax would have for these blocks' master IDs (XINFO's radix-tree-nodes):
+  // a compressed radix tree over the 16-byte big-endian IDs, plus its root, so an empty stream
+  // has 1. Computed on demand, O(blocks x 16).
+  size_t RaxNodeCount() const;
   const BlockTree& blocks() const { return blocks_; }
 
   // The ID XADD would give the new entry.

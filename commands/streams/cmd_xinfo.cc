@@ -108,7 +108,7 @@ void WriteStreamSummary(resp::ReplyWriter& r, const Stream& s) {
   r.Bulk("radix-tree-keys");
   r.Integer(static_cast<int64_t>(s.block_count()));
   r.Bulk("radix-tree-nodes");
-  r.Integer(static_cast<int64_t>(s.node_count()));
+  r.Integer(static_cast<int64_t>(s.RaxNodeCount()));  // as Redis's rax counts them
   r.Bulk("last-generated-id");
   WriteStreamId(r, s.last_id());
   r.Bulk("max-deleted-entry-id");

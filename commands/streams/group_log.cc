@@ -22,7 +22,10 @@ void LogGroupChanges(dispatch::CommandContext& ctx, std::string_view key,
     w.Delivery(key, g, id);
     delivery_logged = true;
   }
-  for (streams::StreamId id : changes.released) w.Release(key, g, id);
+  // Likewise an entry released and then dead-lettered by one XNACK (FORCE naming it twice).
+  for (streams::StreamId id : changes.released) {
+    if (g.FindPending(id)) w.Release(key, g, id);
+  }
   if (changes.position_moved) w.GroupPosition(key, g);
   if (changes.counters_changed) w.GroupCounters(key, g);
   // MAXPENDING: a consumer that gave entries up may have room again; its blocked reader looks.

@@ -120,6 +120,18 @@ TEST_CASE("an entry XCLAIM hands out and then dead-letters in one call is logged
   CHECK(h.Run({"XPENDING", "s", "g"}).elements[0].integer == 0);
 }
 
+TEST_CASE("an entry XNACK FORCE releases and then dead-letters in one call is logged as it ended") {
+  // XNACK FATAL naming a never-delivered ID twice with FORCE: the first creates and
+  // dead-letters it, the second creates it again and dead-letters it again.
+  Harness h;
+  RunAndCompare(
+      h, {{"XADD", "s", "1-1", "f", "v"},
+          {"XGROUP", "CREATE", "s", "g", "$"},
+          {"XGROUP", "SETPOLICY", "s", "g", "MAXDELIVERIES", "2", "DEADLETTER", "dead"},
+          {"XNACK", "s", "g", "FATAL", "IDS", "2", "1-1", "1-1", "RETRYCOUNT", "0", "FORCE"}});
+  CHECK(h.Run({"XPENDING", "s", "g"}).elements[0].integer == 0);
+}
+
 TEST_CASE("seen times still waiting to be written follow the stream through RENAME") {
   Harness h;
   h.Run({"XADD", "s", "1-1", "f", "v"});
