@@ -20,6 +20,7 @@ dispatch::CommandTable AllCommands() {
   RegisterStringCommands(specs);
   RegisterStringVariantCommands(specs);
   RegisterStringEditCommands(specs);
+  RegisterLcsCommand(specs);
   RegisterStreamCommands(specs);
   RegisterRefCommands(specs);
   RegisterReadCommands(specs);

@@ -1,9 +1,9 @@
 // Dispatcher: from a parsed command to its handler, and from a changed key to the clients
 // blocked on it — with no sockets, no timers and no files (those are the Host's).
 //
-//   Execute   lookup, arity, AUTH, MULTI queueing, write refusal, loading, in redis-server's
-//             order; then Call, one log record for what the command changed, and the serving
-//             of the keys it made ready
+//   Execute   lookup, arity, AUTH, MULTI queueing, write refusal, Pub/Sub context, loading, in
+//             redis-server's order; then Call, one log record for what the command changed,
+//             and the serving of the keys it made ready
 //   Call      runs a handler: its effects join the current record and its changes count, unless
 //             it replied with an error; a Block() request is registered
 //   blocking  ready keys are served after the command that changed them, by re-running each
@@ -15,6 +15,8 @@
 //             consumer seen times, each logged as effects
 //   OnTimer   also appends delayed entries (XADD ... DELAY / AT) as they fall due
 //             (stream_upkeep.cc holds these writes the server makes to streams on its own)
+//   Pub/Sub   the subscriptions (pubsub.h), PUBLISH's delivery, and keyspace notifications
+//             (Notify: notify-keyspace-events), published through the same registry
 //
 // The dispatcher owns the keyspace and observes it: a changed key fails WATCHers' EXEC and wakes
 // blocked readers; a key that expires is logged as its own DEL, before the effects of the

@@ -319,6 +319,12 @@ constexpr DocEntry kDocs[] = {
                    "Usually, this string is very small so the amortized complexity is O(1). "
                    "Otherwise, complexity is O(M) with M being the length of the value argument.",
      .args = "key:key offset:integer value:string"},
+    // Redis gives key2 key_spec_index 0 too (one range spec covers both keys); the DSL numbers
+    // keys in order, so COMMAND DOCS shows 1 for it.
+    {.name = "lcs", .group = "string", .since = "7.0.0",
+     .summary = "Find longest common substring",
+     .complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+     .args = "key1:key key2:key [LEN] [IDX] [MINMATCHLEN len:integer] [WITHMATCHLEN]"},
     {.name = "incrbyfloat", .group = "string", .since = "2.6.0",
      .summary = "Increment the float value of a key by the given amount", .complexity = "O(1)",
      .args = "key:key increment:double"},

@@ -254,6 +254,7 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"getrange", "key start end"},
     {"setrange", "key offset value"},
     {"incrbyfloat", "key increment"},
+    {"lcs", "key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]"},
     {"subscribe", "channel [channel ...]"},
     {"unsubscribe", "[channel [channel ...]]"},
     {"psubscribe", "pattern [pattern ...]"},
