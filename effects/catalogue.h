@@ -81,4 +81,8 @@ Result AppendEntry(ApplyContext& ctx, std::string_view key, streams::StreamId id
 // none, and *wrong_type when the key holds something else.
 streams::Stream* StreamAt(ApplyContext& ctx, std::string_view key, bool* wrong_type = nullptr);
 
+// The stream at `key`, created empty (with the context's settings for new streams) if missing;
+// nullptr when the key holds another type. *created, if given, says whether it was created.
+streams::Stream* StreamOrCreate(ApplyContext& ctx, std::string_view key, bool* created = nullptr);
+
 }  // namespace runnel::effects

@@ -5,7 +5,6 @@
 // when it did, so the clock at replay decides nothing. Whatever replay leaves scheduled is
 // filed in the database's schedule index, and the server's timer appends what is due once
 // loading ends.
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,15 +64,8 @@ Result ApplySchedule(ApplyContext& ctx, const EffectArgs& a) {
       handle->seq >= streams::kMaxScheduleSeq) {
     return Result::Malformed();
   }
-  bool wrong_type = false;
-  Stream* s = StreamAt(ctx, a[1], &wrong_type);
-  if (wrong_type) return Result::Conflict("the key holds another type");
-  if (s == nullptr) {
-    auto fresh = std::make_unique<Stream>();
-    fresh->SetIdmpConfig(ctx.new_stream);
-    s = fresh.get();
-    ctx.database().Set(a[1], streams::Value(std::move(fresh)));
-  }
+  Stream* s = StreamOrCreate(ctx, a[1]);
+  if (s == nullptr) return Result::Conflict("the key holds another type");
   std::vector<std::string_view> fields;
   for (size_t i = 3; i < a.size(); ++i) fields.push_back(a[i]);
   if (!s->mutable_schedule().Restore(*handle, Schedule::EncodeFields(fields))) {

@@ -133,17 +133,26 @@ Result ApplyXAdd(ApplyContext& ctx, const EffectArgs& a) {
 
 }  // namespace
 
-Result AppendEntry(ApplyContext& ctx, std::string_view key, StreamId id,
-                   std::span<const std::string_view> fields) {
+Stream* StreamOrCreate(ApplyContext& ctx, std::string_view key, bool* created) {
   bool wrong_type = false;
   Stream* s = StreamAt(ctx, key, &wrong_type);
-  if (wrong_type) return Result::Conflict("the key holds another type");
+  if (wrong_type) return nullptr;
+  if (created != nullptr) *created = s == nullptr;
   if (s == nullptr) {
     auto fresh = std::make_unique<Stream>();
     fresh->SetIdmpConfig(ctx.new_stream);
     s = fresh.get();
     ctx.database().Set(key, streams::Value(std::move(fresh)));
-  } else if (id <= s->last_id()) {
+  }
+  return s;
+}
+
+Result AppendEntry(ApplyContext& ctx, std::string_view key, StreamId id,
+                   std::span<const std::string_view> fields) {
+  bool created = false;
+  Stream* s = StreamOrCreate(ctx, key, &created);
+  if (s == nullptr) return Result::Conflict("the key holds another type");
+  if (!created && id <= s->last_id()) {
     return Result::Conflict("the ID is not above the stream's last ID");
   }
   s->Append(id, fields, ctx.limits);

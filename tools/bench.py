@@ -1220,26 +1220,23 @@ def main():
     args = ap.parse_args()
     args.runnel = os.path.abspath(args.runnel)  # servers run with their data dir as cwd
     tool = args.groups_tool or os.path.join(os.path.dirname(args.runnel), "runnel-bench-groups")
-    if args.only == "policies":
-        text = render_policies(policies(lambda extra: start_runnel(args.runnel, extra), tool,
-                                        args.quick))
+    runnel = lambda extra: start_runnel(args.runnel, extra)  # noqa: E731
+    redis = lambda extra: start_redis(extra)  # noqa: E731
+    # The parts that run alone: how each is measured and rendered, and its block's markers.
+    single = {
+        "policies": (lambda: render_policies(policies(runnel, tool, args.quick)),
+                     POLICY_BEGIN, POLICY_END),
+        "queues": (lambda: render_queues(queues(runnel, redis, args.quick)),
+                   QUEUES_BEGIN, QUEUES_END),
+        "pubsub": (lambda: render_pubsub(pubsub(runnel, redis, args.quick)),
+                   PUBSUB_BEGIN, PUBSUB_END),
+    }
+    if args.only in single:
+        measure, begin, end = single[args.only]
+        text = measure()
         print(text)
         if args.write:
-            replace_block(args.write, POLICY_BEGIN, POLICY_END, text)
-        return
-    if args.only == "queues":
-        text = render_queues(queues(lambda extra: start_runnel(args.runnel, extra),
-                                    lambda extra: start_redis(extra), args.quick))
-        print(text)
-        if args.write:
-            replace_block(args.write, QUEUES_BEGIN, QUEUES_END, text)
-        return
-    if args.only == "pubsub":
-        text = render_pubsub(pubsub(lambda extra: start_runnel(args.runnel, extra),
-                                    lambda extra: start_redis(extra), args.quick))
-        print(text)
-        if args.write:
-            replace_block(args.write, PUBSUB_BEGIN, PUBSUB_END, text)
+            replace_block(args.write, begin, end, text)
         return
     if args.only == "compare":
         if not args.before:

@@ -49,15 +49,7 @@ void CmdMSetNx(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); i += 2) {
     if (ctx.db().Find(ctx.arg(i), ctx.now_ms) != nullptr) return ctx.reply.Integer(0);
   }
-  std::vector<std::string_view> pairs;
-  for (size_t i = 1; i + 1 < ctx.argc(); i += 2) {
-    ctx.db().Set(ctx.arg(i), streams::Value(std::string(ctx.arg(i + 1))));
-    ctx.Notify(config::kNotifyString, "set", ctx.arg(i));
-    pairs.push_back(ctx.arg(i));
-    pairs.push_back(ctx.arg(i + 1));
-  }
-  ctx.effects().MSet(pairs);
-  ctx.Changed(pairs.size() / 2);
+  SetPairs(ctx);
   ctx.reply.Integer(1);
 }
 

@@ -164,15 +164,7 @@ void CmdMGet(CommandContext& ctx) {
 
 void CmdMSet(CommandContext& ctx) {
   if (ctx.argc() % 2 == 0) return ctx.Error(errors::WrongArity("mset"));
-  std::vector<std::string_view> pairs;
-  for (size_t i = 1; i + 1 < ctx.argc(); i += 2) {
-    ctx.db().Set(ctx.arg(i), streams::Value(std::string(ctx.arg(i + 1))));
-    ctx.Notify(config::kNotifyString, "set", ctx.arg(i));
-    pairs.push_back(ctx.arg(i));
-    pairs.push_back(ctx.arg(i + 1));
-  }
-  ctx.effects().MSet(pairs);
-  ctx.Changed(pairs.size() / 2);
+  SetPairs(ctx);
   ctx.reply.Ok();
 }
 

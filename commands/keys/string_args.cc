@@ -1,5 +1,8 @@
 #include "commands/keys/string_args.h"
 
+#include <vector>
+
+#include "config/config.h"
 #include "dispatch/args.h"
 
 namespace runnel::commands {
@@ -33,6 +36,18 @@ std::optional<int64_t> ExpiryOrReply(dispatch::CommandContext& ctx, std::string_
     ms += ctx.now_ms;
   }
   return ms;
+}
+
+void SetPairs(dispatch::CommandContext& ctx) {
+  std::vector<std::string_view> pairs;
+  for (size_t i = 1; i + 1 < ctx.argc(); i += 2) {
+    ctx.db().Set(ctx.arg(i), streams::Value(std::string(ctx.arg(i + 1))));
+    ctx.Notify(config::kNotifyString, "set", ctx.arg(i));
+    pairs.push_back(ctx.arg(i));
+    pairs.push_back(ctx.arg(i + 1));
+  }
+  ctx.effects().MSet(pairs);
+  ctx.Changed(pairs.size() / 2);
 }
 
 }  // namespace runnel::commands

@@ -20,4 +20,8 @@ std::optional<std::string*> StringOrReply(dispatch::CommandContext& ctx, std::st
 std::optional<int64_t> ExpiryOrReply(dispatch::CommandContext& ctx, std::string_view text,
                                      bool seconds, bool relative, std::string_view command);
 
+// MSET's and MSETNX's work once the command has decided to set: every key-value pair from
+// argument 1 on, each with its "set" event, logged as one MSET and counted as changes.
+void SetPairs(dispatch::CommandContext& ctx);
+
 }  // namespace runnel::commands
