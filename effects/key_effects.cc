@@ -1,6 +1,7 @@
-// Key and string effects: how DEL, SET, MSET, PEXPIREAT, PERSIST, RENAME, FLUSHDB and FLUSHALL
-// are written, and how they (and the forms earlier versions logged: UNLINK, RENAMENX, the INCR
-// family, FLUSHDB/FLUSHALL with ASYNC or SYNC) replay.
+// Key and string effects: how DEL, SET, MSET, PEXPIREAT, PERSIST, RENAME, MOVE, SWAPDB, COPY,
+// APPEND, SETRANGE, FLUSHDB and FLUSHALL are written, and how they (and the forms earlier
+// versions logged: UNLINK, RENAMENX, the INCR family, FLUSHDB/FLUSHALL with ASYNC or SYNC)
+// replay.
 #include <string>
 #include <vector>
 
@@ -66,6 +67,13 @@ void Writer::Move(std::string_view key, int db) {
 
 void Writer::SwapDb(int a, int b) {
   if (out_) CommandWriter(out_, 3).Arg("SWAPDB").Int(a).Int(b);
+}
+
+void Writer::Copy(std::string_view source, std::string_view destination, int db, bool replace) {
+  if (!out_) return;
+  CommandWriter w(out_, replace ? 6 : 5);
+  w.Arg("COPY").Arg(source).Arg(destination).Arg("DB").Int(db);
+  if (replace) w.Arg("REPLACE");
 }
 
 void Writer::Append(std::string_view key, std::string_view suffix) {
@@ -156,6 +164,24 @@ Result ApplyMove(ApplyContext& ctx, const EffectArgs& a) {
     return Result::Conflict("the key exists in the destination database");
   }
   ctx.database().Move(node, dest, a[1]);
+  return Result::Applied();
+}
+
+// COPY source destination DB db [REPLACE]: the source in the current database, deep-copied
+// (streams whole, with their groups) from the state replay has reached, which is the state
+// the command saw.
+Result ApplyCopy(ApplyContext& ctx, const EffectArgs& a) {
+  bool replace = a.size() == 6 && a.Is(5, "REPLACE");
+  std::optional<int64_t> db = (a.size() == 5 || replace) && a.Is(3, "DB") ? a.Int(4) : std::nullopt;
+  if (!db || *db < 0 || *db >= ctx.keyspace.size()) return Result::Malformed();
+  Database& dest = ctx.keyspace.db(static_cast<int>(*db));
+  if (&dest == &ctx.database() && a[1] == a[2]) return Result::Malformed();
+  Database::Node* node = ctx.database().Peek(a[1]);
+  if (node == nullptr) return Result::Conflict("the source key does not exist");
+  if (dest.Peek(a[2]) != nullptr && !replace) {
+    return Result::Conflict("the destination key exists");
+  }
+  ctx.database().Copy(node, dest, a[2]);
   return Result::Applied();
 }
 
@@ -266,6 +292,7 @@ void AddKeyAppliers(std::vector<Entry>& out) {
                          {"APPEND", ApplyAppend},
                          {"MOVE", ApplyMove},
                          {"SWAPDB", ApplySwapDb},
+                         {"COPY", ApplyCopy},
                          {"SETRANGE", ApplySetRange},
                          {"PEXPIREAT", ApplyPExpireAt},
                          {"PERSIST", ApplyPersist},

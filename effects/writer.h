@@ -100,6 +100,8 @@ class Writer {
   void Rename(std::string_view key, std::string_view new_key);
   void Move(std::string_view key, int db);
   void SwapDb(int a, int b);
+  // COPY source destination DB db [REPLACE]
+  void Copy(std::string_view source, std::string_view destination, int db, bool replace);
   void FlushDb();
   void FlushAll();
 

@@ -105,6 +105,19 @@ void Database::Move(Node* from, Database& dest, std::string_view to) {
   if (timed_keys_.count(from_key) != 0) dest.TrackTimed(to_key);
 }
 
+void Database::Copy(const Node* from, Database& dest, std::string_view to) {
+  const Value& v = from->value.value;
+  Value value = v.stream() != nullptr ? Value(v.stream()->Copy()) : Value(*v.string());
+  int64_t expire = from->value.expire_ms;
+  bool idmp = idmp_keys_.count(from->key) != 0;
+  bool timed = timed_keys_.count(from->key) != 0;
+  std::string to_key(to);
+  Node* node = dest.Set(to_key, std::move(value));
+  dest.SetExpire(node, expire);
+  if (idmp) dest.TrackIdmp(to_key);
+  if (timed) dest.TrackTimed(to_key);
+}
+
 bool Database::SetExpire(Node* node, int64_t when_ms) {
   int64_t& current = node->value.expire_ms;
   if (current == when_ms) return false;

@@ -103,6 +103,10 @@ class Database {
   // Moves a key's value and TTL to `to` in `dest` (which may be this database).
   void Move(Node* from, Database& dest, std::string_view to);
 
+  // COPY: a deep copy of a key's value and TTL as `to` in `dest`, replacing any value there.
+  // `to` must not be `from` itself.
+  void Copy(const Node* from, Database& dest, std::string_view to);
+
   // A random live key (RANDOMKEY), or nullptr when there is none; `seed` picks where to look.
   // A key past its TTL is skipped (not deleted).
   const Node* RandomNode(uint64_t seed, int64_t now_ms) const;

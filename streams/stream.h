@@ -213,6 +213,11 @@ class Stream {
   Schedule& mutable_schedule();  // created on first use
   size_t scheduled() const { return schedule_ ? schedule_->size() : 0; }
 
+  // COPY: an independent stream with the same entries, groups (consumers, PELs, policies,
+  // counters), IDMP settings and state, retention and delayed entries (stream_copy.cc).
+  // Transient state (age-out position, stalled schedule, refusal warnings) starts afresh.
+  std::unique_ptr<Stream> Copy() const;
+
   // Bytes of memory held (blocks and tree), for MEMORY-style reporting.
   size_t MemoryUsage() const;
 

@@ -45,12 +45,16 @@ struct KeySpec {
 };
 
 // Derived from first/last/step, with Redis's flags: reads RO access, writes RW update, deletes
-// RM delete; RENAME and RENAMENX have one spec per key, as in Redis.
+// RM delete; RENAME, RENAMENX and COPY have one spec per key, as in Redis.
 std::vector<KeySpec> KeySpecs(const CommandSpec& spec) {
   const std::string& n = spec.fullname;
   if (n == "rename" || n == "renamenx") {
     return {KeySpec{{}, {"RW", "access", "delete"}, 1, "", 0, 1, 0},
             KeySpec{{}, {"OW", n == "rename" ? "update" : "insert"}, 2, "", 0, 1, 0}};
+  }
+  if (n == "copy") {
+    return {KeySpec{{}, {"RO", "access"}, 1, "", 0, 1, 0},
+            KeySpec{{}, {"OW", "update"}, 2, "", 0, 1, 0}};
   }
   if (spec.flags & dispatch::kCmdMovableKeys) {
     // XREADGROUP's STREAMS comes after GROUP g c, so Redis starts looking at argument 4.
@@ -120,10 +124,11 @@ void WriteCommandInfo(resp::ReplyWriter& r, const CommandSpec& spec) {
   std::vector<std::string_view> tips = Split(spec.tips);
   r.Set(tips.size());
   for (std::string_view t : tips) r.Bulk(t);
+  // redis-server sends key specs and subcommands as RESP3 sets (arrays in RESP2).
   std::vector<KeySpec> specs = KeySpecs(spec);
-  r.Array(specs.size());
+  r.Set(specs.size());
   for (const KeySpec& k : specs) WriteKeySpec(r, k);
-  r.Array(spec.subcommands.size());
+  r.Set(spec.subcommands.size());
   for (const CommandSpec& sub : spec.subcommands) WriteCommandInfo(r, sub);
 }
 
@@ -265,6 +270,7 @@ void RegisterCommandCommands(std::vector<CommandSpec>& out) {
                  .flags = kFlags,
                  .handler = CmdCommand,
                  .acl_categories = "@slow @connection",
+                 .tips = "nondeterministic_output_order",
                  .subcommands = std::move(subs)});
 }
 

@@ -11,9 +11,10 @@
 //              | '[' spec ']'                optional
 //              | '[' spec ']' '...'          optional; token and value repeat together
 //                                            (multiple_token: [PREFIX p [PREFIX p ...]])
-//   spec      := [TOKEN] core ['...'] ['@' VERSION] ['!' VERSION]
+//   spec      := [TOKEN] core ['...'] ['#' digits] ['@' VERSION] ['!' VERSION]
 //                  TOKEN   the keyword typed before the value: [COUNT count:integer]
 //                  '...'   the value repeats (multiple): key:key...
+//                  '#' N   a key argument's key_spec_index, where it is not its position
 //                  '@' V   since version V;   '!' V   deprecated since version V
 //   core      := NAME ':' TYPE               TYPE: string integer double key pattern unix-time
 //              | NAME '{' arguments '}'      block: its members in sequence
@@ -28,8 +29,8 @@
 // A TOKEN binds to the core right after it when that core starts with a NAME and is not
 // NAME '=' TOKEN; otherwise it is a pure token of its own (so a required pure token followed
 // by a value is written name=TOKEN: nomkstream=NOMKSTREAM key:key). Key arguments get
-// key_spec_index 0, 1, ... in order of appearance, which is how Redis numbers them for every
-// command here.
+// key_spec_index 0, 1, ... in order of appearance, which is how Redis numbers them unless one
+// key spec covers several key arguments (LCS: key1:key key2:key#0).
 //
 // XADD's entry
 //   key:key [NOMKSTREAM@6.2.0] [trim{strategy(MAXLEN|MINID@6.2.0)
@@ -276,9 +277,19 @@ class DslParser {
 
   std::optional<DocArg> Suffixes(DocArg arg) {
     if (EatDots()) arg.multiple = true;
+    if (Eat('#') && !KeySpecIndex(&arg)) return std::nullopt;
     if (Eat('@') && !Version(&arg.since)) return std::nullopt;
     if (Eat('!') && !Version(&arg.deprecated_since)) return std::nullopt;
     return arg;
+  }
+
+  bool KeySpecIndex(DocArg* arg) {
+    if (arg->type != DocArgType::kKey) return Error("'#' after an argument that is not a key");
+    size_t start = pos_;
+    while (!AtEnd() && IsDigit(Peek()) && pos_ - start < 2) ++pos_;
+    if (pos_ == start) return Error("expected a key spec index after '#'");
+    arg->key_spec_index = std::stoi(std::string(text_.substr(start, pos_ - start)));
+    return true;
   }
 
   bool Version(std::string* out) {
@@ -291,7 +302,7 @@ class DslParser {
 
   static void NumberKeys(std::vector<DocArg>& args, int* next) {
     for (DocArg& a : args) {
-      if (a.type == DocArgType::kKey) a.key_spec_index = (*next)++;
+      if (a.type == DocArgType::kKey && a.key_spec_index < 0) a.key_spec_index = (*next)++;
       NumberKeys(a.args, next);
     }
   }

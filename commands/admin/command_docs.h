@@ -42,7 +42,7 @@ struct DocArg {
   std::string token;             // the literal keyword before the value ("LIMIT"), or empty
   std::string since;             // version that added the argument, or empty
   std::string deprecated_since;  // or empty
-  int key_spec_index = -1;       // key arguments only: 0, 1, ... in order of appearance
+  int key_spec_index = -1;       // key arguments only: 0, 1, ... in order of appearance or '#'
   bool optional = false;
   bool multiple = false;        // the value repeats: TOKEN v [v ...]
   bool multiple_token = false;  // token and value repeat together: TOKEN v [TOKEN v ...]

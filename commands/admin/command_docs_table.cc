@@ -240,6 +240,10 @@ constexpr DocEntry kDocs[] = {
     {.name = "move", .group = "generic", .since = "1.0.0",
      .summary = "Move a key to another database", .complexity = "O(1)",
      .args = "key:key db:integer"},
+    {.name = "copy", .group = "generic", .since = "6.2.0", .summary = "Copy a key",
+     .complexity = "O(N) worst case for collections, where N is the number of nested items. "
+                   "O(1) for string values.",
+     .args = "source:key destination:key [DB destination-db:integer] [REPLACE]"},
     {.name = "swapdb", .group = "server", .since = "4.0.0",
      .summary = "Swaps two Redis databases",
      .complexity = "O(N) where N is the count of clients watching or blocking on keys from both "
@@ -319,12 +323,11 @@ constexpr DocEntry kDocs[] = {
                    "Usually, this string is very small so the amortized complexity is O(1). "
                    "Otherwise, complexity is O(M) with M being the length of the value argument.",
      .args = "key:key offset:integer value:string"},
-    // Redis gives key2 key_spec_index 0 too (one range spec covers both keys); the DSL numbers
-    // keys in order, so COMMAND DOCS shows 1 for it.
+    // One range key spec covers both keys, so key2 has key_spec_index 0 too.
     {.name = "lcs", .group = "string", .since = "7.0.0",
      .summary = "Find longest common substring",
      .complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively",
-     .args = "key1:key key2:key [LEN] [IDX] [MINMATCHLEN len:integer] [WITHMATCHLEN]"},
+     .args = "key1:key key2:key#0 [LEN] [IDX] [MINMATCHLEN len:integer] [WITHMATCHLEN]"},
     {.name = "incrbyfloat", .group = "string", .since = "2.6.0",
      .summary = "Increment the float value of a key by the given amount", .complexity = "O(1)",
      .args = "key:key increment:double"},

@@ -1,5 +1,6 @@
-// MOVE and SWAPDB: keys changing database, with redis-server's replies and errors. Both are
-// logged as themselves (MOVE key db, SWAPDB a b), which replay applies without a clock.
+// MOVE, SWAPDB and COPY: keys changing or crossing databases, with redis-server's replies and
+// errors. Each is logged as itself (MOVE key db, SWAPDB a b, COPY src dst DB n [REPLACE]),
+// which replay applies without a clock.
 #include <climits>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@ namespace {
 
 using dispatch::CommandContext;
 using dispatch::CommandSpec;
+using dispatch::IEquals;
 namespace errors = dispatch::errors;
 
 // A database number as Redis reads one (an int); nullopt after replying `error`.
@@ -46,6 +48,41 @@ void CmdMove(CommandContext& ctx) {
   ctx.effects().Move(key, *target);
   ctx.Notify(config::kNotifyGeneric, "move_from", key);
   ctx.dispatcher().Notify(*target, config::kNotifyGeneric, "move_to", key);
+  ctx.Changed();
+  ctx.reply.Integer(1);
+}
+
+// COPY source destination [DB destination-db] [REPLACE]. A stream is copied whole: entries,
+// groups with their consumers and PELs, policies, IDMP state, retention, delayed entries.
+void CmdCopy(CommandContext& ctx) {
+  const int source = ctx.client().db;
+  int target = source;
+  bool replace = false;
+  for (size_t i = 3; i < ctx.argc(); ++i) {
+    if (IEquals(ctx.arg(i), "REPLACE")) {
+      replace = true;
+    } else if (IEquals(ctx.arg(i), "DB") && i + 1 < ctx.argc()) {
+      auto db = DbIndexOrReply(ctx, ctx.arg(++i), errors::kNotInteger);
+      if (!db) return;
+      target = *db;
+    } else {
+      return ctx.Error(errors::kSyntax);
+    }
+  }
+  std::string_view from = ctx.arg(1), to = ctx.arg(2);
+  if (target == source && from == to) return ctx.Error(errors::kSameObject);
+  streams::Database::Node* node = ctx.db().Find(from, ctx.now_ms);
+  streams::Database& dest = ctx.keyspace().db(target);
+  if (node == nullptr) return ctx.reply.Integer(0);
+  bool exists = dest.Find(to, ctx.now_ms) != nullptr;
+  if (exists && !replace) return ctx.reply.Integer(0);
+  // The log's pending seen-time notes name (database, key): the source's belong before the
+  // copy is made from them, the destination's before its consumers are replaced.
+  ctx.dispatcher().FlushConsumerTimes(source, from);
+  ctx.dispatcher().FlushConsumerTimes(target, to);
+  ctx.db().Copy(node, dest, to);
+  ctx.effects().Copy(from, to, target, replace && exists);
+  ctx.dispatcher().Notify(target, config::kNotifyGeneric, "copy_to", to);
   ctx.Changed();
   ctx.reply.Integer(1);
 }
@@ -83,6 +120,12 @@ void RegisterKeyMoveCommands(std::vector<CommandSpec>& out) {
                  .keys = {1, 1, 1},
                  .acl_categories = "@keyspace @write @fast",
                  .key_flags = "RW access update"});
+  out.push_back({.name = "copy",
+                 .arity = -3,
+                 .flags = kCmdWrite | kCmdDenyOom,
+                 .handler = CmdCopy,
+                 .keys = {1, 2, 1},
+                 .acl_categories = "@keyspace @write @slow"});
   out.push_back({.name = "swapdb",
                  .arity = 3,
                  .flags = kCmdWrite | kCmdFast,

@@ -230,6 +230,7 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"touch", "key [key ...]"},
     {"randomkey", ""},
     {"move", "key db"},
+    {"copy", "source destination [DB destination-db] [REPLACE]"},
     {"swapdb", "index1 index2"},
     {"object", ""},
     {"object|encoding", "key"},

@@ -468,8 +468,15 @@ void ReplayWorkload::State::Keys(const CallFn& c) {
       // later commands name made-up entries more often.
       if (OneIn(3)) {
         Call(c, {"SWAPDB", Number(3), Number(3)});
-      } else {
+      } else if (OneIn(2)) {
         Call(c, {"MOVE", AnyKey(), Number(3)});
+      } else {
+        // A copied stream brings its groups, PELs and consumers: later group commands on
+        // the copy must replay exactly too.
+        Args args{"COPY", AnyKey(), OneIn(2) ? Stream() : AnyKey()};
+        if (OneIn(3)) args.insert(args.end(), {"DB", Number(3)});
+        if (OneIn(2)) args.push_back("REPLACE");
+        Call(c, args);
       }
       break;
     default: {
