@@ -14,6 +14,7 @@ dispatch::CommandTable AllCommands() {
   std::vector<dispatch::CommandSpec> specs;
   RegisterConnectionCommands(specs);
   RegisterServerCommands(specs);
+  RegisterDebugCommand(specs);
   RegisterKeyCommands(specs);
   RegisterKeyMoveCommands(specs);
   RegisterKeyInfoCommands(specs);

@@ -126,6 +126,12 @@ std::vector<ConfigKey> BuildKeys() {
   str("dbfilename", false, &Config::dbfilename);
   keys.back().protected_config = true;
   flag("stop-writes-on-bgsave-error", true, &Config::stop_writes_on_bgsave_error);
+  ConfigKey debug;
+  debug.name = "enable-debug-command";
+  debug.type = T::kEnum;
+  debug.choices = {"no", "yes", "local"};
+  debug.text = &Config::enable_debug_command;
+  keys.push_back(debug);
   return keys;
 }
 

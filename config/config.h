@@ -53,6 +53,7 @@ struct Config {
       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
   std::string dbfilename = "dump.rnl";
   bool stop_writes_on_bgsave_error = true;
+  std::string enable_debug_command = "no";  // no | yes | local (loopback clients only)
 };
 
 // The `save` rules as (seconds, changes) pairs; false when the text is not such pairs.

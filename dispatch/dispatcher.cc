@@ -225,7 +225,7 @@ void Dispatcher::Cron(int64_t now_ms) {
   record_time_ms_ = now_ms;
   std::string encoded;
   for (int i = 0; i < keyspace_->size(); ++i) {
-    keyspace_->db(i).ExpireDue(now_ms, kExpireKeysPerDbPerCycle);
+    if (active_expire_) keyspace_->db(i).ExpireDue(now_ms, kExpireKeysPerDbPerCycle);
     // Idempotency iids past their stream's IDMP-DURATION (Redis 8.6); logged with the cutoff
     // used, so replay drops exactly the same ones whenever it runs.
     keyspace_->db(i).ExpireIdmp(now_ms, [&](std::string_view key, int64_t cutoff) {
@@ -453,5 +453,12 @@ void Dispatcher::OnKeyExpired(int db, std::string_view key) {
 }
 
 void Dispatcher::OnFlushed(int db) { blocking_.MarkDatabaseReady(db); }
+
+void Dispatcher::DatabaseReplaced(int db) {
+  watches_.ForEachKey(db, [&](const std::string& key, const std::vector<uint64_t>&) {
+    TouchWatchers(db, key);
+  });
+  blocking_.MarkDatabaseReady(db);
+}
 
 }  // namespace runnel::dispatch

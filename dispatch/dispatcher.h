@@ -95,6 +95,8 @@ class Dispatcher : public streams::KeyspaceObserver {
 
   // ---- periodic work (the shell calls it every 100 ms) ----
   void Cron(int64_t now_ms);
+  // DEBUG SET-ACTIVE-EXPIRE: whether the cron removes keys past their TTL (else only lookups).
+  void set_active_expire(bool on) { active_expire_ = on; }
 
   // ---- blocking ----
   BlockingRegistry& blocking() { return blocking_; }
@@ -121,6 +123,9 @@ class Dispatcher : public streams::KeyspaceObserver {
   void UnwatchAll(Client& client);
   // Marks every client watching `key` dirty (its EXEC will fail).
   void TouchWatchers(int db, std::string_view key);
+  // Database `db` now holds other data wholesale (SWAPDB, DEBUG RELOAD): every watcher of it
+  // is dirty and every blocked reader of it looks again.
+  void DatabaseReplaced(int db);
 
   // ---- clients ----
   void ClientClosed(Client& client);
@@ -191,6 +196,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   int64_t last_seen_flush_ms_ = 0;
   // Per database, the timed stream where the last cycle's age-out budget ran out.
   std::vector<std::string> upkeep_resume_;
+  bool active_expire_ = true;  // DEBUG SET-ACTIVE-EXPIRE
 };
 
 }  // namespace runnel::dispatch

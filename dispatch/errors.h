@@ -158,6 +158,29 @@ inline constexpr std::string_view kNoShutdown = "ERR No shutdown in progress.";
 inline constexpr std::string_view kSaveFailed = "ERR";
 inline constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
 inline constexpr std::string_view kBgsaveInProgress = "ERR Background save already in progress";
+// DEBUG (enabled by enable-debug-command, as in Redis 7).
+inline constexpr std::string_view kDebugNotAllowed =
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+    "can run it from a local connection, otherwise you need to set this option in the "
+    "configuration file, and then restart the server.";
+inline constexpr std::string_view kReloadOptions =
+    "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
+// Redis loads keys into the live data for these; Runnel loads a snapshot only as a whole.
+inline constexpr std::string_view kReloadMergeUnsupported =
+    "ERR DEBUG RELOAD MERGE and NOFLUSH are not supported: Runnel replaces the data as a whole";
+// With the log on, loading another snapshot would leave the log describing other data.
+inline constexpr std::string_view kReloadNoSaveWithLog =
+    "ERR DEBUG RELOAD NOSAVE needs appendonly no: the append-only log describes the data in "
+    "memory, not the dump file";
+inline constexpr std::string_view kLoadAofInExec =
+    "ERR DEBUG LOADAOF can't run inside MULTI: the transaction's effects would be split";
+inline constexpr std::string_view kDebugSleepRange =
+    "ERR DEBUG SLEEP takes a number of seconds from 0 to 3600";
+inline constexpr std::string_view kDebugActiveExpireValue =
+    "ERR DEBUG SET-ACTIVE-EXPIRE takes 0 or 1";
+// redis-server 7.0 exits on DEBUG LOADAOF with appendonly no; Runnel refuses.
+inline constexpr std::string_view kLoadAofWithoutLog =
+    "ERR DEBUG LOADAOF needs appendonly yes: there is no append-only log to load";
 inline constexpr std::string_view kBgsaveChildActive =
     "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in "
     "order to schedule a BGSAVE whenever possible.";

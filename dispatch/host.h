@@ -46,6 +46,11 @@ class AdminHost {
   virtual std::pair<bool, std::string> BackgroundSave(bool schedule, bool in_exec) = 0;
   virtual std::pair<bool, std::string> BackgroundRewrite(bool in_exec) = 0;
   virtual int64_t LastSaveMs() const = 0;
+  // DEBUG RELOAD: saves the snapshot (unless `nosave`), then loads it in place of the data.
+  // DEBUG LOADAOF (`from_log`): writes and fsyncs the log, then loads its whole history in
+  // place of the data. Either way the data changes only once all of it has loaded; false with
+  // the error to reply in *error.
+  virtual bool Reload(bool from_log, bool nosave, std::string* error) = 0;
 
   // Every client, oldest first.
   virtual std::vector<Client*> Clients() = 0;

@@ -93,6 +93,27 @@ bool Durability::Prepare(LoadPlan* plan, std::string* error) {
   return true;
 }
 
+bool Durability::PlanLogReload(LoadPlan* plan, std::string* error) {
+  if (!aof_) {
+    *error = errors::kLoadAofWithoutLog;
+    return false;
+  }
+  if (!aof_->Flush(true, error)) {
+    *error = "ERR can't write the append-only log: " + *error;
+    return false;
+  }
+  // A reader of its own: the live Aof keeps appending where it is.
+  persistence::Aof reader(LogDir(), server_.config().appendfilename);
+  Aof::History history;
+  bool found = false;
+  if (!reader.ReadHistory(&history, &found, error)) {
+    *error = "ERR can't read the append-only log's manifest: " + *error;
+    return false;
+  }
+  *plan = LoadPlan{history.base_path, history.log_paths, history.first_sequence, true};
+  return true;
+}
+
 bool Durability::OpenLog(uint64_t next_sequence, std::string* error) {
   if (!aof_->OpenForAppend(next_sequence, error)) return false;
   last_write_ok_ = true;

@@ -78,6 +78,13 @@ class Durability {
   // How long the last fork() stalled the loop (INFO latest_fork_usec).
   int64_t latest_fork_us() const { return latest_fork_us_; }
 
+  // DEBUG RELOAD's file: the dump file SAVE writes.
+  std::string DumpPath() const;
+  // DEBUG LOADAOF: writes and fsyncs every record so far, then plans loading the history the
+  // manifest names (base and log files, a rewrite's new file included). false with *error when
+  // the log is off or cannot be flushed or read.
+  bool PlanLogReload(LoadPlan* plan, std::string* error);
+
   // Flushes and fsyncs the log (a failure is only logged), and saves a snapshot when `save`.
   // false with *error when that save fails, unless `force`.
   bool Shutdown(bool save, bool force, std::string* error);
@@ -88,7 +95,6 @@ class Durability {
  private:
   enum class Child { kNone, kSave, kRewrite };
 
-  std::string DumpPath() const;
   void RemoveStaleSnapshotTemps();
   std::string LogDir() const;
   bool ForkChild(Child kind, const std::string& dir, const std::string& name,

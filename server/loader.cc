@@ -36,6 +36,8 @@ Loader::Loader(Server& server, Durability::LoadPlan plan)
   if (plan_.snapshot_path) total_bytes_ += FileSize(*plan_.snapshot_path);
   for (const auto& p : plan_.log_paths) total_bytes_ += FileSize(p);
   snapshot_done_ = !plan_.snapshot_path;
+  fresh_ = server_.dispatcher().NewKeyspace();
+  for (int db = 0; db < fresh_->size(); ++db) fresh_->db(db).set_access_clock(server_.NowMs());
 }
 
 std::optional<streams::StreamLimits> Loader::replayed_limits() const {
@@ -56,7 +58,10 @@ Loader::Status Loader::Step(int64_t budget_ms) {
   }
   while (server_.NowMs() < deadline) {
     if (!log_open_) {
-      if (log_index_ == plan_.log_paths.size()) return Status::kDone;
+      if (log_index_ == plan_.log_paths.size()) {
+        server_.dispatcher().ReplaceKeyspace(std::move(fresh_));
+        return Status::kDone;
+      }
       if (!OpenNextLog()) return Status::kFailed;
       continue;
     }
@@ -71,7 +76,6 @@ bool Loader::StepSnapshot(int64_t deadline) {
     source_ = std::make_unique<persistence::FileSource>();
     std::string error;
     if (!source_->Open(path, &error)) return Failed(error);
-    fresh_ = server_.dispatcher().NewKeyspace();
     snapshot_ = std::make_unique<persistence::SnapshotLoader>(*source_, *fresh_);
   }
   while (server_.NowMs() < deadline) {
@@ -84,7 +88,6 @@ bool Loader::StepSnapshot(int64_t deadline) {
     }
     if (status == persistence::SnapshotLoader::Status::kDone) {
       if (plan_.from_log_history) next_sequence_ = snapshot_->info().next_log_sequence;
-      server_.dispatcher().ReplaceKeyspace(std::move(fresh_));
       log_bytes_before_ = source_->offset();
       snapshot_.reset();
       source_.reset();
@@ -100,7 +103,7 @@ bool Loader::OpenNextLog() {
   std::string error;
   if (!log_file_.Open(log_path_, &error)) return Failed(error);
   if (!apply_) {
-    apply_ = std::make_unique<effects::ApplyContext>(server_.keyspace());
+    apply_ = std::make_unique<effects::ApplyContext>(*fresh_);
     apply_->limits = server_.dispatcher().limits().stream;
     apply_->new_stream = server_.dispatcher().limits().new_stream;
   }

@@ -1,10 +1,11 @@
 // Loader: brings the data back at start-up, a slice of work per loop iteration, while the
 // server answers -LOADING to everything but the few commands allowed during loading.
 //
-// First the snapshot (the log's base, or the dump file) into a fresh keyspace that replaces the
-// dispatcher's when complete; then every record of every log file, applied through the effects
-// catalogue (effects/replay.h) with the record's own time — never through command handlers, and
-// never logged again. Each log file is mapped, not copied, and checked whole (checksums and
+// First the snapshot (the log's base, or the dump file) into a fresh keyspace; then every record
+// of every log file, applied to it through the effects catalogue (effects/replay.h) with the
+// record's own time — never through command handlers, and never logged again. The fresh keyspace
+// replaces the dispatcher's only once everything has loaded, so a load that fails leaves the
+// data as it was (DEBUG RELOAD and LOADAOF load while the server runs). Each log file is mapped, not copied, and checked whole (checksums and
 // sequence) before any of it is applied; the pages already applied are released as it goes.
 // Damage is handled as docs/durability.md says: a torn tail of the last log file is cut off
 // (aof-load-truncated) and reported with file and offset; damage followed by valid records, a
@@ -61,8 +62,9 @@ class Loader {
   uint64_t next_sequence_ = 0;
   uint64_t total_bytes_ = 0, loaded_bytes_ = 0, records_ = 0;
 
+  std::unique_ptr<streams::Keyspace> fresh_;  // what is loaded, until it is complete
+
   // Snapshot phase.
-  std::unique_ptr<streams::Keyspace> fresh_;
   std::unique_ptr<persistence::FileSource> source_;
   std::unique_ptr<persistence::SnapshotLoader> snapshot_;
   bool snapshot_done_ = false;

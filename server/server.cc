@@ -355,6 +355,40 @@ void Server::FinishLoading() {
   }
 }
 
+bool Server::Reload(bool from_log, bool nosave, std::string* error) {
+  Durability::LoadPlan plan;
+  if (from_log) {
+    // Seen times still noted, and effects not yet handed over, belong in the log first.
+    dispatcher_->FlushConsumerTimes();
+    dispatcher_->FinishPendingRecord();
+    if (!durability_->PlanLogReload(&plan, error)) return false;
+  } else {
+    if (nosave && durability_->log_enabled()) {
+      *error = errors::kReloadNoSaveWithLog;
+      return false;
+    }
+    if (!nosave && !durability_->Save(error)) return false;
+    plan.snapshot_path = durability_->DumpPath();
+  }
+  const int64_t started = NowMs();
+  Loader loader(*this, std::move(plan));
+  Loader::Status status;
+  while ((status = loader.Step(1000)) == Loader::Status::kMore) {
+  }
+  if (status == Loader::Status::kFailed) {
+    log_.Warning("DEBUG " + std::string(from_log ? "LOADAOF" : "RELOAD") +
+                 " could not load the data, which stays as it was: " + loader.error());
+    *error = "ERR Error trying to load the " + std::string(from_log ? "log" : "snapshot") +
+             ": " + loader.error();
+    return false;
+  }
+  for (int db = 0; db < keyspace().size(); ++db) dispatcher_->DatabaseReplaced(db);
+  log_.Notice("DEBUG " + std::string(from_log ? "LOADAOF" : "RELOAD") + " loaded " +
+              std::to_string(keyspace().TotalKeys()) + " keys in " +
+              std::to_string(NowMs() - started) + " ms");
+  return true;
+}
+
 void Server::OnConnection(uv_stream_t* listener, int status) {
   auto* self = static_cast<Server*>(listener->data);
   if (status < 0 || self->shutting_down_) return;

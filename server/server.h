@@ -101,6 +101,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
     return durability_->BackgroundRewrite(in_exec);
   }
   int64_t LastSaveMs() const override { return durability_->last_save_ms(); }
+  bool Reload(bool from_log, bool nosave, std::string* error) override;
   std::vector<dispatch::Client*> Clients() override;
 
   // client-output-buffer-limit, parsed (server/connection.cc applies it).

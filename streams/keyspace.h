@@ -118,6 +118,10 @@ class Database {
   bool SetExpire(Node* node, int64_t when_ms);
   void Flush();
 
+  // The time keys created from now on count as last accessed (OBJECT IDLETIME), until a
+  // lookup moves it: loading sets it, so loaded keys are as idle as Redis's (0 at load).
+  void set_access_clock(int64_t now_ms) { last_access_s_ = static_cast<uint32_t>(now_ms / 1000); }
+
   // Replaces the observer (see Keyspace::set_observer).
   void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
 

@@ -341,7 +341,7 @@ void AddEntry(const DocEntry& e, DocIndex* index) {
     index->problems.push_back(std::string(e.name) + ": " + what);
   };
   CommandDoc doc{e.name, e.summary,          e.since,      e.group, e.complexity, {},
-                 {},     e.deprecated_since, e.replaced_by};
+                 {},     e.deprecated_since, e.replaced_by, e.syscmd};
   if (e.summary.empty()) problem("no summary");
   if (!IsVersion(e.since)) problem("since '" + std::string(e.since) + "' is not a version");
   if (std::find(kDocGroups.begin(), kDocGroups.end(), e.group) == kDocGroups.end()) {
@@ -456,7 +456,7 @@ void WriteCommandDocs(resp::ReplyWriter& reply, const dispatch::CommandSpec& spe
   const CommandDoc& doc = found ? *found : kUndocumented;
   bool container = spec.is_container();
   const bool deprecated = !doc.deprecated_since.empty();
-  reply.Map(3 + size_t{!doc.complexity.empty()} + (deprecated ? 3 : 0) +
+  reply.Map(3 + size_t{!doc.complexity.empty()} + (deprecated ? 3 : 0) + size_t{doc.syscmd} +
             size_t{!doc.history.empty()} + size_t{!doc.args.empty()} + size_t{container});
   reply.Bulk("summary");
   reply.Bulk(doc.summary);
@@ -467,6 +467,11 @@ void WriteCommandDocs(resp::ReplyWriter& reply, const dispatch::CommandSpec& spe
   if (!doc.complexity.empty()) {
     reply.Bulk("complexity");
     reply.Bulk(doc.complexity);
+  }
+  if (doc.syscmd) {
+    reply.Bulk("doc_flags");
+    reply.Set(1);
+    reply.Simple("syscmd");
   }
   if (deprecated) {  // in redis-server's order and types
     reply.Bulk("doc_flags");

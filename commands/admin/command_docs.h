@@ -55,6 +55,7 @@ struct CommandDoc {
   std::vector<std::pair<std::string_view, std::string_view>> history;  // (version, change)
   std::vector<DocArg> args;
   std::string_view deprecated_since = {}, replaced_by = {};  // deprecated commands only
+  bool syscmd = false;
 };
 
 // Parses an argument list written in the DSL. On a mistake returns nullopt and sets *error to

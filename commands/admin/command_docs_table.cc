@@ -240,6 +240,9 @@ constexpr DocEntry kDocs[] = {
     {.name = "move", .group = "generic", .since = "1.0.0",
      .summary = "Move a key to another database", .complexity = "O(1)",
      .args = "key:key db:integer"},
+    {.name = "debug", .group = "server", .since = "1.0.0",
+     .summary = "A container for debugging commands", .complexity = "Depends on subcommand.",
+     .syscmd = true},
     {.name = "copy", .group = "generic", .since = "6.2.0", .summary = "Copy a key",
      .complexity = "O(N) worst case for collections, where N is the number of nested items. "
                    "O(1) for string values.",

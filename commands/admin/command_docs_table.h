@@ -20,6 +20,7 @@ struct DocEntry {
   // A deprecated command (GETSET): the version, and what replaces it, as Redis documents it.
   std::string_view deprecated_since = {};
   std::string_view replaced_by = {};
+  bool syscmd = false;  // Redis's "syscmd" doc flag: a system command, not for applications
 };
 
 // The groups redis-cli knows (`help @stream`), as redis-server names them.

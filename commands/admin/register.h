@@ -10,5 +10,6 @@ namespace runnel::commands {
 void RegisterConnectionCommands(std::vector<dispatch::CommandSpec>& out);  // PING AUTH CLIENT
 void RegisterServerCommands(std::vector<dispatch::CommandSpec>& out);      // CONFIG INFO SAVE
 void RegisterCommandCommands(std::vector<dispatch::CommandSpec>& out);     // COMMAND
+void RegisterDebugCommand(std::vector<dispatch::CommandSpec>& out);        // DEBUG
 
 }  // namespace runnel::commands

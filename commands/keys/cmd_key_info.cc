@@ -1,10 +1,6 @@
 // What a key is, without changing it: TOUCH, RANDOMKEY, OBJECT (ENCODING, REFCOUNT, IDLETIME,
-// FREQ, HELP) and MEMORY (USAGE, HELP), with redis-server's replies and errors.
-//
-// OBJECT ENCODING and REFCOUNT answer what redis-server would for the same value: a string
-// that reads as an integer is "int" (shared, refcount 2147483647, below 10000), one of at most
-// 44 bytes "embstr", a longer one "raw"; a stream "stream". (Redis also makes a string "raw"
-// once APPEND or SETRANGE has edited it; Runnel keeps no such history.)
+// FREQ, HELP) and MEMORY (USAGE, HELP), with redis-server's replies and errors. OBJECT ENCODING
+// and REFCOUNT answer what redis-server would for the same value (dispatch/object_info.h).
 #include <random>
 #include <string>
 #include <vector>
@@ -12,6 +8,7 @@
 #include "commands/keys/register.h"
 #include "dispatch/args.h"
 #include "dispatch/help.h"
+#include "dispatch/object_info.h"
 #include "streams/numbers.h"
 
 namespace runnel::commands {
@@ -46,29 +43,16 @@ const Database::Node* Inspect(CommandContext& ctx) {
   return expire >= 0 && expire <= ctx.now_ms ? nullptr : node;
 }
 
-// A string Redis would store as a shared or plain integer object.
-bool LooksLikeInteger(const std::string& s) {
-  return s.size() <= 20 && streams::ParseStrictInt64(s).has_value();
-}
-
 void CmdObjectEncoding(CommandContext& ctx) {
   const Database::Node* node = Inspect(ctx);
   if (node == nullptr) return ctx.reply.Null();
-  const std::string* s = node->value.value.string();
-  if (s == nullptr) return ctx.reply.Bulk("stream");
-  ctx.reply.Bulk(LooksLikeInteger(*s) ? "int" : s->size() <= 44 ? "embstr" : "raw");
+  ctx.reply.Bulk(dispatch::ObjectEncoding(node->value.value));
 }
 
 void CmdObjectRefCount(CommandContext& ctx) {
   const Database::Node* node = Inspect(ctx);
   if (node == nullptr) return ctx.reply.Null();
-  const std::string* s = node->value.value.string();
-  bool shared = false;
-  if (s != nullptr && LooksLikeInteger(*s)) {
-    int64_t v = *streams::ParseStrictInt64(*s);
-    shared = v >= 0 && v < 10000;  // Redis's shared integers
-  }
-  ctx.reply.Integer(shared ? INT32_MAX : 1);
+  ctx.reply.Integer(dispatch::ObjectRefCount(node->value.value));
 }
 
 void CmdObjectIdleTime(CommandContext& ctx) {

@@ -96,13 +96,8 @@ void CmdSwapDb(CommandContext& ctx) {
     dispatch::Dispatcher& d = ctx.dispatcher();
     d.FlushConsumerTimes();  // the notes name their database
     ctx.keyspace().db(*a).SwapContents(ctx.keyspace().db(*b));
-    // Every watched key of both may now hold something else, and blocked readers look again.
-    for (int db : {*a, *b}) {
-      d.watches().ForEachKey(db, [&](const std::string& key, const std::vector<uint64_t>&) {
-        d.TouchWatchers(db, key);
-      });
-      d.blocking().MarkDatabaseReady(db);
-    }
+    d.DatabaseReplaced(*a);
+    d.DatabaseReplaced(*b);
     ctx.effects().SwapDb(*a, *b);
     ctx.Changed();
   }

@@ -231,6 +231,7 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"randomkey", ""},
     {"move", "key db"},
     {"copy", "source destination [DB destination-db] [REPLACE]"},
+    {"debug", ""},
     {"swapdb", "index1 index2"},
     {"object", ""},
     {"object|encoding", "key"},

@@ -986,10 +986,10 @@ def main():
     try:
         servers.append(Server("redis", lambda p, d: [
             redis_bin, "--save", "", "--appendonly", "no", "--port", str(p), "--dir", d,
-            "--bind", "127.0.0.1"], workdir))
+            "--bind", "127.0.0.1", "--enable-debug-command", "local"], workdir))
         servers.append(Server("runnel", lambda p, d: [
             os.path.abspath(opts.runnel), "--port", str(p), "--dir", d,
-            "--bind", "127.0.0.1"], workdir))
+            "--bind", "127.0.0.1", "--enable-debug-command", "local"], workdir))
         for s in servers:
             s.wait_ready()
         runner = Runner(servers[0], servers[1], opts.verbose)

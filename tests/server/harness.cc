@@ -211,6 +211,11 @@ std::pair<bool, std::string> Harness::BackgroundRewrite(bool) {
   return {false, "ERR the harness has no files"};
 }
 
+bool Harness::Reload(bool, bool, std::string* error) {
+  *error = "ERR the harness has no files";
+  return false;
+}
+
 std::vector<dispatch::Client*> Harness::Clients() {
   std::vector<dispatch::Client*> all;
   for (auto& [index, c] : clients_) all.push_back(c.get());

@@ -106,6 +106,7 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   std::pair<bool, std::string> BackgroundSave(bool, bool) override;
   std::pair<bool, std::string> BackgroundRewrite(bool) override;
   int64_t LastSaveMs() const override { return 0; }
+  bool Reload(bool from_log, bool nosave, std::string* error) override;
   std::vector<dispatch::Client*> Clients() override;
 
  private:
