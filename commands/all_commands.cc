@@ -18,9 +18,11 @@ dispatch::CommandTable AllCommands() {
   RegisterKeyCommands(specs);
   RegisterKeyMoveCommands(specs);
   RegisterKeyInfoCommands(specs);
+  RegisterMemoryCommands(specs);
   RegisterStringCommands(specs);
   RegisterStringVariantCommands(specs);
   RegisterStringEditCommands(specs);
+  RegisterStringCasCommands(specs);
   RegisterLcsCommand(specs);
   RegisterStreamCommands(specs);
   RegisterRefCommands(specs);

@@ -42,6 +42,10 @@ inline constexpr std::string_view kNotInt32 =
 inline constexpr std::string_view kWrongType =
     "WRONGTYPE Operation against a key holding the wrong kind of value";
 inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kInvalidNumKeys = "ERR invalid numkeys value";
+// SET / DELEX IFDEQ and IFDNE take what DIGEST returns.
+inline constexpr std::string_view kBadDigest =
+    "ERR The digest must be exactly 16 hexadecimal characters";
 inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
 
 // ---- Blocking timeouts ----

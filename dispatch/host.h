@@ -25,6 +25,17 @@ struct Limits {
   uint32_t notify_flags = 0;          // notify-keyspace-events (config::NotifyFlag bits)
 };
 
+// MEMORY STATS and DOCTOR: what the process holds, as the server measures it (bytes).
+struct MemoryFigures {
+  uint64_t peak_allocated = 0;     // the most total_allocated has been (sampled by the cron)
+  uint64_t total_allocated = 0;    // what the allocator has handed out (INFO used_memory)
+  uint64_t startup_allocated = 0;  // total_allocated when the server had started
+  uint64_t clients_normal = 0;     // the clients' query and reply buffers
+  uint64_t aof_buffer = 0;         // log records not yet written
+  uint64_t allocator_active = 0;   // heap the allocator holds, in use or free
+  uint64_t rss = 0;                // resident set size of the process
+};
+
 // Server administration: configuration, INFO, persistence commands, shutdown, client lists.
 class AdminHost {
  public:
@@ -54,6 +65,7 @@ class AdminHost {
 
   // Every client, oldest first.
   virtual std::vector<Client*> Clients() = 0;
+  virtual MemoryFigures Memory() = 0;
 };
 
 class Host {

@@ -57,6 +57,7 @@ class Aof {
 
   void Append(uint32_t db, int64_t time_ms, std::string_view payload);
   bool has_pending() const { return !buffer_.empty(); }
+  size_t buffered_bytes() const { return buffer_.size(); }
 
   // Writes the buffer (and fdatasyncs when `sync`). On failure the file is cut back to where it
   // was, the buffer kept, and *error set.

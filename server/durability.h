@@ -58,6 +58,8 @@ class Durability {
 
   // Whether records are being written (appendonly is on): commands write effects only then.
   bool log_enabled() const { return aof_ != nullptr; }
+  // Bytes of records made but not yet written (MEMORY STATS aof.buffer).
+  uint64_t log_buffer_bytes() const { return aof_ ? aof_->buffered_bytes() : 0; }
   void Append(uint32_t db, int64_t time_ms, std::string_view payload);
   // Called before replies are sent. Does not return on a failure under appendfsync always.
   void BeforeReplies();

@@ -51,12 +51,16 @@ std::string Human(uint64_t bytes) {
   return buf;
 }
 
+}  // namespace
+
 uint64_t ResidentBytes() {
   std::ifstream statm("/proc/self/statm");
   uint64_t pages_total = 0, pages_resident = 0;
   statm >> pages_total >> pages_resident;
   return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
+
+namespace {
 
 void ServerSection(Server& s, std::string& out) {
   utsname u{};
@@ -180,6 +184,11 @@ constexpr Section kSections[] = {
 size_t AllocatedBytes() {
   struct mallinfo2 mi = mallinfo2();
   return mi.uordblks + mi.hblkhd;
+}
+
+size_t HeapBytes() {
+  struct mallinfo2 mi = mallinfo2();
+  return mi.arena + mi.hblkhd;
 }
 
 std::string BuildInfo(Server& server, const std::vector<std::string>& sections) {

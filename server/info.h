@@ -6,6 +6,8 @@
 // named ones, case-insensitively. Every field reports something real about this process.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,5 +19,9 @@ std::string BuildInfo(Server& server, const std::vector<std::string>& sections);
 
 // Bytes the allocator has handed out and not taken back (INFO's used_memory).
 size_t AllocatedBytes();
+// Bytes of heap the allocator holds from the system, handed out or free.
+size_t HeapBytes();
+// The process's resident set size.
+uint64_t ResidentBytes();
 
 }  // namespace runnel::server

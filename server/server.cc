@@ -228,6 +228,7 @@ int Server::Run() {
 
   log_.Notice("Ready to accept connections tcp on " + config_.bind + " port " +
               std::to_string(config_.port));
+  stats_.startup_allocated = stats_.peak_allocated = AllocatedBytes();  // before any data
   StartLoading();
   uv_run(&loop_, UV_RUN_DEFAULT);
   return exit_code_;
@@ -353,6 +354,21 @@ void Server::FinishLoading() {
     exit_code_ = 1;
     Shutdown("log failed", SaveMode::kNoSave);
   }
+}
+
+dispatch::MemoryFigures Server::Memory() {
+  dispatch::MemoryFigures m;
+  m.total_allocated = AllocatedBytes();
+  stats_.peak_allocated = std::max<uint64_t>(stats_.peak_allocated, m.total_allocated);
+  m.peak_allocated = stats_.peak_allocated;
+  m.startup_allocated = std::min(stats_.startup_allocated, m.total_allocated);
+  for (const auto& [id, c] : connections_) {
+    m.clients_normal += c->query_buffer_bytes() + c->output_bytes();
+  }
+  m.aof_buffer = durability_->log_buffer_bytes();
+  m.allocator_active = HeapBytes();
+  m.rss = ResidentBytes();
+  return m;
 }
 
 bool Server::Reload(bool from_log, bool nosave, std::string* error) {
@@ -484,6 +500,7 @@ void Server::BeforePoll() {
 }
 
 void Server::Cron() {
+  stats_.peak_allocated = std::max<uint64_t>(stats_.peak_allocated, AllocatedBytes());
   if (loading()) return;  // nothing may expire or be saved before the data is back
   int64_t now = NowMs();
   durability_->Cron(now);

@@ -42,6 +42,8 @@ struct ServerStats {
   uint64_t rejected_connections = 0;
   uint64_t net_input_bytes = 0;  // of closed connections; live ones add their own
   uint64_t net_output_bytes = 0;
+  uint64_t startup_allocated = 0;  // allocator bytes once the server was set up
+  uint64_t peak_allocated = 0;     // the most seen by the cron (or by MEMORY STATS)
 };
 
 class Server : public dispatch::Host, public dispatch::AdminHost {
@@ -103,6 +105,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   int64_t LastSaveMs() const override { return durability_->last_save_ms(); }
   bool Reload(bool from_log, bool nosave, std::string* error) override;
   std::vector<dispatch::Client*> Clients() override;
+  dispatch::MemoryFigures Memory() override;
 
   // client-output-buffer-limit, parsed (server/connection.cc applies it).
   const config::OutputLimit& output_limit(config::ClientClass c) const {

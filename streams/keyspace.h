@@ -87,6 +87,7 @@ class Database {
   int index() const { return index_; }
   size_t size() const { return table_.size(); }
   size_t expires_count() const { return expires_.size(); }
+  size_t bucket_count() const { return table_.bucket_count(); }  // MEMORY STATS overhead
 
   // The key's node, or nullptr if absent. A key past its TTL is deleted and reported absent.
   Node* Find(std::string_view key, int64_t now_ms);

@@ -42,6 +42,10 @@ struct KeySpec {
   std::string_view keyword;  // ... or after this keyword (XREAD's STREAMS)
   int lastkey = 0, keystep = 1, limit = 0;
   int startfrom = 1;  // with a keyword: the argument the search for it starts at
+  // find_keys by a key count (MSETEX's numkeys) instead of a range: where the count is and
+  // where the keys start, both from the begin_search index, and the step between keys.
+  bool keynum = false;
+  int keynumidx = 0, firstkey = 1;
 };
 
 // Derived from first/last/step, with Redis's flags: reads RO access, writes RW update, deletes
@@ -55,6 +59,11 @@ std::vector<KeySpec> KeySpecs(const CommandSpec& spec) {
   if (n == "copy") {
     return {KeySpec{{}, {"RO", "access"}, 1, "", 0, 1, 0},
             KeySpec{{}, {"OW", "update"}, 2, "", 0, 1, 0}};
+  }
+  if (n == "msetex") {  // numkeys at argument 1, then key value pairs
+    KeySpec k{{}, {"OW", "update"}, 1, "", 0, 2, 0};
+    k.keynum = true;
+    return {k};
   }
   if (spec.flags & dispatch::kCmdMovableKeys) {
     // XREADGROUP's STREAMS comes after GROUP g c, so Redis starts looking at argument 4.
@@ -101,15 +110,24 @@ void WriteKeySpec(resp::ReplyWriter& r, const KeySpec& k) {
   r.Bulk("find_keys");
   r.Map(2);
   r.Bulk("type");
-  r.Bulk("range");
+  r.Bulk(k.keynum ? "keynum" : "range");
   r.Bulk("spec");
   r.Map(3);
-  r.Bulk("lastkey");
-  r.Integer(k.lastkey);
+  if (k.keynum) {
+    r.Bulk("keynumidx");
+    r.Integer(k.keynumidx);
+    r.Bulk("firstkey");
+    r.Integer(k.firstkey);
+  } else {
+    r.Bulk("lastkey");
+    r.Integer(k.lastkey);
+  }
   r.Bulk("keystep");
   r.Integer(k.keystep);
-  r.Bulk("limit");
-  r.Integer(k.limit);
+  if (!k.keynum) {
+    r.Bulk("limit");
+    r.Integer(k.limit);
+  }
 }
 
 void WriteCommandInfo(resp::ReplyWriter& r, const CommandSpec& spec) {

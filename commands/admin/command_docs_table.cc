@@ -205,8 +205,11 @@ constexpr DocEntry kDocs[] = {
      .complexity = "O(1)", .history = "2.6.12: Added the `EX`, `PX`, `NX` and `XX` options.\n"
                 "6.0.0: Added the `KEEPTTL` option.\n"
                 "6.2.0: Added the `GET`, `EXAT` and `PXAT` option.\n"
-                "7.0.0: Allowed the `NX` and `GET` options to be used together.",
-     .args = "key:key value:string [condition(NX|XX)@2.6.12] [GET@6.2.0] "
+                "7.0.0: Allowed the `NX` and `GET` options to be used together.\n"
+                "8.4.0: Added the `IFEQ`, `IFNE`, `IFDEQ` and `IFDNE` options.",
+     .args = "key:key value:string [condition(NX|XX|IFEQ ifeq-value:string@8.4.0"
+             "|IFNE ifne-value:string@8.4.0|IFDEQ ifdeq-digest:string@8.4.0"
+             "|IFDNE ifdne-digest:string@8.4.0)@2.6.12] [GET@6.2.0] "
              "[expiration(EX seconds:integer@2.6.12|PX milliseconds:integer@2.6.12"
              "|EXAT unix-time-seconds:unix-time@6.2.0"
              "|PXAT unix-time-milliseconds:unix-time@6.2.0|KEEPTTL@6.0.0)]"},
@@ -276,6 +279,10 @@ constexpr DocEntry kDocs[] = {
      .summary = "Estimate the memory usage of a key",
      .complexity = "O(N) where N is the number of samples.",
      .args = "key:key [SAMPLES count:integer]"},
+    {.name = "memory|stats", .group = "server", .since = "4.0.0",
+     .summary = "Show memory usage details", .complexity = "O(1)"},
+    {.name = "memory|doctor", .group = "server", .since = "4.0.0",
+     .summary = "Outputs memory problems report", .complexity = "O(1)"},
     {.name = "memory|help", .group = "server", .since = "4.0.0",
      .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
     // The string commands beyond GET/SET/INCR, as redis-server 7.0 documents them.
@@ -292,6 +299,24 @@ constexpr DocEntry kDocs[] = {
      .summary = "Set multiple keys to multiple values, only if none of the keys exist",
      .complexity = "O(N) where N is the number of keys to set.",
      .args = "key_value{key:key value:string}..."},
+    // Redis 8.4's additions, as its documentation gives them.
+    {.name = "msetex", .group = "string", .since = "8.4.0",
+     .summary = "Atomically sets multiple string keys with a shared expiration in a single "
+                "operation. Supports flexible argument parsing where condition and expiration "
+                "flags can appear in any order.",
+     .complexity = "O(N) where N is the number of keys to set.",
+     .args = "numkeys:integer data{key:key value:string}... [condition(NX|XX)] "
+             "[expiration(EX seconds:integer|PX milliseconds:integer|"
+             "EXAT unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time|KEEPTTL)]"},
+    {.name = "digest", .group = "string", .since = "8.4.0",
+     .summary = "Returns the XXH3 hash of a string value.",
+     .complexity = "O(N) where N is the length of the string value.", .args = "key:key"},
+    {.name = "delex", .group = "string", .since = "8.4.0",
+     .summary = "Conditionally removes the specified key based on value or digest comparison.",
+     .complexity = "O(1) for IFEQ/IFNE, O(N) for IFDEQ/IFDNE where N is the length of the "
+                   "string value.",
+     .args = "key:key [condition(IFEQ ifeq-value:string|IFNE ifne-value:string"
+             "|IFDEQ ifdeq-digest:string|IFDNE ifdne-digest:string)]"},
     {.name = "getset", .group = "string", .since = "1.0.0",
      .summary = "Set the string value of a key and return its old value", .complexity = "O(1)",
      .args = "key:key value:string", .deprecated_since = "6.2.0",

@@ -1,5 +1,5 @@
 // What a key is, without changing it: TOUCH, RANDOMKEY, OBJECT (ENCODING, REFCOUNT, IDLETIME,
-// FREQ, HELP) and MEMORY (USAGE, HELP), with redis-server's replies and errors. OBJECT ENCODING
+// FREQ, HELP), with redis-server's replies and errors. OBJECT ENCODING
 // and REFCOUNT answer what redis-server would for the same value (dispatch/object_info.h).
 #include <random>
 #include <string>
@@ -82,35 +82,6 @@ void CmdObjectHelp(CommandContext& ctx) {
        "    <key>."});
 }
 
-// MEMORY USAGE key [SAMPLES count]: the bytes Runnel holds for the key and its value (a
-// stream's blocks, groups, IDMP state and delayed entries all counted; SAMPLES is accepted and
-// changes nothing, since nothing is estimated from a sample).
-void CmdMemoryUsage(CommandContext& ctx) {
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    if (!dispatch::IEquals(ctx.arg(i), "SAMPLES") || i + 1 >= ctx.argc()) {
-      return ctx.Error(errors::kSyntax);
-    }
-    if (!dispatch::IntArgOrReply(ctx, ctx.arg(i + 1))) return;
-  }
-  const Database::Node* node = ctx.db().Find(ctx.arg(2), ctx.now_ms);
-  if (node == nullptr) return ctx.reply.Null();
-  constexpr size_t kEntryBytes = sizeof(Database::Node) + 16;  // the node and its bucket slot
-  size_t bytes = kEntryBytes + node->key.capacity();
-  if (const std::string* s = node->value.value.string()) {
-    bytes += s->capacity() > 15 ? s->capacity() + 1 : 0;  // beyond the inline buffer
-  } else {
-    bytes += node->value.value.stream()->MemoryUsage();
-  }
-  ctx.reply.Integer(static_cast<int64_t>(bytes));
-}
-
-void CmdMemoryHelp(CommandContext& ctx) {
-  dispatch::WriteHelp(ctx.reply, "MEMORY",
-                      {"USAGE <key> [SAMPLES <count>]",
-                       "    Return memory in bytes used by <key> and its value. Nested values are",
-                       "    sampled up to <count> times (default: 5, 0 means sample all)."});
-}
-
 }  // namespace
 
 void RegisterKeyInfoCommands(std::vector<CommandSpec>& out) {
@@ -153,21 +124,6 @@ void RegisterKeyInfoCommands(std::vector<CommandSpec>& out) {
                     .acl_categories = "@keyspace @slow"});
   out.push_back(
       {.name = "object", .arity = -2, .acl_categories = "@slow", .subcommands = std::move(object)});
-  std::vector<CommandSpec> memory;
-  memory.push_back({.name = "usage",
-                    .arity = -3,
-                    .flags = kCmdReadOnly,
-                    .handler = CmdMemoryUsage,
-                    .keys = key2,
-                    .acl_categories = "@read @slow",
-                    .key_flags = "RO"});
-  memory.push_back({.name = "help",
-                    .arity = 2,
-                    .flags = kCmdLoading | kCmdStale,
-                    .handler = CmdMemoryHelp,
-                    .acl_categories = "@slow"});
-  out.push_back(
-      {.name = "memory", .arity = -2, .acl_categories = "@slow", .subcommands = std::move(memory)});
 }
 
 }  // namespace runnel::commands

@@ -1,6 +1,7 @@
 // SET and GET variants with redis-server's replies and errors: SETEX, PSETEX, SETNX, MSETNX,
-// GETSET, GETDEL, GETEX. Each logs what it did as SET (with an absolute expiry), MSET, DEL,
+// MSETEX (Redis 8.4), GETSET, GETDEL, GETEX. Each logs what it did as SET (with an absolute expiry), MSET, DEL,
 // PEXPIREAT or PERSIST (effects/writer.h), and publishes Redis's keyspace events.
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "commands/keys/string_args.h"
 #include "config/config.h"
 #include "dispatch/args.h"
+#include "streams/numbers.h"
 
 namespace runnel::commands {
 namespace {
@@ -50,6 +52,79 @@ void CmdMSetNx(CommandContext& ctx) {
     if (ctx.db().Find(ctx.arg(i), ctx.now_ms) != nullptr) return ctx.reply.Integer(0);
   }
   SetPairs(ctx);
+  ctx.reply.Integer(1);
+}
+
+struct MSetExArgs {
+  size_t pairs_end = 0;  // the first argument after the key-value pairs
+  bool nx = false, xx = false, keepttl = false;
+  std::string_view unit, expire_arg;  // "EX", "PX", "EXAT", "PXAT" or empty
+};
+
+// MSETEX's numkeys and options: NX | XX, then one of EX / PX / EXAT / PXAT / KEEPTTL.
+bool ParseMSetEx(CommandContext& ctx, MSetExArgs* a) {
+  auto n = streams::ParseStrictInt64(ctx.arg(1));
+  if (!n || *n < 1 || *n > INT32_MAX) {
+    ctx.Error(errors::kInvalidNumKeys);
+    return false;
+  }
+  a->pairs_end = 2 + 2 * static_cast<size_t>(*n);
+  if (a->pairs_end > ctx.argc()) {
+    ctx.Error(errors::kSyntax);
+    return false;
+  }
+  dispatch::ArgParser p(ctx, a->pairs_end);
+  while (p.HasNext()) {
+    std::string_view opt = ctx.arg(p.pos());
+    bool has_expiry = a->keepttl || !a->unit.empty();
+    bool expiry =
+        IEquals(opt, "EX") || IEquals(opt, "PX") || IEquals(opt, "EXAT") || IEquals(opt, "PXAT");
+    if (!a->xx && p.Check("NX")) {
+      a->nx = true;
+    } else if (!a->nx && p.Check("XX")) {
+      a->xx = true;
+    } else if (!has_expiry && p.Check("KEEPTTL")) {
+      a->keepttl = true;
+    } else if (expiry && !has_expiry && p.Check(opt, 1)) {
+      a->unit = opt;
+      a->expire_arg = p.Next();
+    } else {
+      p.Fail(errors::kSyntax);
+    }
+  }
+  return p.Finish();
+}
+
+// MSETEX numkeys key value [key value ...] [NX | XX] [EX | PX | EXAT | PXAT | KEEPTTL]: MSET
+// with one expiry for every key, all or nothing under NX (none exists) or XX (all exist).
+void CmdMSetEx(CommandContext& ctx) {
+  MSetExArgs a;
+  if (!ParseMSetEx(ctx, &a)) return;
+  int64_t expire = -1;
+  if (!a.unit.empty()) {
+    bool seconds = IEquals(a.unit, "EX") || IEquals(a.unit, "EXAT");
+    bool relative = IEquals(a.unit, "EX") || IEquals(a.unit, "PX");
+    auto e = ExpiryOrReply(ctx, a.expire_arg, seconds, relative, "msetex");
+    if (!e) return;
+    expire = *e;
+  }
+  for (size_t i = 2; i < a.pairs_end; i += 2) {
+    bool exists = ctx.db().Find(ctx.arg(i), ctx.now_ms) != nullptr;
+    if ((a.nx && exists) || (a.xx && !exists)) return ctx.reply.Integer(0);
+  }
+  for (size_t i = 2; i < a.pairs_end; i += 2) {
+    std::string_view key = ctx.arg(i), value = ctx.arg(i + 1);
+    Database::Node* node = ctx.db().Set(key, streams::Value(std::string(value)), a.keepttl);
+    if (expire >= 0) ctx.db().SetExpire(node, expire);
+    if (a.keepttl) {
+      ctx.effects().SetKeepTtl(key, value);
+    } else {
+      ctx.effects().Set(key, value, expire);
+    }
+    ctx.Notify(config::kNotifyString, "set", key);
+    if (expire >= 0) ctx.Notify(config::kNotifyGeneric, "expire", key);
+  }
+  ctx.Changed((a.pairs_end - 2) / 2);
   ctx.reply.Integer(1);
 }
 
@@ -162,6 +237,8 @@ void RegisterStringVariantCommands(std::vector<CommandSpec>& out) {
   add("setnx", 3, kW | kCmdFast, CmdSetNx, "@write @string @fast", "OW insert");
   add("msetnx", -3, kW, CmdMSetNx, "@write @string @slow", "OW insert", {1, -1, 2});
   out.back().tips = "request_policy:multi_shard response_policy:agg_min";
+  add("msetex", -4, kW | kCmdMovableKeys, CmdMSetEx, "@write @string @slow", "OW update",
+      {0, 0, 0});
   add("getset", 3, kW | kCmdFast, CmdGetSet, "@write @string @fast", "RW access update");
   add("getdel", 2, kCmdWrite | kCmdFast, CmdGetDel, "@write @string @fast", "RW access delete");
   add("getex", -2, kCmdWrite | kCmdFast, CmdGetEx, "@write @string @fast", "RW access update");

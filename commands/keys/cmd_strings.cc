@@ -1,5 +1,6 @@
 // The small string type that lets applications keep offsets and locks beside their streams:
-// GET, SET (NX, XX, GET, EX, PX, EXAT, PXAT, KEEPTTL), INCR, INCRBY, DECR, DECRBY, MGET, MSET.
+// GET, SET (NX, XX, GET, EX, PX, EXAT, PXAT, KEEPTTL; Redis 8.4's IFEQ, IFNE, IFDEQ, IFDNE),
+// INCR, INCRBY, DECR, DECRBY, MGET, MSET.
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ void CmdGet(CommandContext& ctx) {
 
 struct SetArgs {
   bool nx = false, xx = false, get = false, keepttl = false;
+  // At most one of NX, XX and the value conditions (the same one may repeat; the last wins).
+  ValueCondition cond = ValueCondition::kNone;
+  std::string_view cond_arg;
   // Expiry: which option and its argument.
   std::string_view unit;  // "EX", "PX", "EXAT", "PXAT" or empty
   std::string_view expire_arg;
@@ -47,10 +51,16 @@ bool ParseSetArgs(CommandContext& ctx, SetArgs* a) {
     bool same_expire = !has_expire || IEquals(a->unit, opt);
     bool expiry =
         IEquals(opt, "EX") || IEquals(opt, "PX") || IEquals(opt, "EXAT") || IEquals(opt, "PXAT");
-    if (!a->xx && p.Check("NX")) {
+    ValueCondition cond = ValueConditionNamed(opt);
+    bool other_cond = a->cond != ValueCondition::kNone && a->cond != cond;
+    if (!a->xx && a->cond == ValueCondition::kNone && p.Check("NX")) {
       a->nx = true;
-    } else if (!a->nx && p.Check("XX")) {
+    } else if (!a->nx && a->cond == ValueCondition::kNone && p.Check("XX")) {
       a->xx = true;
+    } else if (cond != ValueCondition::kNone && !a->nx && !a->xx && !other_cond &&
+               p.Check(opt, 1)) {
+      a->cond = cond;
+      a->cond_arg = p.Next();
     } else if (p.Check("GET")) {
       a->get = true;
     } else if (!has_expire && p.Check("KEEPTTL")) {
@@ -77,20 +87,22 @@ void CmdSet(CommandContext& ctx) {
   SetArgs a;
   if (!ParseSetArgs(ctx, &a)) return;
   auto expire = SetExpiryOrReply(ctx, a);
-  if (!expire) return;
+  if (!expire || !DigestArgOrReply(ctx, a.cond, a.cond_arg)) return;
   std::string_view key = ctx.arg(1);
   Database::Node* node = ctx.db().Find(key, ctx.now_ms);
+  const std::string* current = node != nullptr ? node->value.value.string() : nullptr;
+  if ((a.get || a.cond != ValueCondition::kNone) && node != nullptr && current == nullptr) {
+    return ctx.Error(errors::kWrongType);
+  }
   if (a.get) {
-    if (node != nullptr && node->value.value.string() == nullptr) {
-      return ctx.Error(errors::kWrongType);
-    }
     if (node == nullptr) {
       ctx.reply.Null();
     } else {
-      ctx.reply.Bulk(*node->value.value.string());
+      ctx.reply.Bulk(*current);
     }
   }
-  if ((a.nx && node != nullptr) || (a.xx && node == nullptr)) {
+  if ((a.nx && node != nullptr) || (a.xx && node == nullptr) ||
+      !ValueConditionHolds(a.cond, current, a.cond_arg)) {
     if (!a.get) ctx.reply.Null();
     return;
   }

@@ -1,5 +1,8 @@
 #include "commands/keys/string_args.h"
 
+#include <xxhash.h>
+
+#include <cstdio>
 #include <vector>
 
 #include "config/config.h"
@@ -36,6 +39,46 @@ std::optional<int64_t> ExpiryOrReply(dispatch::CommandContext& ctx, std::string_
     ms += ctx.now_ms;
   }
   return ms;
+}
+
+ValueCondition ValueConditionNamed(std::string_view word) {
+  using dispatch::IEquals;
+  if (IEquals(word, "IFEQ")) return ValueCondition::kIfEq;
+  if (IEquals(word, "IFNE")) return ValueCondition::kIfNe;
+  if (IEquals(word, "IFDEQ")) return ValueCondition::kIfDeq;
+  if (IEquals(word, "IFDNE")) return ValueCondition::kIfDne;
+  return ValueCondition::kNone;
+}
+
+std::string ValueDigest(std::string_view value) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(value.data(), value.size())));
+  return hex;
+}
+
+bool DigestArgOrReply(dispatch::CommandContext& ctx, ValueCondition c, std::string_view arg) {
+  if (c != ValueCondition::kIfDeq && c != ValueCondition::kIfDne) return true;
+  bool hex = arg.size() == 16 && arg.find_first_not_of("0123456789abcdefABCDEF") == arg.npos;
+  if (!hex) ctx.Error(errors::kBadDigest);
+  return hex;
+}
+
+bool ValueConditionHolds(ValueCondition c, const std::string* current, std::string_view arg) {
+  auto same_digest = [&] { return dispatch::IEquals(ValueDigest(*current), arg); };
+  switch (c) {
+    case ValueCondition::kNone:
+      return true;
+    case ValueCondition::kIfEq:
+      return current != nullptr && *current == arg;
+    case ValueCondition::kIfNe:
+      return current == nullptr || *current != arg;
+    case ValueCondition::kIfDeq:
+      return current != nullptr && same_digest();
+    case ValueCondition::kIfDne:
+      return current == nullptr || !same_digest();
+  }
+  return false;
 }
 
 void SetPairs(dispatch::CommandContext& ctx) {

@@ -20,6 +20,19 @@ std::optional<std::string*> StringOrReply(dispatch::CommandContext& ctx, std::st
 std::optional<int64_t> ExpiryOrReply(dispatch::CommandContext& ctx, std::string_view text,
                                      bool seconds, bool relative, std::string_view command);
 
+// Redis 8.4's compare-and-set conditions on a string's current value (SET and DELEX).
+enum class ValueCondition { kNone, kIfEq, kIfNe, kIfDeq, kIfDne };
+// The condition a word names (IFEQ, IFNE, IFDEQ, IFDNE, any case), or kNone.
+ValueCondition ValueConditionNamed(std::string_view word);
+// Whether the condition holds for `current` (nullptr: the key does not exist, which IFNE and
+// IFDNE accept and IFEQ and IFDEQ do not). `arg` is the value, or for IFDEQ/IFDNE a digest.
+bool ValueConditionHolds(ValueCondition c, const std::string* current, std::string_view arg);
+// A digest argument must be what DIGEST gives: 16 hex digits (either case). false after
+// replying the error.
+bool DigestArgOrReply(dispatch::CommandContext& ctx, ValueCondition c, std::string_view arg);
+// DIGEST's value: the XXH3 64-bit hash of the bytes, as 16 lowercase hex digits.
+std::string ValueDigest(std::string_view value);
+
 // MSET's and MSETNX's work once the command has decided to set: every key-value pair from
 // argument 1 on, each with its "set" event, logged as one MSET and counted as changes.
 void SetPairs(dispatch::CommandContext& ctx);

@@ -178,8 +178,14 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"scan", "cursor [MATCH pattern] [COUNT count] [TYPE type]"},
     {"select", "index"},
     {"set",
-     "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds"
-     "|PXAT unix-time-milliseconds|KEEPTTL]"},
+     "key value [NX|XX|IFEQ ifeq-value|IFNE ifne-value|IFDEQ ifdeq-digest|IFDNE ifdne-digest] "
+     "[GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds"
+     "|KEEPTTL]"},
+    {"msetex",
+     "numkeys key value [key value ...] [NX|XX] [EX seconds|PX milliseconds"
+     "|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]"},
+    {"digest", "key"},
+    {"delex", "key [IFEQ ifeq-value|IFNE ifne-value|IFDEQ ifdeq-digest|IFDNE ifdne-digest]"},
     {"shutdown", "[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]"},
     {"time", ""},
     {"ttl", "key"},
@@ -241,6 +247,8 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"object|help", ""},
     {"memory", ""},
     {"memory|usage", "key [SAMPLES count]"},
+    {"memory|stats", ""},
+    {"memory|doctor", ""},
     {"memory|help", ""},
     {"setex", "key seconds value"},
     {"psetex", "key milliseconds value"},

@@ -30,6 +30,7 @@ NEWER = {
     "xinfo|consumers": "Redis 7.2 'inactive' field history entry",
     "client|info": "Redis 7.2 lib-name/lib-ver history entry",
     "client|list": "Redis 7.2 lib-name/lib-ver history entry",
+    "set": "Redis 8.4 IFEQ/IFNE/IFDEQ/IFDNE arguments and history",
 }
 
 

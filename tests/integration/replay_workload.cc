@@ -401,7 +401,7 @@ void ReplayWorkload::State::Strings(const CallFn& c) {
 // stream or short-lived key: WRONGTYPE, or a key that just expired).
 void ReplayWorkload::State::StringEdits(const CallFn& c) {
   const std::string key = OneIn(8) ? AnyKey() : Str();
-  switch (Below(10)) {
+  switch (Below(12)) {
     case 0:
       Call(c, {Pick<std::string>({"SETEX", "PSETEX"}), key, std::to_string(36000 + Below(9)),
                Value()});
@@ -433,6 +433,23 @@ void ReplayWorkload::State::StringEdits(const CallFn& c) {
     case 7:
       Call(c, {"SETRANGE", key, Number(80), Value()});
       break;
+    case 8: {
+      // Redis 8.4's compare-and-set and compare-and-delete, matching or not.
+      const std::string cond = Pick<std::string>({"IFEQ", "IFNE"});
+      if (OneIn(2)) {
+        Call(c, {"SET", key, Value(), cond, Value()});
+      } else {
+        Call(c, {"DELEX", key, cond, Value()});
+      }
+      break;
+    }
+    case 9: {
+      Args args{"MSETEX", "2", Str(), Value(), Str(), Value()};
+      if (OneIn(3)) args.push_back(Pick<std::string>({"NX", "XX"}));
+      if (OneIn(2)) args.insert(args.end(), {"EX", std::to_string(36000 + Below(9))});
+      Call(c, args);
+      break;
+    }
     default:
       Call(c, {"INCRBYFLOAT", OneIn(2) ? "fcounter" : key,
                Pick<std::string>({"1.5", "-0.25", "1e3", "x"})});
