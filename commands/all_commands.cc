@@ -23,6 +23,7 @@ dispatch::CommandTable AllCommands() {
   RegisterStringVariantCommands(specs);
   RegisterStringEditCommands(specs);
   RegisterStringCasCommands(specs);
+  RegisterIncrExCommand(specs);
   RegisterLcsCommand(specs);
   RegisterStreamCommands(specs);
   RegisterRefCommands(specs);

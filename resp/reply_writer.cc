@@ -78,6 +78,16 @@ void ReplyWriter::Double(double d) {
   }
 }
 
+void ReplyWriter::DoubleText(std::string_view text) {
+  if (protocol_ >= 3) {
+    out_->push_back(',');
+    out_->append(text);
+    out_->append("\r\n");
+  } else {
+    Bulk(text);
+  }
+}
+
 void ReplyWriter::Bool(bool b) {
   if (protocol_ >= 3) {
     out_->append(b ? "#t\r\n" : "#f\r\n");

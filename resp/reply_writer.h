@@ -45,6 +45,8 @@ class ReplyWriter {
   void BulkInt(int64_t v);  // an integer sent as a bulk string
   void BulkUnsigned(uint64_t v);
   void Double(double d);
+  // A number already formatted as the value stores it: a RESP3 double, a RESP2 bulk string.
+  void DoubleText(std::string_view text);
   void Bool(bool b);
   void Null();
   void NullArray();

@@ -308,6 +308,15 @@ constexpr DocEntry kDocs[] = {
      .args = "numkeys:integer data{key:key value:string}... [condition(NX|XX)] "
              "[expiration(EX seconds:integer|PX milliseconds:integer|"
              "EXAT unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time|KEEPTTL)]"},
+    {.name = "increx", .group = "string", .since = "8.8.0",
+     .summary = "Increments the numeric value of a key by a number and sets its expiration time. "
+                "Uses 0 as initial value if the key doesn't exist.",
+     .complexity = "O(1)",
+     .args = "key:key [increment(BYFLOAT float:double|BYINT integer:integer)] "
+             "[LBOUND lowerbound:string] [UBOUND upperbound:string] [SATURATE] "
+             "[expiration(EX seconds:integer|PX milliseconds:integer|"
+             "EXAT unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time|PERSIST)] "
+             "[ENX]"},
     {.name = "digest", .group = "string", .since = "8.4.0",
      .summary = "Returns the XXH3 hash of a string value.",
      .complexity = "O(N) where N is the length of the string value.", .args = "key:key"},

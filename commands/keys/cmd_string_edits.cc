@@ -97,36 +97,6 @@ void CmdSetRange(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(value->size()));
 }
 
-// A long double as Redis reads one (string2ld): strtold over the whole text, no leading space,
-// no NaN, no overflow or underflow to zero; at most 5k characters.
-std::optional<long double> ParseLongDouble(std::string_view text) {
-  if (text.empty() || text.size() >= 5 * 1024) return std::nullopt;
-  std::string buf(text);
-  errno = 0;
-  char* end = nullptr;
-  long double v = std::strtold(buf.c_str(), &end);
-  if (std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' || std::isnan(v) ||
-      (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0))) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-// As Redis writes it (ld2string, human mode): 17 decimals, trailing zeros and a bare point
-// removed, "-0" as "0".
-std::string FormatLongDouble(long double v) {
-  char buf[5 * 1024];
-  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
-  if (n <= 0 || static_cast<size_t>(n) >= sizeof(buf)) return "0";
-  std::string out(buf, static_cast<size_t>(n));
-  if (out.find('.') != std::string::npos) {
-    while (out.back() == '0') out.pop_back();
-    if (out.back() == '.') out.pop_back();
-  }
-  if (out == "-0") out = "0";
-  return out;
-}
-
 void CmdIncrByFloat(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   auto s = StringOrReply(ctx, key);

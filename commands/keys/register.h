@@ -12,6 +12,7 @@ void RegisterStringCommands(std::vector<dispatch::CommandSpec>& out);         //
 void RegisterStringVariantCommands(std::vector<dispatch::CommandSpec>& out);  // SETEX GETDEL ...
 void RegisterStringEditCommands(std::vector<dispatch::CommandSpec>& out);     // APPEND SETRANGE ...
 void RegisterStringCasCommands(std::vector<dispatch::CommandSpec>& out);     // DIGEST DELEX
+void RegisterIncrExCommand(std::vector<dispatch::CommandSpec>& out);         // INCREX
 void RegisterLcsCommand(std::vector<dispatch::CommandSpec>& out);             // LCS
 void RegisterKeyMoveCommands(std::vector<dispatch::CommandSpec>& out);        // MOVE SWAPDB
 void RegisterMemoryCommands(std::vector<dispatch::CommandSpec>& out);  // MEMORY

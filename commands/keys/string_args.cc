@@ -2,7 +2,11 @@
 
 #include <xxhash.h>
 
+#include <cerrno>
+#include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "config/config.h"
@@ -39,6 +43,32 @@ std::optional<int64_t> ExpiryOrReply(dispatch::CommandContext& ctx, std::string_
     ms += ctx.now_ms;
   }
   return ms;
+}
+
+std::optional<long double> ParseLongDouble(std::string_view text) {
+  if (text.empty() || text.size() >= 5 * 1024) return std::nullopt;
+  std::string buf(text);
+  errno = 0;
+  char* end = nullptr;
+  long double v = std::strtold(buf.c_str(), &end);
+  if (std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' || std::isnan(v) ||
+      (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0))) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string FormatLongDouble(long double v) {
+  char buf[5 * 1024];
+  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (n <= 0 || static_cast<size_t>(n) >= sizeof(buf)) return "0";
+  std::string out(buf, static_cast<size_t>(n));
+  if (out.find('.') != std::string::npos) {
+    while (out.back() == '0') out.pop_back();
+    if (out.back() == '.') out.pop_back();
+  }
+  if (out == "-0") out = "0";
+  return out;
 }
 
 ValueCondition ValueConditionNamed(std::string_view word) {

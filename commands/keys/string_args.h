@@ -20,6 +20,13 @@ std::optional<std::string*> StringOrReply(dispatch::CommandContext& ctx, std::st
 std::optional<int64_t> ExpiryOrReply(dispatch::CommandContext& ctx, std::string_view text,
                                      bool seconds, bool relative, std::string_view command);
 
+// A long double as Redis reads one (string2ld): strtold over the whole text, no leading space,
+// no NaN, no overflow or underflow to zero; at most 5k characters.
+std::optional<long double> ParseLongDouble(std::string_view text);
+// As Redis writes it (ld2string, human mode): 17 decimals, trailing zeros and a bare point
+// removed, "-0" as "0".
+std::string FormatLongDouble(long double v);
+
 // Redis 8.4's compare-and-set conditions on a string's current value (SET and DELEX).
 enum class ValueCondition { kNone, kIfEq, kIfNe, kIfDeq, kIfDne };
 // The condition a word names (IFEQ, IFNE, IFDEQ, IFDNE, any case), or kNone.

@@ -185,6 +185,10 @@ const std::map<std::string, std::string> kRedisCliHints = {
      "numkeys key value [key value ...] [NX|XX] [EX seconds|PX milliseconds"
      "|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]"},
     {"digest", "key"},
+    {"increx",
+     "key [BYFLOAT float|BYINT integer] [LBOUND lowerbound] [UBOUND upperbound] [SATURATE] "
+     "[EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST] "
+     "[ENX]"},
     {"delex", "key [IFEQ ifeq-value|IFNE ifne-value|IFDEQ ifdeq-digest|IFDNE ifdne-digest]"},
     {"shutdown", "[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]"},
     {"time", ""},

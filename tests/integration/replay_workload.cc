@@ -444,6 +444,13 @@ void ReplayWorkload::State::StringEdits(const CallFn& c) {
       break;
     }
     case 9: {
+      if (OneIn(2)) {  // Redis 8.8's bounded counter, sometimes refused, sometimes clamped
+        Args args{"INCREX", OneIn(3) ? key : "counter", "BYINT", Number(40), "UBOUND", "300"};
+        if (OneIn(2)) args.push_back("SATURATE");
+        if (OneIn(2)) args.insert(args.end(), {"EX", std::to_string(36000 + Below(9))});
+        Call(c, args);
+        break;
+      }
       Args args{"MSETEX", "2", Str(), Value(), Str(), Value()};
       if (OneIn(3)) args.push_back(Pick<std::string>({"NX", "XX"}));
       if (OneIn(2)) args.insert(args.end(), {"EX", std::to_string(36000 + Below(9))});
