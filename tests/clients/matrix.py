@@ -21,6 +21,8 @@ LIBRARIES = {
     "hiredis": ("hiredis (Debian libhiredis-dev)", "C"),
     "ioredis": ("ioredis (npm)", "Node.js"),
     "node-redis": ("node-redis (npm `redis`)", "Node.js"),
+    "socketio-streams-adapter": ("Socket.IO Redis Streams adapter (npm, over node-redis)",
+                                 "Node.js"),
 }
 
 

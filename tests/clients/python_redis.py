@@ -64,6 +64,23 @@ def pubsub(r):
     p.close()
 
 
+def keyspace_notifications(r):
+    """Stream events through redis-py's keyspace-notification pattern subscription."""
+    r.config_set("notify-keyspace-events", "Et")
+    p = r.pubsub()
+    p.psubscribe("__keyevent@0__:x*")
+    check(next_message(p)["type"] == "psubscribe", "PSUBSCRIBE confirmation")
+    r.xadd("events", {"f": "v"})
+    r.xgroup_create("events", "g", id="0")
+    for event in (b"xadd", b"xgroup-create"):
+        m = next_message(p)
+        check(m["type"] == "pmessage" and m["channel"] == b"__keyevent@0__:" + event and
+              m["data"] == b"events", "keyevent %r" % m)
+    r.config_set("notify-keyspace-events", "")
+    r.delete("events")
+    p.close()
+
+
 def main():
     r = redis.Redis(port=PORT)
     r.delete("s", "t", "p")
@@ -121,6 +138,7 @@ def main():
     check(len(results) == 101 and results[-1] == 100, "pipeline")
 
     pubsub(r)
+    keyspace_notifications(r)
     resp = r.client_info().get("resp")
     print("PASS protocol=%s" % resp)
 
