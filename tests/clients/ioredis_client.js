@@ -32,6 +32,25 @@ async function pubsub(r) {
   sub.disconnect();
 }
 
+// Keyspace notifications of stream events, received through ioredis's pattern subscription.
+async function keyspaceNotifications(r) {
+  await r.config('SET', 'notify-keyspace-events', 'Kt');
+  const sub = new Redis({ port });
+  const got = [];
+  sub.on('pmessage', (pattern, channel, message) => got.push([channel, message]));
+  await sub.psubscribe('__keyspace@0__:events');
+  await r.xadd('events', '*', 'f', 'v');
+  await r.xtrim('events', 'MAXLEN', 0);
+  const deadline = Date.now() + 5000;
+  while (got.length < 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.deepEqual(got, [['__keyspace@0__:events', 'xadd'], ['__keyspace@0__:events', 'xtrim']]);
+  await r.config('SET', 'notify-keyspace-events', '');
+  await r.del('events');
+  sub.disconnect();
+}
+
 // Polls INFO until n clients are blocked: the observable state, not a sleep.
 async function waitBlocked(r, n) {
   const deadline = Date.now() + 10000;
@@ -91,6 +110,7 @@ async function main() {
   assert.deepEqual(results[100], [null, 100]);
 
   await pubsub(r);
+  await keyspaceNotifications(r);
 
   const resp = /\bresp=(\d)/.exec(await r.client('INFO'))[1];
   await r.quit();

@@ -50,6 +50,27 @@ async function pubsub(r) {
   await sub.quit();
 }
 
+// Keyspace notifications of stream events, through node-redis's pattern subscription.
+async function keyspaceNotifications(r) {
+  await r.configSet('notify-keyspace-events', 'Et');
+  const sub = r.duplicate();
+  await sub.connect();
+  const got = [];
+  await sub.pSubscribe('__keyevent@0__:xgroup-*', (message, channel) => got.push([channel, message]));
+  await r.xAdd('events', '*', { f: 'v' });
+  await r.xGroupCreate('events', 'g', '0');
+  await r.xGroupCreateConsumer('events', 'g', 'c');
+  const deadline = Date.now() + 5000;
+  while (got.length < 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.deepEqual(got, [['__keyevent@0__:xgroup-create', 'events'],
+                         ['__keyevent@0__:xgroup-createconsumer', 'events']]);
+  await r.configSet('notify-keyspace-events', '');
+  await r.del('events');
+  await sub.quit();
+}
+
 async function main() {
   const r = await connect();
   await r.del(['s', 't', 'p']);
@@ -105,6 +126,7 @@ async function main() {
   assert.equal(results[100], 100);
 
   await pubsub(r);
+  await keyspaceNotifications(r);
 
   const { resp } = await r.clientInfo();
   await r.quit();
