@@ -372,6 +372,10 @@ dispatch::MemoryFigures Server::Memory() {
 }
 
 bool Server::Reload(bool from_log, bool nosave, std::string* error) {
+  if (loading()) {  // DEBUG runs while loading; a second load must not race the first
+    *error = errors::kLoading;
+    return false;
+  }
   Durability::LoadPlan plan;
   if (from_log) {
     // Seen times still noted, and effects not yet handed over, belong in the log first.

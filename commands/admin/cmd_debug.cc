@@ -10,8 +10,10 @@
 // SET-ACTIVE-EXPIRE read "x" as 0 in Redis, and Runnel refuses it; RELOAD MERGE and NOFLUSH,
 // which load into the live data, are refused (Runnel loads a snapshot only as a whole); and
 // LOADAOF with appendonly off, on which redis-server 7.0 exits, is refused.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>

@@ -9,7 +9,9 @@
 // and its expiry index.
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "commands/keys/register.h"

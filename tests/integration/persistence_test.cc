@@ -271,14 +271,16 @@ TEST_CASE("while the log loads the server answers -LOADING, then serves the data
   }
   CHECK(server.Stop(9) == 128 + 9);
   // 200 us per record: the load takes over 1.5 s, long enough to watch, and to log progress.
-  ServerProcess slow({"--save", "", "--key-load-delay", "200"});
+  ServerProcess slow({"--save", "", "--key-load-delay", "200", "--enable-debug-command", "yes"});
   CopyData(server, slow);
   REQUIRE(slow.Start());
   RawClient early(slow.port());
   CHECK(early.Call({"PING"}).str == "LOADING Redis is loading the dataset in memory");
   CHECK(early.Call({"XLEN", "s"}).str == "LOADING Redis is loading the dataset in memory");
-  // INFO is allowed while loading, and says so.
+  // INFO is allowed while loading, and says so. DEBUG is too, but not a second load.
   CHECK(InfoField(early, "loading") == "1");
+  CHECK(early.Call({"DEBUG", "RELOAD"}).str == "LOADING Redis is loading the dataset in memory");
+  CHECK(early.Call({"DEBUG", "LOADAOF"}).str == "LOADING Redis is loading the dataset in memory");
   REQUIRE(WaitLoaded(slow.port()));
   CHECK(early.Call({"XLEN", "s"}).integer == 8000);
   CHECK(InfoField(early, "loading") == "0");
