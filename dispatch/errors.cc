@@ -80,6 +80,18 @@ std::string UnsupportedOption(std::string_view option) {
   return "ERR Unsupported option " + std::string(CText(option));
 }
 
+std::string ReloadFailed(std::string_view what, std::string_view reason) {
+  return "ERR Error trying to load the " + std::string(what) + ": " + std::string(reason);
+}
+
+std::string LogUnwritable(std::string_view reason) {
+  return "ERR can't write the append-only log: " + std::string(reason);
+}
+
+std::string ManifestUnreadable(std::string_view reason) {
+  return "ERR can't read the append-only log's manifest: " + std::string(reason);
+}
+
 std::string HelloSyntax(std::string_view option) {
   return "ERR Syntax error in HELLO option '" + std::string(CText(option)) + "'";
 }

@@ -183,6 +183,8 @@ inline constexpr std::string_view kDebugSleepRange =
     "ERR DEBUG SLEEP takes a number of seconds from 0 to 3600";
 inline constexpr std::string_view kDebugActiveExpireValue =
     "ERR DEBUG SET-ACTIVE-EXPIRE takes 0 or 1";
+inline constexpr std::string_view kNoLogManifest =
+    "ERR DEBUG LOADAOF found no append-only log manifest to load";
 // redis-server 7.0 exits on DEBUG LOADAOF with appendonly no; Runnel refuses.
 inline constexpr std::string_view kLoadAofWithoutLog =
     "ERR DEBUG LOADAOF needs appendonly yes: there is no append-only log to load";
@@ -281,6 +283,10 @@ std::string UnknownSubcommand(std::string_view sub, std::string_view container);
 std::string SubcommandSyntax(const resp::ArgList& args);
 std::string InvalidExpireTime(std::string_view command);
 std::string UnsupportedOption(std::string_view option);  // EXPIRE's flags
+// DEBUG RELOAD / LOADAOF: what stopped them (`what`: "snapshot" or "log"), with the reason.
+std::string ReloadFailed(std::string_view what, std::string_view reason);
+std::string LogUnwritable(std::string_view reason);
+std::string ManifestUnreadable(std::string_view reason);
 std::string HelloSyntax(std::string_view option);
 std::string UnrecognizedOption(std::string_view option);  // CLIENT SETINFO
 std::string BadClientAttribute(std::string_view attribute);

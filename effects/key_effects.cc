@@ -172,7 +172,8 @@ Result ApplyMove(ApplyContext& ctx, const EffectArgs& a) {
 // the command saw.
 Result ApplyCopy(ApplyContext& ctx, const EffectArgs& a) {
   bool replace = a.size() == 6 && a.Is(5, "REPLACE");
-  std::optional<int64_t> db = (a.size() == 5 || replace) && a.Is(3, "DB") ? a.Int(4) : std::nullopt;
+  const bool shape_ok = (a.size() == 5 || replace) && a.Is(3, "DB");
+  std::optional<int64_t> db = shape_ok ? a.Int(4) : std::nullopt;
   if (!db || *db < 0 || *db >= ctx.keyspace.size()) return Result::Malformed();
   Database& dest = ctx.keyspace.db(static_cast<int>(*db));
   if (&dest == &ctx.database() && a[1] == a[2]) return Result::Malformed();

@@ -105,7 +105,7 @@ Result ApplyGroupSetPolicy(ApplyContext& ctx, const EffectArgs& a) {
   for (size_t i = 4; i < a.size(); ++i) args.push_back(a[i]);
   streams::GroupPolicy policy;
   size_t at = 0;
-  if (streams::ParsePolicy(args, a[2], &policy, &at) != streams::PolicyError::kOk) {
+  if (streams::ParsePolicy(args, /*key=*/{}, &policy, &at) != streams::PolicyError::kOk) {
     return Result::Malformed();
   }
   ConsumerGroup* g = GroupOf(ctx, a[2], a[3]);

@@ -573,7 +573,7 @@ bool SnapshotLoader::State::LoadPolicy(PayloadReader& r, ConsumerGroup& g,
   }
   streams::GroupPolicy policy;
   size_t at = 0;
-  if (streams::ParsePolicy(args, key, &policy, &at) != streams::PolicyError::kOk) {
+  if (streams::ParsePolicy(args, /*key=*/{}, &policy, &at) != streams::PolicyError::kOk) {
     return Fail(section, what + "its policy does not parse at " +
                              Quote(args.empty() ? std::string_view() : args[at]));
   }

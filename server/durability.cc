@@ -99,7 +99,7 @@ bool Durability::PlanLogReload(LoadPlan* plan, std::string* error) {
     return false;
   }
   if (!aof_->Flush(true, error)) {
-    *error = "ERR can't write the append-only log: " + *error;
+    *error = errors::LogUnwritable(*error);
     return false;
   }
   // A reader of its own: the live Aof keeps appending where it is.
@@ -107,7 +107,11 @@ bool Durability::PlanLogReload(LoadPlan* plan, std::string* error) {
   Aof::History history;
   bool found = false;
   if (!reader.ReadHistory(&history, &found, error)) {
-    *error = "ERR can't read the append-only log's manifest: " + *error;
+    *error = errors::ManifestUnreadable(*error);
+    return false;
+  }
+  if (!found) {  // the log is on, so its manifest exists unless someone removed it
+    *error = errors::kNoLogManifest;
     return false;
   }
   *plan = LoadPlan{history.base_path, history.log_paths, history.first_sequence, true};

@@ -5,8 +5,10 @@
 // of every log file, applied to it through the effects catalogue (effects/replay.h) with the
 // record's own time — never through command handlers, and never logged again. The fresh keyspace
 // replaces the dispatcher's only once everything has loaded, so a load that fails leaves the
-// data as it was (DEBUG RELOAD and LOADAOF load while the server runs). Each log file is mapped, not copied, and checked whole (checksums and
-// sequence) before any of it is applied; the pages already applied are released as it goes.
+// data as it was (DEBUG RELOAD and LOADAOF load while the server runs); INFO's keyspace shows
+// the old data (at start-up: none) until then. Each log file is mapped, not copied, and checked
+// whole (checksums and sequence) before any of it is applied; the pages already applied are
+// released as it goes.
 // Damage is handled as docs/durability.md says: a torn tail of the last log file is cut off
 // (aof-load-truncated) and reported with file and offset; damage followed by valid records, a
 // sequence gap, a damaged base or a record that does not apply stops the start with file and

@@ -398,8 +398,7 @@ bool Server::Reload(bool from_log, bool nosave, std::string* error) {
   if (status == Loader::Status::kFailed) {
     log_.Warning("DEBUG " + std::string(from_log ? "LOADAOF" : "RELOAD") +
                  " could not load the data, which stays as it was: " + loader.error());
-    *error = "ERR Error trying to load the " + std::string(from_log ? "log" : "snapshot") +
-             ": " + loader.error();
+    *error = errors::ReloadFailed(from_log ? "log" : "snapshot", loader.error());
     return false;
   }
   for (int db = 0; db < keyspace().size(); ++db) dispatcher_->DatabaseReplaced(db);

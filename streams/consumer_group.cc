@@ -93,7 +93,8 @@ bool ConsumerGroup::Ack(StreamId id) {
 void ConsumerGroup::Release(StreamId id, uint64_t count, int64_t release_ms, bool backs_off) {
   // Slots count from kNackZoneBase in steps of two (the low bit is the backoff flag). The release
   // time is clamped to [0, 2^50] ms (35,000 years), so the ticket stays below 0.
-  int64_t next_slot = (next_ticket_ - kNackZoneBase + 1) / 2;
+  std::optional<TimedId> last = by_time_.Before({0, StreamId::Min()});  // the zone's last ticket
+  int64_t next_slot = last ? (last->delivery_ms - kNackZoneBase) / 2 + 1 : 0;
   int64_t ms = std::clamp<int64_t>(release_ms, 0, int64_t{1} << 50);
   int64_t slot = std::max(next_slot, ms * kTicketsPerMs);
   RestoreUnowned(id, kNackZoneBase + 2 * slot + (backs_off ? 1 : 0), count);
@@ -109,7 +110,6 @@ void ConsumerGroup::RestoreUnowned(StreamId id, int64_t ticket, uint64_t count) 
   }
   by_time_.Insert(TimedId{ticket, id});
   ++nacked_;
-  next_ticket_ = std::max(next_ticket_, ticket + 1);
 }
 
 bool ConsumerGroup::CheckInvariants(std::string* why) const {
@@ -154,7 +154,7 @@ bool ConsumerGroup::CheckInvariants(std::string* why) const {
   pel_.ForEach([&](const PendingRecord& r) {
     if (IsUnowned(r)) {
       ++unowned;
-      if (r.delivery_ms >= 0 || r.delivery_ms >= next_ticket_) ok = false;
+      if (r.delivery_ms >= 0 || r.delivery_ms < kNackZoneBase) ok = false;
     } else if (r.consumer >= slots_.size() || slots_[r.consumer] == nullptr || r.delivery_ms < 0) {
       ok = false;
     }

@@ -20,10 +20,13 @@
 // ever sorts into the zone. Clients see an unowned entry's delivery time as 0.
 //
 // A ticket also says when the entry was released and whether a group BACKOFF applies to it
-// (group_policy.h): ticket = kNackZoneBase + 2 * slot + backoff, slot = max(previous slot + 1,
-// release_ms * kTicketsPerMs). So tickets still rise in release order, and the release time
-// read back (TicketReleaseMs) is the true one unless more than kTicketsPerMs entries were released in
-// one ms, when it runs late by a ms per kTicketsPerMs releases.
+// (group_policy.h): ticket = kNackZoneBase + 2 * slot + backoff, slot = max(slot of the last
+// ticket still in the zone + 1, release_ms * kTicketsPerMs). So tickets rise in release order,
+// and the release time read back (TicketReleaseMs) is the true one unless more than
+// kTicketsPerMs entries were released in one ms, when it runs late by a ms per kTicketsPerMs
+// releases. The next slot follows from the zone alone, no counter beside it: a group loaded
+// from a snapshot (or copied) continues exactly as the one that was saved, which log replay
+// needs.
 //
 // Invariants (CheckInvariants verifies them, and the PackedSets' own; the model test runs it
 // after every operation):
@@ -146,8 +149,8 @@ class ConsumerGroup {
   // zone, released at `release_ms` and subject to BACKOFF if `backs_off`; it is added if it was
   // not pending (XNACK FORCE).
   void Release(StreamId id, uint64_t count, int64_t release_ms, bool backs_off);
-  // Snapshot loading: an unowned entry with its saved NACK-zone ticket (a delivery_ms below
-  // 0), so the zone keeps its order.
+  // Snapshot loading and Release: an unowned entry with its NACK-zone ticket (a delivery_ms
+  // below 0), so the zone keeps its order.
   void RestoreUnowned(StreamId id, int64_t ticket, uint64_t count);
   // Pending entries with no owner (XINFO's nacked-count).
   size_t nacked() const { return nacked_; }
@@ -182,7 +185,6 @@ class ConsumerGroup {
   std::vector<Consumer*> slots_;  // by consumer index; nullptr = free
   std::vector<uint32_t> free_slots_;
   size_t nacked_ = 0;
-  int64_t next_ticket_ = kNackZoneBase;
   GroupPolicy policy_;
   GroupCounters counters_;
   bool dead_letter_refusing_ = false;

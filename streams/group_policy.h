@@ -75,7 +75,10 @@ enum class PolicyError : uint8_t {
 
 // Applies `args` (name value [name value ...]; BACKOFF takes one or more values) to `policy`.
 // Names are case-insensitive. On failure `policy` is unchanged and *at says which argument
-// (an index into args). `key` is the stream's own key, which DEADLETTER may not name.
+// (an index into args). `key` is the stream's own key, which DEADLETTER may not name; empty
+// skips that check, as loading and replay must: COPY and RENAME can give a stream a group
+// that dead-letters into the stream's new name (dead letters into the source are refused
+// when they happen, dead_letters.cc), and such a state must still load.
 PolicyError ParsePolicy(std::span<const std::string_view> args, std::string_view key,
                         GroupPolicy* policy, size_t* at);
 

@@ -132,8 +132,8 @@ class Database {
   }
 
   // Streams that hold idempotent-production state (Redis 8.6), for the cron that expires it:
-  // TrackIdmp adds a key (kept across Move); keys that are gone or no longer streams with
-  // such state are dropped by ExpireIdmp as it meets them.
+  // TrackIdmp adds a key (kept across Move and Copy); keys that are gone or no longer streams
+  // with such state are dropped by ExpireIdmp as it meets them.
   void TrackIdmp(std::string_view key) { idmp_keys_.emplace(key); }
   // For each tracked stream, drops the iids older than its IDMP-DURATION before `now_ms`,
   // calling on_expired(key, cutoff_ms) for each stream that lost some.
@@ -141,10 +141,10 @@ class Database {
   void ExpireIdmp(int64_t now_ms, F&& on_expired);
 
   // Streams with timed work for the cron besides TTLs and iids (a group's CONSUMER-EXPIRE, a
-  // stream's RETENTION-MS): TrackTimed adds a key (kept across Move); VisitTimed calls
-  // visit(key, stream) for each, starting at `from` (in key order, wrapping round, so work
-  // with a budget can resume where it stopped), and drops the keys that are gone, no longer
-  // streams, or for which visit returns false (nothing timed left).
+  // stream's RETENTION-MS): TrackTimed adds a key (kept across Move and Copy); VisitTimed
+  // calls visit(key, stream) for each, starting at `from` (in key order, wrapping round, so
+  // work with a budget can resume where it stopped), and drops the keys that are gone, no
+  // longer streams, or for which visit returns false (nothing timed left).
   void TrackTimed(std::string_view key) { timed_keys_.emplace(key); }
   template <typename F>
   void VisitTimed(std::string_view from, F&& visit);

@@ -128,6 +128,19 @@ class PackedSet {
     }
     return last;
   }
+  // The last live record with key < `key`, if any (it may sit in an earlier leaf than the one
+  // `key` would go to, when that leaf's records before `key` are all dead).
+  std::optional<Record> Before(const Key& key) const {
+    for (auto it = leaves_.lower_bound(key); it != leaves_.begin();) {
+      --it;
+      std::optional<Record> last;
+      for (auto& [rec, dead] : Unpack(it->second)) {
+        if (!dead && Codec::KeyOf(rec) < key) last = rec;
+      }
+      if (last) return last;
+    }
+    return std::nullopt;
+  }
   std::optional<Record> Find(const Key& key) const {
     Cursor c = LowerBound(key);
     if (c.valid() && !(key < Codec::KeyOf(c.record()))) return c.record();

@@ -142,11 +142,16 @@ void WriteCommandInfo(resp::ReplyWriter& r, const CommandSpec& spec) {
   std::vector<std::string_view> tips = Split(spec.tips);
   r.Set(tips.size());
   for (std::string_view t : tips) r.Bulk(t);
-  // redis-server sends key specs and subcommands as RESP3 sets (arrays in RESP2).
+  // redis-server sends key specs as a RESP3 set, and subcommands as a set when there are none
+  // but an array when there are some (all are arrays in RESP2).
   std::vector<KeySpec> specs = KeySpecs(spec);
   r.Set(specs.size());
   for (const KeySpec& k : specs) WriteKeySpec(r, k);
-  r.Set(spec.subcommands.size());
+  if (spec.subcommands.empty()) {
+    r.Set(0);
+  } else {
+    r.Array(spec.subcommands.size());
+  }
   for (const CommandSpec& sub : spec.subcommands) WriteCommandInfo(r, sub);
 }
 

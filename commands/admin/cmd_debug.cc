@@ -36,9 +36,11 @@ namespace errors = dispatch::errors;
 // The longest DEBUG SLEEP: the server answers nobody meanwhile.
 constexpr double kMaxSleepSeconds = 3600;
 
-// enable-debug-command local: loopback clients only (the address is "ip:port").
+// enable-debug-command local: loopback clients only (the address is "ip:port", as
+// server/connection.cc formats it). As in Redis, an IPv4-mapped loopback (::ffff:127.0.0.1)
+// does not count.
 bool IsLocal(std::string_view addr) {
-  return addr.starts_with("127.") || addr.starts_with("::1:") || addr.starts_with("[::1]");
+  return addr.starts_with("127.") || addr.starts_with("::1:");
 }
 
 bool Allowed(CommandContext& ctx) {

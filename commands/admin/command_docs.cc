@@ -456,7 +456,8 @@ void WriteCommandDocs(resp::ReplyWriter& reply, const dispatch::CommandSpec& spe
   const CommandDoc& doc = found ? *found : kUndocumented;
   bool container = spec.is_container();
   const bool deprecated = !doc.deprecated_since.empty();
-  reply.Map(3 + size_t{!doc.complexity.empty()} + (deprecated ? 3 : 0) + size_t{doc.syscmd} +
+  const size_t doc_flags = size_t{doc.syscmd} + size_t{deprecated};
+  reply.Map(3 + size_t{!doc.complexity.empty()} + size_t{doc_flags > 0} + (deprecated ? 2 : 0) +
             size_t{!doc.history.empty()} + size_t{!doc.args.empty()} + size_t{container});
   reply.Bulk("summary");
   reply.Bulk(doc.summary);
@@ -468,15 +469,13 @@ void WriteCommandDocs(resp::ReplyWriter& reply, const dispatch::CommandSpec& spe
     reply.Bulk("complexity");
     reply.Bulk(doc.complexity);
   }
-  if (doc.syscmd) {
+  if (doc_flags > 0) {  // in redis-server's order and types
     reply.Bulk("doc_flags");
-    reply.Set(1);
-    reply.Simple("syscmd");
+    reply.Set(doc_flags);
+    if (doc.syscmd) reply.Simple("syscmd");
+    if (deprecated) reply.Simple("deprecated");
   }
-  if (deprecated) {  // in redis-server's order and types
-    reply.Bulk("doc_flags");
-    reply.Set(1);
-    reply.Simple("deprecated");
+  if (deprecated) {
     reply.Bulk("deprecated_since");
     reply.Bulk(doc.deprecated_since);
     reply.Bulk("replaced_by");

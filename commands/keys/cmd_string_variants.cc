@@ -1,6 +1,7 @@
 // SET and GET variants with redis-server's replies and errors: SETEX, PSETEX, SETNX, MSETNX,
-// MSETEX (Redis 8.4), GETSET, GETDEL, GETEX. Each logs what it did as SET (with an absolute expiry), MSET, DEL,
-// PEXPIREAT or PERSIST (effects/writer.h), and publishes Redis's keyspace events.
+// MSETEX (Redis 8.4), GETSET, GETDEL, GETEX. Each logs what it did as SET (with an absolute
+// expiry), MSET, DEL, PEXPIREAT or PERSIST (effects/writer.h), and publishes Redis's keyspace
+// events.
 #include <climits>
 #include <string>
 #include <vector>

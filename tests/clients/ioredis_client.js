@@ -36,19 +36,23 @@ async function pubsub(r) {
 async function keyspaceNotifications(r) {
   await r.config('SET', 'notify-keyspace-events', 'Kt');
   const sub = new Redis({ port });
-  const got = [];
-  sub.on('pmessage', (pattern, channel, message) => got.push([channel, message]));
-  await sub.psubscribe('__keyspace@0__:events');
-  await r.xadd('events', '*', 'f', 'v');
-  await r.xtrim('events', 'MAXLEN', 0);
-  const deadline = Date.now() + 5000;
-  while (got.length < 2 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  try {
+    const got = [];
+    sub.on('pmessage', (pattern, channel, message) => got.push([channel, message]));
+    await sub.psubscribe('__keyspace@0__:events');
+    await r.xadd('events', '*', 'f', 'v');
+    await r.xtrim('events', 'MAXLEN', 0);
+    const deadline = Date.now() + 5000;
+    while (got.length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const space = '__keyspace@0__:events';
+    assert.deepEqual(got, [[space, 'xadd'], [space, 'xtrim']]);
+  } finally {
+    await r.config('SET', 'notify-keyspace-events', '');
+    await r.del('events');
+    sub.disconnect();
   }
-  assert.deepEqual(got, [['__keyspace@0__:events', 'xadd'], ['__keyspace@0__:events', 'xtrim']]);
-  await r.config('SET', 'notify-keyspace-events', '');
-  await r.del('events');
-  sub.disconnect();
 }
 
 // Polls INFO until n clients are blocked: the observable state, not a sleep.

@@ -55,20 +55,24 @@ async function keyspaceNotifications(r) {
   await r.configSet('notify-keyspace-events', 'Et');
   const sub = r.duplicate();
   await sub.connect();
-  const got = [];
-  await sub.pSubscribe('__keyevent@0__:xgroup-*', (message, channel) => got.push([channel, message]));
-  await r.xAdd('events', '*', { f: 'v' });
-  await r.xGroupCreate('events', 'g', '0');
-  await r.xGroupCreateConsumer('events', 'g', 'c');
-  const deadline = Date.now() + 5000;
-  while (got.length < 2 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  try {
+    const got = [];
+    await sub.pSubscribe('__keyevent@0__:xgroup-*',
+      (message, channel) => got.push([channel, message]));
+    await r.xAdd('events', '*', { f: 'v' });
+    await r.xGroupCreate('events', 'g', '0');
+    await r.xGroupCreateConsumer('events', 'g', 'c');
+    const deadline = Date.now() + 5000;
+    while (got.length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(got, [['__keyevent@0__:xgroup-create', 'events'],
+                           ['__keyevent@0__:xgroup-createconsumer', 'events']]);
+  } finally {
+    await r.configSet('notify-keyspace-events', '');
+    await r.del('events');
+    await sub.quit();
   }
-  assert.deepEqual(got, [['__keyevent@0__:xgroup-create', 'events'],
-                         ['__keyevent@0__:xgroup-createconsumer', 'events']]);
-  await r.configSet('notify-keyspace-events', '');
-  await r.del('events');
-  await sub.quit();
 }
 
 async function main() {

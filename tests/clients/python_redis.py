@@ -68,17 +68,19 @@ def keyspace_notifications(r):
     """Stream events through redis-py's keyspace-notification pattern subscription."""
     r.config_set("notify-keyspace-events", "Et")
     p = r.pubsub()
-    p.psubscribe("__keyevent@0__:x*")
-    check(next_message(p)["type"] == "psubscribe", "PSUBSCRIBE confirmation")
-    r.xadd("events", {"f": "v"})
-    r.xgroup_create("events", "g", id="0")
-    for event in (b"xadd", b"xgroup-create"):
-        m = next_message(p)
-        check(m["type"] == "pmessage" and m["channel"] == b"__keyevent@0__:" + event and
-              m["data"] == b"events", "keyevent %r" % m)
-    r.config_set("notify-keyspace-events", "")
-    r.delete("events")
-    p.close()
+    try:
+        p.psubscribe("__keyevent@0__:x*")
+        check(next_message(p)["type"] == "psubscribe", "PSUBSCRIBE confirmation")
+        r.xadd("events", {"f": "v"})
+        r.xgroup_create("events", "g", id="0")
+        for event in (b"xadd", b"xgroup-create"):
+            m = next_message(p)
+            check(m["type"] == "pmessage" and m["channel"] == b"__keyevent@0__:" + event and
+                  m["data"] == b"events", "keyevent %r" % m)
+    finally:
+        r.config_set("notify-keyspace-events", "")
+        r.delete("events")
+        p.close()
 
 
 def main():

@@ -24,6 +24,15 @@ function within(ms, what, promise) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+// Polls `check` (async) until it holds: the observable state, never a fixed sleep.
+async function eventually(what, check) {
+  const deadline = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 // A Socket.IO server on its own HTTP port, with the adapter on its own Runnel connection.
 async function startServer(options = {}) {
   const redis = createClient({ url: redisUrl });
@@ -62,12 +71,15 @@ async function main() {
   a.io.on('ping-servers', (n, ack) => ack(`a saw ${n}`));
   const client = await connectClient(b.port);
 
-  // A broadcast from server A reaches a client of server B through the stream.
+  // A broadcast from server A reaches a client of server B through the stream. B's reader
+  // starts at the stream's end once it first polls, so A repeats until one arrives.
   const got = new Promise((resolve) => client.once('news', resolve));
-  // The adapter starts reading the stream from its end: give B's reader a moment to be there.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  a.io.to('room1').emit('news', { n: 1 });
-  assert.deepEqual(await within(5000, 'broadcast across servers', got), { n: 1 });
+  const repeat = setInterval(() => a.io.to('room1').emit('news', { n: 1 }), 100);
+  try {
+    assert.deepEqual(await within(5000, 'broadcast across servers', got), { n: 1 });
+  } finally {
+    clearInterval(repeat);
+  }
 
   // Requests answered by the other server, over Pub/Sub.
   const sockets = await within(5000, 'fetchSockets', a.io.in('room1').fetchSockets());
@@ -87,22 +99,23 @@ async function main() {
 
   // Socket joins and leaves requested by A are carried out by B.
   a.io.in(client.id).socketsJoin('room2');
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const inRoom2 = await a.io.in('room2').fetchSockets();
-  assert.equal(inRoom2.length, 1, 'socketsJoin across servers');
+  await eventually('socketsJoin across servers',
+    async () => (await a.io.in('room2').fetchSockets()).length === 1);
 
   // Connection state recovery: a client that drops comes back with the packets it missed.
   const r = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: 60000 } });
   const c = await connectClient(r.port);
   assert.equal(c.recovered, false);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  r.io.emit('tick', 1);
-  await within(5000, 'first tick', new Promise((resolve) => c.once('tick', resolve)));
+  const first = new Promise((resolve) => c.once('tick', resolve));
+  r.io.emit('tick', 1);  // a local client: delivered directly, and recorded in the stream
+  await within(5000, 'first tick', first);
   const id = c.id;
   c.io.engine.close();  // a network drop, not a clean disconnect
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await eventually('the server sees the drop', () => r.io.sockets.sockets.size === 0);
+  const length = await r.redis.xLen('socket.io');
   r.io.emit('tick', 2);  // missed while away
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await eventually('the missed tick is in the stream',
+    async () => (await r.redis.xLen('socket.io')) > length);
   const missed = new Promise((resolve) => c.once('tick', resolve));
   c.connect();
   await within(5000, 'reconnect', new Promise((resolve) => c.once('connect', resolve)));

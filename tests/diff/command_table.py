@@ -35,13 +35,13 @@ NEWER = {
 
 
 def strip_subcommands(kind, node):
-    """A container's reply without its list of subcommands."""
+    """A container's reply without its list of subcommands (INFO keeps the list's type)."""
     t, items = node
     if items is None or not items:
         return node
     if kind == "INFO":  # [[name, arity, flags, first, last, step, acl, tips, keyspecs, subs]]
         t0, info = items[0]
-        return (t, [(t0, info[:9])])
+        return (t, [(t0, info[:9] + [(info[9][0], [])])])
     # DOCS: {name: {summary .. subcommands {...}}}
     name, doc = items[0], items[1]
     dt, fields = doc

@@ -485,10 +485,15 @@ TEST_CASE(
                  "its policy does not parse");
   ExpectRejected(with_group(Group("g", {"a"}, {}, 2, {}, {}, {"BACKOFF", "-1"})),
                  "its policy does not parse at '-1'");
-  ExpectRejected(with_group(Group("g", {"a"}, {}, 2, {}, {}, {"DEADLETTER", "s"})),
-                 "its policy does not parse");
   ExpectRejected(with_group(Group("g", {"a"}, {}, 2, {}, {}, {"WHAT", "1"})),
                  "its policy does not parse at 'WHAT'");
+  // A dead-letter key naming the stream itself loads: SETPOLICY refuses it, but COPY or RENAME
+  // onto that key makes it, and what the server made must load.
+  Keyspace self(kDatabases, 1, nullptr);
+  LoadResult r3 = Load(Assemble(with_group(Group("g", {"a"}, {}, 2, {}, {}, {"DEADLETTER", "s"}))),
+                       self);
+  REQUIRE_MESSAGE(r3.status == Status::kDone, r3.error);
+  CHECK((*self.db(0).FindStream("s", 0))->FindGroup("g")->policy().dead_letter == "s");
 }
 
 Section Idmp(uint64_t added, uint64_t dups,

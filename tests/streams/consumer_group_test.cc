@@ -430,6 +430,43 @@ TEST_CASE("ConsumerGroup: released (XNACK) entries are unowned, FIFO at the head
   CHECK(g.CheckInvariants(&why));
 }
 
+// Log replay needs a group restored from a snapshot (which keeps the zone, no counter) to hand
+// out the same tickets as the group that was saved; so the next ticket follows from the zone.
+TEST_CASE("ConsumerGroup: the next NACK ticket follows from the entries in the zone alone") {
+  auto build = [](ConsumerGroup& g) {
+    Consumer& a = *g.GetOrCreateConsumer("a", 0).first;
+    for (uint64_t i = 0; i < 300; ++i) g.SetPending({5, i}, a, 10, 1);
+    for (uint64_t i = 0; i < 300; ++i) g.Release({5, i}, 1, 1000 + int64_t(i % 3), i % 2 == 0);
+  };
+  ConsumerGroup live("g", StreamId{}, 0);
+  build(live);
+  // A copy made the way the snapshot loader restores groups.
+  ConsumerGroup restored("g", StreamId{}, 0);
+  restored.GetOrCreateConsumer("a", 0);
+  live.pel().ForEach([&](const PendingRecord& r) {
+    restored.RestoreUnowned(r.id, r.delivery_ms, r.delivery_count);
+  });
+  // Same-ms releases after entries left the zone (acked at its back, claimed at its front).
+  for (ConsumerGroup* g : {&live, &restored}) {
+    for (uint64_t i = 290; i < 300; ++i) CHECK(g->Ack({5, i}));
+    g->SetPending({5, 0}, *g->FindConsumer("a"), 20, 2);
+    g->Release({6, 0}, 1, 1001, false);
+    g->Release({6, 1}, 1, 900, true);  // the clock stepped back: still after the zone
+  }
+  CHECK(live.FindPending({6, 0})->delivery_ms == restored.FindPending({6, 0})->delivery_ms);
+  CHECK(live.FindPending({6, 1})->delivery_ms == restored.FindPending({6, 1})->delivery_ms);
+  CHECK(live.FindPending({6, 1})->delivery_ms > live.FindPending({6, 0})->delivery_ms);
+  // Once the zone is empty, a release is ticketed by its own time again.
+  ConsumerGroup empty("g", StreamId{}, 0);
+  Consumer& a = *empty.GetOrCreateConsumer("a", 0).first;
+  empty.SetPending({1, 0}, a, 0, 1);
+  empty.Release({1, 0}, 1, 5000, false);
+  empty.SetPending({1, 0}, a, 6000, 2);  // taken again: the zone is empty
+  empty.Release({1, 0}, 1, 100, false);
+  CHECK(TicketReleaseMs(empty.FindPending({1, 0})->delivery_ms) == 100);
+  CHECK(Invariants(live) == "");
+}
+
 TEST_CASE("ConsumerGroup: CheckInvariants fails on corrupted states") {
   auto fresh = [](ConsumerGroup& g) {
     Consumer& a = *g.GetOrCreateConsumer("a", 0).first;
