@@ -51,6 +51,7 @@ struct BlockedState {
   BlockRequest request;
   int db = 0;
   BlockingRegistry::Registration registration;
+  uint64_t usec = 0;  // time its runs took so far (command_stats.h)
 };
 
 class Client {

@@ -49,6 +49,7 @@ CommandContext::CommandContext(Dispatcher& dispatcher, Client& client, const res
 
 void CommandContext::Error(std::string_view message) {
   failed_ = true;
+  dispatcher_.command_stats().CountError(message);
   reply.Error(message);
 }
 
@@ -132,14 +133,18 @@ void Dispatcher::Execute(Client& c, const resp::ArgList& args) {
 // A command refused before it ran. Inside MULTI this dooms the transaction; a refused EXEC
 // discards it at once, reporting why (Redis drops the "ERR " code, keeps any other).
 void Dispatcher::Reject(Client& c, const CommandSpec* spec, std::string_view error) {
+  if (spec != nullptr) command_stats_.For(*spec).rejected++;
   if (spec != nullptr && spec->fullname == "exec") {
     c.multi = MultiState{};
     UnwatchAll(c);
     if (error.substr(0, 4) == "ERR ") error.remove_prefix(4);
-    c.reply().Error("EXECABORT Transaction discarded because of: " + std::string(error));
+    const std::string abort = "EXECABORT Transaction discarded because of: " + std::string(error);
+    command_stats_.CountError(abort);
+    c.reply().Error(abort);
     return;
   }
   if (c.multi.active) c.multi.aborted = true;
+  command_stats_.CountError(error);
   c.reply().Error(error);
 }
 
@@ -152,22 +157,40 @@ std::string* Dispatcher::CallBuffer() {
   return buffer;
 }
 
-bool Dispatcher::RunHandler(CommandContext& ctx, int db) {
+bool Dispatcher::RunHandler(CommandContext& ctx, int db, uint64_t earlier_usec, uint64_t* usec) {
   ++call_depth_;
+  const uint64_t start = host_.MonotonicUs();
   ctx.spec.handler(ctx);
+  *usec = host_.MonotonicUs() - start;
   --call_depth_;
+  CountRun(ctx, *usec, earlier_usec);
   if (ctx.failed()) return false;
   changes_ += ctx.changes();
   if (ctx.effects().enabled()) record_.Append(db, call_buffers_[call_depth_]);
   return true;
 }
 
+// As redis-server counts: a run's time always; the call when it first runs (a blocking command
+// too, and only then); its latency once it has replied with something other than a timeout,
+// the time of all its runs together.
+void Dispatcher::CountRun(CommandContext& ctx, uint64_t usec, uint64_t earlier_usec) {
+  CommandCounters& counters = command_stats_.For(ctx.spec);
+  counters.usec += usec;
+  if (!ctx.rerun) counters.calls++;
+  if (ctx.failed()) counters.failed++;
+  if (!ctx.block() || ctx.failed()) counters.latency.Record(earlier_usec + usec);
+}
+
 void Dispatcher::Call(Client& c, const CommandSpec& spec, const resp::ArgList& args, bool in_exec,
                       int64_t now_ms) {
   CommandContext ctx(*this, c, args, spec, now_ms, CallBuffer());
   ctx.in_exec = in_exec;
-  if (!RunHandler(ctx, c.db)) return;
-  if (ctx.block()) RegisterBlock(c, std::move(*ctx.block()), now_ms);
+  uint64_t usec = 0;
+  if (!RunHandler(ctx, c.db, 0, &usec)) return;
+  if (ctx.block()) {
+    RegisterBlock(c, std::move(*ctx.block()), now_ms);
+    c.blocked->usec = usec;
+  }
 }
 
 void Dispatcher::FinishRecord(int64_t time_ms) {
@@ -291,9 +314,11 @@ bool Dispatcher::Rerun(Client& c) {
   const int64_t now = record_time_ms_ = host_.NowMs();
   CommandContext ctx(*this, c, args, *spec, now, CallBuffer());
   ctx.rerun = true;
-  RunHandler(ctx, c.blocked->db);
+  uint64_t usec = 0;
+  RunHandler(ctx, c.blocked->db, c.blocked->usec, &usec);
   FinishRecord(now);
-  if (ctx.block()) {  // still nothing: keep the place in line and the deadline
+  if (ctx.block() && !ctx.failed()) {  // still nothing: keep the place in line and the deadline
+    c.blocked->usec += usec;
     SetWake(c, ctx.block()->wake_at_ms, now);
     return false;
   }

@@ -35,6 +35,7 @@
 
 #include "dispatch/blocking.h"
 #include "dispatch/client.h"
+#include "dispatch/command_stats.h"
 #include "dispatch/command_table.h"
 #include "dispatch/context.h"
 #include "dispatch/host.h"
@@ -130,6 +131,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   // ---- clients ----
   void ClientClosed(Client& client);
   DispatchStats& stats() { return stats_; }
+  CommandStats& command_stats() { return command_stats_; }
 
   // streams::KeyspaceObserver
   void OnKeyChanged(int db, std::string_view key) override;
@@ -138,8 +140,11 @@ class Dispatcher : public streams::KeyspaceObserver {
   void OnKeyAdded(int db, std::string_view key) override;
 
  private:
-  // Runs the handler; returns false if it replied with an error. Used by Call and Rerun.
-  bool RunHandler(CommandContext& ctx, int db);
+  // Runs the handler, counting it (command_stats.h; `earlier_usec`: a blocked command's earlier
+  // runs) and setting *usec to this run's time; returns false if it replied with an error.
+  // Used by Call and Rerun.
+  bool RunHandler(CommandContext& ctx, int db, uint64_t earlier_usec, uint64_t* usec);
+  void CountRun(CommandContext& ctx, uint64_t usec, uint64_t earlier_usec);
   void Reject(Client& client, const CommandSpec* spec, std::string_view error);
   void RegisterBlock(Client& client, BlockRequest request, int64_t now_ms);
   bool Rerun(Client& client);
@@ -180,6 +185,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   WatchRegistry watches_;
   PubSub pubsub_;
   DispatchStats stats_;
+  CommandStats command_stats_;
 
   effects::Record record_;  // effects since the last FinishRecord
   // One per nesting level (EXEC runs calls); a deque, so deeper levels never move outer ones.

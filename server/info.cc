@@ -21,6 +21,7 @@ namespace {
 struct Section {
   std::string_view name;
   void (*build)(Server&, std::string&);
+  bool in_default = true;  // INFO with no section (or "default") includes it
 };
 
 void Field(std::string& out, std::string_view name, const std::string& value) {
@@ -138,6 +139,7 @@ void StatsSection(Server& s, std::string& out) {
   Field(out, "pubsub_patterns", pubsub.patterns());
   Field(out, "pubsubshard_channels", pubsub.channels(true));
   Field(out, "latest_fork_usec", s.durability().latest_fork_us());
+  Field(out, "total_error_replies", s.dispatcher().command_stats().total_errors());
 }
 
 void ReplicationSection(Server&, std::string& out) {
@@ -162,6 +164,58 @@ void CpuSection(Server&, std::string& out) {
   Field(out, "used_cpu_user_children", seconds(children.ru_utime));
 }
 
+// Every command and subcommand counted since the last CONFIG RESETSTAT, in COMMAND's order,
+// as `fn(name, counters)`.
+template <typename F>
+void ForEachCounted(Server& s, F&& fn) {
+  const dispatch::CommandStats& stats = s.dispatcher().command_stats();
+  auto one = [&](const dispatch::CommandSpec& spec) {
+    const dispatch::CommandCounters* c = stats.Find(spec);
+    if (c != nullptr && (c->calls > 0 || c->failed > 0 || c->rejected > 0)) fn(spec.fullname, *c);
+  };
+  for (const dispatch::CommandSpec* spec : s.dispatcher().commands().all()) {
+    one(*spec);
+    for (const dispatch::CommandSpec& sub : spec->subcommands) one(sub);
+  }
+}
+
+void CommandstatsSection(Server& s, std::string& out) {
+  ForEachCounted(s, [&](const std::string& name, const dispatch::CommandCounters& c) {
+    char per_call[32];
+    std::snprintf(per_call, sizeof per_call, "%.2f",
+                  c.calls == 0 ? 0.0 : static_cast<double>(c.usec) / static_cast<double>(c.calls));
+    Field(out, "cmdstat_" + name,
+          "calls=" + std::to_string(c.calls) + ",usec=" + std::to_string(c.usec) +
+              ",usec_per_call=" + per_call + ",rejected_calls=" + std::to_string(c.rejected) +
+              ",failed_calls=" + std::to_string(c.failed));
+  });
+}
+
+void ErrorstatsSection(Server& s, std::string& out) {
+  for (const auto& [code, count] : s.dispatcher().command_stats().error_codes()) {
+    Field(out, "errorstat_" + code, "count=" + std::to_string(count));
+  }
+}
+
+// p50, p99 and p99.9 of each command's call times, in µs as Redis prints them.
+void LatencystatsSection(Server& s, std::string& out) {
+  ForEachCounted(s, [&](const std::string& name, const dispatch::CommandCounters& c) {
+    if (c.latency.count() == 0) return;
+    std::string value;
+    for (double p : {50.0, 99.0, 99.9}) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%sp%g=%.3f", value.empty() ? "" : ",", p,
+                    c.latency.Percentile(p));
+      value += buf;
+    }
+    Field(out, "latency_percentiles_usec_" + name, value);
+  });
+}
+
+void ModulesSection(Server&, std::string&) {}  // Runnel loads no modules
+
+void ClusterSection(Server&, std::string& out) { Field(out, "cluster_enabled", "0"); }
+
 void KeyspaceSection(Server& s, std::string& out) {
   for (int i = 0; i < s.keyspace().size(); ++i) {
     const auto& db = s.keyspace().db(i);
@@ -172,11 +226,21 @@ void KeyspaceSection(Server& s, std::string& out) {
   }
 }
 
+// In redis-server's order.
 constexpr Section kSections[] = {
-    {"Server", ServerSection}, {"Clients", ClientsSection},
-    {"Memory", MemorySection}, {"Persistence", PersistenceSection},
-    {"Stats", StatsSection},   {"Replication", ReplicationSection},
-    {"CPU", CpuSection},       {"Keyspace", KeyspaceSection},
+    {"Server", ServerSection},
+    {"Clients", ClientsSection},
+    {"Memory", MemorySection},
+    {"Persistence", PersistenceSection},
+    {"Stats", StatsSection},
+    {"Replication", ReplicationSection},
+    {"CPU", CpuSection},
+    {"Modules", ModulesSection},
+    {"Commandstats", CommandstatsSection, false},
+    {"Errorstats", ErrorstatsSection},
+    {"Latencystats", LatencystatsSection, false},
+    {"Cluster", ClusterSection},
+    {"Keyspace", KeyspaceSection},
 };
 
 }  // namespace
@@ -192,16 +256,17 @@ size_t HeapBytes() {
 }
 
 std::string BuildInfo(Server& server, const std::vector<std::string>& sections) {
-  auto wanted = [&](std::string_view name) {
-    if (sections.empty()) return true;
+  auto wanted = [&](const Section& section) {
+    if (sections.empty()) return section.in_default;
     return std::any_of(sections.begin(), sections.end(), [&](const std::string& s) {
-      return dispatch::IEquals(s, name) || dispatch::IEquals(s, "all") ||
-             dispatch::IEquals(s, "everything") || dispatch::IEquals(s, "default");
+      return dispatch::IEquals(s, section.name) || dispatch::IEquals(s, "all") ||
+             dispatch::IEquals(s, "everything") ||
+             (section.in_default && dispatch::IEquals(s, "default"));
     });
   };
   std::string out;
   for (const Section& section : kSections) {
-    if (!wanted(section.name)) continue;
+    if (!wanted(section)) continue;
     if (!out.empty()) out.append("\r\n");
     out.append("# ");
     out.append(section.name);

@@ -1,9 +1,11 @@
 // BuildInfo: the text of INFO, section by section, in redis-server's format
 // ("# Section\r\nfield:value\r\n...", sections separated by an empty line).
 //
-// Sections: server, clients, memory, persistence, stats, replication, cpu, keyspace. No
-// argument (or "default") gives all of them; "all" and "everything" too; otherwise only the
-// named ones, case-insensitively. Every field reports something real about this process.
+// Sections, in redis-server's order: server, clients, memory, persistence, stats,
+// replication, cpu, modules (empty), commandstats, errorstats, latencystats, cluster, keyspace.
+// No argument (or "default") gives all but commandstats and latencystats; "all" and
+// "everything" give every one; otherwise only the named ones, case-insensitively. Every field
+// reports something real about this process.
 #pragma once
 
 #include <cstddef>

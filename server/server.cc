@@ -461,6 +461,7 @@ void Server::ResetStats() {
   fresh.start_monotonic = stats_.start_monotonic;
   stats_ = fresh;
   dispatcher_->stats() = dispatch::DispatchStats{};
+  dispatcher_->command_stats().Reset();
 }
 
 void Server::OnConnectionClosing(Connection& conn) {

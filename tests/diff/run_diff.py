@@ -46,6 +46,8 @@ Modifiers, at the end of a command, !recv or !raw line (each masks both replies)
                               negative integers (-1 "no TTL", -2 "no key") stay compared
     !sort                     sort a top-level array/set (or a map's pairs): unordered replies
     !sort-pairs               sort a top-level flat key/value array by pairs (RESP2 maps)
+    !sort-lines               sort the CRLF-separated lines of every string in the reply
+                              (after !mask-text): INFO sections that list in hash order
     !scan                     the line is a SCAN: repeat it with the returned cursor until 0
                               and compare the sorted union of the keys
     !until b"..."             repeat the command on each server (polling, 5 s deadline) until
@@ -94,6 +96,7 @@ RAW_TIMEOUT = 3.0  # !raw's wait for each reply and for the probe
 MODIFIERS_WITH_ARGS = {"!mask-field": -1, "!drop-field": -1, "!mask-text": 2, "!replies": 1,
                        "!why": 1, "!expect": 1, "!until": 1}
 MODIFIERS = {"!mask-ids", "!mask-int", "!mask-client", "!runnel-only", "!sort", "!sort-pairs",
+             "!sort-lines",
              "!scan"} | set(MODIFIERS_WITH_ARGS)
 
 
@@ -301,10 +304,11 @@ class Masks:
         self.ints = False
         self.sort = False
         self.sort_pairs = False
+        self.sort_lines = False
 
     def active(self):
         return self.ids or self.fields or self.dropped or self.texts or self.ints or \
-            self.sort or self.sort_pairs
+            self.sort or self.sort_pairs or self.sort_lines
 
     def apply(self, raw, id_names):
         """Masked bytes of one raw reply. id_names is the per-server ID numbering."""
@@ -319,6 +323,8 @@ class Masks:
             node = self._mask_fields(node)
         for rx, repl in self.texts:
             node = map_strings(node, lambda s, rx=rx, repl=repl: rx.sub(repl, s))
+        if self.sort_lines:
+            node = map_strings(node, lambda s: b"\r\n".join(sorted(s.split(b"\r\n"))))
         if self.ints:
             node = self._mask_ints(node)
         if self.sort or self.sort_pairs:
@@ -651,6 +657,8 @@ class Line:
             mk.sort = True
         elif name == "!sort-pairs":
             mk.sort_pairs = True
+        elif name == "!sort-lines":
+            mk.sort_lines = True
         elif name == "!scan":
             self.scan = True
         elif name == "!runnel-only":
