@@ -15,6 +15,7 @@ dispatch::CommandTable AllCommands() {
   RegisterConnectionCommands(specs);
   RegisterServerCommands(specs);
   RegisterDebugCommand(specs);
+  RegisterSlowlogCommands(specs);
   RegisterKeyCommands(specs);
   RegisterKeyMoveCommands(specs);
   RegisterKeyInfoCommands(specs);

@@ -42,6 +42,8 @@ std::vector<ConfigKey> BuildKeys() {
   num("databases", T::kInt, false, 1, 1 << 20, &Config::databases);
   num("maxclients", T::kInt, true, 1, UINT32_MAX, &Config::maxclients);
   num("timeout", T::kInt, true, 0, INT32_MAX, &Config::timeout);
+  num("slowlog-log-slower-than", T::kInt, true, -1, INT64_MAX, &Config::slowlog_log_slower_than);
+  num("slowlog-max-len", T::kInt, true, 0, INT64_MAX, &Config::slowlog_max_len);
   str("requirepass", true, &Config::requirepass);
   ConfigKey loglevel;
   loglevel.name = "loglevel";

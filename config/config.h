@@ -54,6 +54,8 @@ struct Config {
   std::string dbfilename = "dump.rnl";
   bool stop_writes_on_bgsave_error = true;
   std::string enable_debug_command = "no";  // no | yes | local (loopback clients only)
+  int64_t slowlog_log_slower_than = 10000;  // µs; negative: log nothing, 0: everything
+  int64_t slowlog_max_len = 128;
 };
 
 // The `save` rules as (seconds, changes) pairs; false when the text is not such pairs.

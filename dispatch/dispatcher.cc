@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "dispatch/args.h"
 #include "dispatch/errors.h"
 #include "effects/writer.h"
 #include "streams/group_ops.h"
@@ -178,7 +179,45 @@ void Dispatcher::CountRun(CommandContext& ctx, uint64_t usec, uint64_t earlier_u
   counters.usec += usec;
   if (!ctx.rerun) counters.calls++;
   if (ctx.failed()) counters.failed++;
-  if (!ctx.block() || ctx.failed()) counters.latency.Record(earlier_usec + usec);
+  if (!ctx.block() || ctx.failed()) {
+    counters.latency.Record(earlier_usec + usec);
+    LogIfSlow(ctx, earlier_usec + usec);
+  }
+}
+
+namespace {
+
+// The arguments as the slow log may keep them: passwords replaced, as Redis redacts them (AUTH,
+// HELLO ... AUTH user pass, CONFIG SET requirepass).
+std::vector<std::string_view> Redacted(const CommandSpec& spec, const resp::ArgList& args) {
+  constexpr std::string_view kRedacted = "(redacted)";
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < args.size(); ++i) out.push_back(args[i]);
+  if (spec.fullname == "auth") {
+    for (size_t i = 1; i < out.size(); ++i) out[i] = kRedacted;
+  } else if (spec.fullname == "hello") {
+    for (size_t i = 2; i + 2 < out.size(); ++i) {
+      if (IEquals(out[i], "AUTH")) {
+        out[i + 1] = out[i + 2] = kRedacted;
+        i += 2;
+      }
+    }
+  } else if (spec.fullname == "config|set") {
+    for (size_t i = 2; i + 1 < out.size(); i += 2) {
+      if (IEquals(out[i], "requirepass")) out[i + 1] = kRedacted;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void Dispatcher::LogIfSlow(CommandContext& ctx, uint64_t usec) {
+  const int64_t threshold = limits_.slowlog_slower_than;
+  if (threshold < 0 || usec < static_cast<uint64_t>(threshold)) return;
+  if (ctx.spec.flags & kCmdSkipSlowlog) return;
+  slowlog_.Add(Redacted(ctx.spec, ctx.args), usec, ctx.now_ms / 1000, ctx.client().addr(),
+               ctx.client().name, limits_.slowlog_max_len);
 }
 
 void Dispatcher::Call(Client& c, const CommandSpec& spec, const resp::ArgList& args, bool in_exec,

@@ -40,6 +40,7 @@
 #include "dispatch/context.h"
 #include "dispatch/host.h"
 #include "dispatch/pubsub.h"
+#include "dispatch/slowlog.h"
 #include "dispatch/watch.h"
 #include "effects/record.h"
 #include "streams/keyspace.h"
@@ -132,6 +133,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   void ClientClosed(Client& client);
   DispatchStats& stats() { return stats_; }
   CommandStats& command_stats() { return command_stats_; }
+  SlowLog& slowlog() { return slowlog_; }
 
   // streams::KeyspaceObserver
   void OnKeyChanged(int db, std::string_view key) override;
@@ -145,6 +147,8 @@ class Dispatcher : public streams::KeyspaceObserver {
   // Used by Call and Rerun.
   bool RunHandler(CommandContext& ctx, int db, uint64_t earlier_usec, uint64_t* usec);
   void CountRun(CommandContext& ctx, uint64_t usec, uint64_t earlier_usec);
+  // Adds the command to the slow log when `usec` reaches slowlog-log-slower-than.
+  void LogIfSlow(CommandContext& ctx, uint64_t usec);
   void Reject(Client& client, const CommandSpec* spec, std::string_view error);
   void RegisterBlock(Client& client, BlockRequest request, int64_t now_ms);
   bool Rerun(Client& client);
@@ -186,6 +190,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   PubSub pubsub_;
   DispatchStats stats_;
   CommandStats command_stats_;
+  SlowLog slowlog_;
 
   effects::Record record_;  // effects since the last FinishRecord
   // One per nesting level (EXEC runs calls); a deque, so deeper levels never move outer ones.

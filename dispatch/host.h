@@ -23,6 +23,8 @@ struct Limits {
   streams::IdmpConfig new_stream;     // a new stream's IDMP settings (stream-idmp-*)
   streams::Retention new_retention;   // a new stream's retention (stream-retention-*)
   uint32_t notify_flags = 0;          // notify-keyspace-events (config::NotifyFlag bits)
+  int64_t slowlog_slower_than = 10000;  // slowlog-log-slower-than, µs (negative: off)
+  uint64_t slowlog_max_len = 128;       // slowlog-max-len
 };
 
 // MEMORY STATS and DOCTOR: what the process holds, as the server measures it (bytes).

@@ -79,6 +79,8 @@ dispatch::Limits Server::LimitsFromConfig() const {
   limits.approx_trim_limit = per_node > 0 && per_node <= 10000 ? 100 * per_node : 10000;
   limits.new_stream = {config_.stream_idmp_duration, config_.stream_idmp_maxsize};
   limits.notify_flags = config::ParseNotifyFlags(config_.notify_keyspace_events).value_or(0);
+  limits.slowlog_slower_than = config_.slowlog_log_slower_than;
+  limits.slowlog_max_len = static_cast<uint64_t>(config_.slowlog_max_len);
   limits.new_retention = {config_.stream_retention_ms,
                           static_cast<uint64_t>(config_.stream_retention_maxlen),
                           config_.stream_retention_refs == "acked" ? streams::RefPolicy::kAcked

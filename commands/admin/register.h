@@ -11,5 +11,6 @@ void RegisterConnectionCommands(std::vector<dispatch::CommandSpec>& out);  // PI
 void RegisterServerCommands(std::vector<dispatch::CommandSpec>& out);      // CONFIG INFO SAVE
 void RegisterCommandCommands(std::vector<dispatch::CommandSpec>& out);     // COMMAND
 void RegisterDebugCommand(std::vector<dispatch::CommandSpec>& out);        // DEBUG
+void RegisterSlowlogCommands(std::vector<dispatch::CommandSpec>& out);     // SLOWLOG
 
 }  // namespace runnel::commands

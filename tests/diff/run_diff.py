@@ -44,6 +44,7 @@ Modifiers, at the end of a command, !recv or !raw line (each masks both replies)
                               multi-mem rbs rbp obl oll omem tot-mem) become *
     !mask-int                 positive integers become <int> (TTLs, times); 0 and
                               negative integers (-1 "no TTL", -2 "no key") stay compared
+    !mask-int-all             every integer becomes <int> (durations that may be 0)
     !sort                     sort a top-level array/set (or a map's pairs): unordered replies
     !sort-pairs               sort a top-level flat key/value array by pairs (RESP2 maps)
     !sort-lines               sort the CRLF-separated lines of every string in the reply
@@ -96,7 +97,7 @@ RAW_TIMEOUT = 3.0  # !raw's wait for each reply and for the probe
 MODIFIERS_WITH_ARGS = {"!mask-field": -1, "!drop-field": -1, "!mask-text": 2, "!replies": 1,
                        "!why": 1, "!expect": 1, "!until": 1}
 MODIFIERS = {"!mask-ids", "!mask-int", "!mask-client", "!runnel-only", "!sort", "!sort-pairs",
-             "!sort-lines",
+             "!sort-lines", "!mask-int-all",
              "!scan"} | set(MODIFIERS_WITH_ARGS)
 
 
@@ -359,7 +360,7 @@ class Masks:
         t, v = node
         if isinstance(v, list):
             return (t, [self._mask_ints(c) for c in v])
-        if t == b":" and int(v) > 0:
+        if t == b":" and (int(v) > 0 or self.ints == "all"):
             return (t, b"<int>")
         return node
 
@@ -659,6 +660,8 @@ class Line:
             mk.sort_pairs = True
         elif name == "!sort-lines":
             mk.sort_lines = True
+        elif name == "!mask-int-all":
+            mk.ints = "all"
         elif name == "!scan":
             self.scan = True
         elif name == "!runnel-only":
