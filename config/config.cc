@@ -44,6 +44,9 @@ std::vector<ConfigKey> BuildKeys() {
   num("timeout", T::kInt, true, 0, INT32_MAX, &Config::timeout);
   num("slowlog-log-slower-than", T::kInt, true, -1, INT64_MAX, &Config::slowlog_log_slower_than);
   num("slowlog-max-len", T::kInt, true, 0, INT64_MAX, &Config::slowlog_max_len);
+  num("metrics-port", T::kInt, false, 0, 65535, &Config::metrics_port);
+  str("metrics-bind", false, &Config::metrics_bind);
+  num("metrics-max-series", T::kInt, true, 0, INT32_MAX, &Config::metrics_max_series);
   str("requirepass", true, &Config::requirepass);
   ConfigKey loglevel;
   loglevel.name = "loglevel";

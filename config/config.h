@@ -56,6 +56,10 @@ struct Config {
   std::string enable_debug_command = "no";  // no | yes | local (loopback clients only)
   int64_t slowlog_log_slower_than = 10000;  // µs; negative: log nothing, 0: everything
   int64_t slowlog_max_len = 128;
+  // The metrics port (docs/metrics.md): HTTP GET /metrics for Prometheus; 0 = off.
+  int64_t metrics_port = 0;
+  std::string metrics_bind = "127.0.0.1";
+  int64_t metrics_max_series = 10000;  // per-stream, -group and -consumer series in a scrape
 };
 
 // The `save` rules as (seconds, changes) pairs; false when the text is not such pairs.

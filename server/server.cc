@@ -18,6 +18,7 @@
 #include "dispatch/errors.h"
 #include "server/connection.h"
 #include "server/info.h"
+#include "server/metrics.h"
 
 namespace runnel::server {
 
@@ -104,6 +105,7 @@ void Server::ApplyConfig() {
   config::ParseOutputLimits(config_.client_output_buffer_limit, &output_limits_, &ignored);
   dispatcher_->set_limits(LimitsFromConfig());
   durability_->ApplyConfig();
+  if (metrics_) metrics_->set_password(config_.requirepass);
   resp::ParserLimits limits;
   limits.max_bulk_len = config_.proto_max_bulk_len;
   for (auto& [id, conn] : connections_) {
@@ -160,6 +162,30 @@ bool Server::ListenOn(const std::string& address, bool optional) {
   return true;
 }
 
+bool Server::ListenMetrics() {
+  if (config_.metrics_port == 0) return true;
+  metrics_ = std::make_unique<HttpEndpoint>(&loop_, [this](std::string_view path) {
+    HttpResponse r;
+    if (path == "/metrics") {
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = BuildMetrics(*this, static_cast<size_t>(config_.metrics_max_series));
+    } else {
+      r.status = 404;
+      r.body = "not found: the metrics are at /metrics\n";
+    }
+    return r;
+  });
+  metrics_->set_password(config_.requirepass);
+  std::string error;
+  if (!metrics_->Listen(config_.metrics_bind, static_cast<int>(config_.metrics_port), &error)) {
+    log_.Warning("Metrics port: " + error);
+    return false;
+  }
+  log_.Notice("Metrics at http://" + config_.metrics_bind + ":" +
+              std::to_string(config_.metrics_port) + "/metrics");
+  return true;
+}
+
 bool Server::Listen() {
   std::istringstream addresses(config_.bind);
   std::string address;
@@ -194,7 +220,7 @@ int Server::Run() {
   stats_.start_monotonic = MonotonicMs();
   log_.Notice(std::string("Runnel ") + commands::kRunnelVersion + " (Redis " +
               commands::kRedisVersion + " streams protocol), pid=" + std::to_string(getpid()));
-  if (!Listen()) {
+  if (!Listen() || !ListenMetrics()) {
     Shutdown("could not listen", SaveMode::kNoSave);
     return 1;
   }
@@ -273,6 +299,7 @@ bool Server::Shutdown(std::string_view reason, SaveMode mode, bool force, std::s
   shutting_down_ = true;
   log_.Notice("Shutting down (" + std::string(reason) + ")");
   for (auto& l : listeners_) l.Close();
+  metrics_.reset();  // closes its listener and connections
   sigint_.Close();
   sigterm_.Close();
   before_poll_.Close();
@@ -512,6 +539,7 @@ void Server::Cron() {
   durability_->Cron(now);
   dispatcher_->Cron(now);
   if (config_.timeout > 0) CloseIdleClients();
+  if (metrics_) metrics_->CloseIdle(MonotonicMs());
 }
 
 void Server::CloseIdleClients() {

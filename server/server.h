@@ -27,6 +27,7 @@
 #include "dispatch/dispatcher.h"
 #include "dispatch/host.h"
 #include "server/durability.h"
+#include "server/http_endpoint.h"
 #include "server/loader.h"
 #include "server/logger.h"
 #include "server/uv_handle.h"
@@ -121,6 +122,8 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   void OnShutdownSignal(int signum);
   void RaiseOpenFileLimit();
   bool Listen();
+  // Opens the metrics port (metrics-port, metrics-bind); false when it cannot listen.
+  bool ListenMetrics();
   bool ListenOn(const std::string& address, bool optional);
   static void OnConnection(uv_stream_t* listener, int status);
   void BeforePoll();
@@ -138,6 +141,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   Logger log_;
   uv_loop_t loop_{};
   std::vector<UvHandle<uv_tcp_t>> listeners_;
+  std::unique_ptr<HttpEndpoint> metrics_;  // the metrics port, when metrics-port is set
   UvHandle<uv_signal_t> sigint_, sigterm_;
   UvHandle<uv_prepare_t> before_poll_;
   UvHandle<uv_timer_t> cron_timer_, block_timer_;

@@ -1,0 +1,72 @@
+// HttpEndpoint: the metrics port (metrics-port, metrics-bind): a small HTTP/1.1 server on the
+// server's own libuv loop, for Prometheus to scrape GET /metrics.
+//
+// Requests are parsed with http-parser (Debian's libhttp-parser-dev: the parser Node.js used for
+// a decade, small, callback-driven and allocation-free, so it fits a loop that must never stall
+// or trust a peer). Only GET and HEAD are served; a request's head may not exceed kMaxHead
+// bytes; keep-alive follows the request (HTTP/1.1 default, Connection: close honoured); at most
+// kMaxConnections are open at once and one idle for kIdleMs is closed. When requirepass is set,
+// a request needs HTTP Basic credentials with that password (any user name), as Prometheus's
+// basic_auth sends them.
+//
+// What a path answers is the handler's: it gets the path and returns status, content type and
+// body. Nothing here knows what the metrics are.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "server/uv_handle.h"
+
+namespace runnel::server {
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+class HttpEndpoint {
+ public:
+  using Handler = std::function<HttpResponse(std::string_view path)>;
+  static constexpr size_t kMaxHead = 16 * 1024;
+  static constexpr size_t kMaxConnections = 64;
+  static constexpr uint64_t kIdleMs = 60 * 1000;
+
+  HttpEndpoint(uv_loop_t* loop, Handler handler);
+  ~HttpEndpoint();
+  HttpEndpoint(const HttpEndpoint&) = delete;
+  HttpEndpoint& operator=(const HttpEndpoint&) = delete;
+
+  // Starts listening; false with *error (address in use ...).
+  bool Listen(const std::string& address, int port, std::string* error);
+  // The password requests must carry (empty: none).
+  void set_password(std::string password) { password_ = std::move(password); }
+  // Closes connections idle for kIdleMs (the server's cron calls it).
+  void CloseIdle(uint64_t now_ms);
+  size_t connections() const { return connections_.size(); }
+  uint64_t requests() const { return requests_; }
+
+  class Connection;  // one accepted socket (http_endpoint.cc)
+
+ private:
+  friend class Connection;
+  static void OnAccept(uv_stream_t* listener, int status);
+  void Forget(Connection* c);
+  bool Authorized(std::string_view authorization) const;
+
+  uv_loop_t* loop_;
+  Handler handler_;
+  std::string password_;
+  UvHandle<uv_tcp_t> listener_;
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+  uint64_t requests_ = 0;
+};
+
+}  // namespace runnel::server

@@ -1,0 +1,219 @@
+// The metrics port against the real binary: GET /metrics over HTTP/1.1 (keep-alive, HEAD, 404,
+// 405, Basic auth when requirepass is set, malformed requests), the series docs/metrics.md
+// lists with the values XINFO reports, the series cap, `promtool check metrics` on what is
+// served, and a real Prometheus server (Debian's package) scraping it and answering a query
+// with the group's lag and pending counts.
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "dataset.h"
+#include "server_process.h"
+
+using namespace runnel::testing;
+
+namespace {
+
+// One HTTP exchange (or several, pipelined) on a fresh connection; returns all it read until
+// the server closed the connection or `until` appeared ("" when nothing listens there).
+std::string Http(int port, const std::string& request, const std::string& until = "") {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return "";
+  }
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  REQUIRE(write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+  std::string out;
+  char buf[65536];
+  while (until.empty() || out.find(until) == std::string::npos) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+std::string Get(int port, const std::string& path, const std::string& headers = "") {
+  return Http(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + headers +
+                        "\r\n");
+}
+
+std::string Body(const std::string& response) {
+  size_t at = response.find("\r\n\r\n");
+  return at == std::string::npos ? "" : response.substr(at + 4);
+}
+
+bool Has(const std::string& text, const std::string& line) {
+  return text.find(line) != std::string::npos;
+}
+
+// Runs a shell command; returns its exit status and stdout+stderr.
+int Shell(const std::string& command, std::string* output) {
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) output->append(buf, n);
+  int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void StartLoaded(ServerProcess& server) {
+  REQUIRE(server.Start());
+  REQUIRE(WaitLoaded(server.port()));
+}
+
+// A stream with a group: 5 entries, 3 delivered to alice, 1 of them acknowledged.
+void Populate(RawClient& c) {
+  for (int i = 1; i <= 5; ++i) {
+    REQUIRE(c.Call({"XADD", "orders", std::to_string(i) + "-1", "n", std::to_string(i)}).str ==
+            std::to_string(i) + "-1");
+  }
+  REQUIRE(c.Call({"XGROUP", "CREATE", "orders", "billing", "0"}).str == "OK");
+  REQUIRE(c.Call({"XREADGROUP", "GROUP", "billing", "alice", "COUNT", "3", "STREAMS", "orders",
+                  ">"}).type == runnel::resp::Reply::Type::kArray);
+  REQUIRE(c.Call({"XACK", "orders", "billing", "1-1"}).integer == 1);
+}
+
+}  // namespace
+
+TEST_CASE("GET /metrics: the series, their values, and HTTP's rules") {
+  const int mport = FreePort();
+  ServerProcess server({"--save", "", "--metrics-port", std::to_string(mport)});
+  StartLoaded(server);
+  RawClient c(server.port());
+  Populate(c);
+  CHECK(c.Call({"GET", "nokey", "extra"}).is_error());
+
+  const std::string response = Get(mport, "/metrics");
+  CHECK(response.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(Has(response, "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"));
+  const std::string body = Body(response);
+  CHECK(Has(body, "# TYPE runnel_stream_length gauge\n"));
+  CHECK(Has(body, "runnel_stream_length{db=\"0\",stream=\"orders\"} 5\n"));
+  CHECK(Has(body, "runnel_stream_entries_added_total{db=\"0\",stream=\"orders\"} 5\n"));
+  CHECK(Has(body, "runnel_group_lag{db=\"0\",stream=\"orders\",group=\"billing\"} 2\n"));
+  CHECK(Has(body, "runnel_group_pending{db=\"0\",stream=\"orders\",group=\"billing\"} 2\n"));
+  CHECK(Has(body, "runnel_consumer_pending{db=\"0\",stream=\"orders\",group=\"billing\","
+                  "consumer=\"alice\"} 2\n"));
+  CHECK(Has(body, "runnel_commands_total{command=\"xadd\"} 5\n"));
+  CHECK(Has(body, "runnel_command_rejections_total{command=\"get\"} 1\n"));
+  CHECK(Has(body, "runnel_errors_total{code=\"ERR\"} 1\n"));
+  CHECK(Has(body, "runnel_keys{db=\"0\"} 1\n"));
+  CHECK(Has(body, "runnel_metrics_streams_summed 0\n"));
+
+  // promtool, from Debian's prometheus package, accepts the exposition as it is served.
+  const std::string file = server.dir() + "/metrics.txt";
+  std::ofstream(file) << body;
+  std::string out;
+  CHECK_MESSAGE(Shell("promtool check metrics < " + file, &out) == 0, out);
+
+  // HEAD has the headers only; other paths, methods and broken requests get their status.
+  const std::string head =
+      Http(mport, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(head.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(Body(head).empty());
+  CHECK(Get(mport, "/nope").rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
+  CHECK(Http(mport, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", "\r\n\r\n")
+            .rfind("HTTP/1.1 405 Method Not Allowed\r\n", 0) == 0);
+  CHECK(Http(mport, "NOT HTTP AT ALL\r\n\r\n").rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+  CHECK(Http(mport, "GET /metrics HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n")
+            .rfind("HTTP/1.1 431", 0) == 0);
+  // Keep-alive: two requests on one connection, two answers.
+  const std::string two = Http(mport,
+                               "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(Has(two, "HTTP/1.1 404 Not Found\r\n"));
+  CHECK(Has(two, "HTTP/1.1 200 OK\r\n"));
+  CHECK(c.Call({"PING"}).str == "PONG");  // the commands' port never noticed
+}
+
+TEST_CASE("the metrics port needs requirepass's password when one is set") {
+  const int mport = FreePort();
+  ServerProcess server(
+      {"--save", "", "--metrics-port", std::to_string(mport), "--requirepass", "s3cret"});
+  REQUIRE(server.Start());  // (WaitLoaded's PING would need the password)
+  const std::string denied = Get(mport, "/metrics");
+  CHECK(denied.rfind("HTTP/1.1 401 Unauthorized\r\n", 0) == 0);
+  CHECK(Has(denied, "WWW-Authenticate: Basic realm=\"runnel\"\r\n"));
+  // "prometheus:s3cret" and "prometheus:wrong" in base64.
+  CHECK(Get(mport, "/metrics", "Authorization: Basic cHJvbWV0aGV1czpzM2NyZXQ=\r\n")
+            .rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(Get(mport, "/metrics", "Authorization: Basic cHJvbWV0aGV1czp3cm9uZw==\r\n")
+            .rfind("HTTP/1.1 401", 0) == 0);
+}
+
+TEST_CASE("metrics-max-series sums the streams past the cap into stream=\"other\"") {
+  const int mport = FreePort();
+  ServerProcess server({"--save", "", "--metrics-port", std::to_string(mport),
+                        "--metrics-max-series", "3"});
+  StartLoaded(server);
+  RawClient c(server.port());
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(c.Call({"XADD", "s" + std::to_string(i), "1-1", "f", "v"}).str == "1-1");
+  }
+  const std::string body = Body(Get(mport, "/metrics"));
+  CHECK(Has(body, "runnel_metrics_streams_summed 7\n"));
+  CHECK(Has(body, "runnel_stream_length{db=\"\",stream=\"other\"} 7\n"));
+  size_t rows = 0;
+  for (size_t at = 0; (at = body.find("\nrunnel_stream_length{", at)) != std::string::npos; ++at) {
+    ++rows;
+  }
+  CHECK(rows == 4);  // three streams of their own, and "other"
+}
+
+TEST_CASE("a real Prometheus server scrapes the group's lag and pending counts") {
+  std::string out;
+  if (Shell("command -v prometheus", &out) != 0) {
+    MESSAGE("prometheus is not installed: skipped");  // tools/test installs it
+    return;
+  }
+  const int mport = FreePort(), pport = FreePort();
+  ServerProcess server({"--save", "", "--metrics-port", std::to_string(mport)});
+  StartLoaded(server);
+  RawClient c(server.port());
+  Populate(c);
+  const std::string dir = server.dir() + "/prometheus";
+  REQUIRE(std::system(("mkdir -p '" + dir + "'").c_str()) == 0);
+  std::ofstream(dir + "/prometheus.yml")
+      << "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: runnel\n"
+         "    static_configs:\n      - targets: ['127.0.0.1:" << mport << "']\n";
+  const std::string cmd = "cd '" + dir + "' && exec prometheus --config.file=prometheus.yml "
+                          "--storage.tsdb.path=data --web.listen-address=127.0.0.1:" +
+                          std::to_string(pport) + " > prometheus.log 2>&1";
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
+    _exit(127);
+  }
+  // Ask Prometheus's HTTP API until a scrape has landed.
+  bool found = false;
+  for (int i = 0; i < 300 && !found; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    out = Get(pport, "/api/v1/query?query=runnel_group_lag%2Brunnel_group_pending");
+    // lag 2 + pending 2, for the billing group of orders.
+    found = Has(out, "\"group\":\"billing\"") && Has(out, "\"value\":[") && Has(out, ",\"4\"]");
+  }
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+  CHECK_MESSAGE(found, out);
+}
