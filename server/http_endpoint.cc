@@ -97,7 +97,7 @@ class HttpEndpoint::Connection {
  private:
   struct WriteRequest {
     uv_write_t req;
-    std::string data;
+    std::string head, body;  // written as two buffers: a large body is never copied
   };
 
   uv_stream_t* Stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
@@ -167,40 +167,74 @@ class HttpEndpoint::Connection {
     return settings;
   }
 
+  // A parsed request, waiting its turn (pipelined requests are answered in order).
+  struct Request {
+    std::string path;
+    bool head = false, keep_alive = true;
+    HttpResponse early;  // status != 0: answered without the handler (405, 401)
+    std::string extra_headers;
+  };
+
   void Complete() {
     head_bytes_ = 0;
     endpoint_->requests_++;
-    const bool keep_alive = http_should_keep_alive(&parser_) != 0;
+    Request r;
+    r.keep_alive = http_should_keep_alive(&parser_) != 0;
     const auto method = static_cast<http_method>(parser_.method);
+    r.head = method == HTTP_HEAD;
+    r.early.status = 0;
     if (method != HTTP_GET && method != HTTP_HEAD) {
-      return Respond({405, "text/plain", "only GET and HEAD\n"}, keep_alive, "Allow: GET, HEAD\r\n");
+      r.early = {405, "text/plain", "only GET and HEAD\n"};
+      r.extra_headers = "Allow: GET, HEAD\r\n";
+    } else if (!endpoint_->Authorized(authorization_)) {
+      r.early = {401, "text/plain", "requirepass is set: use HTTP Basic auth\n"};
+      r.extra_headers = "WWW-Authenticate: Basic realm=\"runnel\"\r\n";
     }
-    if (!endpoint_->Authorized(authorization_)) {
-      return Respond({401, "text/plain", "requirepass is set: use HTTP Basic auth\n"}, keep_alive,
-                     "WWW-Authenticate: Basic realm=\"runnel\"\r\n");
+    r.path = url_.substr(0, url_.find('?'));
+    queue_.push_back(std::move(r));
+    if (!busy_) Next();
+  }
+
+  // Answers queued requests until one waits for the handler.
+  void Next() {
+    while (!queue_.empty() && !busy_ && !closing_) {
+      if (close_after_write_) {  // an earlier request asked to close: nothing after it counts
+        queue_.clear();
+        return;
+      }
+      Request r = std::move(queue_.front());
+      queue_.pop_front();
+      if (r.early.status != 0) {
+        head_only_ = r.head;
+        Respond(std::move(r.early), r.keep_alive, r.extra_headers);
+        continue;
+      }
+      busy_ = true;
+      std::weak_ptr<int> alive = alive_;
+      endpoint_->handler_(r.path, [this, alive, head = r.head, keep = r.keep_alive](HttpResponse h) {
+        if (alive.expired()) return;  // the connection closed meanwhile
+        busy_ = false;
+        head_only_ = head;
+        Respond(std::move(h), keep);
+        Next();
+      });
     }
-    std::string_view path = url_;
-    path = path.substr(0, path.find('?'));
-    HttpResponse response = endpoint_->handler_(path);
-    if (method == HTTP_HEAD) {
-      head_only_ = true;
-    }
-    Respond(std::move(response), keep_alive);
-    head_only_ = false;
   }
 
   void Respond(HttpResponse r, bool keep_alive, std::string_view extra_headers = {}) {
     auto* w = new WriteRequest;
-    w->data = "HTTP/1.1 " + std::to_string(r.status) + " " + std::string(StatusText(r.status)) +
+    w->head = "HTTP/1.1 " + std::to_string(r.status) + " " + std::string(StatusText(r.status)) +
               "\r\nContent-Type: " + r.content_type +
               "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n" +
               std::string(extra_headers) + (keep_alive ? "" : "Connection: close\r\n") + "\r\n";
-    if (!head_only_) w->data += r.body;
+    if (!head_only_) w->body = std::move(r.body);
+    head_only_ = false;
     w->req.data = this;
-    uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+    uv_buf_t bufs[2] = {uv_buf_init(w->head.data(), static_cast<unsigned>(w->head.size())),
+                        uv_buf_init(w->body.data(), static_cast<unsigned>(w->body.size()))};
     close_after_write_ = close_after_write_ || !keep_alive;
     ++writes_;
-    if (uv_write(&w->req, Stream(), &buf, 1, OnWritten) != 0) {
+    if (uv_write(&w->req, Stream(), bufs, w->body.empty() ? 1 : 2, OnWritten) != 0) {
       delete w;
       --writes_;
       Close();
@@ -222,7 +256,9 @@ class HttpEndpoint::Connection {
   char read_buffer_[4096];
   size_t head_bytes_ = 0;
   std::string url_, field_, authorization_;
-  bool in_value_ = false, head_only_ = false, close_after_write_ = false;
+  bool in_value_ = false, head_only_ = false, close_after_write_ = false, busy_ = false;
+  std::deque<Request> queue_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // responders hold it weakly
   int writes_ = 0;
   uint64_t last_active_ms_ = 0;
 };

@@ -9,13 +9,16 @@
 // a request needs HTTP Basic credentials with that password (any user name), as Prometheus's
 // basic_auth sends them.
 //
-// What a path answers is the handler's: it gets the path and returns status, content type and
-// body. Nothing here knows what the metrics are.
+// What a path answers is the handler's: it gets the path and a responder to call once, now or
+// later (a large scrape is built over several loop iterations); a responder called after its
+// connection closed does nothing. Pipelined requests are answered in order, one at a time.
+// Nothing here knows what the metrics are.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -34,7 +37,8 @@ struct HttpResponse {
 
 class HttpEndpoint {
  public:
-  using Handler = std::function<HttpResponse(std::string_view path)>;
+  using Responder = std::function<void(HttpResponse)>;
+  using Handler = std::function<void(std::string_view path, Responder respond)>;
   static constexpr size_t kMaxHead = 16 * 1024;
   static constexpr size_t kMaxConnections = 64;
   static constexpr uint64_t kIdleMs = 60 * 1000;

@@ -75,8 +75,12 @@ class Family {
   }
   void AppendTo(std::string& out) const {
     if (samples_.empty()) return;
-    out += "# HELP " + std::string(name_) + " " + std::string(help_) + "\n# TYPE " +
-           std::string(name_) + " " + std::string(type_) + "\n" + samples_;
+    for (std::string_view part : {std::string_view("# HELP "), name_, std::string_view(" "), help_,
+                                  std::string_view("\n# TYPE "), name_, std::string_view(" "),
+                                  type_, std::string_view("\n")}) {
+      out.append(part);
+    }
+    out.append(samples_);  // the bulk of a scrape: appended once, never copied into a temporary
   }
 
  private:
@@ -100,6 +104,8 @@ double OldestPendingAge(const ConsumerGroup& g, int64_t now_ms) {
   }
   return age;
 }
+
+}  // namespace
 
 // The per-stream families, and the sums that stand for the streams past the series cap.
 class StreamMetrics {
@@ -228,6 +234,8 @@ class StreamMetrics {
                         "Seconds since the consumer was last seen (XINFO CONSUMERS idle)."};
 };
 
+namespace {
+
 void ServerMetrics(Server& s, std::string& out) {
   auto gauge = [&](std::string_view name, std::string_view help, double v) {
     out += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " +
@@ -296,20 +304,43 @@ void ServerMetrics(Server& s, std::string& out) {
 
 }  // namespace
 
-std::string BuildMetrics(Server& server, size_t max_series) {
-  std::string out;
-  ServerMetrics(server, out);
-  const int64_t now_ms = server.NowMs();
-  StreamMetrics streams(now_ms, max_series);
-  for (int i = 0; i < server.keyspace().size(); ++i) {
-    server.keyspace().db(i).ForEach([&](const streams::Database::Node& n) {
+MetricsScrape::MetricsScrape(Server& server, size_t max_series)
+    : server_(server), streams_(std::make_unique<StreamMetrics>(server.NowMs(), max_series)) {}
+
+MetricsScrape::~MetricsScrape() = default;
+
+bool MetricsScrape::Step(uint64_t budget_us) {
+  if (done_) return true;
+  const uint64_t deadline = server_.MonotonicUs() + budget_us;
+  const int64_t now_ms = server_.NowMs();
+  size_t visited = 0;
+  while (db_ < server_.keyspace().size()) {
+    const streams::Database& db = server_.keyspace().db(db_);
+    cursor_ = db.ScanStep(cursor_, [&](const streams::Database::Node& n) {
+      ++visited;
       const int64_t expire = n.value.expire_ms;
       if (expire >= 0 && expire <= now_ms) return;  // past its TTL: gone for clients
-      if (const Stream* st = n.value.value.stream()) streams.Add(i, n.key, *st);
+      const Stream* st = n.value.value.stream();
+      if (st != nullptr && seen_.insert(n.key).second) streams_->Add(db_, n.key, *st);
     });
+    ++visited;
+    if (cursor_ == 0) {  // this database is done
+      ++db_;
+      seen_.clear();
+    }
+    // Reading the clock costs more than a bucket: look every few dozen keys.
+    if (visited >= 64) {
+      visited = 0;
+      if (server_.MonotonicUs() >= deadline) return false;
+    }
   }
-  streams.AppendTo(out);
-  return out;
+  ServerMetrics(server_, text_);  // last, so the command counts are the latest
+  streams_->AppendTo(text_);
+  done_ = true;
+  return true;
 }
+
+std::string MetricsScrape::Take() { return std::move(text_); }
+
 
 }  // namespace runnel::server

@@ -1,4 +1,4 @@
-// BuildMetrics: the Prometheus text exposition (format 0.0.4) GET /metrics serves: the server,
+// MetricsScrape: the Prometheus text exposition (format 0.0.4) GET /metrics serves: the server,
 // its commands and errors, and every stream, consumer group and consumer, with the names, units
 // and help texts docs/metrics.md lists.
 //
@@ -7,15 +7,43 @@
 // summed into one stream="other" row per family (and group="other", consumer="other"), so a
 // million streams cost a scrape no more series than the cap allows. Label values are escaped
 // as the format requires; bytes that are not UTF-8 become \xNN.
+//
+// A scrape is built in slices (Step), so describing a million streams never stops the loop for
+// longer than a slice: between slices the server runs commands as usual. Keys are walked with
+// the tables' SCAN cursor, which survives resizes; a key met twice (a resize can do that) is
+// described once. Keys added or removed during a scrape may or may not be in it, as with SCAN.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
+#include <unordered_set>
 
 namespace runnel::server {
 
 class Server;
+class StreamMetrics;
 
-std::string BuildMetrics(Server& server, size_t max_series);
+class MetricsScrape {
+ public:
+  MetricsScrape(Server& server, size_t max_series);
+  ~MetricsScrape();
+  MetricsScrape(const MetricsScrape&) = delete;
+  MetricsScrape& operator=(const MetricsScrape&) = delete;
+
+  // Describes streams for about `budget_us`; true once the text is complete (then Take it).
+  bool Step(uint64_t budget_us);
+  std::string Take();
+
+ private:
+  Server& server_;
+  std::unique_ptr<StreamMetrics> streams_;
+  int db_ = 0;
+  uint64_t cursor_ = 0;
+  bool started_ = false, done_ = false;
+  std::unordered_set<std::string> seen_;  // keys of the current database already described
+  std::string text_;
+};
 
 }  // namespace runnel::server

@@ -164,17 +164,24 @@ bool Server::ListenOn(const std::string& address, bool optional) {
 
 bool Server::ListenMetrics() {
   if (config_.metrics_port == 0) return true;
-  metrics_ = std::make_unique<HttpEndpoint>(&loop_, [this](std::string_view path) {
-    HttpResponse r;
-    if (path == "/metrics") {
-      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      r.body = BuildMetrics(*this, static_cast<size_t>(config_.metrics_max_series));
-    } else {
-      r.status = 404;
-      r.body = "not found: the metrics are at /metrics\n";
-    }
-    return r;
-  });
+  metrics_ = std::make_unique<HttpEndpoint>(
+      &loop_, [this](std::string_view path, HttpEndpoint::Responder respond) {
+        if (path != "/metrics") {
+          return respond({404, "text/plain", "not found: the metrics are at /metrics\n"});
+        }
+        scrapes_.push_back(
+            {std::make_unique<MetricsScrape>(*this, static_cast<size_t>(config_.metrics_max_series)),
+             std::move(respond)});
+        if (scrapes_.size() == 1) {
+          if (!scrape_idle_.initialised()) {
+            uv_idle_init(&loop_, scrape_idle_.get());
+            scrape_idle_.MarkInitialised();
+            scrape_idle_.get()->data = this;
+          }
+          uv_idle_start(scrape_idle_.get(),
+                        [](uv_idle_t* h) { static_cast<Server*>(h->data)->RunScrapes(); });
+        }
+      });
   metrics_->set_password(config_.requirepass);
   std::string error;
   if (!metrics_->Listen(config_.metrics_bind, static_cast<int>(config_.metrics_port), &error)) {
@@ -184,6 +191,24 @@ bool Server::ListenMetrics() {
   log_.Notice("Metrics at http://" + config_.metrics_bind + ":" +
               std::to_string(config_.metrics_port) + "/metrics");
   return true;
+}
+
+// One slice of every pending scrape per loop iteration: commands run between slices.
+void Server::RunScrapes() {
+  constexpr uint64_t kSliceUs = 2000;
+  for (size_t i = 0; i < scrapes_.size();) {
+    if (!scrapes_[i].scrape->Step(kSliceUs / scrapes_.size() + 1)) {
+      ++i;
+      continue;
+    }
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = scrapes_[i].scrape->Take();
+    auto respond = std::move(scrapes_[i].respond);
+    scrapes_.erase(scrapes_.begin() + static_cast<std::ptrdiff_t>(i));
+    respond(std::move(r));
+  }
+  if (scrapes_.empty()) uv_idle_stop(scrape_idle_.get());
 }
 
 bool Server::Listen() {
@@ -300,6 +325,8 @@ bool Server::Shutdown(std::string_view reason, SaveMode mode, bool force, std::s
   log_.Notice("Shutting down (" + std::string(reason) + ")");
   for (auto& l : listeners_) l.Close();
   metrics_.reset();  // closes its listener and connections
+  scrapes_.clear();
+  scrape_idle_.Close();
   sigint_.Close();
   sigterm_.Close();
   before_poll_.Close();

@@ -28,6 +28,7 @@
 #include "dispatch/host.h"
 #include "server/durability.h"
 #include "server/http_endpoint.h"
+#include "server/metrics.h"
 #include "server/loader.h"
 #include "server/logger.h"
 #include "server/uv_handle.h"
@@ -124,6 +125,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   bool Listen();
   // Opens the metrics port (metrics-port, metrics-bind); false when it cannot listen.
   bool ListenMetrics();
+  void RunScrapes();
   bool ListenOn(const std::string& address, bool optional);
   static void OnConnection(uv_stream_t* listener, int status);
   void BeforePoll();
@@ -142,6 +144,13 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   uv_loop_t loop_{};
   std::vector<UvHandle<uv_tcp_t>> listeners_;
   std::unique_ptr<HttpEndpoint> metrics_;  // the metrics port, when metrics-port is set
+  // Scrapes being built, a slice per loop iteration while any is (RunScrapes).
+  struct PendingScrape {
+    std::unique_ptr<MetricsScrape> scrape;
+    HttpEndpoint::Responder respond;
+  };
+  std::vector<PendingScrape> scrapes_;
+  UvHandle<uv_idle_t> scrape_idle_;
   UvHandle<uv_signal_t> sigint_, sigterm_;
   UvHandle<uv_prepare_t> before_poll_;
   UvHandle<uv_timer_t> cron_timer_, block_timer_;

@@ -217,3 +217,49 @@ TEST_CASE("a real Prometheus server scrapes the group's lag and pending counts")
   waitpid(pid, nullptr, 0);
   CHECK_MESSAGE(found, out);
 }
+
+// A scrape of many streams is built a slice at a time: commands sent meanwhile are answered
+// before it is, and it still describes every stream once.
+TEST_CASE("a large scrape leaves room for commands, and describes every stream once") {
+  constexpr int kStreams = 40000;
+  const int mport = FreePort();
+  ServerProcess server({"--save", "", "--appendonly", "no", "--metrics-port",
+                        std::to_string(mport), "--metrics-max-series", "1000000"});
+  StartLoaded(server);
+  RawClient c(server.port());
+  std::string batch;
+  for (int i = 0; i < kStreams; ++i) {
+    const std::string key = "s" + std::to_string(i);
+    batch += "*5\r\n$4\r\nXADD\r\n$" + std::to_string(key.size()) + "\r\n" + key +
+             "\r\n$3\r\n1-1\r\n$1\r\nf\r\n$1\r\nv\r\n";
+  }
+  c.Send(batch);
+  for (int i = 0; i < kStreams; ++i) REQUIRE(c.Read().str == "1-1");
+
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(mport));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  REQUIRE(write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+  // The scrape has started; PING is answered while it is being built.
+  CHECK(c.Call({"PING"}).str == "PONG");
+  char probe;
+  const bool scrape_pending = recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT) < 0;
+  CHECK_MESSAGE(scrape_pending, "the scrape was answered before a PING sent after it");
+
+  std::string response;
+  char buf[65536];
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  size_t rows = 0;
+  for (size_t at = 0; (at = response.find("\nrunnel_stream_length{", at)) != std::string::npos;
+       ++at) {
+    ++rows;
+  }
+  CHECK(rows == kStreams);
+}
