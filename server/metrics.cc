@@ -21,7 +21,11 @@ std::string Escape(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    const size_t len = c < 0x80            ? 1
+                       : (c >> 5) == 0x6   ? 2
+                       : (c >> 4) == 0xe   ? 3
+                       : (c >> 3) == 0x1e  ? 4
+                                           : 0;  // not a UTF-8 lead byte
     bool valid = len > 0 && i + len <= s.size();
     for (size_t k = 1; valid && k < len; ++k) {
       valid = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
@@ -148,7 +152,8 @@ class StreamMetrics {
     }
     for (Family* f : {&length_, &added_, &memory_, &first_age_, &last_age_, &scheduled_, &groups_,
                       &lag_, &pending_, &nacked_, &consumers_, &oldest_, &entries_read_,
-                      &dead_lettered_, &consumer_pending_, &consumer_idle_}) {
+                      &dead_lettered_, &delivered_, &read_, &acked_, &claimed_, &nacks_,
+                      &consumer_pending_, &consumer_idle_}) {
       f->AppendTo(out);
     }
     out += "# HELP runnel_metrics_streams_summed Streams past metrics-max-series, summed into "
@@ -183,6 +188,12 @@ class StreamMetrics {
     oldest_.Add(labels, g.pending() > 0 ? OldestPendingAge(g, now_ms_) : 0);
     if (g.entries_read() >= 0) entries_read_.Add(labels, static_cast<double>(g.entries_read()));
     dead_lettered_.Add(labels, static_cast<double>(g.counters().dead_lettered));
+    const streams::GroupActivity& a = g.activity();
+    delivered_.Add(labels, static_cast<double>(a.delivered));
+    read_.Add(labels, static_cast<double>(a.read));
+    acked_.Add(labels, static_cast<double>(a.acknowledged));
+    claimed_.Add(labels, static_cast<double>(a.claimed));
+    nacks_.Add(labels, static_cast<double>(a.nacked));
   }
 
   void AddToOther(const Stream& s) {
@@ -228,6 +239,18 @@ class StreamMetrics {
                        "Entries the group has read (XINFO GROUPS entries-read)."};
   Family dead_lettered_{"runnel_group_dead_lettered_total", "counter",
                         "Entries the group moved to its dead-letter stream."};
+  Family delivered_{"runnel_group_delivered_total", "counter",
+                    "Entries handed to the group's consumers (new, re-read or claimed) since "
+                    "the server started."};
+  Family read_{"runnel_group_read_total", "counter",
+               "Entries the group read for the first time since the server started."};
+  Family acked_{"runnel_group_acknowledged_total", "counter",
+                "Entries acknowledged (XACK, XACKDEL) since the server started."};
+  Family claimed_{"runnel_group_claimed_total", "counter",
+                  "Entries taken over by XCLAIM, XAUTOCLAIM or XREADGROUP CLAIM since the "
+                  "server started."};
+  Family nacks_{"runnel_group_nacks_total", "counter",
+                "Entries released by XNACK since the server started."};
   Family consumer_pending_{"runnel_consumer_pending", "gauge",
                            "Entries pending for the consumer."};
   Family consumer_idle_{"runnel_consumer_idle_seconds", "gauge",
@@ -267,7 +290,8 @@ void ServerMetrics(Server& s, std::string& out) {
   Family keys{"runnel_keys", "gauge", "Keys in the database."};
   for (int i = 0; i < s.keyspace().size(); ++i) {
     const auto& db = s.keyspace().db(i);
-    if (db.size() > 0) keys.Add(Labels({{"db", std::to_string(i)}}), static_cast<double>(db.size()));
+    if (db.size() == 0) continue;
+    keys.Add(Labels({{"db", std::to_string(i)}}), static_cast<double>(db.size()));
   }
   keys.AppendTo(out);
 
@@ -295,7 +319,8 @@ void ServerMetrics(Server& s, std::string& out) {
   }
   for (const Family* f : {&calls, &usec, &failed, &rejected}) f->AppendTo(out);
 
-  Family errors{"runnel_errors_total", "counter", "Error replies by error code (ERR, WRONGTYPE ...)."};
+  Family errors{"runnel_errors_total", "counter",
+                "Error replies by error code (ERR, WRONGTYPE ...)."};
   for (const auto& [code, n] : stats.error_codes()) {
     errors.Add(Labels({{"code", code}}), static_cast<double>(n));
   }

@@ -160,6 +160,8 @@ class ConsumerGroup {
   void set_policy(GroupPolicy p) { policy_ = std::move(p); }
   const GroupCounters& counters() const { return counters_; }
   GroupCounters& counters() { return counters_; }
+  // Commands count what they did here even through a const group: it changes no state.
+  GroupActivity& activity() const { return activity_; }
   // Whether the last attempt to dead-letter was refused, so that only the first refusal of a run
   // is reported to the operator. Not saved: after a restart the next refusal is reported again.
   bool dead_letter_refusing() const { return dead_letter_refusing_; }
@@ -187,6 +189,7 @@ class ConsumerGroup {
   size_t nacked_ = 0;
   GroupPolicy policy_;
   GroupCounters counters_;
+  mutable GroupActivity activity_;
   bool dead_letter_refusing_ = false;
 };
 

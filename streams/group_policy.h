@@ -56,6 +56,17 @@ struct GroupPolicy {
 
 // What the policy did, for XINFO and the metrics. Kept as the group changes; logged and saved
 // with it.
+// What the group's consumers did since the server started (the metrics' counters): observation
+// only, neither logged nor saved nor copied, so a restart starts them from 0 as Prometheus
+// expects of counters.
+struct GroupActivity {
+  uint64_t delivered = 0;     // entries handed to a consumer: new, re-read or claimed
+  uint64_t read = 0;          // entries read for the first time
+  uint64_t acknowledged = 0;  // XACK / XACKDEL
+  uint64_t claimed = 0;       // taken over by XCLAIM, XAUTOCLAIM or XREADGROUP CLAIM
+  uint64_t nacked = 0;        // released by XNACK
+};
+
 struct GroupCounters {
   uint64_t dead_lettered = 0;         // entries moved to the dead-letter stream
   uint64_t dead_letter_failures = 0;  // attempts refused because the key holds another type

@@ -1,11 +1,41 @@
 #include "commands/streams/group_log.h"
 
 #include "config/config.h"
+#include "dispatch/args.h"
 
 namespace runnel::commands {
 
+namespace {
+
+// XREADGROUP ... CLAIM min-idle ...: its deliveries of already-pending entries are claims.
+bool HasClaimOption(const dispatch::CommandContext& ctx) {
+  for (size_t i = 1; i < ctx.argc() && !dispatch::IEquals(ctx.arg(i), "STREAMS"); ++i) {
+    if (dispatch::IEquals(ctx.arg(i), "CLAIM")) return true;
+  }
+  return false;
+}
+
+void CountActivity(const dispatch::CommandContext& ctx, const streams::ConsumerGroup& g,
+                   const streams::GroupChanges& changes) {
+  streams::GroupActivity& a = g.activity();
+  a.delivered += changes.delivered.size();
+  a.read += changes.read_new;
+  a.acknowledged += changes.acked.size();
+  a.nacked += changes.released.size();
+  const std::string& command = ctx.spec.fullname;
+  if (command == "xclaim" || command == "xautoclaim") {
+    a.claimed += changes.delivered.size();
+  } else if (command == "xreadgroup" && HasClaimOption(ctx) &&
+             changes.delivered.size() > changes.read_new) {
+    a.claimed += changes.delivered.size() - changes.read_new;
+  }
+}
+
+}  // namespace
+
 void LogGroupChanges(dispatch::CommandContext& ctx, std::string_view key,
                      const streams::ConsumerGroup& g, const streams::GroupChanges& changes) {
+  CountActivity(ctx, g, changes);
   effects::Writer& w = ctx.effects();
   const streams::Consumer* c = changes.consumer;
   if (changes.consumer_created) {

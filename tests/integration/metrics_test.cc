@@ -114,6 +114,18 @@ TEST_CASE("GET /metrics: the series, their values, and HTTP's rules") {
   CHECK(Has(body, "runnel_group_pending{db=\"0\",stream=\"orders\",group=\"billing\"} 2\n"));
   CHECK(Has(body, "runnel_consumer_pending{db=\"0\",stream=\"orders\",group=\"billing\","
                   "consumer=\"alice\"} 2\n"));
+  const std::string billing = "{db=\"0\",stream=\"orders\",group=\"billing\"} ";
+  CHECK(Has(body, "runnel_group_delivered_total" + billing + "3\n"));
+  CHECK(Has(body, "runnel_group_read_total" + billing + "3\n"));
+  CHECK(Has(body, "runnel_group_acknowledged_total" + billing + "1\n"));
+  CHECK(Has(body, "runnel_group_claimed_total" + billing + "0\n"));
+  // A claim is a delivery too; an XNACK release is counted apart.
+  CHECK(c.Call({"XCLAIM", "orders", "billing", "bob", "0", "2-1"}).elements.size() == 1);
+  CHECK(c.Call({"XNACK", "orders", "billing", "FAIL", "IDS", "1", "3-1"}).integer == 1);
+  const std::string after = Body(Get(mport, "/metrics"));
+  CHECK(Has(after, "runnel_group_claimed_total" + billing + "1\n"));
+  CHECK(Has(after, "runnel_group_delivered_total" + billing + "4\n"));
+  CHECK(Has(after, "runnel_group_nacks_total" + billing + "1\n"));
   CHECK(Has(body, "runnel_commands_total{command=\"xadd\"} 5\n"));
   CHECK(Has(body, "runnel_command_rejections_total{command=\"get\"} 1\n"));
   CHECK(Has(body, "runnel_errors_total{code=\"ERR\"} 1\n"));
@@ -254,7 +266,9 @@ TEST_CASE("a large scrape leaves room for commands, and describes every stream o
   char buf[65536];
   timeval tv{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
+    response.append(buf, static_cast<size_t>(n));
+  }
   close(fd);
   size_t rows = 0;
   for (size_t at = 0; (at = response.find("\nrunnel_stream_length{", at)) != std::string::npos;
