@@ -4,14 +4,16 @@ namespace runnel::dispatch {
 
 BlockingRegistry::Registration BlockingRegistry::Add(uint64_t id, int db,
                                                      const std::vector<std::string>& keys,
-                                                     uint64_t deadline_us) {
+                                                     uint64_t deadline_us, bool on_nokey) {
   Registration reg;
   reg.deadline_us = deadline_us;
+  reg.on_nokey = on_nokey;
   auto& per_db = queues_[static_cast<size_t>(db)];
   for (const std::string& key : keys) {
-    Queue& q = per_db[key];
-    q.push_back(id);
-    reg.slots.push_back({db, key, std::prev(q.end())});
+    KeyWaiters& w = per_db[key];
+    w.queue.push_back(id);
+    if (on_nokey && w.on_nokey++ == 0) ++keys_on_nokey_;
+    reg.slots.push_back({db, key, std::prev(w.queue.end())});
   }
   if (deadline_us != 0) deadlines_.insert({deadline_us, id});
   ++blocked_;
@@ -23,8 +25,10 @@ void BlockingRegistry::Remove(uint64_t id, Registration& reg) {
     auto& per_db = queues_[static_cast<size_t>(slot.db)];
     auto it = per_db.find(slot.key);
     if (it == per_db.end()) continue;
-    it->second.erase(slot.position);
-    if (it->second.empty()) per_db.erase(it);
+    KeyWaiters& w = it->second;
+    w.queue.erase(slot.position);
+    if (reg.on_nokey && --w.on_nokey == 0) --keys_on_nokey_;
+    if (w.queue.empty()) per_db.erase(it);
   }
   reg.slots.clear();
   if (reg.deadline_us != 0) deadlines_.erase({reg.deadline_us, id});
@@ -41,7 +45,7 @@ void BlockingRegistry::Waiters(int db, std::string_view key, std::vector<uint64_
   out->clear();
   const auto& per_db = queues_[static_cast<size_t>(db)];
   auto it = per_db.find(key);
-  if (it != per_db.end()) out->assign(it->second.begin(), it->second.end());
+  if (it != per_db.end()) out->assign(it->second.queue.begin(), it->second.queue.end());
 }
 
 void BlockingRegistry::MarkReady(int db, std::string_view key) {
@@ -51,8 +55,14 @@ void BlockingRegistry::MarkReady(int db, std::string_view key) {
   ready_.push_back(std::move(entry));
 }
 
+size_t BlockingRegistry::blocking_keys() const {
+  size_t n = 0;
+  for (const KeyQueues& per_db : queues_) n += per_db.size();
+  return n;
+}
+
 void BlockingRegistry::MarkDatabaseReady(int db) {
-  for (const auto& [key, queue] : queues_[static_cast<size_t>(db)]) MarkReady(db, key);
+  for (const auto& [key, waiters] : queues_[static_cast<size_t>(db)]) MarkReady(db, key);
 }
 
 std::vector<std::pair<int, std::string>> BlockingRegistry::TakeReady() {

@@ -55,6 +55,9 @@ struct BlockRequest {
   // pending entry becomes idle enough); 0 = none.
   int64_t wake_at_ms = 0;
   resp::ArgList rerun;  // the command to run again when a key changes ("$" resolved)
+  // The command answers when a key it waits on is deleted (XREADGROUP's -NOGROUP): INFO's
+  // total_blocking_keys_on_nokey counts the keys such commands wait on.
+  bool on_nokey = false;
   std::unique_ptr<WaitCondition> condition;  // nullptr: any change may let it proceed
 };
 
@@ -76,13 +79,15 @@ class BlockingRegistry {
     std::vector<Slot> slots;
     uint64_t deadline_us = 0;  // monotonic; 0 = none
     uint64_t wake_us = 0;      // monotonic; 0 = none
+    bool on_nokey = false;
   };
 
   explicit BlockingRegistry(int databases) : queues_(static_cast<size_t>(databases)) {}
 
   // Adds client `id` at the back of each key's queue. Returns its registration (kept by the
   // caller and handed back to Remove).
-  Registration Add(uint64_t id, int db, const std::vector<std::string>& keys, uint64_t deadline_us);
+  Registration Add(uint64_t id, int db, const std::vector<std::string>& keys, uint64_t deadline_us,
+                   bool on_nokey = false);
   void Remove(uint64_t id, Registration& reg);
 
   bool HasWaiters(int db, std::string_view key) const;
@@ -105,15 +110,27 @@ class BlockingRegistry {
   std::vector<uint64_t> DueWakes(uint64_t now_us) const;
 
   size_t blocked_clients() const { return blocked_; }
+  // Keys someone waits on (INFO total_blocking_keys), and those of them an on_nokey command
+  // waits on (total_blocking_keys_on_nokey).
+  size_t blocking_keys() const;
+  size_t blocking_keys_on_nokey() const { return keys_on_nokey_; }
+  // Blocked clients with a deadline (INFO clients_in_timeout_table).
+  size_t clients_with_deadline() const { return deadlines_.size(); }
 
  private:
-  using KeyQueues = std::unordered_map<std::string, Queue, TransparentStringHash, std::equal_to<>>;
+  struct KeyWaiters {
+    Queue queue;
+    size_t on_nokey = 0;  // waiters whose command answers when the key is deleted
+  };
+  using KeyQueues =
+      std::unordered_map<std::string, KeyWaiters, TransparentStringHash, std::equal_to<>>;
   std::vector<KeyQueues> queues_;                      // per database
   std::set<std::pair<uint64_t, uint64_t>> deadlines_;  // (deadline, id)
   std::set<std::pair<uint64_t, uint64_t>> wakes_;      // (wake, id)
   std::vector<std::pair<int, std::string>> ready_;
   std::set<std::pair<int, std::string>> ready_set_;  // dedupes ready_
   size_t blocked_ = 0;
+  size_t keys_on_nokey_ = 0;
 };
 
 }  // namespace runnel::dispatch

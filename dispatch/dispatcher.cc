@@ -316,7 +316,7 @@ void Dispatcher::RegisterBlock(Client& c, BlockRequest request, int64_t now_ms) 
   if (request.timeout_ms > 0) {
     deadline = SaturatingAdd(host_.MonotonicUs(), MsToUs(request.timeout_ms));
   }
-  state.registration = blocking_.Add(c.id(), c.db, request.keys, deadline);
+  state.registration = blocking_.Add(c.id(), c.db, request.keys, deadline, request.on_nokey);
   state.request = std::move(request);
   c.blocked = std::move(state);
   SetWake(c, c.blocked->request.wake_at_ms, now_ms);

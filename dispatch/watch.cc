@@ -25,6 +25,12 @@ void WatchRegistry::Unwatch(uint64_t id, int db, std::string_view key) {
   if (ids.empty()) per_db.erase(it);
 }
 
+size_t WatchRegistry::keys() const {
+  size_t n = 0;
+  for (const Watchers& per_db : keys_) n += per_db.size();
+  return n;
+}
+
 void WatchRegistry::Touch(int db, std::string_view key,
                           const std::function<void(uint64_t)>& mark_dirty) const {
   if (watched_ == 0) return;

@@ -22,6 +22,8 @@ class WatchRegistry {
   void Watch(uint64_t id, int db, std::string_view key);
   void Unwatch(uint64_t id, int db, std::string_view key);
   bool empty() const { return watched_ == 0; }
+  // Distinct keys watched, all databases (INFO total_watched_keys).
+  size_t keys() const;
 
   // Calls mark_dirty(id) for each client watching the key.
   void Touch(int db, std::string_view key, const std::function<void(uint64_t)>& mark_dirty) const;

@@ -2,10 +2,11 @@
 // ("# Section\r\nfield:value\r\n...", sections separated by an empty line).
 //
 // Sections, in redis-server's order: server, clients, memory, persistence, stats,
-// replication, cpu, modules (empty), commandstats, errorstats, latencystats, cluster, keyspace.
-// No argument (or "default") gives all but commandstats and latencystats; "all" and
-// "everything" give every one; otherwise only the named ones, case-insensitively. Every field
-// reports something real about this process.
+// replication, cpu, modules (empty), commandstats, errorstats, latencystats, cluster, keyspace;
+// then Runnel's streams (every stream summed: entries, groups, consumers, pending, the largest
+// lag). No argument (or "default") gives all but commandstats, latencystats and streams; "all"
+// and "everything" give every one; otherwise only the named ones, case-insensitively. Every
+// field reports something real about this process.
 #pragma once
 
 #include <cstddef>

@@ -169,9 +169,9 @@ bool Server::ListenMetrics() {
         if (path != "/metrics") {
           return respond({404, "text/plain", "not found: the metrics are at /metrics\n"});
         }
-        scrapes_.push_back(
-            {std::make_unique<MetricsScrape>(*this, static_cast<size_t>(config_.metrics_max_series)),
-             std::move(respond)});
+        const auto max_series = static_cast<size_t>(config_.metrics_max_series);
+        auto scrape = std::make_unique<MetricsScrape>(*this, max_series);
+        scrapes_.push_back({std::move(scrape), std::move(respond)});
         if (scrapes_.size() == 1) {
           if (!scrape_idle_.initialised()) {
             uv_idle_init(&loop_, scrape_idle_.get());
@@ -559,8 +559,40 @@ void Server::BeforePoll() {
   ArmBlockTimer();
 }
 
+void InstantRate::Sample(uint64_t total, uint64_t now_ms) {
+  if (last_ms_ != 0 && now_ms > last_ms_) {
+    samples_[next_] = static_cast<double>(total - last_total_) * 1000.0 /
+                      static_cast<double>(now_ms - last_ms_);
+    next_ = (next_ + 1) % kSamples;
+  }
+  last_total_ = total;
+  last_ms_ = now_ms;
+}
+
+double InstantRate::PerSecond() const {
+  double sum = 0;
+  for (double s : samples_) sum += s;
+  return sum / kSamples;
+}
+
+uint64_t Server::NetInputBytes() const {
+  uint64_t n = stats_.net_input_bytes;
+  for (const auto& [id, c] : connections_) n += c->net_input_bytes();
+  return n;
+}
+
+uint64_t Server::NetOutputBytes() const {
+  uint64_t n = stats_.net_output_bytes;
+  for (const auto& [id, c] : connections_) n += c->net_output_bytes();
+  return n;
+}
+
 void Server::Cron() {
   stats_.peak_allocated = std::max<uint64_t>(stats_.peak_allocated, AllocatedBytes());
+  const uint64_t mono = MonotonicMs();
+  ops_rate_.Sample(dispatcher_->stats().commands_processed, mono);
+  input_rate_.Sample(NetInputBytes(), mono);
+  output_rate_.Sample(NetOutputBytes(), mono);
   if (loading()) return;  // nothing may expire or be saved before the data is back
   int64_t now = NowMs();
   durability_->Cron(now);

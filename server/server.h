@@ -48,6 +48,21 @@ struct ServerStats {
   uint64_t peak_allocated = 0;     // the most seen by the cron (or by MEMORY STATS)
 };
 
+// A rate sampled by the cron (INFO's instantaneous_* fields): the mean of the last kSamples
+// per-second rates, each from the growth of a total since the previous sample, as Redis
+// computes them.
+class InstantRate {
+ public:
+  static constexpr size_t kSamples = 16;
+  void Sample(uint64_t total, uint64_t now_ms);
+  double PerSecond() const;
+
+ private:
+  uint64_t last_total_ = 0, last_ms_ = 0;
+  double samples_[kSamples] = {};
+  size_t next_ = 0;
+};
+
 class Server : public dispatch::Host, public dispatch::AdminHost {
  public:
   Server(config::Config config, std::string config_file);
@@ -65,6 +80,13 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   Durability& durability() { return *durability_; }
   const Loader* loader() const { return loader_.get(); }
   ServerStats& stats() { return stats_; }
+  // INFO's instantaneous_ops_per_sec, _input_kbps and _output_kbps (bytes per second).
+  const InstantRate& ops_rate() const { return ops_rate_; }
+  const InstantRate& input_rate() const { return input_rate_; }
+  const InstantRate& output_rate() const { return output_rate_; }
+  // Bytes read from and written to clients, closed connections included.
+  uint64_t NetInputBytes() const;
+  uint64_t NetOutputBytes() const;
   uint64_t MonotonicMs() const { return uv_now(const_cast<uv_loop_t*>(&loop_)); }
   const std::string& config_file() const { return config_file_; }
   const std::string& executable() const { return executable_; }
@@ -143,6 +165,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   Logger log_;
   uv_loop_t loop_{};
   std::vector<UvHandle<uv_tcp_t>> listeners_;
+  InstantRate ops_rate_, input_rate_, output_rate_;
   std::unique_ptr<HttpEndpoint> metrics_;  // the metrics port, when metrics-port is set
   // Scrapes being built, a slice per loop iteration while any is (RunScrapes).
   struct PendingScrape {

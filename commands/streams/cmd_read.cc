@@ -395,6 +395,7 @@ void BlockOrTimeOut(CommandContext& ctx, const ReadArgs& a,
   }
   if (a.claim >= 0) request.wake_at_ms = ClaimWakeAt(targets, a.claim);
   request.timeout_ms = static_cast<uint64_t>(a.block);
+  request.on_nokey = !a.group.empty();  // XREADGROUP: a deleted key answers -NOGROUP
   request.rerun = RerunArgs(ctx, a, targets);
   request.condition = std::make_unique<ReadWait>(std::string(a.group), std::string(a.consumer),
                                                  a.claim >= 0, std::move(keys));

@@ -1,0 +1,78 @@
+// INFO fields that describe live state (blocking, watching, rates) and Runnel's # Streams
+// section, against the real binary with several connections.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "dataset.h"
+#include "server_process.h"
+
+using namespace runnel::testing;
+
+TEST_CASE("INFO clients counts blocking and watched keys; INFO streams sums the queues") {
+  ServerProcess server({"--save", ""});
+  REQUIRE(server.Start());
+  REQUIRE(WaitLoaded(server.port()));
+  RawClient c(server.port());
+  RawClient reader(server.port()), group_reader(server.port()), watcher(server.port());
+  CHECK(c.Call({"XADD", "a", "1-1", "f", "v"}).str == "1-1");
+  CHECK(c.Call({"XADD", "b", "1-1", "f", "v"}).str == "1-1");
+  CHECK(c.Call({"XGROUP", "CREATE", "b", "g", "$"}).str == "OK");
+  CHECK(c.Call({"XGROUP", "CREATE", "a", "g", "0"}).str == "OK");
+  CHECK(c.Call({"XREADGROUP", "GROUP", "g", "c1", "STREAMS", "a", ">"}).type ==
+        runnel::resp::Reply::Type::kArray);
+  reader.SendCommand({"XREAD", "BLOCK", "0", "STREAMS", "a", "x", "$", "$"});
+  group_reader.SendCommand(
+      {"XREADGROUP", "GROUP", "g", "c2", "BLOCK", "60000", "STREAMS", "b", ">"});
+  REQUIRE(WaitBlocked(c, 2));
+  CHECK(watcher.Call({"WATCH", "a", "b", "zz"}).str == "OK");
+  CHECK(InfoField(c, "total_blocking_keys") == "3");           // a, x, b
+  CHECK(InfoField(c, "total_blocking_keys_on_nokey") == "1");  // b: XREADGROUP
+  CHECK(InfoField(c, "clients_in_timeout_table") == "1");      // the one with a timeout
+  CHECK(InfoField(c, "watching_clients") == "1");
+  CHECK(InfoField(c, "total_watched_keys") == "3");
+  CHECK(InfoField(c, "cluster_connections") == "0");
+
+  CHECK(InfoField(c, "streams") == "2");
+  CHECK(InfoField(c, "stream_entries") == "2");
+  CHECK(InfoField(c, "stream_groups") == "2");
+  CHECK(InfoField(c, "stream_consumers") == "2");  // c1, and c2 created by its read
+  CHECK(InfoField(c, "stream_pending") == "1");
+  CHECK(InfoField(c, "stream_max_group_lag") == "0");
+  // Not in the default INFO: it walks every stream.
+  CHECK(c.Call({"INFO"}).str.find("# Streams") == std::string::npos);
+  CHECK(c.Call({"INFO", "everything"}).str.find("# Streams") != std::string::npos);
+
+  // Serving the readers empties the blocking counts.
+  CHECK(c.Call({"XADD", "x", "1-1", "f", "v"}).str == "1-1");
+  CHECK(c.Call({"XADD", "b", "2-1", "f", "v"}).str == "2-1");
+  CHECK(reader.Read().type == runnel::resp::Reply::Type::kArray);
+  CHECK(group_reader.Read().type == runnel::resp::Reply::Type::kArray);
+  CHECK(InfoField(c, "total_blocking_keys") == "0");
+  CHECK(InfoField(c, "total_blocking_keys_on_nokey") == "0");
+  CHECK(InfoField(c, "clients_in_timeout_table") == "0");
+}
+
+TEST_CASE("instantaneous_ops_per_sec and the kbps rates follow the load, then fall back") {
+  ServerProcess server({"--save", "", "--appendonly", "no"});
+  REQUIRE(server.Start());
+  REQUIRE(WaitLoaded(server.port()));
+  RawClient c(server.port());
+  RawClient load(server.port());
+  // A second and a half of pipelined PINGs: the rates are sampled every 100 ms over 16 samples.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  while (std::chrono::steady_clock::now() < until) {
+    std::string batch;
+    for (int i = 0; i < 200; ++i) batch += "*1\r\n$4\r\nPING\r\n";
+    load.Send(batch);
+    for (int i = 0; i < 200; ++i) REQUIRE(load.Read().str == "PONG");
+  }
+  CHECK(std::stoll(InfoField(c, "instantaneous_ops_per_sec")) > 100);
+  CHECK(std::stod(InfoField(c, "instantaneous_input_kbps")) > 0);
+  CHECK(std::stod(InfoField(c, "instantaneous_output_kbps")) > 0);
+  // Idle for longer than the sampling window: back to 0.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  CHECK(InfoField(c, "instantaneous_ops_per_sec") == "0");
+}
