@@ -63,6 +63,10 @@ class Client {
 
   uint64_t id() const { return id_; }
   resp::ReplyWriter& reply() { return writer_; }
+  // Replies written since `mark` (a size of the buffer, taken before a command) are dropped:
+  // CLIENT REPLY OFF / SKIP.
+  size_t reply_mark() const { return out_.size(); }
+  void DropRepliesSince(size_t mark) { out_.resize(std::min(mark, out_.size())); }
   int protocol() const { return writer_.protocol(); }
   void set_protocol(int p) { writer_.set_protocol(p); }
 
@@ -76,6 +80,11 @@ class Client {
   std::optional<BlockedState> blocked;
   Subscriptions subscriptions;
   std::string last_command = "NULL";
+  // CLIENT REPLY: OFF sends no reply at all; SKIP, none to the next command.
+  enum class ReplyMode { kOn, kOff, kSkipNext };
+  ReplyMode reply_mode = ReplyMode::kOn;
+  bool no_evict = false;  // CLIENT NO-EVICT (shown in CLIENT LIST; nothing evicts clients yet)
+  bool no_touch = false;  // CLIENT NO-TOUCH: its lookups leave keys' access times alone
 
   // ---- what only the shell can do ----
   // Replies were written to this client outside its own command (a served waiter, a timeout):

@@ -126,7 +126,18 @@ void Dispatcher::Execute(Client& c, const resp::ArgList& args) {
   // One clock reading for the command and its log record: replay applies the effects with the
   // record's time, so a second reading a millisecond later would change what replay rebuilds.
   const int64_t now = record_time_ms_ = host_.NowMs();
+  // CLIENT REPLY OFF or SKIP: the command runs as always; what it replies goes nowhere (but
+  // CLIENT REPLY ON, which turns replies back on, is answered).
+  const Client::ReplyMode before = c.reply_mode;
+  const size_t mark = c.reply_mark();
   Call(c, *spec, args, false, now);
+  if (before != Client::ReplyMode::kOn && c.reply_mode != Client::ReplyMode::kOn) {
+    c.DropRepliesSince(mark);
+  }
+  // A SKIP is spent on the command after the CLIENT REPLY SKIP that set it.
+  if (before == Client::ReplyMode::kSkipNext && c.reply_mode == Client::ReplyMode::kSkipNext) {
+    c.reply_mode = Client::ReplyMode::kOn;
+  }
   FinishRecord(now);
   if (blocking_.HasReady()) ServeReadyKeys();
 }
@@ -160,9 +171,13 @@ std::string* Dispatcher::CallBuffer() {
 
 bool Dispatcher::RunHandler(CommandContext& ctx, int db, uint64_t earlier_usec, uint64_t* usec) {
   ++call_depth_;
+  // CLIENT NO-TOUCH: the client's lookups leave access times alone, except TOUCH's own.
+  const bool no_touch = ctx.client().no_touch && ctx.spec.fullname != "touch";
+  if (no_touch) keyspace_->set_touch(false);
   const uint64_t start = host_.MonotonicUs();
   ctx.spec.handler(ctx);
   *usec = host_.MonotonicUs() - start;
+  if (no_touch) keyspace_->set_touch(true);
   --call_depth_;
   CountRun(ctx, *usec, earlier_usec);
   if (ctx.failed()) return false;

@@ -12,6 +12,8 @@ std::string Connection::Describe() const {
   if (c.multi.active) flags += 'x';
   if (c.blocked) flags += 'b';
   if (c.watch.dirty) flags += 'd';
+  if (c.no_evict) flags += 'e';
+  if (c.no_touch) flags += 'T';
   if (flags.empty()) flags = "N";
   size_t multi_mem = 0;
   for (const auto& q : c.multi.queued) multi_mem += q.bytes();

@@ -19,6 +19,7 @@ Database::Node* Database::Find(std::string_view key, int64_t now_ms) {
     if (observer_) observer_->OnKeyExpired(index_, name);
     return nullptr;
   }
+  if (!touch_) return node;
   node->value.access_s = static_cast<uint32_t>(now_ms / 1000);
   last_access_s_ = node->value.access_s;
   return node;

@@ -119,6 +119,10 @@ class Database {
   bool SetExpire(Node* node, int64_t when_ms);
   void Flush();
 
+  // Whether Find stamps a key's access time (CLIENT NO-TOUCH turns it off for a client's
+  // commands).
+  void set_touch(bool touch) { touch_ = touch; }
+
   // The time keys created from now on count as last accessed (OBJECT IDLETIME), until a
   // lookup moves it: loading sets it, so loaded keys are as idle as Redis's (0 at load).
   void set_access_clock(int64_t now_ms) { last_access_s_ = static_cast<uint32_t>(now_ms / 1000); }
@@ -196,6 +200,7 @@ class Database {
   // The time of the latest lookup (Find's now_ms, in seconds): a key created now is stamped
   // with it as its last access, since Set is given no time.
   uint32_t last_access_s_ = 0;
+  bool touch_ = true;
   std::map<std::string, int64_t, std::less<>> schedule_filed_;  // key -> its filing's time
 };
 
@@ -241,6 +246,10 @@ class Keyspace {
   Database& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
   const Database& db(int index) const { return *dbs_[static_cast<size_t>(index)]; }
   size_t TotalKeys() const;
+  // Database::set_touch for every database.
+  void set_touch(bool touch) {
+    for (auto& d : dbs_) d->set_touch(touch);
+  }
   void FlushAll();
   // Replaces every database's observer: a keyspace filled by a snapshot loader is built with
   // none (loading is not a change anyone must hear of) and gets the server's afterwards.

@@ -332,6 +332,7 @@ void RegisterConnectionCommands(std::vector<CommandSpec>& out) {
                     .flags = kClient,
                     .handler = CmdClientKill,
                     .acl_categories = kAdminConn});
+  AddClientModeSubcommands(client);
   client.push_back({.name = "help",
                     .arity = 2,
                     .flags = kConn,

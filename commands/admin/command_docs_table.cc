@@ -75,6 +75,24 @@ constexpr DocEntry kDocs[] = {
              "@2.8.12]"
              "|[USER username:string]|[ADDR ip:port:string]|[LADDR ip:port:string@6.2.0]"
              "|[SKIPME yes/no:string])...)"},
+    {.name = "client|reply", .group = "connection", .since = "3.2.0",
+     .summary = "Instruct the server whether to reply to commands", .complexity = "O(1)",
+     .args = "on_off_skip(ON|OFF|SKIP)"},
+    {.name = "client|no-evict", .group = "connection", .since = "7.0.0",
+     .summary = "Set client eviction mode for the current connection", .complexity = "O(1)",
+     .args = "enabled(ON|OFF)"},
+    {.name = "client|no-touch", .group = "connection", .since = "7.2.0",
+     .summary = "Controls whether commands sent by the client will alter the LRU/LFU of the "
+                "keys they access.",
+     .complexity = "O(1)", .args = "enabled(ON|OFF)"},
+    {.name = "client|unblock", .group = "connection", .since = "5.0.0",
+     .summary = "Unblock a client blocked in a blocking command from a different connection",
+     .complexity = "O(log N) where N is the number of client connections",
+     .args = "client-id:integer [timeout_error(TIMEOUT|ERROR)]"},
+    {.name = "client|trackinginfo", .group = "connection", .since = "6.2.0",
+     .summary = "Return information about server assisted client side caching for the current "
+                "connection",
+     .complexity = "O(1)"},
     {.name = "client|help", .group = "connection", .since = "5.0.0",
      .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
     {.name = "del", .group = "generic", .since = "1.0.0", .summary = "Delete a key",
