@@ -16,6 +16,7 @@ dispatch::CommandTable AllCommands() {
   RegisterServerCommands(specs);
   RegisterDebugCommand(specs);
   RegisterSlowlogCommands(specs);
+  RegisterLatencyCommands(specs);
   RegisterKeyCommands(specs);
   RegisterKeyMoveCommands(specs);
   RegisterKeyInfoCommands(specs);

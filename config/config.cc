@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 
 #include "streams/numbers.h"
@@ -44,6 +47,8 @@ std::vector<ConfigKey> BuildKeys() {
   num("timeout", T::kInt, true, 0, INT32_MAX, &Config::timeout);
   num("slowlog-log-slower-than", T::kInt, true, -1, INT64_MAX, &Config::slowlog_log_slower_than);
   num("slowlog-max-len", T::kInt, true, 0, INT64_MAX, &Config::slowlog_max_len);
+  num("latency-monitor-threshold", T::kInt, true, 0, INT64_MAX,
+      &Config::latency_monitor_threshold);
   num("metrics-port", T::kInt, false, 0, 65535, &Config::metrics_port);
   str("metrics-bind", false, &Config::metrics_bind);
   num("metrics-max-series", T::kInt, true, 0, INT32_MAX, &Config::metrics_max_series);
@@ -131,6 +136,25 @@ std::vector<ConfigKey> BuildKeys() {
   str("dbfilename", false, &Config::dbfilename);
   keys.back().protected_config = true;
   flag("stop-writes-on-bgsave-error", true, &Config::stop_writes_on_bgsave_error);
+  flag("latency-tracking", true, &Config::latency_tracking);
+  str("latency-tracking-info-percentiles", true, &Config::latency_tracking_info_percentiles);
+  keys.back().validate = [](std::string_view v, std::string* error) {
+    return ParsePercentiles(v, error).has_value();
+  };
+  // Stored as Redis prints it back: each value with up to six decimals, trailing zeros cut.
+  keys.back().merge = [](std::string_view, std::string_view v) {
+    std::string out;
+    for (double p : ParsePercentiles(v).value_or(std::vector<double>{})) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%f", p);
+      std::string text(buf);
+      text.erase(text.find_last_not_of('0') + 1);
+      if (text.back() == '.') text.pop_back();
+      if (!out.empty()) out.push_back(' ');
+      out += text;
+    }
+    return out;
+  };
   ConfigKey debug;
   debug.name = "enable-debug-command";
   debug.type = T::kEnum;
@@ -282,6 +306,35 @@ std::string FormatOutputLimits(const OutputLimits& limits) {
     if (!out.empty()) out += ' ';
     out += std::string(kNames[i]) + ' ' + std::to_string(limits[i].hard) + ' ' +
            std::to_string(limits[i].soft) + ' ' + std::to_string(limits[i].soft_seconds);
+  }
+  return out;
+}
+
+std::optional<std::vector<double>> ParsePercentiles(std::string_view text, std::string* error) {
+  std::vector<double> out;
+  if (text.empty()) return out;
+  // Words are separated by exactly one space: an empty word (two spaces, a leading or trailing
+  // one) is invalid, as in Redis.
+  size_t i = 0;
+  while (i <= text.size()) {
+    size_t end = text.find(' ', i);
+    if (end == std::string_view::npos) end = text.size();
+    std::string word(text.substr(i, end - i));
+    char* stop = nullptr;
+    const double v = std::strtod(word.c_str(), &stop);
+    // Redis's two errors: not a number, then out of range.
+    if (stop != word.c_str() + word.size() || word.empty() || std::isnan(v)) {
+      if (error) *error = "Invalid latency-tracking-info-percentiles parameters";
+      return std::nullopt;
+    }
+    if (!(v >= 0 && v <= 100)) {
+      if (error) {
+        *error = "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+      }
+      return std::nullopt;
+    }
+    out.push_back(v);
+    i = end + 1;
   }
   return out;
 }

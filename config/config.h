@@ -56,6 +56,9 @@ struct Config {
   std::string enable_debug_command = "no";  // no | yes | local (loopback clients only)
   int64_t slowlog_log_slower_than = 10000;  // µs; negative: log nothing, 0: everything
   int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;  // ms; 0 = the latency monitor is off
+  bool latency_tracking = true;
+  std::string latency_tracking_info_percentiles = "50 99 99.9";
   // The metrics port (docs/metrics.md): HTTP GET /metrics for Prometheus; 0 = off.
   int64_t metrics_port = 0;
   std::string metrics_bind = "127.0.0.1";
@@ -99,6 +102,11 @@ std::optional<uint32_t> ParseNotifyFlags(std::string_view text);
 // its order, then K, E and m. Like Redis, it leaves 'n' out when 'A' is shown, though the flag
 // stays on.
 std::string FormatNotifyFlags(uint32_t flags);
+
+// latency-tracking-info-percentiles: numbers in [0, 100] separated by spaces (none is allowed).
+// On failure *error (when given) has Redis's reason.
+std::optional<std::vector<double>> ParsePercentiles(std::string_view text,
+                                                    std::string* error = nullptr);
 
 using SaveRules = std::vector<std::pair<int64_t, int64_t>>;
 bool ParseSaveRules(std::string_view text, SaveRules* rules);

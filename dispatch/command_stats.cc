@@ -42,6 +42,24 @@ double LatencyHistogram::Percentile(double percentile) const {
   return static_cast<double>(UpperBound(kBuckets - 1));
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> LatencyHistogram::CumulativePowersOfTwo() const {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  if (!buckets_) return out;
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < kBuckets; ++i) {
+    const uint32_t n = (*buckets_)[i];
+    if (n == 0) continue;
+    cumulative += n;
+    const uint64_t bound = std::bit_ceil(std::max<uint64_t>(UpperBound(i), 1));
+    if (!out.empty() && out.back().first == bound) {
+      out.back().second = cumulative;
+    } else {
+      out.emplace_back(bound, cumulative);
+    }
+  }
+  return out;
+}
+
 const CommandCounters* CommandStats::Find(const CommandSpec& spec) const {
   auto it = commands_.find(&spec);
   return it == commands_.end() ? nullptr : &it->second;

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace runnel::dispatch {
 
@@ -31,6 +33,10 @@ class LatencyHistogram {
   uint64_t count() const { return count_; }
   // The smallest bucket bound that `percentile` (0..100) of the calls do not exceed.
   double Percentile(double percentile) const;
+  // LATENCY HISTOGRAM's form: (power of two in µs, calls that took at most that long) for each
+  // power of two some call falls under, ascending; a call counts under the smallest power of
+  // two not below its bucket's upper bound.
+  std::vector<std::pair<uint64_t, uint64_t>> CumulativePowersOfTwo() const;
 
  private:
   static constexpr int kSubBits = 6;  // 64 buckets per power of two above 128

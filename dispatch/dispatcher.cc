@@ -195,8 +195,14 @@ void Dispatcher::CountRun(CommandContext& ctx, uint64_t usec, uint64_t earlier_u
   if (!ctx.rerun) counters.calls++;
   if (ctx.failed()) counters.failed++;
   if (!ctx.block() || ctx.failed()) {
-    counters.latency.Record(earlier_usec + usec);
+    if (limits_.latency_tracking) counters.latency.Record(earlier_usec + usec);
     LogIfSlow(ctx, earlier_usec + usec);
+  }
+  // The latency monitor looks at each run, as redis-server's call() does.
+  const int64_t threshold = limits_.latency_threshold_ms;
+  if (threshold > 0 && usec / 1000 >= static_cast<uint64_t>(threshold)) {
+    latency_monitor_.Add((ctx.spec.flags & kCmdFast) ? "fast-command" : "command", usec / 1000,
+                         ctx.now_ms / 1000);
   }
 }
 

@@ -39,6 +39,7 @@
 #include "dispatch/command_table.h"
 #include "dispatch/context.h"
 #include "dispatch/host.h"
+#include "dispatch/latency_monitor.h"
 #include "dispatch/pubsub.h"
 #include "dispatch/slowlog.h"
 #include "dispatch/watch.h"
@@ -134,6 +135,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   DispatchStats& stats() { return stats_; }
   CommandStats& command_stats() { return command_stats_; }
   SlowLog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency_monitor() { return latency_monitor_; }
 
   // streams::KeyspaceObserver
   void OnKeyChanged(int db, std::string_view key) override;
@@ -191,6 +193,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   DispatchStats stats_;
   CommandStats command_stats_;
   SlowLog slowlog_;
+  LatencyMonitor latency_monitor_;
 
   effects::Record record_;  // effects since the last FinishRecord
   // One per nesting level (EXEC runs calls); a deque, so deeper levels never move outer ones.

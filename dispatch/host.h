@@ -25,6 +25,8 @@ struct Limits {
   uint32_t notify_flags = 0;          // notify-keyspace-events (config::NotifyFlag bits)
   int64_t slowlog_slower_than = 10000;  // slowlog-log-slower-than, µs (negative: off)
   uint64_t slowlog_max_len = 128;       // slowlog-max-len
+  int64_t latency_threshold_ms = 0;     // latency-monitor-threshold (0: off)
+  bool latency_tracking = true;         // latency-tracking: per-command histograms
 };
 
 // MEMORY STATS and DOCTOR: what the process holds, as the server measures it (bytes).

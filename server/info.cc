@@ -209,12 +209,16 @@ void ErrorstatsSection(Server& s, std::string& out) {
   }
 }
 
-// p50, p99 and p99.9 of each command's call times, in µs as Redis prints them.
+// The latency-tracking-info-percentiles (50, 99, 99.9 by default) of each command's call times,
+// in µs as Redis prints them.
 void LatencystatsSection(Server& s, std::string& out) {
+  const std::vector<double> percentiles =
+      config::ParsePercentiles(s.config().latency_tracking_info_percentiles).value_or(
+          std::vector<double>{});
   ForEachCounted(s, [&](const std::string& name, const dispatch::CommandCounters& c) {
     if (c.latency.count() == 0) return;
     std::string value;
-    for (double p : {50.0, 99.0, 99.9}) {
+    for (double p : percentiles) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%sp%g=%.3f", value.empty() ? "" : ",", p,
                     c.latency.Percentile(p));

@@ -82,6 +82,8 @@ dispatch::Limits Server::LimitsFromConfig() const {
   limits.notify_flags = config::ParseNotifyFlags(config_.notify_keyspace_events).value_or(0);
   limits.slowlog_slower_than = config_.slowlog_log_slower_than;
   limits.slowlog_max_len = static_cast<uint64_t>(config_.slowlog_max_len);
+  limits.latency_threshold_ms = config_.latency_monitor_threshold;
+  limits.latency_tracking = config_.latency_tracking;
   limits.new_retention = {config_.stream_retention_ms,
                           static_cast<uint64_t>(config_.stream_retention_maxlen),
                           config_.stream_retention_refs == "acked" ? streams::RefPolicy::kAcked

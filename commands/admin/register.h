@@ -12,6 +12,7 @@ void RegisterServerCommands(std::vector<dispatch::CommandSpec>& out);      // CO
 void RegisterCommandCommands(std::vector<dispatch::CommandSpec>& out);     // COMMAND
 void RegisterDebugCommand(std::vector<dispatch::CommandSpec>& out);        // DEBUG
 void RegisterSlowlogCommands(std::vector<dispatch::CommandSpec>& out);     // SLOWLOG
+void RegisterLatencyCommands(std::vector<dispatch::CommandSpec>& out);     // LATENCY
 // CLIENT REPLY / NO-EVICT / NO-TOUCH / UNBLOCK / TRACKINGINFO, into CLIENT's subcommands.
 void AddClientModeSubcommands(std::vector<dispatch::CommandSpec>& client);
 
