@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -274,6 +276,45 @@ void KeyspaceSection(Server& s, std::string& out) {
   }
 }
 
+// A Keysizes bin's label as Redis 8 prints it: 0, 1, 2 ... 512, then 1K ... 512K, 1M, 1G ...
+std::string BinLabel(int power) {
+  if (power < 0) return "0";
+  static constexpr char kUnits[] = {'\0', 'K', 'M', 'G', 'T', 'P', 'E'};
+  std::string label = std::to_string(uint64_t{1} << (power % 10));
+  if (power >= 10) label.push_back(kUnits[power / 10]);
+  return label;
+}
+
+// One db<N>_distrib_* line: each bin (the power of two at or below a key's size, or 0) with the
+// number of keys in it, smallest first; no line when no key is of that kind.
+void Histogram(std::string& out, const std::string& name, const std::array<uint64_t, 65>& bins) {
+  std::string value;
+  for (size_t i = 0; i < bins.size(); ++i) {
+    if (bins[i] == 0) continue;
+    if (!value.empty()) value.push_back(',');
+    value += BinLabel(static_cast<int>(i) - 1) + "=" + std::to_string(bins[i]);
+  }
+  if (!value.empty()) Field(out, name, value);
+}
+
+// Redis 8's keysizes: per database, strings by length in bytes and streams by entries. Built by
+// walking the keyspace (O(keys)), so it is not part of the default INFO.
+void KeysizesSection(Server& s, std::string& out) {
+  const int64_t now_ms = s.NowMs();
+  auto bin = [](uint64_t n) { return n == 0 ? 0 : std::bit_width(n); };  // 0, then 1 + log2
+  for (int i = 0; i < s.keyspace().size(); ++i) {
+    std::array<uint64_t, 65> strings{}, streams{};
+    s.keyspace().db(i).ForEach([&](const streams::Database::Node& n) {
+      if (n.value.expire_ms >= 0 && n.value.expire_ms <= now_ms) return;
+      if (const std::string* str = n.value.value.string()) ++strings[bin(str->size())];
+      if (const streams::Stream* st = n.value.value.stream()) ++streams[bin(st->length())];
+    });
+    const std::string db = "db" + std::to_string(i);
+    Histogram(out, db + "_distrib_strings_sizes", strings);
+    Histogram(out, db + "_distrib_streams_items", streams);
+  }
+}
+
 // In redis-server's order.
 constexpr Section kSections[] = {
     {"Server", ServerSection},
@@ -289,6 +330,7 @@ constexpr Section kSections[] = {
     {"Latencystats", LatencystatsSection, false},
     {"Cluster", ClusterSection},
     {"Keyspace", KeyspaceSection},
+    {"Keysizes", KeysizesSection, false},
     {"Streams", StreamsSection, false},
 };
 

@@ -76,3 +76,36 @@ TEST_CASE("instantaneous_ops_per_sec and the kbps rates follow the load, then fa
   std::this_thread::sleep_for(std::chrono::milliseconds(2200));
   CHECK(InfoField(c, "instantaneous_ops_per_sec") == "0");
 }
+
+TEST_CASE("INFO keysizes: per database, strings by bytes and streams by entries, in 2^n bins") {
+  ServerProcess server({"--save", ""});
+  REQUIRE(server.Start());
+  REQUIRE(WaitLoaded(server.port()));
+  RawClient c(server.port());
+  CHECK(c.Call({"INFO", "keysizes"}).str == "# Keysizes\r\n");
+  CHECK(c.Call({"SET", "empty", ""}).str == "OK");
+  CHECK(c.Call({"SET", "three", "abc"}).str == "OK");
+  CHECK(c.Call({"SET", "big", std::string(2048 + 5, 'x')}).str == "OK");
+  for (int i = 1; i <= 5; ++i) {
+    CHECK(c.Call({"XADD", "five", std::to_string(i) + "-1", "f", "v"}).type ==
+          runnel::resp::Reply::Type::kBulk);
+  }
+  CHECK(c.Call({"XGROUP", "CREATE", "none", "g", "$", "MKSTREAM"}).str == "OK");
+  CHECK(c.Call({"SELECT", "3"}).str == "OK");
+  CHECK(c.Call({"XADD", "one", "1-1", "f", "v"}).str == "1-1");
+  CHECK(InfoField(c, "db0_distrib_strings_sizes") == "0=1,2=1,2K=1");
+  CHECK(InfoField(c, "db0_distrib_streams_items") == "0=1,4=1");
+  CHECK(InfoField(c, "db3_distrib_streams_items") == "1=1");
+  CHECK(c.Call({"INFO", "keysizes"}).str.find("db3_distrib_strings_sizes") == std::string::npos);
+
+  // Lengths move keys between bins; deleted keys leave them.
+  CHECK(c.Call({"XTRIM", "one", "MAXLEN", "0"}).integer == 1);
+  CHECK(InfoField(c, "db3_distrib_streams_items") == "0=1");
+  CHECK(c.Call({"SELECT", "0"}).str == "OK");
+  CHECK(c.Call({"DEL", "big", "five"}).integer == 2);
+  CHECK(InfoField(c, "db0_distrib_strings_sizes") == "0=1,2=1");
+  CHECK(InfoField(c, "db0_distrib_streams_items") == "0=1");
+  // Not in the default INFO: it walks every key.
+  CHECK(c.Call({"INFO"}).str.find("# Keysizes") == std::string::npos);
+  CHECK(c.Call({"INFO", "all"}).str.find("# Keysizes") != std::string::npos);
+}
