@@ -45,6 +45,9 @@ Modifiers, at the end of a command, !recv or !raw line (each masks both replies)
     !mask-int                 positive integers become <int> (TTLs, times); 0 and
                               negative integers (-1 "no TTL", -2 "no key") stay compared
     !mask-int-all             every integer becomes <int> (durations that may be 0)
+    !mask-clock               integers that look like a unix time in ms (10^12 to 10^13)
+                              become <clock>: delivery times in PELs, which the two servers
+                              may take a millisecond apart
     !sort                     sort a top-level array/set (or a map's pairs): unordered replies
     !sort-pairs               sort a top-level flat key/value array by pairs (RESP2 maps)
     !sort-lines               sort the CRLF-separated lines of every string in the reply
@@ -97,7 +100,7 @@ RAW_TIMEOUT = 3.0  # !raw's wait for each reply and for the probe
 MODIFIERS_WITH_ARGS = {"!mask-field": -1, "!drop-field": -1, "!mask-text": 2, "!replies": 1,
                        "!why": 1, "!expect": 1, "!until": 1}
 MODIFIERS = {"!mask-ids", "!mask-int", "!mask-client", "!runnel-only", "!sort", "!sort-pairs",
-             "!sort-lines", "!mask-int-all",
+             "!sort-lines", "!mask-int-all", "!mask-clock",
              "!scan"} | set(MODIFIERS_WITH_ARGS)
 
 
@@ -360,6 +363,8 @@ class Masks:
         t, v = node
         if isinstance(v, list):
             return (t, [self._mask_ints(c) for c in v])
+        if t == b":" and self.ints == "clock":
+            return (t, b"<clock>") if 10 ** 12 <= int(v) < 10 ** 13 else node
         if t == b":" and (int(v) > 0 or self.ints == "all"):
             return (t, b"<int>")
         return node
@@ -662,6 +667,8 @@ class Line:
             mk.sort_lines = True
         elif name == "!mask-int-all":
             mk.ints = "all"
+        elif name == "!mask-clock":
+            mk.ints = "clock"
         elif name == "!scan":
             self.scan = True
         elif name == "!runnel-only":
