@@ -39,6 +39,7 @@ struct SyncJob {
   uv_work_t req{};
   int fd = -1;
   int result = 0;
+  double seconds = 0;  // how long the fdatasync took
   uint64_t bytes = 0;  // what this sync covers
   Durability* owner = nullptr;
 };
@@ -166,11 +167,28 @@ void Durability::Append(uint32_t db, int64_t time_ms, std::string_view payload) 
   if (aof_) aof_->Append(db, time_ms, payload);
 }
 
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
 void Durability::BeforeReplies() {
   if (!aof_ || !aof_->has_pending()) return;
   bool always = fsync_ == config::FsyncPolicy::kAlways;
   std::string error;
-  if (aof_->Flush(always, &error)) {
+  // Written, then (under always) synced, in two steps so each has its own histogram.
+  auto start = std::chrono::steady_clock::now();
+  bool ok = aof_->Flush(false, &error);
+  log_write_seconds_.Record(SecondsSince(start));
+  if (ok && always) {
+    start = std::chrono::steady_clock::now();
+    ok = aof_->Flush(true, &error);
+    log_fsync_seconds_.Record(SecondsSince(start));
+  }
+  if (ok) {
     if (!last_write_ok_) {
       server_.log().Warning("Writing to the append-only log works again.");
       last_write_ok_ = true;
@@ -207,11 +225,13 @@ void Durability::ScheduleBackgroundSync() {
       server_.loop(), &job->req,
       [](uv_work_t* req) {
         auto* j = static_cast<SyncJob*>(req->data);
+        const auto start = std::chrono::steady_clock::now();
         j->result = fdatasync(j->fd) == 0 ? 0 : errno;
+        j->seconds = SecondsSince(start);
       },
       [](uv_work_t* req, int) {
         std::unique_ptr<SyncJob> j(static_cast<SyncJob*>(req->data));
-        j->owner->FinishBackgroundSync(j->result, j->bytes);
+        j->owner->FinishBackgroundSync(j->result, j->bytes, j->seconds);
       });
   if (rc != 0) {
     aof_->ReturnUnsynced(job->bytes);
@@ -221,8 +241,9 @@ void Durability::ScheduleBackgroundSync() {
   job.release();  // now the completion callback's
 }
 
-void Durability::FinishBackgroundSync(int result, uint64_t bytes) {
+void Durability::FinishBackgroundSync(int result, uint64_t bytes, double seconds) {
   sync_in_flight_ = false;
+  log_fsync_seconds_.Record(seconds);
   const bool failed = result != 0;
   if (failed && !sync_failed_) {
     server_.log().Warning(std::string("fdatasync of the append-only log failed: ") +

@@ -28,6 +28,7 @@
 
 #include "config/config.h"
 #include "persistence/aof.h"
+#include "server/duration_histogram.h"
 #include "streams/stream.h"
 
 namespace runnel::server {
@@ -94,6 +95,16 @@ class Durability {
   void ApplyConfig();
   void AppendInfo(std::string& out) const;
 
+  // ---- metrics ----
+  // Time to write each loop iteration's records to the log file, and each fdatasync of it
+  // (the background one of everysec, or the one before replies under always).
+  const DurationHistogram& log_write_seconds() const { return log_write_seconds_; }
+  const DurationHistogram& log_fsync_seconds() const { return log_fsync_seconds_; }
+  uint64_t log_size_bytes() const { return aof_ ? aof_->current_size() : 0; }
+  bool last_save_ok() const { return last_bgsave_ok_; }
+  bool save_in_progress() const { return child_kind_ == Child::kSave; }
+  bool log_write_ok() const { return last_write_ok_ && !sync_failed_; }
+
  private:
   enum class Child { kNone, kSave, kRewrite };
 
@@ -109,7 +120,7 @@ class Durability {
   void MaybeRewriteByGrowth();
   void ScheduleBackgroundSync();
   // The libuv completion of a background sync (the lambda shares this class's access).
-  void FinishBackgroundSync(int result, uint64_t bytes);
+  void FinishBackgroundSync(int result, uint64_t bytes, double seconds);
   void UpdateRefusal();
   bool OpenLog(uint64_t next_sequence, std::string* error);
   // Appends a record of the block limits in force (RUNNEL-LIMITS): the first record of every
@@ -152,6 +163,9 @@ class Durability {
   int64_t last_sync_ms_ = 0;
   bool sync_in_flight_ = false;
   bool sync_failed_ = false;
+
+  DurationHistogram log_write_seconds_;
+  DurationHistogram log_fsync_seconds_;
 
   std::string refusal_;  // the -MISCONF text while writes are refused
 };

@@ -259,6 +259,23 @@ class StreamMetrics {
 
 namespace {
 
+// A Prometheus histogram: cumulative `le` buckets, then _sum and _count.
+void Histogram(std::string& out, std::string_view name, std::string_view help,
+               const DurationHistogram& h) {
+  const std::string n(name);
+  out += "# HELP " + n + " " + std::string(help) + "\n# TYPE " + n + " histogram\n";
+  for (size_t i = 0; i <= DurationHistogram::kBounds.size(); ++i) {
+    char le[32] = "+Inf";  // %g keeps the labels short: 5e-05, not 5.0000000000000002e-05
+    if (i < DurationHistogram::kBounds.size()) {
+      std::snprintf(le, sizeof le, "%g", DurationHistogram::kBounds[i]);
+    }
+    out += n + "_bucket{le=\"" + std::string(le) + "\"} " +
+           Number(static_cast<double>(h.CumulativeCount(i))) + "\n";
+  }
+  out += n + "_sum " + Number(h.sum()) + "\n";
+  out += n + "_count " + Number(static_cast<double>(h.count())) + "\n";
+}
+
 void ServerMetrics(Server& s, std::string& out) {
   auto gauge = [&](std::string_view name, std::string_view help, double v) {
     out += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " +
@@ -282,10 +299,27 @@ void ServerMetrics(Server& s, std::string& out) {
           static_cast<double>(s.dispatcher().stats().expired_keys));
   counter("runnel_error_replies_total", "Error replies sent (INFO total_error_replies).",
           static_cast<double>(s.dispatcher().command_stats().total_errors()));
-  gauge("runnel_aof_enabled", "Whether the append-only log is on.",
-        s.durability().log_enabled() ? 1 : 0);
+  const Durability& d = s.durability();
+  gauge("runnel_aof_enabled", "Whether the append-only log is on.", d.log_enabled() ? 1 : 0);
+  gauge("runnel_aof_size_bytes", "Bytes of the append-only log: base and log files.",
+        static_cast<double>(d.log_size_bytes()));
+  gauge("runnel_aof_last_write_ok",
+        "1 when the last write and fsync of the log worked (INFO aof_last_write_status).",
+        d.log_write_ok() ? 1 : 0);
+  Histogram(out, "runnel_aof_write_seconds",
+            "Time to write one loop iteration's records to the log file.", d.log_write_seconds());
+  Histogram(out, "runnel_aof_fsync_seconds",
+            "Time of each fdatasync of the log (every second, or before replies under always).",
+            d.log_fsync_seconds());
   gauge("runnel_last_save_timestamp_seconds", "Unix time of the last successful snapshot.",
-        static_cast<double>(s.durability().last_save_ms() / 1000));
+        static_cast<double>(d.last_save_ms() / 1000));
+  gauge("runnel_last_save_age_seconds", "Seconds since the last successful snapshot.",
+        static_cast<double>(s.NowMs() - d.last_save_ms()) / 1000.0);
+  gauge("runnel_last_save_ok",
+        "1 when the last snapshot attempt worked (INFO rdb_last_bgsave_status).",
+        d.last_save_ok() ? 1 : 0);
+  gauge("runnel_save_in_progress", "1 while a background snapshot is being written.",
+        d.save_in_progress() ? 1 : 0);
 
   Family keys{"runnel_keys", "gauge", "Keys in the database."};
   for (int i = 0; i < s.keyspace().size(); ++i) {

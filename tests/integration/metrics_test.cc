@@ -277,3 +277,64 @@ TEST_CASE("a large scrape leaves room for commands, and describes every stream o
   }
   CHECK(rows == kStreams);
 }
+
+namespace {
+
+// The value of an unlabelled sample (or one with exactly these labels), -1 when absent.
+double Sample(const std::string& body, const std::string& series) {
+  size_t at = body.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(body.substr(at + series.size() + 2));
+}
+
+}  // namespace
+
+TEST_CASE("the log's write and fsync histograms and the snapshot's state") {
+  const int mport = FreePort();
+  ServerProcess server({"--save", "", "--appendonly", "yes", "--appendfsync", "always",
+                        "--metrics-port", std::to_string(mport)});
+  StartLoaded(server);
+  RawClient c(server.port());
+  const std::string before = Body(Get(mport, "/metrics"));
+  for (int i = 1; i <= 5; ++i) {
+    REQUIRE(c.Call({"XADD", "s", std::to_string(i) + "-1", "f", "v"}).str ==
+            std::to_string(i) + "-1");
+  }
+  const std::string body = Body(Get(mport, "/metrics"));
+  CHECK(Has(body, "# TYPE runnel_aof_write_seconds histogram\n"));
+  // Under always, each XADD's reply waited for one write and one fsync.
+  CHECK(Sample(body, "runnel_aof_write_seconds_count") -
+            Sample(before, "runnel_aof_write_seconds_count") == 5);
+  CHECK(Sample(body, "runnel_aof_fsync_seconds_count") -
+            Sample(before, "runnel_aof_fsync_seconds_count") == 5);
+  CHECK(Sample(body, "runnel_aof_fsync_seconds_bucket{le=\"+Inf\"}") ==
+        Sample(body, "runnel_aof_fsync_seconds_count"));
+  CHECK(Sample(body, "runnel_aof_fsync_seconds_bucket{le=\"10\"}") <=
+        Sample(body, "runnel_aof_fsync_seconds_count"));
+  CHECK(Sample(body, "runnel_aof_fsync_seconds_sum") > 0);
+  CHECK(Sample(body, "runnel_aof_size_bytes") > 0);
+  CHECK(Sample(body, "runnel_aof_last_write_ok") == 1);
+  CHECK(Sample(body, "runnel_last_save_ok") == 1);
+  CHECK(Sample(body, "runnel_save_in_progress") == 0);
+  std::string out;
+  const std::string file = server.dir() + "/metrics.txt";
+  std::ofstream(file) << body;
+  CHECK_MESSAGE(Shell("promtool check metrics < " + file, &out) == 0, out);
+
+  // everysec: the fsync moves to the background, about once a second.
+  CHECK(c.Call({"CONFIG", "SET", "appendfsync", "everysec"}).str == "OK");
+  const double fsyncs = Sample(body, "runnel_aof_fsync_seconds_count");
+  CHECK(c.Call({"XADD", "s", "6-1", "f", "v"}).str == "6-1");
+  double now = fsyncs;
+  for (int i = 0; i < 40 && now == fsyncs; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    now = Sample(Body(Get(mport, "/metrics")), "runnel_aof_fsync_seconds_count");
+  }
+  CHECK(now == fsyncs + 1);
+
+  // A snapshot resets the age.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CHECK(Sample(Body(Get(mport, "/metrics")), "runnel_last_save_age_seconds") >= 1);
+  CHECK(c.Call({"SAVE"}).str == "OK");
+  CHECK(Sample(Body(Get(mport, "/metrics")), "runnel_last_save_age_seconds") < 1);
+}
