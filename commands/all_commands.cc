@@ -17,6 +17,7 @@ dispatch::CommandTable AllCommands() {
   RegisterDebugCommand(specs);
   RegisterSlowlogCommands(specs);
   RegisterLatencyCommands(specs);
+  RegisterMonitorCommand(specs);
   RegisterKeyCommands(specs);
   RegisterKeyMoveCommands(specs);
   RegisterKeyInfoCommands(specs);

@@ -76,10 +76,12 @@ void BlockingRegistry::SetWake(uint64_t id, Registration& reg, uint64_t wake_us)
   if (wake_us != 0) wakes_.insert({wake_us, id});
 }
 
-std::optional<uint64_t> BlockingRegistry::NextTimeUs() const {
+std::optional<uint64_t> BlockingRegistry::NextTimeUs(bool wakes) const {
   std::optional<uint64_t> next;
   if (!deadlines_.empty()) next = deadlines_.begin()->first;
-  if (!wakes_.empty() && (!next || wakes_.begin()->first < *next)) next = wakes_.begin()->first;
+  if (wakes && !wakes_.empty() && (!next || wakes_.begin()->first < *next)) {
+    next = wakes_.begin()->first;
+  }
   return next;
 }
 

@@ -102,8 +102,8 @@ class BlockingRegistry {
 
   // Sets (or with 0 clears) when client `id` is re-run without a key change.
   void SetWake(uint64_t id, Registration& reg, uint64_t wake_us);
-  // The earliest deadline or wake.
-  std::optional<uint64_t> NextTimeUs() const;
+  // The earliest deadline or (with `wakes`) wake.
+  std::optional<uint64_t> NextTimeUs(bool wakes) const;
   // Ids whose deadline is <= now, earliest first. They stay registered until Remove.
   std::vector<uint64_t> Expired(uint64_t now_us) const;
   // Ids whose wake is <= now, earliest first. Their wakes stay set until SetWake or Remove.

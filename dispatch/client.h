@@ -78,6 +78,10 @@ class Client {
   MultiState multi;
   WatchState watch;
   std::optional<BlockedState> blocked;
+  // CLIENT PAUSE holds this client's command (the dispatcher keeps it and runs it at the end).
+  bool postponed = false;
+  // Its commands wait: the ones it pipelined behind must not run yet.
+  bool waiting() const { return blocked.has_value() || postponed; }
   Subscriptions subscriptions;
   std::string last_command = "NULL";
   // CLIENT REPLY: OFF sends no reply at all; SKIP, none to the next command.
@@ -85,6 +89,7 @@ class Client {
   ReplyMode reply_mode = ReplyMode::kOn;
   bool no_evict = false;  // CLIENT NO-EVICT (shown in CLIENT LIST; nothing evicts clients yet)
   bool no_touch = false;  // CLIENT NO-TOUCH: its lookups leave keys' access times alone
+  bool monitor = false;   // MONITOR: sent every command run (Dispatcher::StartMonitoring)
 
   // ---- what only the shell can do ----
   // Replies were written to this client outside its own command (a served waiter, a timeout):

@@ -1,6 +1,7 @@
 #include "dispatch/dispatcher.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "dispatch/args.h"
@@ -95,8 +96,10 @@ void Dispatcher::ReplaceKeyspace(std::unique_ptr<streams::Keyspace> keyspace) {
   keyspace_->set_observer(this);
 }
 
-void Dispatcher::Execute(Client& c, const resp::ArgList& args) {
-  stats_.commands_processed++;
+void Dispatcher::Execute(Client& c, const resp::ArgList& args) { Run(c, args, false); }
+
+void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
+  if (!resumed) stats_.commands_processed++;
   c.ScheduleFlush();
   std::string error;
   const CommandSpec* spec = commands_.Lookup(args, &error);
@@ -118,6 +121,17 @@ void Dispatcher::Execute(Client& c, const resp::ArgList& args) {
     return Reject(c, spec, errors::OnlyPubSubAllowed(spec->fullname));
   }
   if (host_.loading() && !(spec->flags & kCmdLoading)) return Reject(c, spec, errors::kLoading);
+  // A monitor is a replica to redis-server, and so kept away from the keyspace.
+  if (c.monitor && (spec->flags & (kCmdWrite | kCmdReadOnly | kCmdMayReplicate))) {
+    return Reject(c, spec, errors::kReplicaKeyspace);
+  }
+  // Checked before MULTI queues, as redis-server does: a write queued during a WRITE pause
+  // waits too.
+  if (pause_.active() && pause_.Holds(PauseFlags(c, *spec))) {
+    c.postponed = true;
+    pause_.Hold(c.id(), args);
+    return;
+  }
   if (c.multi.active && !IsTransactionControl(*spec)) {
     c.multi.queued.push_back(args);
     c.reply().Simple("QUEUED");
@@ -233,6 +247,61 @@ std::vector<std::string_view> Redacted(const CommandSpec& spec, const resp::ArgL
 
 }  // namespace
 
+void Dispatcher::FeedMonitors(const Client& c, const CommandSpec& spec,
+                              const resp::ArgList& args) {
+  if (spec.flags & (kCmdAdmin | kCmdSkipMonitor)) return;
+  // Shown to the microsecond, so it reads the clock itself: the command's cached time is in
+  // milliseconds.
+  const int64_t unix_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  const std::string line = MonitorFeed::Line(unix_us, c.db, c.addr(), Redacted(spec, args));
+  for (uint64_t id : monitors_.ids()) {
+    Client* m = host_.FindClient(id);
+    if (m == nullptr) continue;
+    m->reply().Simple(line);
+    m->ScheduleFlush();
+  }
+}
+
+uint32_t Dispatcher::PauseFlags(const Client& c, const CommandSpec& spec) const {
+  uint32_t flags = spec.flags;
+  if (spec.fullname != "exec" || !c.multi.active) return flags;
+  std::string ignored;
+  for (const resp::ArgList& queued : c.multi.queued) {
+    if (const CommandSpec* q = commands_.Lookup(queued, &ignored)) flags |= q->flags;
+  }
+  return flags;
+}
+
+void Dispatcher::Pause(ClientPause::Mode mode, uint64_t ms) {
+  pause_.Start(mode, SaturatingAdd(host_.MonotonicUs(), MsToUs(ms)));
+  // Reads may still run (WRITE): a key past its TTL reads as missing but stays until the end.
+  keyspace_->set_expire_on_lookup(false);
+}
+
+void Dispatcher::EndPause() {
+  std::deque<ClientPause::Held> held = pause_.Stop();
+  keyspace_->set_expire_on_lookup(true);
+  for (ClientPause::Held& h : held) {
+    Client* c = host_.FindClient(h.client_id);
+    if (c == nullptr) continue;
+    c->postponed = false;
+    Run(*c, h.args, true);  // held again if it (or one before it) paused once more
+    if (!c->waiting()) c->ScheduleResume();
+  }
+}
+
+void Dispatcher::StartMonitoring(Client& c) {
+  c.monitor = true;
+  monitors_.Add(c.id());
+}
+
+void Dispatcher::StopMonitoring(Client& c) {
+  c.monitor = false;
+  monitors_.Remove(c.id());
+}
+
 void Dispatcher::LogIfSlow(CommandContext& ctx, uint64_t usec) {
   const int64_t threshold = limits_.slowlog_slower_than;
   if (threshold < 0 || usec < static_cast<uint64_t>(threshold)) return;
@@ -246,7 +315,11 @@ void Dispatcher::Call(Client& c, const CommandSpec& spec, const resp::ArgList& a
   CommandContext ctx(*this, c, args, spec, now_ms, CallBuffer());
   ctx.in_exec = in_exec;
   uint64_t usec = 0;
-  if (!RunHandler(ctx, c.db, 0, &usec)) return;
+  const bool ok = RunHandler(ctx, c.db, 0, &usec);
+  // After it ran, as redis-server 7 does: SELECT shows its new database, a transaction's
+  // commands come before their EXEC.
+  if (!monitors_.empty()) FeedMonitors(c, spec, args);
+  if (!ok) return;
   if (ctx.block()) {
     RegisterBlock(c, std::move(*ctx.block()), now_ms);
     c.blocked->usec = usec;
@@ -307,7 +380,8 @@ void Dispatcher::Cron(int64_t now_ms) {
   effects_wanted_ = host_.effects_wanted();
   record_time_ms_ = now_ms;
   std::string encoded;
-  for (int i = 0; i < keyspace_->size(); ++i) {
+  // CLIENT PAUSE: the dataset stays as it is until the pause ends.
+  for (int i = 0; i < keyspace_->size() && !pause_.active(); ++i) {
     if (active_expire_) keyspace_->db(i).ExpireDue(now_ms, kExpireKeysPerDbPerCycle);
     // Idempotency iids past their stream's IDMP-DURATION (Redis 8.6); logged with the cutoff
     // used, so replay drops exactly the same ones whenever it runs.
@@ -318,7 +392,9 @@ void Dispatcher::Cron(int64_t now_ms) {
     });
   }
   UpkeepBudget budget{kUpkeepEntriesPerCycle, host_.MonotonicUs() + kUpkeepUsPerCycle};
-  for (int i = 0; i < keyspace_->size(); ++i) StreamUpkeep(i, now_ms, &budget);
+  for (int i = 0; i < keyspace_->size() && !pause_.active(); ++i) {
+    StreamUpkeep(i, now_ms, &budget);
+  }
   if (now_ms - last_seen_flush_ms_ >= kSeenFlushIntervalMs || now_ms < last_seen_flush_ms_) {
     if (effects_wanted_) FlushConsumerTimes();
     seen_notes_.clear();
@@ -411,7 +487,12 @@ void Dispatcher::ServeReadyKeys() {
 }
 
 std::optional<uint64_t> Dispatcher::NextTimerUs() const {
-  std::optional<uint64_t> next = blocking_.NextTimeUs();
+  if (pause_.active()) {
+    // Only timeouts are answered meanwhile; wakes and delayed entries wait for the end.
+    std::optional<uint64_t> next = blocking_.NextTimeUs(false);
+    return next ? std::min(*next, pause_.until_us()) : pause_.until_us();
+  }
+  std::optional<uint64_t> next = blocking_.NextTimeUs(true);
   std::optional<int64_t> due;
   for (int i = 0; i < keyspace_->size() && !host_.loading(); ++i) {
     auto d = keyspace_->db(i).NextScheduledMs();
@@ -428,7 +509,8 @@ std::optional<uint64_t> Dispatcher::NextTimerUs() const {
 
 void Dispatcher::OnTimer() {
   if (host_.loading()) return;
-  {
+  if (pause_.active() && host_.MonotonicUs() >= pause_.until_us()) EndPause();
+  if (!pause_.active()) {
     // The keyspace's own writes first, as one record, so the readers they wake are served
     // below with everyone else.
     constexpr size_t kFiresPerTimer = 2000;  // about half a millisecond of appends
@@ -441,7 +523,7 @@ void Dispatcher::OnTimer() {
   }
   const uint64_t now_us = host_.MonotonicUs();
   // Wakes first: a client whose wake and deadline are both due still gets its chance to read.
-  for (uint64_t id : blocking_.DueWakes(now_us)) {
+  for (uint64_t id : pause_.active() ? std::vector<uint64_t>{} : blocking_.DueWakes(now_us)) {
     Client* c = host_.FindClient(id);
     if (c == nullptr || !c->blocked) continue;
     blocking_.SetWake(id, c->blocked->registration, 0);
@@ -486,6 +568,8 @@ void Dispatcher::ClientClosed(Client& c) {
   c.blocked.reset();
   UnwatchAll(c);
   pubsub_.Drop(c);
+  monitors_.Remove(c.id());
+  if (c.postponed) pause_.Forget(c.id());
 }
 
 void Dispatcher::Notify(int db, uint32_t type, std::string_view event, std::string_view key) {

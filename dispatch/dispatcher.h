@@ -35,11 +35,13 @@
 
 #include "dispatch/blocking.h"
 #include "dispatch/client.h"
+#include "dispatch/client_pause.h"
 #include "dispatch/command_stats.h"
 #include "dispatch/command_table.h"
 #include "dispatch/context.h"
 #include "dispatch/host.h"
 #include "dispatch/latency_monitor.h"
+#include "dispatch/monitor.h"
 #include "dispatch/pubsub.h"
 #include "dispatch/slowlog.h"
 #include "dispatch/watch.h"
@@ -136,6 +138,16 @@ class Dispatcher : public streams::KeyspaceObserver {
   CommandStats& command_stats() { return command_stats_; }
   SlowLog& slowlog() { return slowlog_; }
   LatencyMonitor& latency_monitor() { return latency_monitor_; }
+  // MONITOR: `client` is sent a line for every command run from now on (RESET or closing
+  // ends it).
+  void StartMonitoring(Client& client);
+  void StopMonitoring(Client& client);
+  // CLIENT PAUSE: clients' commands (all, or those that may write) wait for `ms` or until
+  // EndPause (CLIENT UNPAUSE), and so does the server's own timed work (client_pause.h).
+  void Pause(ClientPause::Mode mode, uint64_t ms);
+  // Ends the pause and runs the held commands, in the order they arrived.
+  void EndPause();
+  const ClientPause& pause() const { return pause_; }
 
   // streams::KeyspaceObserver
   void OnKeyChanged(int db, std::string_view key) override;
@@ -151,7 +163,13 @@ class Dispatcher : public streams::KeyspaceObserver {
   void CountRun(CommandContext& ctx, uint64_t usec, uint64_t earlier_usec);
   // Adds the command to the slow log when `usec` reaches slowlog-log-slower-than.
   void LogIfSlow(CommandContext& ctx, uint64_t usec);
+  // Sends the command that just ran to the clients in MONITOR mode (admin commands never).
+  void FeedMonitors(const Client& client, const CommandSpec& spec, const resp::ArgList& args);
   void Reject(Client& client, const CommandSpec* spec, std::string_view error);
+  // Execute's body; `resumed`: a command CLIENT PAUSE held, already counted when it arrived.
+  void Run(Client& client, const resp::ArgList& args, bool resumed);
+  // The flags CLIENT PAUSE judges a command by: EXEC's include its queued commands'.
+  uint32_t PauseFlags(const Client& client, const CommandSpec& spec) const;
   void RegisterBlock(Client& client, BlockRequest request, int64_t now_ms);
   bool Rerun(Client& client);
   // ---- stream_upkeep.cc ----
@@ -194,6 +212,8 @@ class Dispatcher : public streams::KeyspaceObserver {
   CommandStats command_stats_;
   SlowLog slowlog_;
   LatencyMonitor latency_monitor_;
+  MonitorFeed monitors_;
+  ClientPause pause_;
 
   effects::Record record_;  // effects since the last FinishRecord
   // One per nesting level (EXEC runs calls); a deque, so deeper levels never move outer ones.

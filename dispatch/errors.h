@@ -139,6 +139,11 @@ inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kNotInTransaction =
     "ERR Command not allowed inside a transaction";
 inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
+// A client in MONITOR mode sending a command that reads or writes keys.
+inline constexpr std::string_view kReplicaKeyspace = "ERR Replica can't interact with the keyspace";
+inline constexpr std::string_view kPauseMode = "ERR CLIENT PAUSE mode must be WRITE or ALL";
+inline constexpr std::string_view kMonitorInMulti =
+    "ERR MONITOR isn't allowed for DENY BLOCKING client";
 // Redis 7.0's text (7.2 changed "HELLO AUTH" to "HELLO <proto> AUTH").
 inline constexpr std::string_view kHelloNoAuth =
     "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "

@@ -8,9 +8,10 @@ std::string Connection::Describe() const {
   const Connection& c = *this;
   uint64_t now = server_.MonotonicMs();
   std::string flags;
+  if (c.monitor) flags += 'O';
   if (c.subscriptions.any()) flags += 'P';
   if (c.multi.active) flags += 'x';
-  if (c.blocked) flags += 'b';
+  if (c.waiting()) flags += 'b';  // a blocked or paused (CLIENT PAUSE) command
   if (c.watch.dirty) flags += 'd';
   if (c.no_evict) flags += 'e';
   if (c.no_touch) flags += 'T';

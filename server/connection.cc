@@ -111,7 +111,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
 }
 
 bool Connection::CanRunCommands() const {
-  return !closing_ && !close_after_reply_ && !blocked && output_bytes() < kPauseOutputBytes;
+  return !closing_ && !close_after_reply_ && !waiting() && output_bytes() < kPauseOutputBytes;
 }
 
 void Connection::Process(std::string_view input) {
@@ -133,7 +133,7 @@ void Connection::Process(std::string_view input) {
   }
   if (pos < input.size() && !closing_ && !close_after_reply_) {
     pending_input_.append(input.substr(pos));
-    if (!blocked && reading_) {
+    if (!waiting() && reading_) {
       // Paused by back-pressure: stop reading until the client takes its replies.
       uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
       reading_ = false;
@@ -192,7 +192,7 @@ void Connection::Flush() {
     if (out_.capacity() > 1024 * 1024) std::string().swap(out_);  // give back big buffers
     if (close_after_reply_) {
       Close();
-    } else if (!pending_input_.empty() && !blocked) {
+    } else if (!pending_input_.empty() && !waiting()) {
       server_.RequestResume(*this);  // was paused by back-pressure
     }
     return;
@@ -215,7 +215,7 @@ void Connection::OnWrite(uv_write_t* req, int status) {
     return;
   }
   self->server_.RequestFlush(*self);
-  if (!self->pending_input_.empty() && !self->blocked) self->server_.RequestResume(*self);
+  if (!self->pending_input_.empty() && !self->waiting()) self->server_.RequestResume(*self);
 }
 
 }  // namespace runnel::server

@@ -122,6 +122,9 @@ class Database {
   // Whether Find stamps a key's access time (CLIENT NO-TOUCH turns it off for a client's
   // commands).
   void set_touch(bool touch) { touch_ = touch; }
+  // Whether Find removes a key past its TTL (it always answers as if the key were gone):
+  // CLIENT PAUSE turns it off, so that reads during a pause change nothing.
+  void set_expire_on_lookup(bool on) { expire_on_lookup_ = on; }
 
   // The time keys created from now on count as last accessed (OBJECT IDLETIME), until a
   // lookup moves it: loading sets it, so loaded keys are as idle as Redis's (0 at load).
@@ -201,6 +204,7 @@ class Database {
   // with it as its last access, since Set is given no time.
   uint32_t last_access_s_ = 0;
   bool touch_ = true;
+  bool expire_on_lookup_ = true;
   std::map<std::string, int64_t, std::less<>> schedule_filed_;  // key -> its filing's time
 };
 
@@ -249,6 +253,10 @@ class Keyspace {
   // Database::set_touch for every database.
   void set_touch(bool touch) {
     for (auto& d : dbs_) d->set_touch(touch);
+  }
+  // Database::set_expire_on_lookup for every database.
+  void set_expire_on_lookup(bool on) {
+    for (auto& d : dbs_) d->set_expire_on_lookup(on);
   }
   void FlushAll();
   // Replaces every database's observer: a keyspace filled by a snapshot loader is built with

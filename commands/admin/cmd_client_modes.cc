@@ -1,6 +1,7 @@
-// CLIENT REPLY, NO-EVICT, NO-TOUCH, UNBLOCK and TRACKINGINFO: per-connection modes and the
-// unblocking of another connection, with redis-server's replies and errors. (Client-side
-// caching is not implemented: TRACKINGINFO answers as Redis does with tracking off.)
+// CLIENT REPLY, NO-EVICT, NO-TOUCH, UNBLOCK, PAUSE, UNPAUSE and TRACKINGINFO: per-connection
+// modes, the unblocking of another connection and the pausing of all, with redis-server's
+// replies and errors. (Client-side caching is not implemented: TRACKINGINFO answers as Redis
+// does with tracking off.)
 #include <string>
 #include <vector>
 
@@ -72,6 +73,30 @@ void CmdClientUnblock(CommandContext& ctx) {
   ctx.reply.Integer(1);
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL]: the mode is checked before the timeout, as redis-server.
+void CmdClientPause(CommandContext& ctx) {
+  auto mode = dispatch::ClientPause::Mode::kAll;
+  if (ctx.argc() == 4) {
+    if (IEquals(ctx.arg(3), "WRITE")) {
+      mode = dispatch::ClientPause::Mode::kWrite;
+    } else if (!IEquals(ctx.arg(3), "ALL")) {
+      return ctx.Error(errors::kPauseMode);
+    }
+  } else if (ctx.argc() > 4) {
+    return ctx.Error(errors::SubcommandSyntax(ctx.args));
+  }
+  auto ms = streams::ParseStrictInt64(ctx.arg(2));
+  if (!ms) return ctx.Error(errors::kTimeoutNotInteger);
+  if (*ms < 0) return ctx.Error(errors::kTimeoutNegative);
+  ctx.dispatcher().Pause(mode, static_cast<uint64_t>(*ms));
+  ctx.reply.Ok();
+}
+
+void CmdClientUnpause(CommandContext& ctx) {
+  ctx.reply.Ok();  // first: EndPause may run held commands of this very client
+  ctx.dispatcher().EndPause();
+}
+
 // With tracking off, as redis-server answers.
 void CmdClientTrackingInfo(CommandContext& ctx) {
   ctx.reply.Map(3);
@@ -108,6 +133,16 @@ void AddClientModeSubcommands(std::vector<CommandSpec>& client) {
                     .arity = -3,
                     .flags = kCmdAdmin | kConn,
                     .handler = CmdClientUnblock,
+                    .acl_categories = "@admin @slow @dangerous @connection"});
+  client.push_back({.name = "pause",
+                    .arity = -3,
+                    .flags = kCmdAdmin | kConn,
+                    .handler = CmdClientPause,
+                    .acl_categories = "@admin @slow @dangerous @connection"});
+  client.push_back({.name = "unpause",
+                    .arity = 2,
+                    .flags = kCmdAdmin | kConn,
+                    .handler = CmdClientUnpause,
                     .acl_categories = "@admin @slow @dangerous @connection"});
   client.push_back({.name = "trackinginfo",
                     .arity = 2,

@@ -141,6 +141,10 @@ void CmdReset(CommandContext& ctx) {
   c.multi = dispatch::MultiState{};
   ctx.dispatcher().UnwatchAll(c);
   ctx.dispatcher().pubsub().Drop(c);  // silently, as Redis does
+  ctx.dispatcher().StopMonitoring(c);
+  c.reply_mode = Client::ReplyMode::kOn;
+  c.no_evict = false;
+  c.no_touch = false;
   c.db = 0;
   c.set_protocol(2);
   c.name.clear();

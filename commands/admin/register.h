@@ -13,7 +13,9 @@ void RegisterCommandCommands(std::vector<dispatch::CommandSpec>& out);     // CO
 void RegisterDebugCommand(std::vector<dispatch::CommandSpec>& out);        // DEBUG
 void RegisterSlowlogCommands(std::vector<dispatch::CommandSpec>& out);     // SLOWLOG
 void RegisterLatencyCommands(std::vector<dispatch::CommandSpec>& out);     // LATENCY
-// CLIENT REPLY / NO-EVICT / NO-TOUCH / UNBLOCK / TRACKINGINFO, into CLIENT's subcommands.
+void RegisterMonitorCommand(std::vector<dispatch::CommandSpec>& out);      // MONITOR
+// CLIENT REPLY / NO-EVICT / NO-TOUCH / UNBLOCK / PAUSE / UNPAUSE / TRACKINGINFO, into CLIENT's
+// subcommands.
 void AddClientModeSubcommands(std::vector<dispatch::CommandSpec>& client);
 
 }  // namespace runnel::commands

@@ -31,9 +31,10 @@ TEST_CASE("BlockingRegistry: FIFO per key, deadlines and wakes in time order") {
   CHECK(Waiters(r, 0, "j") == std::vector<uint64_t>{1});
   CHECK(Waiters(r, 1, "k") == std::vector<uint64_t>{3});
   CHECK(r.blocked_clients() == 3);
-  CHECK(*r.NextTimeUs() == 300);
+  CHECK(*r.NextTimeUs(true) == 300);
   r.SetWake(2, b, 200);
-  CHECK(*r.NextTimeUs() == 200);
+  CHECK(*r.NextTimeUs(true) == 200);
+  CHECK(*r.NextTimeUs(false) == 300);  // deadlines only
   CHECK(r.DueWakes(250) == std::vector<uint64_t>{2});
   CHECK(r.Expired(499) == std::vector<uint64_t>{3});
   CHECK(r.Expired(500) == std::vector<uint64_t>{3, 1});
@@ -48,7 +49,7 @@ TEST_CASE("BlockingRegistry: FIFO per key, deadlines and wakes in time order") {
   r.Remove(2, b);
   r.Remove(3, c);
   CHECK(r.blocked_clients() == 0);
-  CHECK_FALSE(r.NextTimeUs());
+  CHECK_FALSE(r.NextTimeUs(true));
 }
 
 TEST_CASE("a BLOCK timeout answers at its deadline, never a millisecond before") {
