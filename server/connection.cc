@@ -96,6 +96,8 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   self->net_in_ += static_cast<uint64_t>(nread);
   self->last_interaction_ms = static_cast<int64_t>(self->server_.MonotonicMs());
   std::string_view input(buf->base, static_cast<size_t>(nread));
+  self->server_.buffer_peaks().NoteInput(self->pending_input_.size() + input.size(),
+                                         self->server_.MonotonicMs() / 1000);
   if (!self->pending_input_.empty()) {
     // Earlier input is still waiting (blocked or paused client): keep the order.
     self->pending_input_.append(input);
@@ -168,6 +170,7 @@ bool Connection::OverOutputLimit() {
 
 void Connection::Flush() {
   if (closing_) return;
+  server_.buffer_peaks().NoteOutput(output_bytes(), server_.MonotonicMs() / 1000);
   if (OverOutputLimit()) {
     server_.log().Warning("Client id=" + std::to_string(id()) + " addr=" + addr_ +
                           " closed for overcoming of output buffer limits.");

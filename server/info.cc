@@ -93,6 +93,9 @@ void ClientsSection(Server& s, std::string& out) {
   Field(out, "connected_clients", s.connections().size());
   Field(out, "cluster_connections", "0");
   Field(out, "maxclients", static_cast<uint64_t>(s.config().maxclients));
+  const uint64_t now_s = s.MonotonicMs() / 1000;
+  Field(out, "client_recent_max_input_buffer", s.buffer_peaks().MaxInput(now_s));
+  Field(out, "client_recent_max_output_buffer", s.buffer_peaks().MaxOutput(now_s));
   Field(out, "blocked_clients", blocking.blocked_clients());
   Field(out, "tracking_clients", "0");
   Field(out, "pubsub_clients", s.dispatcher().pubsub().clients());

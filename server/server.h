@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/host.h"
+#include "server/buffer_peaks.h"
 #include "server/durability.h"
 #include "server/http_endpoint.h"
 #include "server/metrics.h"
@@ -80,6 +81,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   Durability& durability() { return *durability_; }
   const Loader* loader() const { return loader_.get(); }
   ServerStats& stats() { return stats_; }
+  BufferPeaks& buffer_peaks() { return buffer_peaks_; }
   // INFO's instantaneous_ops_per_sec, _input_kbps and _output_kbps (bytes per second).
   const InstantRate& ops_rate() const { return ops_rate_; }
   const InstantRate& input_rate() const { return input_rate_; }
@@ -184,6 +186,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   int64_t load_started_ms_ = 0;
   int64_t last_load_log_ms_ = 0;
   ServerStats stats_;
+  BufferPeaks buffer_peaks_;
   std::unordered_map<uint64_t, Connection*> connections_;
   std::vector<uint64_t> to_flush_;
   std::vector<uint64_t> to_resume_;

@@ -109,3 +109,17 @@ TEST_CASE("INFO keysizes: per database, strings by bytes and streams by entries,
   CHECK(c.Call({"INFO"}).str.find("# Keysizes") == std::string::npos);
   CHECK(c.Call({"INFO", "all"}).str.find("# Keysizes") != std::string::npos);
 }
+
+TEST_CASE("client_recent_max_input_buffer and _output_buffer follow the largest recent buffers") {
+  ServerProcess server({"--save", ""});
+  REQUIRE(server.Start());
+  REQUIRE(WaitLoaded(server.port()));
+  RawClient c(server.port());
+  CHECK(std::stoull(InfoField(c, "client_recent_max_input_buffer")) < 1000);
+  const std::string big(200000, 'x');
+  CHECK(c.Call({"SET", "k", big}).str == "OK");
+  CHECK(c.Call({"GET", "k"}).str == big);
+  // The whole SET arrived in one buffer at some point; the GET's reply sat in one.
+  CHECK(std::stoull(InfoField(c, "client_recent_max_input_buffer")) >= 65536);
+  CHECK(std::stoull(InfoField(c, "client_recent_max_output_buffer")) >= 200000);
+}
