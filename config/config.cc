@@ -52,6 +52,7 @@ std::vector<ConfigKey> BuildKeys() {
   num("metrics-port", T::kInt, false, 0, 65535, &Config::metrics_port);
   str("metrics-bind", false, &Config::metrics_bind);
   num("metrics-max-series", T::kInt, true, 0, INT32_MAX, &Config::metrics_max_series);
+  num("status-sample-interval", T::kInt, true, 1, 3600, &Config::status_sample_interval);
   str("requirepass", true, &Config::requirepass);
   ConfigKey loglevel;
   loglevel.name = "loglevel";

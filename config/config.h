@@ -63,6 +63,7 @@ struct Config {
   int64_t metrics_port = 0;
   std::string metrics_bind = "127.0.0.1";
   int64_t metrics_max_series = 10000;  // per-stream, -group and -consumer series in a scrape
+  int64_t status_sample_interval = 10;  // seconds between the status page's history samples
 };
 
 // The `save` rules as (seconds, changes) pairs; false when the text is not such pairs.

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/group_figures.h"
 #include "server/info.h"
 #include "server/server.h"
 
@@ -92,23 +93,6 @@ class Family {
   std::string samples_;
 };
 
-double Seconds(int64_t now_ms, int64_t then_ms) {
-  return std::max<int64_t>(now_ms - then_ms, 0) / 1000.0;
-}
-
-// How long the group's oldest pending entry has waited: since its delivery, or for an entry
-// released by XNACK, since its release.
-double OldestPendingAge(const ConsumerGroup& g, int64_t now_ms) {
-  double age = 0;
-  if (auto owned = g.by_time().LowerBound({0, streams::StreamId::Min()}); owned.valid()) {
-    age = Seconds(now_ms, owned.record().delivery_ms);
-  }
-  if (auto first = g.by_time().Begin(); first.valid() && first.record().delivery_ms < 0) {
-    age = std::max(age, Seconds(now_ms, streams::TicketReleaseMs(first.record().delivery_ms)));
-  }
-  return age;
-}
-
 }  // namespace
 
 // The per-stream families, and the sums that stand for the streams past the series cap.
@@ -185,7 +169,7 @@ class StreamMetrics {
     pending_.Add(labels, static_cast<double>(g.pending()));
     nacked_.Add(labels, static_cast<double>(g.nacked()));
     consumers_.Add(labels, static_cast<double>(g.consumers().size()));
-    oldest_.Add(labels, g.pending() > 0 ? OldestPendingAge(g, now_ms_) : 0);
+    oldest_.Add(labels, OldestPendingAge(g, now_ms_));
     if (g.entries_read() >= 0) entries_read_.Add(labels, static_cast<double>(g.entries_read()));
     dead_lettered_.Add(labels, static_cast<double>(g.counters().dead_lettered));
     const streams::GroupActivity& a = g.activity();

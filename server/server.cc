@@ -19,6 +19,8 @@
 #include "server/connection.h"
 #include "server/info.h"
 #include "server/metrics.h"
+#include "server/status_json.h"
+#include "server/status_page.h"
 
 namespace runnel::server {
 
@@ -168,21 +170,7 @@ bool Server::ListenMetrics() {
   if (config_.metrics_port == 0) return true;
   metrics_ = std::make_unique<HttpEndpoint>(
       &loop_, [this](std::string_view path, HttpEndpoint::Responder respond) {
-        if (path != "/metrics") {
-          return respond({404, "text/plain", "not found: the metrics are at /metrics\n"});
-        }
-        const auto max_series = static_cast<size_t>(config_.metrics_max_series);
-        auto scrape = std::make_unique<MetricsScrape>(*this, max_series);
-        scrapes_.push_back({std::move(scrape), std::move(respond)});
-        if (scrapes_.size() == 1) {
-          if (!scrape_idle_.initialised()) {
-            uv_idle_init(&loop_, scrape_idle_.get());
-            scrape_idle_.MarkInitialised();
-            scrape_idle_.get()->data = this;
-          }
-          uv_idle_start(scrape_idle_.get(),
-                        [](uv_idle_t* h) { static_cast<Server*>(h->data)->RunScrapes(); });
-        }
+        ServeMetricsPort(path, std::move(respond));
       });
   metrics_->set_password(config_.requirepass);
   std::string error;
@@ -190,25 +178,61 @@ bool Server::ListenMetrics() {
     log_.Warning("Metrics port: " + error);
     return false;
   }
+  status_history_ = std::make_unique<StatusHistory>();
   log_.Notice("Metrics at http://" + config_.metrics_bind + ":" +
-              std::to_string(config_.metrics_port) + "/metrics");
+              std::to_string(config_.metrics_port) + "/metrics, the status page at /");
   return true;
+}
+
+void Server::ServeMetricsPort(std::string_view path, HttpEndpoint::Responder respond) {
+  // A query string changes nothing (a browser may add one to defeat a cache).
+  path = path.substr(0, path.find('?'));
+  const auto max_series = static_cast<size_t>(config_.metrics_max_series);
+  if (path == "/metrics") {
+    auto scrape = std::make_shared<MetricsScrape>(*this, max_series);
+    return StartScrape([scrape](uint64_t us) { return scrape->Step(us); },
+                       [scrape, respond = std::move(respond)] {
+                         respond({200, "text/plain; version=0.0.4; charset=utf-8",
+                                  scrape->Take()});
+                       });
+  }
+  if (path == "/status.json") {
+    auto scrape = std::make_shared<StatusScrape>(*this, *status_history_, max_series);
+    return StartScrape([scrape](uint64_t us) { return scrape->Step(us); },
+                       [scrape, respond = std::move(respond)] {
+                         respond({200, "application/json", scrape->Take()});
+                       });
+  }
+  if (path == "/" || path == "/index.html") {
+    return respond({200, "text/html; charset=utf-8", std::string(StatusPageHtml())});
+  }
+  respond({404, "text/plain",
+           "not found: the metrics are at /metrics, the status page at /\n"});
+}
+
+void Server::StartScrape(std::function<bool(uint64_t)> step, std::function<void()> finish) {
+  scrapes_.push_back({std::move(step), std::move(finish)});
+  if (scrapes_.size() > 1) return;  // the idle handle already runs
+  if (!scrape_idle_.initialised()) {
+    uv_idle_init(&loop_, scrape_idle_.get());
+    scrape_idle_.MarkInitialised();
+    scrape_idle_.get()->data = this;
+  }
+  uv_idle_start(scrape_idle_.get(),
+                [](uv_idle_t* h) { static_cast<Server*>(h->data)->RunScrapes(); });
 }
 
 // One slice of every pending scrape per loop iteration: commands run between slices.
 void Server::RunScrapes() {
   constexpr uint64_t kSliceUs = 2000;
   for (size_t i = 0; i < scrapes_.size();) {
-    if (!scrapes_[i].scrape->Step(kSliceUs / scrapes_.size() + 1)) {
+    if (!scrapes_[i].step(kSliceUs / scrapes_.size() + 1)) {
       ++i;
       continue;
     }
-    HttpResponse r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = scrapes_[i].scrape->Take();
-    auto respond = std::move(scrapes_[i].respond);
+    auto finish = std::move(scrapes_[i].finish);
     scrapes_.erase(scrapes_.begin() + static_cast<std::ptrdiff_t>(i));
-    respond(std::move(r));
+    finish();
   }
   if (scrapes_.empty()) uv_idle_stop(scrape_idle_.get());
 }
@@ -601,6 +625,15 @@ void Server::Cron() {
   dispatcher_->Cron(now);
   if (config_.timeout > 0) CloseIdleClients();
   if (metrics_) metrics_->CloseIdle(MonotonicMs());
+  const uint64_t interval_ms = static_cast<uint64_t>(config_.status_sample_interval) * 1000;
+  if (status_history_ && status_history_->Due(MonotonicUs(), interval_ms)) {
+    status_history_->Begin(now, MonotonicUs());
+    StartScrape(
+        [this](uint64_t us) {
+          return status_history_->Step(keyspace(), NowMs(), [this] { return MonotonicUs(); }, us);
+        },
+        [] {});
+  }
 }
 
 void Server::CloseIdleClients() {

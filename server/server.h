@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -30,6 +31,7 @@
 #include "server/durability.h"
 #include "server/http_endpoint.h"
 #include "server/metrics.h"
+#include "server/status_history.h"
 #include "server/loader.h"
 #include "server/logger.h"
 #include "server/uv_handle.h"
@@ -149,6 +151,12 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   bool Listen();
   // Opens the metrics port (metrics-port, metrics-bind); false when it cannot listen.
   bool ListenMetrics();
+  // What the metrics port answers for a path: /metrics, the status page (/) and its data
+  // (/status.json); 404 otherwise.
+  void ServeMetricsPort(std::string_view path, HttpEndpoint::Responder respond);
+  // Queues work done in slices: a response built over several loop iterations, or a history
+  // sample. RunScrapes runs one slice of each per iteration, then `finish` once step is done.
+  void StartScrape(std::function<bool(uint64_t budget_us)> step, std::function<void()> finish);
   void RunScrapes();
   bool ListenOn(const std::string& address, bool optional);
   static void OnConnection(uv_stream_t* listener, int status);
@@ -169,10 +177,14 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   std::vector<UvHandle<uv_tcp_t>> listeners_;
   InstantRate ops_rate_, input_rate_, output_rate_;
   std::unique_ptr<HttpEndpoint> metrics_;  // the metrics port, when metrics-port is set
-  // Scrapes being built, a slice per loop iteration while any is (RunScrapes).
+  // The status page's history (server/status_history.h), sampled by the cron while the
+  // metrics port is open.
+  std::unique_ptr<StatusHistory> status_history_;
+  // Work done in slices, one per loop iteration while any is (RunScrapes): a metrics scrape, a
+  // /status.json, a history sample.
   struct PendingScrape {
-    std::unique_ptr<MetricsScrape> scrape;
-    HttpEndpoint::Responder respond;
+    std::function<bool(uint64_t budget_us)> step;  // true once complete
+    std::function<void()> finish;                  // then called once (sends the response)
   };
   std::vector<PendingScrape> scrapes_;
   UvHandle<uv_idle_t> scrape_idle_;
