@@ -97,7 +97,8 @@ class HttpEndpoint::Connection {
  private:
   struct WriteRequest {
     uv_write_t req;
-    std::string head, body;  // written as two buffers: a large body is never copied
+    std::string head, body;  // written as buffers of their own: a large body is never copied
+    std::vector<std::string> parts;
   };
 
   uv_stream_t* Stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
@@ -223,18 +224,29 @@ class HttpEndpoint::Connection {
 
   void Respond(HttpResponse r, bool keep_alive, std::string_view extra_headers = {}) {
     auto* w = new WriteRequest;
+    size_t length = r.body.size();
+    for (const std::string& part : r.parts) length += part.size();
     w->head = "HTTP/1.1 " + std::to_string(r.status) + " " + std::string(StatusText(r.status)) +
               "\r\nContent-Type: " + r.content_type +
-              "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n" +
+              "\r\nContent-Length: " + std::to_string(length) + "\r\n" +
               std::string(extra_headers) + (keep_alive ? "" : "Connection: close\r\n") + "\r\n";
-    if (!head_only_) w->body = std::move(r.body);
+    if (!head_only_) {
+      w->body = std::move(r.body);
+      w->parts = std::move(r.parts);
+    }
     head_only_ = false;
     w->req.data = this;
-    uv_buf_t bufs[2] = {uv_buf_init(w->head.data(), static_cast<unsigned>(w->head.size())),
-                        uv_buf_init(w->body.data(), static_cast<unsigned>(w->body.size()))};
+    std::vector<uv_buf_t> bufs;
+    auto add = [&bufs](std::string& s) {
+      if (!s.empty()) bufs.push_back(uv_buf_init(s.data(), static_cast<unsigned>(s.size())));
+    };
+    add(w->head);
+    add(w->body);
+    for (std::string& part : w->parts) add(part);
     close_after_write_ = close_after_write_ || !keep_alive;
     ++writes_;
-    if (uv_write(&w->req, Stream(), bufs, w->body.empty() ? 1 : 2, OnWritten) != 0) {
+    if (uv_write(&w->req, Stream(), bufs.data(), static_cast<unsigned>(bufs.size()), OnWritten) !=
+        0) {
       delete w;
       --writes_;
       Close();

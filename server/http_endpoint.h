@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "server/uv_handle.h"
 
@@ -33,6 +34,9 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  // More of the body, after `body`: each part is written as a buffer of its own, so a large
+  // response assembled from pieces is never copied into one string.
+  std::vector<std::string> parts = {};
 };
 
 class HttpEndpoint {

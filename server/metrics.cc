@@ -80,15 +80,29 @@ class Family {
   }
   void AppendTo(std::string& out) const {
     if (samples_.empty()) return;
-    for (std::string_view part : {std::string_view("# HELP "), name_, std::string_view(" "), help_,
-                                  std::string_view("\n# TYPE "), name_, std::string_view(" "),
-                                  type_, std::string_view("\n")}) {
-      out.append(part);
-    }
-    out.append(samples_);  // the bulk of a scrape: appended once, never copied into a temporary
+    out += Head();
+    out += samples_;
+  }
+  // For the large families: the samples move into `parts` as they are, never copied, and the
+  // HTTP response writes each part as a buffer of its own.
+  void MoveInto(std::vector<std::string>& parts) {
+    if (samples_.empty()) return;
+    parts.push_back(Head());
+    parts.push_back(std::move(samples_));
+    samples_.clear();
   }
 
  private:
+  std::string Head() const {
+    std::string head;
+    for (std::string_view part : {std::string_view("# HELP "), name_, std::string_view(" "), help_,
+                                  std::string_view("\n# TYPE "), name_, std::string_view(" "),
+                                  type_, std::string_view("\n")}) {
+      head.append(part);
+    }
+    return head;
+  }
+
   std::string_view name_, type_, help_;
   std::string samples_;
 };
@@ -120,7 +134,7 @@ class StreamMetrics {
     }
   }
 
-  void AppendTo(std::string& out) {
+  void MoveInto(std::vector<std::string>& parts) {
     if (other_streams_ > 0) {
       const std::string labels = Labels({{"db", ""}, {"stream", "other"}});
       length_.Add(labels, other_.length);
@@ -138,11 +152,12 @@ class StreamMetrics {
                       &lag_, &pending_, &nacked_, &consumers_, &oldest_, &entries_read_,
                       &dead_lettered_, &delivered_, &read_, &acked_, &claimed_, &nacks_,
                       &consumer_pending_, &consumer_idle_}) {
-      f->AppendTo(out);
+      f->MoveInto(parts);
     }
-    out += "# HELP runnel_metrics_streams_summed Streams past metrics-max-series, summed into "
-           "stream=\"other\".\n# TYPE runnel_metrics_streams_summed gauge\n"
-           "runnel_metrics_streams_summed " + Number(static_cast<double>(other_streams_)) + "\n";
+    parts.push_back(
+        "# HELP runnel_metrics_streams_summed Streams past metrics-max-series, summed into "
+        "stream=\"other\".\n# TYPE runnel_metrics_streams_summed gauge\n"
+        "runnel_metrics_streams_summed " + Number(static_cast<double>(other_streams_)) + "\n");
   }
 
  private:
@@ -377,13 +392,15 @@ bool MetricsScrape::Step(uint64_t budget_us) {
       if (server_.MonotonicUs() >= deadline) return false;
     }
   }
-  ServerMetrics(server_, text_);  // last, so the command counts are the latest
-  streams_->AppendTo(text_);
+  std::string server_text;
+  ServerMetrics(server_, server_text);  // last, so the command counts are the latest
+  parts_.push_back(std::move(server_text));
+  streams_->MoveInto(parts_);
   done_ = true;
   return true;
 }
 
-std::string MetricsScrape::Take() { return std::move(text_); }
+std::vector<std::string> MetricsScrape::Take() { return std::move(parts_); }
 
 
 }  // namespace runnel::server

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace runnel::server {
 
@@ -34,7 +35,9 @@ class MetricsScrape {
 
   // Describes streams for about `budget_us`; true once the text is complete (then Take it).
   bool Step(uint64_t budget_us);
-  std::string Take();
+  // The text in parts, to be sent one after the other: the large families are not copied
+  // into one string, which for a large scrape would be the longest pause of all.
+  std::vector<std::string> Take();
 
  private:
   Server& server_;
@@ -43,7 +46,7 @@ class MetricsScrape {
   uint64_t cursor_ = 0;
   bool started_ = false, done_ = false;
   std::unordered_set<std::string> seen_;  // keys of the current database already described
-  std::string text_;
+  std::vector<std::string> parts_;
 };
 
 }  // namespace runnel::server

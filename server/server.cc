@@ -192,7 +192,7 @@ void Server::ServeMetricsPort(std::string_view path, HttpEndpoint::Responder res
     auto scrape = std::make_shared<MetricsScrape>(*this, max_series);
     return StartScrape([scrape](uint64_t us) { return scrape->Step(us); },
                        [scrape, respond = std::move(respond)] {
-                         respond({200, "text/plain; version=0.0.4; charset=utf-8",
+                         respond({200, "text/plain; version=0.0.4; charset=utf-8", "",
                                   scrape->Take()});
                        });
   }

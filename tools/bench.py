@@ -20,6 +20,8 @@ queue, how fast and how late delayed entries fire (Runnel only), ageing out a mi
 entries with RETENTION-MS against one XTRIM MINID on Redis (how long other clients wait), and
 dead-lettering by XNACK FATAL against the MULTI / XADD / XACK / EXEC a Redis client does by
 hand.
+With --only scrape (Runnel alone): the longest wait another client sees while /metrics is
+scraped with 10,000 streams, at 10,000 and 100,000 series.
 
 Usage: tools/bench.py --runnel build/runnel-server [--quick] [--write docs/benchmarks.md]
        tools/bench.py --runnel build/runnel-server --only compare --before old/runnel-server
@@ -1102,6 +1104,83 @@ def render_pubsub(r):
     return "\n".join(lines)
 
 
+SCRAPE_BEGIN = "<!-- bench:scrape:begin -->"
+SCRAPE_END = "<!-- bench:scrape:end -->"
+SCRAPE_STREAMS = 10_000
+
+
+def ping_worst(port, stop, out):
+    """Runs in its own process (its own interpreter lock): PINGs back to back until `stop`,
+    then puts the longest wait for a reply, in seconds, on `out`."""
+    conn = socket.create_connection(("127.0.0.1", port))
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    worst = 0.0
+    while not stop.is_set():
+        t = time.perf_counter()
+        conn.sendall(b"PING\r\n")
+        conn.recv(64)
+        worst = max(worst, time.perf_counter() - t)
+    out.put(worst)
+
+
+def scrape_pause(start_runnel_with, quick):
+    """The longest PING wait another client sees while /metrics is scraped, against none, with
+    SCRAPE_STREAMS streams that each have a group and a consumer holding a pending entry."""
+    import multiprocessing
+    import urllib.request
+    out = {}
+    for cap in (10_000, 100_000):
+        mport = free_port()
+        server = start_runnel_with(["--metrics-port", str(mport),
+                                    "--metrics-max-series", str(cap)])
+        try:
+            c = Client(server)
+            keys = [f"s{i}" for i in range(SCRAPE_STREAMS)]
+            c.pipeline((("XADD", k, "1-1", "f", "v") for k in keys), keep=False)
+            c.pipeline((("XGROUP", "CREATE", k, "g", "0") for k in keys), keep=False)
+            c.pipeline((("XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", k, ">")
+                        for k in keys), keep=False)
+            for scraping in (False, True):
+                stop, worst = multiprocessing.Event(), multiprocessing.Queue()
+                pinger = multiprocessing.Process(target=ping_worst,
+                                                 args=(server.port, stop, worst))
+                pinger.start()
+                time.sleep(0.2)
+                times, size = [], 0
+                for _ in range(2 if quick else 5):
+                    t = time.perf_counter()
+                    if scraping:
+                        url = f"http://127.0.0.1:{mport}/metrics"
+                        size = len(urllib.request.urlopen(url).read())
+                    else:
+                        time.sleep(0.05)
+                    times.append(time.perf_counter() - t)
+                stop.set()
+                out[cap, scraping] = {"worst_ms": worst.get() * 1000, "bytes": size,
+                                      "min_ms": min(times) * 1000, "max_ms": max(times) * 1000}
+                pinger.join()
+            c.close()
+        finally:
+            server.stop()
+    return out
+
+
+def render_scrape(r):
+    lines = [SCRAPE_BEGIN, "",
+             f"Measured {time.strftime('%Y-%m-%d')} by `tools/bench --only scrape` (Runnel "
+             f"alone: Redis has no metrics endpoint): {SCRAPE_STREAMS:,} streams, each with a "
+             "group and a consumer holding a pending entry, log off; five scrapes of /metrics "
+             "in a row while another process PINGs back to back.", "",
+             "| `metrics-max-series` | scrape size | time per scrape | longest PING wait, "
+             "scraping | longest PING wait, idle |", "|---:|---:|---:|---:|---:|"]
+    for cap in (10_000, 100_000):
+        a, idle = r[cap, True], r[cap, False]
+        lines.append(f"| {cap:,} | {a['bytes'] / 1e6:.1f} MB | {a['min_ms']:.0f}–{a['max_ms']:.0f} "
+                     f"ms | {a['worst_ms']:.1f} ms | {idle['worst_ms']:.1f} ms |")
+    lines += ["", SCRAPE_END]
+    return "\n".join(lines)
+
+
 def replace_block(path, begin, end, text):
     """Replaces the text between `begin` and `end` in the file (appends it if missing)."""
     try:
@@ -1212,7 +1291,8 @@ def main():
     ap.add_argument("--groups-tool", help="runnel-bench-groups (default: beside --runnel)")
     ap.add_argument("--quick", action="store_true", help="a tenth of the requests")
     ap.add_argument("--write", help="markdown file whose bench section is replaced")
-    ap.add_argument("--only", choices=["idle", "compare", "policies", "queues", "pubsub"],
+    ap.add_argument("--only", choices=["idle", "compare", "policies", "queues", "pubsub",
+                                       "scrape"],
                     help="run only this part")
     ap.add_argument("--before", help="an earlier runnel-server, for --only compare")
     ap.add_argument("--before-label", default="Runnel before",
@@ -1230,6 +1310,8 @@ def main():
                    QUEUES_BEGIN, QUEUES_END),
         "pubsub": (lambda: render_pubsub(pubsub(runnel, redis, args.quick)),
                    PUBSUB_BEGIN, PUBSUB_END),
+        "scrape": (lambda: render_scrape(scrape_pause(runnel, args.quick)),
+                   SCRAPE_BEGIN, SCRAPE_END),
     }
     if args.only in single:
         measure, begin, end = single[args.only]
