@@ -114,6 +114,10 @@ std::string ConfigSetUnknown(std::string_view name) {
          "'";
 }
 
+std::string ConfigRewriteFailed(std::string_view why) {
+  return "ERR Rewriting config file: " + std::string(why);
+}
+
 std::string ConfigSetFailed(std::string_view name, std::string_view why) {
   return "ERR CONFIG SET failed (possibly related to argument '" + std::string(CText(name)) +
          "') - " + std::string(why);

@@ -303,5 +303,8 @@ std::string UnknownClientType(std::string_view type);
 std::string NoSuchUser(std::string_view user);
 std::string ConfigSetUnknown(std::string_view name);
 std::string ConfigSetFailed(std::string_view name, std::string_view why);
+inline constexpr std::string_view kNoConfigFile =
+    "ERR The server is running without a config file";
+std::string ConfigRewriteFailed(std::string_view why);
 
 }  // namespace runnel::dispatch::errors

@@ -48,6 +48,9 @@ class AdminHost {
   virtual const config::Config& config() const = 0;
   // Replaces the configuration (every value already checked) and applies what changed.
   virtual void SetConfig(config::Config updated) = 0;
+  // CONFIG REWRITE: writes the configuration back to the file the server started with. false
+  // with the error to reply in *error (no file, or it cannot be written).
+  virtual bool RewriteConfig(std::string* error) = 0;
   virtual std::string Info(const std::vector<std::string>& sections) = 0;
   virtual void ResetStats() = 0;
 

@@ -16,6 +16,7 @@
 #include "commands/admin/version.h"
 #include "commands/all_commands.h"
 #include "dispatch/errors.h"
+#include "server/config_file.h"
 #include "server/connection.h"
 #include "server/info.h"
 #include "server/metrics.h"
@@ -101,6 +102,21 @@ void Server::ApplyLogLevel() {
 void Server::SetConfig(config::Config updated) {
   config_ = std::move(updated);
   ApplyConfig();
+}
+
+bool Server::RewriteConfig(std::string* error) {
+  if (config_file_.empty()) {
+    *error = dispatch::errors::kNoConfigFile;
+    return false;
+  }
+  std::string why;
+  if (RewriteConfigFile(config_file_, config_, &why)) {
+    log_.Notice("CONFIG REWRITE executed with success.");
+    return true;
+  }
+  log_.Warning("CONFIG REWRITE failed: " + why);
+  *error = dispatch::errors::ConfigRewriteFailed(why);
+  return false;
 }
 
 void Server::ApplyConfig() {

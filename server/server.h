@@ -119,6 +119,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   // ---- dispatch::AdminHost ----
   const config::Config& config() const override { return config_; }
   void SetConfig(config::Config updated) override;
+  bool RewriteConfig(std::string* error) override;
   std::string Info(const std::vector<std::string>& sections) override;
   void ResetStats() override;
   bool Shutdown(std::string_view reason, SaveMode mode = SaveMode::kDefault, bool force = false,

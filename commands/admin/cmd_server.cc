@@ -107,12 +107,19 @@ void CmdConfigResetStat(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+void CmdConfigRewrite(CommandContext& ctx) {
+  std::string error;
+  if (!ctx.admin().RewriteConfig(&error)) return ctx.Error(error);
+  ctx.reply.Ok();
+}
+
 void CmdConfigHelp(CommandContext& ctx) {
   dispatch::WriteHelp(
       ctx.reply, "CONFIG",
       {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
        "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
-       "    Reset statistics reported by the INFO command."});
+       "    Reset statistics reported by the INFO command.", "REWRITE",
+       "    Rewrite the configuration file."});
 }
 
 // ---- INFO, TIME ----
@@ -211,6 +218,11 @@ void RegisterServerCommands(std::vector<CommandSpec>& out) {
                     .arity = 2,
                     .flags = kAdmin,
                     .handler = CmdConfigResetStat,
+                    .acl_categories = kDangerous});
+  config.push_back({.name = "rewrite",
+                    .arity = 2,
+                    .flags = kAdmin,
+                    .handler = CmdConfigRewrite,
                     .acl_categories = kDangerous});
   config.push_back({.name = "help",
                     .arity = 2,

@@ -145,6 +145,7 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"config|get", "parameter [parameter ...]"},
     {"config|help", ""},
     {"config|resetstat", ""},
+    {"config|rewrite", ""},
     {"config|set", "parameter value [parameter value ...]"},
     {"dbsize", ""},
     {"save", ""},
@@ -589,7 +590,8 @@ TEST_CASE("RESP3 docs use redis-server 7.0's types: maps, sets of simple strings
   REQUIRE(subs != nullptr);
   CHECK(subs->type == Type::kMap);
   CHECK(Keys(*subs) ==
-        std::vector<std::string>{"config|get", "config|set", "config|resetstat", "config|help"});
+        std::vector<std::string>{"config|get", "config|set", "config|resetstat", "config|rewrite",
+                                 "config|help"});
   CHECK(Field(*subs, "config|get")->type == Type::kMap);
   CHECK(Field(config, "arguments") == nullptr);  // Redis sends none for a container
 }

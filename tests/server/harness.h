@@ -20,6 +20,7 @@
 
 #include "config/config.h"
 #include "dispatch/dispatcher.h"
+#include "dispatch/errors.h"
 #include "dispatch/host.h"
 #include "resp/reply_parser.h"
 
@@ -99,6 +100,10 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   // ---- dispatch::AdminHost ----
   const config::Config& config() const override { return config_; }
   void SetConfig(config::Config updated) override;
+  bool RewriteConfig(std::string* error) override {
+    *error = dispatch::errors::kNoConfigFile;
+    return false;
+  }
   std::string Info(const std::vector<std::string>&) override { return "# Harness\r\n"; }
   void ResetStats() override {}
   bool Shutdown(std::string_view, SaveMode, bool, std::string* error) override;
