@@ -97,6 +97,9 @@ class Client {
   virtual void ScheduleFlush() = 0;
   // The client was unblocked: the commands it pipelined behind the blocked one may run.
   virtual void ScheduleResume() = 0;
+  // Runs the commands it pipelined behind a held one now, before the dispatcher goes on to the
+  // next client CLIENT PAUSE held: each held client's buffer runs whole, in turn.
+  virtual void RunPendingInput() = 0;
   // Closes once the buffered replies are sent (QUIT, CLIENT KILL of itself).
   virtual void CloseAfterReply() = 0;
   // Closes now (CLIENT KILL of another client).

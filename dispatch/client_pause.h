@@ -3,13 +3,16 @@
 //
 // Invariants: while a pause is on, nothing changes the dataset — held commands do not run, and
 // the dispatcher's own timed writes (active expiry, delayed entries, retention, consumer expiry,
-// IDMP expiry, blocked readers' wakes) wait too; blocked commands' timeouts still answer. A
-// held command runs exactly once, when the pause ends (its time, or CLIENT UNPAUSE), in
-// arrival order; one whose client has gone is dropped.
+// IDMP expiry, seen-time records, blocked readers' wakes) wait too; blocked commands' timeouts
+// still answer, and a key past its TTL reads as gone without being deleted. A held command runs
+// exactly once after the pause ends (its time, or CLIENT UNPAUSE once that command has
+// finished), in arrival order, each held client's pipelined commands right after its held one;
+// one whose client has gone is dropped. Monitors are never held (redis-server: replicas).
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <utility>
 
 #include "resp/arg_list.h"
@@ -40,6 +43,12 @@ class ClientPause {
   // Whether a command with these flags (EXEC: with its queued commands' flags too) must wait.
   bool Holds(uint32_t flags) const;
   void Hold(uint64_t client_id, const resp::ArgList& args) { held_.push_back({client_id, args}); }
+  // Commands held before the ones held now (a pause that began while they were being run).
+  void HoldFirst(std::deque<Held> earlier) {
+    earlier.insert(earlier.end(), std::make_move_iterator(held_.begin()),
+                   std::make_move_iterator(held_.end()));
+    held_ = std::move(earlier);
+  }
   // The client closed: what it sent is dropped, never run.
   void Forget(uint64_t client_id) {
     std::erase_if(held_, [&](const Held& h) { return h.client_id == client_id; });

@@ -94,9 +94,13 @@ std::unique_ptr<streams::Keyspace> Dispatcher::NewKeyspace() const {
 void Dispatcher::ReplaceKeyspace(std::unique_ptr<streams::Keyspace> keyspace) {
   keyspace_ = std::move(keyspace);
   keyspace_->set_observer(this);
+  keyspace_->set_expire_on_lookup(!pause_.active());  // DEBUG RELOAD during a pause
 }
 
-void Dispatcher::Execute(Client& c, const resp::ArgList& args) { Run(c, args, false); }
+void Dispatcher::Execute(Client& c, const resp::ArgList& args) {
+  Run(c, args, false);
+  if (!resuming_.empty()) RunResumed();
+}
 
 void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
   if (!resumed) stats_.commands_processed++;
@@ -127,7 +131,7 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
   }
   // Checked before MULTI queues, as redis-server does: a write queued during a WRITE pause
   // waits too.
-  if (pause_.active() && pause_.Holds(PauseFlags(c, *spec))) {
+  if (pause_.active() && !c.monitor && pause_.Holds(PauseFlags(c, *spec))) {
     c.postponed = true;
     pause_.Hold(c.id(), args);
     return;
@@ -213,10 +217,13 @@ void Dispatcher::CountRun(CommandContext& ctx, uint64_t usec, uint64_t earlier_u
     LogIfSlow(ctx, earlier_usec + usec);
   }
   // The latency monitor looks at each run, as redis-server's call() does.
+  NoteLatency((ctx.spec.flags & kCmdFast) ? "fast-command" : "command", usec / 1000);
+}
+
+void Dispatcher::NoteLatency(std::string_view event, uint64_t ms) {
   const int64_t threshold = limits_.latency_threshold_ms;
-  if (threshold > 0 && usec / 1000 >= static_cast<uint64_t>(threshold)) {
-    latency_monitor_.Add((ctx.spec.flags & kCmdFast) ? "fast-command" : "command", usec / 1000,
-                         ctx.now_ms / 1000);
+  if (threshold > 0 && ms >= static_cast<uint64_t>(threshold)) {
+    latency_monitor_.Add(event, ms, host_.NowMs() / 1000);
   }
 }
 
@@ -258,7 +265,11 @@ void Dispatcher::FeedMonitors(const Client& c, const CommandSpec& spec,
   const std::string line = MonitorFeed::Line(unix_us, c.db, c.addr(), Redacted(spec, args));
   for (uint64_t id : monitors_.ids()) {
     Client* m = host_.FindClient(id);
-    if (m == nullptr) continue;
+    if (m == nullptr || m->reply_mode == Client::ReplyMode::kOff) continue;
+    // As redis-server: after CLIENT REPLY SKIP a monitor is sent nothing until its own next
+    // command has run (the one skipped; Execute drops what that command is sent). The line of
+    // the CLIENT REPLY SKIP itself still goes out.
+    if (m->reply_mode == Client::ReplyMode::kSkipNext && m != &c) continue;
     m->reply().Simple(line);
     m->ScheduleFlush();
   }
@@ -283,13 +294,26 @@ void Dispatcher::Pause(ClientPause::Mode mode, uint64_t ms) {
 void Dispatcher::EndPause() {
   std::deque<ClientPause::Held> held = pause_.Stop();
   keyspace_->set_expire_on_lookup(true);
-  for (ClientPause::Held& h : held) {
+  for (ClientPause::Held& h : held) resuming_.push_back(std::move(h));
+}
+
+void Dispatcher::RunResumed() {
+  if (running_resumed_) return;  // a resumed client's pipeline is running: the loop below goes on
+  running_resumed_ = true;
+  while (!resuming_.empty()) {
+    if (pause_.active()) {  // a resumed command paused again: the rest wait once more, first
+      pause_.HoldFirst(std::exchange(resuming_, {}));
+      break;
+    }
+    ClientPause::Held h = std::move(resuming_.front());
+    resuming_.pop_front();
     Client* c = host_.FindClient(h.client_id);
     if (c == nullptr) continue;
     c->postponed = false;
-    Run(*c, h.args, true);  // held again if it (or one before it) paused once more
-    if (!c->waiting()) c->ScheduleResume();
+    Run(*c, h.args, true);
+    if (!c->waiting()) c->RunPendingInput();
   }
+  running_resumed_ = false;
 }
 
 void Dispatcher::StartMonitoring(Client& c) {
@@ -395,7 +419,8 @@ void Dispatcher::Cron(int64_t now_ms) {
   for (int i = 0; i < keyspace_->size() && !pause_.active(); ++i) {
     StreamUpkeep(i, now_ms, &budget);
   }
-  if (now_ms - last_seen_flush_ms_ >= kSeenFlushIntervalMs || now_ms < last_seen_flush_ms_) {
+  if (!pause_.active() &&
+      (now_ms - last_seen_flush_ms_ >= kSeenFlushIntervalMs || now_ms < last_seen_flush_ms_)) {
     if (effects_wanted_) FlushConsumerTimes();
     seen_notes_.clear();
     last_seen_flush_ms_ = now_ms;
@@ -509,7 +534,10 @@ std::optional<uint64_t> Dispatcher::NextTimerUs() const {
 
 void Dispatcher::OnTimer() {
   if (host_.loading()) return;
-  if (pause_.active() && host_.MonotonicUs() >= pause_.until_us()) EndPause();
+  if (pause_.active() && host_.MonotonicUs() >= pause_.until_us()) {
+    EndPause();
+    RunResumed();
+  }
   if (!pause_.active()) {
     // The keyspace's own writes first, as one record, so the readers they wake are served
     // below with everyone else.
@@ -569,7 +597,10 @@ void Dispatcher::ClientClosed(Client& c) {
   UnwatchAll(c);
   pubsub_.Drop(c);
   monitors_.Remove(c.id());
-  if (c.postponed) pause_.Forget(c.id());
+  if (c.postponed) {
+    pause_.Forget(c.id());
+    std::erase_if(resuming_, [&](const ClientPause::Held& h) { return h.client_id == c.id(); });
+  }
 }
 
 void Dispatcher::Notify(int db, uint32_t type, std::string_view event, std::string_view key) {

@@ -138,6 +138,9 @@ class Dispatcher : public streams::KeyspaceObserver {
   CommandStats& command_stats() { return command_stats_; }
   SlowLog& slowlog() { return slowlog_; }
   LatencyMonitor& latency_monitor() { return latency_monitor_; }
+  // A latency sample of the server's own work (aof-write, aof-fsync-always), kept by the
+  // monitor when it reaches latency-monitor-threshold.
+  void NoteLatency(std::string_view event, uint64_t ms);
   // MONITOR: `client` is sent a line for every command run from now on (RESET or closing
   // ends it).
   void StartMonitoring(Client& client);
@@ -145,7 +148,8 @@ class Dispatcher : public streams::KeyspaceObserver {
   // CLIENT PAUSE: clients' commands (all, or those that may write) wait for `ms` or until
   // EndPause (CLIENT UNPAUSE), and so does the server's own timed work (client_pause.h).
   void Pause(ClientPause::Mode mode, uint64_t ms);
-  // Ends the pause and runs the held commands, in the order they arrived.
+  // Ends the pause. The held commands run, in the order they arrived, once the command being
+  // run (CLIENT UNPAUSE, or EXEC around it) has finished: from Execute or OnTimer.
   void EndPause();
   const ClientPause& pause() const { return pause_; }
 
@@ -170,6 +174,8 @@ class Dispatcher : public streams::KeyspaceObserver {
   void Run(Client& client, const resp::ArgList& args, bool resumed);
   // The flags CLIENT PAUSE judges a command by: EXEC's include its queued commands'.
   uint32_t PauseFlags(const Client& client, const CommandSpec& spec) const;
+  // Runs the commands a pause held (resuming_), each client's pipeline after its held command.
+  void RunResumed();
   void RegisterBlock(Client& client, BlockRequest request, int64_t now_ms);
   bool Rerun(Client& client);
   // ---- stream_upkeep.cc ----
@@ -214,6 +220,8 @@ class Dispatcher : public streams::KeyspaceObserver {
   LatencyMonitor latency_monitor_;
   MonitorFeed monitors_;
   ClientPause pause_;
+  std::deque<ClientPause::Held> resuming_;  // held by a pause that has ended, not yet run
+  bool running_resumed_ = false;            // RunResumed is on the stack
 
   effects::Record record_;  // effects since the last FinishRecord
   // One per nesting level (EXEC runs calls); a deque, so deeper levels never move outer ones.

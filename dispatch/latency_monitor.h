@@ -3,7 +3,9 @@
 // redis-server keeps them: at most kMaxSamples per event, one per second (a second's samples
 // merge into their maximum), with the event's all-time maximum.
 //
-// Events recorded: "command" (a command that is not flagged fast) and "fast-command".
+// Events recorded: "command" (a command that is not flagged fast), "fast-command", and the
+// log's "aof-write" (one loop iteration's records written) and "aof-fsync-always" (the fsync
+// before replies under appendfsync always).
 #pragma once
 
 #include <cstdint>

@@ -58,6 +58,7 @@ class Connection : public dispatch::Client {
   // ---- dispatch::Client ----
   void ScheduleFlush() override;
   void ScheduleResume() override;
+  void RunPendingInput() override { ResumeInput(); }
   // Sends what is buffered, then closes (QUIT, protocol errors, CLIENT KILL of self).
   void CloseAfterReply() override { close_after_reply_ = true; }
   // Idempotent. The object is deleted later, in the close callback.

@@ -180,13 +180,18 @@ void Durability::BeforeReplies() {
   bool always = fsync_ == config::FsyncPolicy::kAlways;
   std::string error;
   // Written, then (under always) synced, in two steps so each has its own histogram.
+  // They are LATENCY events too, named as redis-server names them.
   auto start = std::chrono::steady_clock::now();
   bool ok = aof_->Flush(false, &error);
-  log_write_seconds_.Record(SecondsSince(start));
+  double seconds = SecondsSince(start);
+  log_write_seconds_.Record(seconds);
+  server_.dispatcher().NoteLatency("aof-write", static_cast<uint64_t>(seconds * 1000));
   if (ok && always) {
     start = std::chrono::steady_clock::now();
     ok = aof_->Flush(true, &error);
-    log_fsync_seconds_.Record(SecondsSince(start));
+    seconds = SecondsSince(start);
+    log_fsync_seconds_.Record(seconds);
+    server_.dispatcher().NoteLatency("aof-fsync-always", static_cast<uint64_t>(seconds * 1000));
   }
   if (ok) {
     if (!last_write_ok_) {

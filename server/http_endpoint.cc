@@ -35,8 +35,16 @@ std::string DecodeBase64(std::string_view in, bool* ok) {
   uint32_t acc = 0;
   int bits = 0;
   *ok = true;
+  // Padding may only end the text: '=' then nothing but '='.
+  const size_t pad = in.find('=');
+  if (pad != std::string_view::npos) {
+    if (in.find_first_not_of('=', pad) != std::string_view::npos || in.size() - pad > 2) {
+      *ok = false;
+      return {};
+    }
+    in = in.substr(0, pad);
+  }
   for (char c : in) {
-    if (c == '=') break;
     int v = value(c);
     if (v < 0) {
       *ok = false;
@@ -123,13 +131,24 @@ class HttpEndpoint::Connection {
     if (n == 0 || self->closing_) return;
     self->last_active_ms_ = uv_now(self->endpoint_->loop_);
     self->head_bytes_ += static_cast<size_t>(n);
-    if (self->head_bytes_ > kMaxHead) return self->Respond({431, "text/plain", "too large\n"}, false);
+    if (self->head_bytes_ > kMaxHead) return self->Refuse({431, "text/plain", "too large\n"});
     size_t parsed = http_parser_execute(&self->parser_, &Settings(), buf->base,
                                         static_cast<size_t>(n));
     if (self->closing_) return;
     if (parsed != static_cast<size_t>(n) || HTTP_PARSER_ERRNO(&self->parser_) != HPE_OK) {
-      self->Respond({400, "text/plain", "bad request\n"}, false);
+      self->Refuse({400, "text/plain", "bad request\n"});
     }
+  }
+
+  // A request that cannot be parsed: answered after the requests before it (one may still be
+  // with the handler), then the connection closes; nothing more is read.
+  void Refuse(HttpResponse r) {
+    uv_read_stop(Stream());
+    Request bad;
+    bad.early = std::move(r);
+    bad.keep_alive = false;
+    queue_.push_back(std::move(bad));
+    if (!busy_) Next();
   }
 
   static const http_parser_settings& Settings() {
@@ -212,7 +231,8 @@ class HttpEndpoint::Connection {
       }
       busy_ = true;
       std::weak_ptr<int> alive = alive_;
-      endpoint_->handler_(r.path, [this, alive, head = r.head, keep = r.keep_alive](HttpResponse h) {
+      const bool head = r.head, keep = r.keep_alive;
+      endpoint_->handler_(r.path, [this, alive, head, keep](HttpResponse h) {
         if (alive.expired()) return;  // the connection closed meanwhile
         busy_ = false;
         head_only_ = head;

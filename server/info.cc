@@ -96,7 +96,8 @@ void ClientsSection(Server& s, std::string& out) {
   const uint64_t now_s = s.MonotonicMs() / 1000;
   Field(out, "client_recent_max_input_buffer", s.buffer_peaks().MaxInput(now_s));
   Field(out, "client_recent_max_output_buffer", s.buffer_peaks().MaxOutput(now_s));
-  Field(out, "blocked_clients", blocking.blocked_clients());
+  // As redis-server counts them: clients CLIENT PAUSE holds are blocked too.
+  Field(out, "blocked_clients", blocking.blocked_clients() + s.dispatcher().pause().held());
   Field(out, "tracking_clients", "0");
   Field(out, "pubsub_clients", s.dispatcher().pubsub().clients());
   Field(out, "watching_clients", watching);

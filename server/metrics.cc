@@ -288,8 +288,9 @@ void ServerMetrics(Server& s, std::string& out) {
         static_cast<double>(s.MonotonicMs() - s.stats().start_monotonic) / 1000.0);
   gauge("runnel_connected_clients", "Client connections open.",
         static_cast<double>(s.connections().size()));
-  gauge("runnel_blocked_clients", "Clients waiting in a blocking command.",
-        static_cast<double>(s.dispatcher().blocking().blocked_clients()));
+  gauge("runnel_blocked_clients", "Clients waiting in a blocking command or held by CLIENT PAUSE.",
+        static_cast<double>(s.dispatcher().blocking().blocked_clients() +
+                            s.dispatcher().pause().held()));
   gauge("runnel_memory_used_bytes", "Bytes the allocator has handed out (INFO used_memory).",
         static_cast<double>(AllocatedBytes()));
   gauge("runnel_memory_rss_bytes", "Resident set size of the process.",
@@ -363,34 +364,26 @@ void ServerMetrics(Server& s, std::string& out) {
 }  // namespace
 
 MetricsScrape::MetricsScrape(Server& server, size_t max_series)
-    : server_(server), streams_(std::make_unique<StreamMetrics>(server.NowMs(), max_series)) {}
+    : server_(server),
+      max_series_(max_series),
+      streams_(std::make_unique<StreamMetrics>(server.NowMs(), max_series)) {}
 
 MetricsScrape::~MetricsScrape() = default;
+
+void MetricsScrape::Visit(int db, std::string_view key, const streams::Stream& stream) {
+  streams_->Add(db, key, stream);
+}
+
+void MetricsScrape::Restart() {
+  streams_ = std::make_unique<StreamMetrics>(server_.NowMs(), max_series_);
+}
 
 bool MetricsScrape::Step(uint64_t budget_us) {
   if (done_) return true;
   const uint64_t deadline = server_.MonotonicUs() + budget_us;
-  const int64_t now_ms = server_.NowMs();
-  size_t visited = 0;
-  while (db_ < server_.keyspace().size()) {
-    const streams::Database& db = server_.keyspace().db(db_);
-    cursor_ = db.ScanStep(cursor_, [&](const streams::Database::Node& n) {
-      ++visited;
-      const int64_t expire = n.value.expire_ms;
-      if (expire >= 0 && expire <= now_ms) return;  // past its TTL: gone for clients
-      const Stream* st = n.value.value.stream();
-      if (st != nullptr && seen_.insert(n.key).second) streams_->Add(db_, n.key, *st);
-    });
-    ++visited;
-    if (cursor_ == 0) {  // this database is done
-      ++db_;
-      seen_.clear();
-    }
-    // Reading the clock costs more than a bucket: look every few dozen keys.
-    if (visited >= 64) {
-      visited = 0;
-      if (server_.MonotonicUs() >= deadline) return false;
-    }
+  if (!walk_.Step(server_.keyspace(), server_.NowMs(), [this] { return server_.MonotonicUs(); },
+                  deadline, *this)) {
+    return false;
   }
   std::string server_text;
   ServerMetrics(server_, server_text);  // last, so the command counts are the latest

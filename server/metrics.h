@@ -9,24 +9,27 @@
 // as the format requires; bytes that are not UTF-8 become \xNN.
 //
 // A scrape is built in slices (Step), so describing a million streams never stops the loop for
-// longer than a slice: between slices the server runs commands as usual. Keys are walked with
-// the tables' SCAN cursor, which survives resizes; a key met twice (a resize can do that) is
-// described once. Keys added or removed during a scrape may or may not be in it, as with SCAN.
+// longer than a slice: between slices the server runs commands as usual. Streams are visited
+// with StreamWalk (server/stream_walk.h), which needs no memory per key and restarts the
+// gathering if a table shrinks under it. Keys added or removed during a scrape may or may not
+// be in it, as with SCAN.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_set>
+#include <string_view>
 #include <vector>
+
+#include "server/stream_walk.h"
 
 namespace runnel::server {
 
 class Server;
 class StreamMetrics;
 
-class MetricsScrape {
+class MetricsScrape : private StreamWalk::Visitor {
  public:
   MetricsScrape(Server& server, size_t max_series);
   ~MetricsScrape();
@@ -40,12 +43,14 @@ class MetricsScrape {
   std::vector<std::string> Take();
 
  private:
+  void Visit(int db, std::string_view key, const streams::Stream& stream) override;
+  void Restart() override;
+
   Server& server_;
+  const size_t max_series_;
+  StreamWalk walk_;
   std::unique_ptr<StreamMetrics> streams_;
-  int db_ = 0;
-  uint64_t cursor_ = 0;
-  bool started_ = false, done_ = false;
-  std::unordered_set<std::string> seen_;  // keys of the current database already described
+  bool done_ = false;
   std::vector<std::string> parts_;
 };
 

@@ -657,7 +657,10 @@ void Server::CloseIdleClients() {
   uint64_t limit = static_cast<uint64_t>(config_.timeout) * 1000;
   std::vector<Connection*> idle;
   for (auto& [id, conn] : connections_) {
-    if (conn->blocked || conn->multi.active) continue;  // as Redis: blocked clients stay
+    // As Redis: blocked and paused clients, transactions, monitors and subscribers stay.
+    if (conn->waiting() || conn->multi.active || conn->monitor || conn->subscriptions.any()) {
+      continue;
+    }
     if (now - static_cast<uint64_t>(conn->last_interaction_ms) > limit) idle.push_back(conn);
   }
   for (Connection* c : idle) {

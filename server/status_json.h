@@ -8,8 +8,10 @@
 // follows the cap and not the keyspace; "omitted" says how many rows were left out. Rows are
 // sent largest lag first.
 //
-// Built in slices (Step) over a StreamWalk, as a metrics scrape is, so a keyspace of any size
-// never stalls the loop for more than a slice.
+// Built in slices (Step) over a StreamWalk, as a metrics scrape is, so the walk of a keyspace of
+// any size never stalls the loop for more than a slice. The last step (ranking the kept rows
+// and writing the JSON) is one piece whose cost follows the cap, not the keyspace: 36 ms was
+// measured for 250,000 rows, with the cap raised to a million.
 //
 // Names are binary-safe, JSON is not: a stream or group name is written as a JSON string with
 // its UTF-8 kept, the bytes that are not UTF-8 written as the four characters \xNN (as in the

@@ -72,10 +72,13 @@ void CmdLatencyHistogram(CommandContext& ctx) {
       for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       const size_t bar = name.find('|');
       const CommandSpec* spec = d.commands().Find(name.substr(0, bar));
-      if (spec != nullptr && bar != std::string::npos) {
-        spec = spec->FindSubcommand(name.substr(bar + 1));
+      if (spec == nullptr) continue;
+      if (bar != std::string::npos) {
+        if (const CommandSpec* sub = spec->FindSubcommand(name.substr(bar + 1))) consider(*sub);
+        continue;
       }
-      if (spec != nullptr) consider(*spec);
+      consider(*spec);
+      for (const CommandSpec& sub : spec->subcommands) consider(sub);  // `client`: client|id ...
     }
   }
   ctx.reply.Map(specs.size());

@@ -121,6 +121,9 @@ TEST_CASE("the metrics port needs requirepass's password when one is set") {
             .rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   CHECK(Get(mport, "/metrics", "Authorization: Basic cHJvbWV0aGV1czp3cm9uZw==\r\n")
             .rfind("HTTP/1.1 401", 0) == 0);
+  // The right credentials with something after the padding are not the right credentials.
+  CHECK(Get(mport, "/metrics", "Authorization: Basic cHJvbWV0aGV1czpzM2NyZXQ=junk\r\n")
+            .rfind("HTTP/1.1 401", 0) == 0);
 }
 
 TEST_CASE("metrics-max-series sums the streams past the cap into stream=\"other\"") {
@@ -226,6 +229,17 @@ TEST_CASE("a large scrape leaves room for commands, and describes every stream o
     ++rows;
   }
   CHECK(rows == kStreams);
+
+  // A request that cannot be parsed, pipelined behind a scrape still being built, is answered
+  // after it: the scrape's 200 first, then the 400, then the connection closes.
+  const std::string both =
+      Http(mport, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\x01 /x HTTP/1.1\r\n\r\n");
+  const size_t ok = both.find("HTTP/1.1 200 OK\r\n");
+  const size_t bad = both.find("HTTP/1.1 400 Bad Request\r\n");
+  CHECK(ok == 0);
+  CHECK(bad != std::string::npos);
+  CHECK(bad > ok);
+  CHECK(both.find("\nrunnel_stream_length{") < bad);
 }
 
 namespace {

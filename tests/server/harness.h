@@ -37,6 +37,7 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
     bool has_output() const { return !out_.empty(); }
     void ScheduleFlush() override {}
     void ScheduleResume() override { resumed = true; }
+    void RunPendingInput() override { resumed = true; }
     void CloseAfterReply() override { closed = true; }
     void Close() override { closed = true; }
     std::string Describe() const override { return "id=" + std::to_string(id()); }

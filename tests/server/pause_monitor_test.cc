@@ -39,7 +39,7 @@ TEST_CASE("CLIENT PAUSE: the mode is replaced, the end only moves later; UNPAUSE
   CHECK(h.Run({"CLIENT", "PAUSE", "100000"}).str == "OK");
   h.Send({"CLIENT", "UNPAUSE"}, 1);  // held as well: ALL holds everyone
   CHECK(h.Take(1).empty());
-  h.dispatcher().EndPause();
+  h.Advance(100000);
   CHECK(h.Take(1).at(0).str == "OK");
 }
 
@@ -86,4 +86,57 @@ TEST_CASE("CLIENT PAUSE: a held command of a client that closed never runs") {
   h.Disconnect(1);
   CHECK(h.Run({"CLIENT", "UNPAUSE"}).str == "OK");
   CHECK(h.Run({"EXISTS", "k"}).integer == 0);
+}
+
+TEST_CASE("CLIENT UNPAUSE inside EXEC: held commands run after the transaction, in order") {
+  Harness h;
+  CHECK(h.Run({"SET", "k", "old"}).str == "OK");
+  CHECK(h.Run({"CLIENT", "PAUSE", "100000", "WRITE"}).str == "OK");
+  h.Send({"SET", "k", "new"}, 1);
+  CHECK(h.Run({"MULTI"}).str == "OK");
+  h.Send({"GET", "k"});
+  h.Send({"CLIENT", "UNPAUSE"});
+  h.Send({"GET", "k"});
+  h.Send({"EXEC"});
+  const auto replies = h.Take();
+  REQUIRE(!replies.empty());
+  const Reply& exec = replies.back();
+  REQUIRE(exec.elements.size() == 3);
+  CHECK(exec.elements[0].str == "old");
+  CHECK(exec.elements[2].str == "old");  // the held SET had not run inside the transaction
+  CHECK(h.Take(1).at(0).str == "OK");    // it ran after it
+  CHECK(h.Run({"GET", "k"}).str == "new");
+}
+
+TEST_CASE("A monitor is never held by CLIENT PAUSE ALL, as redis-server never holds replicas") {
+  Harness h;
+  CHECK(h.Run({"MONITOR"}, 1).str == "OK");
+  CHECK(h.Run({"CLIENT", "PAUSE", "100000", "ALL"}).str == "OK");
+  h.Send({"PING"}, 1);
+  const auto replies = h.Take(1);
+  REQUIRE(replies.size() == 2);  // its PONG, then the feed of its own PING
+  CHECK(replies[0].str == "PONG");
+  CHECK(replies[1].str.find("\"PING\"") != std::string::npos);
+}
+
+TEST_CASE("MONITOR: after CLIENT REPLY SKIP or OFF the feed is silent, as in redis-server") {
+  Harness h;
+  CHECK(h.Run({"MONITOR"}, 1).str == "OK");
+  h.Send({"CLIENT", "REPLY", "SKIP"}, 1);
+  auto own = h.Take(1);  // no reply, but its own line
+  REQUIRE(own.size() == 1);
+  CHECK(own[0].str.find("\"REPLY\" \"SKIP\"") != std::string::npos);
+  CHECK(h.Run({"SET", "a", "1"}).str == "OK");
+  CHECK(h.Run({"SET", "b", "2"}).str == "OK");
+  CHECK(h.Take(1).empty());  // silent until the monitor's next command
+  h.Send({"CLIENT", "REPLY", "OFF"}, 1);  // that command: skipped, its line too
+  CHECK(h.Run({"SET", "c", "3"}).str == "OK");
+  CHECK(h.Take(1).empty());
+  h.Send({"CLIENT", "REPLY", "ON"}, 1);
+  auto on = h.Take(1);
+  REQUIRE(on.size() == 2);
+  CHECK(on[0].str == "OK");
+  CHECK(on[1].str.find("\"REPLY\" \"ON\"") != std::string::npos);
+  CHECK(h.Run({"QUIT"}).str == "OK");
+  CHECK(h.Take(1).at(0).str.find("\"QUIT\"") != std::string::npos);  // QUIT is fed in 7.0
 }
