@@ -232,13 +232,13 @@ class HttpEndpoint::Connection {
       busy_ = true;
       std::weak_ptr<int> alive = alive_;
       const bool head = r.head, keep = r.keep_alive;
-      endpoint_->handler_(r.path, [this, alive, head, keep](HttpResponse h) {
-        if (alive.expired()) return;  // the connection closed meanwhile
+      auto send = [this, head, keep](HttpResponse h) {  // called only while connected
         busy_ = false;
         head_only_ = head;
         Respond(std::move(h), keep);
         Next();
-      });
+      };
+      endpoint_->handler_(r.path, HttpResponder(std::move(send), alive));
     }
   }
 

@@ -39,9 +39,25 @@ struct HttpResponse {
   std::vector<std::string> parts = {};
 };
 
+// How a handler answers one request, now or later, once. After the connection has closed it
+// does nothing, and connected() says so, so that slow work for it can stop early.
+class HttpResponder {
+ public:
+  HttpResponder(std::function<void(HttpResponse)> send, std::weak_ptr<int> alive)
+      : send_(std::move(send)), alive_(std::move(alive)) {}
+  void operator()(HttpResponse r) const {
+    if (connected()) send_(std::move(r));
+  }
+  bool connected() const { return !alive_.expired(); }
+
+ private:
+  std::function<void(HttpResponse)> send_;
+  std::weak_ptr<int> alive_;  // expires when the connection closes
+};
+
 class HttpEndpoint {
  public:
-  using Responder = std::function<void(HttpResponse)>;
+  using Responder = HttpResponder;
   using Handler = std::function<void(std::string_view path, Responder respond)>;
   static constexpr size_t kMaxHead = 16 * 1024;
   static constexpr size_t kMaxConnections = 64;

@@ -205,17 +205,22 @@ void Server::ServeMetricsPort(std::string_view path, HttpEndpoint::Responder res
   path = path.substr(0, path.find('?'));
   const auto max_series = static_cast<size_t>(config_.metrics_max_series);
   if (path == "/metrics") {
+    // A scraper that gave up (its scrape_timeout) stops the work meant for it.
     auto scrape = std::make_shared<MetricsScrape>(*this, max_series);
-    return StartScrape([scrape](uint64_t us) { return scrape->Step(us); },
-                       [scrape, respond = std::move(respond)] {
+    return StartScrape([scrape, respond](uint64_t us) {
+                         return !respond.connected() || scrape->Step(us);
+                       },
+                       [scrape, respond] {
                          respond({200, "text/plain; version=0.0.4; charset=utf-8", "",
                                   scrape->Take()});
                        });
   }
   if (path == "/status.json") {
     auto scrape = std::make_shared<StatusScrape>(*this, *status_history_, max_series);
-    return StartScrape([scrape](uint64_t us) { return scrape->Step(us); },
-                       [scrape, respond = std::move(respond)] {
+    return StartScrape([scrape, respond](uint64_t us) {
+                         return !respond.connected() || scrape->Step(us);
+                       },
+                       [scrape, respond] {
                          respond({200, "application/json", scrape->Take()});
                        });
   }

@@ -280,8 +280,10 @@ void CheckSameDump(const std::string& expected, const std::string& actual, SeenT
     const std::string masked_actual = MaskSeenTimes(actual, &after);
     CheckSameDump(masked_expected, masked_actual, SeenTimes::kExact);
     REQUIRE(before.size() == after.size());
-    // One flush interval (1 s) plus the cron's period: how late a coalesced flush can be.
-    constexpr int64_t kMostStale = 1100;
+    // One flush interval (1 s) plus the cron's period (100 ms) is how late a coalesced flush
+    // is on time; the sanitizer build on a loaded 2-core machine has run the cron ~200 ms
+    // late, so the check leaves room for that and still catches a missing flush.
+    constexpr int64_t kMostStale = 2000;
     for (size_t i = 0; i < before.size(); ++i) {
       CAPTURE(i);
       CHECK(after[i] <= before[i]);

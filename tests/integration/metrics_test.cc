@@ -230,6 +230,20 @@ TEST_CASE("a large scrape leaves room for commands, and describes every stream o
   }
   CHECK(rows == kStreams);
 
+  // Scrapers that hang up mid-scrape (a scrape_timeout) leave nothing behind: their work
+  // stops, and the next scrape is whole.
+  for (int i = 0; i < 3; ++i) {
+    int quitter = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(connect(quitter, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(write(quitter, request.data(), request.size()) ==
+            static_cast<ssize_t>(request.size()));
+    close(quitter);
+  }
+  CHECK(c.Call({"PING"}).str == "PONG");
+  const std::string again = Get(mport, "/metrics");
+  CHECK(again.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(again.find("runnel_metrics_streams_summed 0\n") != std::string::npos);
+
   // A request that cannot be parsed, pipelined behind a scrape still being built, is answered
   // after it: the scrape's 200 first, then the 400, then the connection closes.
   const std::string both =
