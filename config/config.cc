@@ -137,6 +137,7 @@ std::vector<ConfigKey> BuildKeys() {
   str("dbfilename", false, &Config::dbfilename);
   keys.back().protected_config = true;
   flag("stop-writes-on-bgsave-error", true, &Config::stop_writes_on_bgsave_error);
+  flag("protected-mode", true, &Config::protected_mode);
   flag("latency-tracking", true, &Config::latency_tracking);
   str("latency-tracking-info-percentiles", true, &Config::latency_tracking_info_percentiles);
   keys.back().validate = [](std::string_view v, std::string* error) {

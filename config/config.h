@@ -26,6 +26,8 @@ struct Config {
   int64_t maxclients = 10000;
   int64_t timeout = 0;  // seconds a client may idle before it is closed; 0 = never
   std::string requirepass;
+  // With no requirepass, only loopback clients are served (redis-server's protected mode).
+  bool protected_mode = true;
   std::string loglevel = "notice";
   std::string logfile;  // "" = stdout
   int64_t stream_node_max_entries = 100;

@@ -22,6 +22,19 @@ std::string FormatAddress(const sockaddr_storage& ss) {
   return std::string(host) + ":" + std::to_string(port);
 }
 
+bool IsLoopback(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (ss.ss_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+  }
+  return false;
+}
+
 }  // namespace
 
 Connection::Connection(Server& server, uint64_t id) : dispatch::Client(id), server_(server) {
@@ -38,6 +51,7 @@ bool Connection::Accept(uv_stream_t* listener) {
   int len = sizeof(ss);
   if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
     addr_ = FormatAddress(ss);
+    from_loopback_ = IsLoopback(ss);
   }
   len = sizeof(ss);
   if (uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {

@@ -67,6 +67,8 @@ class Connection : public dispatch::Client {
   std::string Describe() const override;  // client_info.cc
   std::string_view addr() const override { return addr_; }
   std::string_view laddr() const override { return laddr_; }
+  // The peer is on the loopback interface (127.0.0.0/8, ::1, or 127.x mapped into IPv6).
+  bool from_loopback() const { return from_loopback_; }
   int64_t age_seconds() const override;
   int fd() const;
   size_t query_buffer_bytes() const { return pending_input_.size() + parser_.buffered(); }
@@ -95,6 +97,7 @@ class Connection : public dispatch::Client {
   std::string inflight_;  // bytes handed to uv_write, alive until its callback
   std::string pending_input_;
   std::string addr_, laddr_;
+  bool from_loopback_ = false;
   uint64_t net_in_ = 0, net_out_ = 0;
   bool reading_ = false;
   bool write_in_flight_ = false;

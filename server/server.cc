@@ -534,6 +534,16 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
     self->RequestFlush(*conn);
     return;
   }
+  // Protected mode: with no password, a server reachable from elsewhere serves only its own
+  // host, and tells anyone else why.
+  if (self->config_.protected_mode && self->config_.requirepass.empty() &&
+      !conn->from_loopback()) {
+    self->stats_.rejected_connections++;
+    conn->reply().Error(errors::kProtectedMode);
+    conn->CloseAfterReply();
+    self->RequestFlush(*conn);
+    return;
+  }
   conn->StartReading();
 }
 
