@@ -14,6 +14,7 @@
 
 #include "commands/admin/version.h"
 #include "dispatch/args.h"
+#include "server/allocation_counter.h"
 #include "server/connection.h"
 #include "server/server.h"
 
@@ -340,10 +341,7 @@ constexpr Section kSections[] = {
 
 }  // namespace
 
-size_t AllocatedBytes() {
-  struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-}
+size_t AllocatedBytes() { return CountedAllocatedBytes(); }
 
 size_t HeapBytes() {
   struct mallinfo2 mi = mallinfo2();

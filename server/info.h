@@ -20,9 +20,12 @@ class Server;
 
 std::string BuildInfo(Server& server, const std::vector<std::string>& sections);
 
-// Bytes the allocator has handed out and not taken back (INFO's used_memory).
+// Bytes allocated and not freed (INFO's used_memory): the allocation counter, cheap to read
+// (server/allocation_counter.h).
 size_t AllocatedBytes();
-// Bytes of heap the allocator holds from the system, handed out or free.
+// Bytes of heap the allocator holds from the system, handed out or free. It asks glibc's
+// mallinfo2(), which walks the free lists (100+ ms on a large fragmented heap): only MEMORY
+// STATS and DOCTOR use it.
 size_t HeapBytes();
 // The process's resident set size.
 uint64_t ResidentBytes();

@@ -266,7 +266,7 @@ EntryBlock::EntryBlock(StreamId master, const EntryBlock& other) : master_(maste
   master_count_ = other.master_count_;
 }
 
-EntryBlock::~EntryBlock() { std::free(data_); }
+EntryBlock::~EntryBlock() { ::operator delete(data_); }
 
 std::unique_ptr<EntryBlock> EntryBlock::FromBytes(StreamId master, std::string_view bytes,
                                                   std::string* error) {
@@ -356,18 +356,22 @@ void EntryBlock::Reserve(size_t needed) {
   if (want <= capacity_) return;
   // Grow by half again: a block fills in tens of appends and is shrunk when sealed.
   size_t cap = std::max<size_t>({want, size_t{capacity_} + capacity_ / 2, 64});
-  auto* p = static_cast<uint8_t*>(std::realloc(data_, cap));
-  if (p == nullptr) throw std::bad_alloc();
-  data_ = p;
-  capacity_ = static_cast<uint32_t>(cap);
+  MoveTo(static_cast<uint8_t*>(::operator new(cap)), cap);
 }
 
 void EntryBlock::ShrinkToFit() {
   if (capacity_ == size_ || size_ == 0) return;
-  if (auto* p = static_cast<uint8_t*>(std::realloc(data_, size_))) {
-    data_ = p;
-    capacity_ = size_;
-  }
+  if (auto* p = static_cast<uint8_t*>(::operator new(size_, std::nothrow))) MoveTo(p, size_);
+}
+
+// Blocks take their bytes from operator new rather than realloc, so the server's allocation
+// counter (INFO used_memory) sees them: they are most of a stream's memory. Growing copies what
+// is there; a block grows a handful of times before it is sealed.
+void EntryBlock::MoveTo(uint8_t* bytes, size_t capacity) {
+  if (size_ > 0) std::memcpy(bytes, data_, size_);
+  ::operator delete(data_);
+  data_ = bytes;
+  capacity_ = static_cast<uint32_t>(capacity);
 }
 
 void EntryBlock::EncodeRecordAfter(StreamId prev, StreamId id,

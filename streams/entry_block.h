@@ -161,6 +161,9 @@ class EntryBlock {
 
   StreamId master_;
   StreamId last_;
+  // Replaces data_ with `bytes` (capacity bytes), copying what is there.
+  void MoveTo(uint8_t* bytes, size_t capacity);
+
   uint8_t* data_ = nullptr;
   uint32_t size_ = 0;
   uint32_t capacity_ = 0;
