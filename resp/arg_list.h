@@ -31,8 +31,11 @@ class ArgList {
   // Total bytes of argument data (for CLIENT LIST's argv-mem and memory accounting).
   size_t bytes() const { return arena_.size(); }
 
+  // Clears the list; an arena grown past kKeepBytes by one big argument is given back, so an
+  // idle connection does not hold the memory of the largest command it ever sent.
   void Clear() {
     arena_.clear();
+    if (arena_.capacity() > kKeepBytes) std::string().swap(arena_);
     spans_.clear();
     open_ = false;
   }
@@ -63,6 +66,7 @@ class ArgList {
   }
 
  private:
+  static constexpr size_t kKeepBytes = 64 * 1024;
   std::string arena_;
   std::vector<std::pair<size_t, size_t>> spans_;  // (offset, length) into arena_
   size_t open_start_ = 0;

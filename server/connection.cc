@@ -7,6 +7,9 @@
 namespace runnel::server {
 namespace {
 
+// Reply-buffer capacity an idle connection may keep between bursts (Redis keeps 16 KB).
+constexpr size_t kKeepOutputBytes = 64 * 1024;
+
 std::string FormatAddress(const sockaddr_storage& ss) {
   char host[INET6_ADDRSTRLEN] = "?";
   int port = 0;
@@ -206,7 +209,9 @@ void Connection::Flush() {
   net_out_ += static_cast<uint64_t>(n);
   if (static_cast<size_t>(n) == out_.size()) {
     out_.clear();
-    if (out_.capacity() > 1024 * 1024) std::string().swap(out_);  // give back big buffers
+    // Give back a buffer a burst of replies grew: an idle client keeps at most kKeepOutputBytes,
+    // so thousands of connections that once read a large reply do not hold that memory.
+    if (out_.capacity() > kKeepOutputBytes) std::string().swap(out_);
     if (close_after_reply_) {
       Close();
     } else if (!pending_input_.empty() && !waiting()) {

@@ -148,4 +148,10 @@ TEST_CASE("used_memory follows the data: stream blocks and strings count, and co
   CHECK(c.Call({"DEL", "s"}).integer == 1);
   const uint64_t after = std::stoull(InfoField(c, "used_memory"));
   CHECK(after < empty + (full - empty) / 10);  // freed again
+  // A connection that once sent a 4 MB argument and read a 4 MB reply does not keep the buffers.
+  const std::string big(4 << 20, 'b');
+  CHECK(c.Call({"SET", "big", big}).str == "OK");
+  CHECK(c.Call({"GET", "big"}).str.size() == big.size());
+  CHECK(c.Call({"DEL", "big"}).integer == 1);
+  CHECK(std::stoull(InfoField(c, "used_memory")) < after + (1 << 20));
 }
