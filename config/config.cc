@@ -82,6 +82,23 @@ std::vector<ConfigKey> BuildKeys() {
   num("proto-max-bulk-len", T::kMemory, true, kMb, INT64_MAX, &Config::proto_max_bulk_len);
   num("client-query-buffer-limit", T::kMemory, true, kMb, INT64_MAX,
       &Config::client_query_buffer_limit);
+  num("maxmemory", T::kMemory, true, 0, INT64_MAX, &Config::maxmemory);
+  ConfigKey policy;
+  policy.name = "maxmemory-policy";
+  policy.type = T::kEnum;
+  policy.mutable_at_runtime = true;
+  // Redis's policies, in the order its error lists them, so a misspelt one gets Redis's reply;
+  // the evicting ones are known but refused, because evicting a queue's key loses its messages.
+  policy.choices = {"volatile-lru",  "volatile-lfu", "volatile-random", "volatile-ttl",
+                    "allkeys-lru",   "allkeys-lfu",  "allkeys-random",  "noeviction"};
+  policy.text = &Config::maxmemory_policy;
+  policy.validate = [](std::string_view v, std::string* error) {
+    if (v == "noeviction") return true;
+    *error = "Runnel does not evict keys (a stream's entries are messages not yet handled): "
+             "'noeviction' is the only maxmemory-policy";
+    return false;
+  };
+  keys.push_back(policy);
   auto flag = [&](std::string_view name, bool mut, bool Config::*field) {
     ConfigKey k;
     k.name = name;
@@ -378,6 +395,7 @@ bool ConfigKey::Parse(Config& config, std::string_view value, std::string* error
     case Type::kEnum:
       for (std::string_view c : choices) {
         if (c.size() == value.size() && strncasecmp(c.data(), value.data(), c.size()) == 0) {
+          if (validate != nullptr && !validate(c, error)) return false;  // known, not supported
           config.*text = std::string(c);
           return true;
         }

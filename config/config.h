@@ -39,6 +39,10 @@ struct Config {
   std::string stream_retention_refs = "keepref";  // a new stream's RETENTION-REFS
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  // Bytes of memory past which deny-oom commands are refused (-OOM); 0 = no limit. Runnel never
+  // evicts, so the only policy is noeviction (docs/security.md).
+  int64_t maxmemory = 0;
+  std::string maxmemory_policy = "noeviction";
 
   // ---- persistence (docs/durability.md) ----
   bool appendonly = true;  // a message queue should be durable out of the box
@@ -134,7 +138,8 @@ class ConfigKey {
   std::string Config::*text = nullptr;    // kString, kEnum
   int64_t Config::*number = nullptr;      // kInt, kMemory
   bool Config::*flag = nullptr;           // kBool ("yes"/"no")
-  // Extra check for kString values (save); nullptr = any text.
+  // Extra check for kString values (save), and for kEnum values that are known but refused
+  // (maxmemory-policy's evicting ones); nullptr = any text, or any choice.
   bool (*validate)(std::string_view value, std::string* error) = nullptr;
   // For a kString whose CONFIG SET changes only part of it (client-output-buffer-limit): the
   // new whole value from the current one and the (validated) value given.

@@ -24,6 +24,7 @@ namespace runnel::dispatch {
 struct MultiState {
   bool active = false;
   bool aborted = false;  // a command failed to queue: EXEC answers EXECABORT
+  bool deny_oom = false;  // a queued command is deny-oom: EXEC is refused above maxmemory
   std::vector<resp::ArgList> queued;
 };
 

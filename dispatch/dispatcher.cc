@@ -116,6 +116,7 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
   if (c.multi.active && (spec->flags & kCmdNoMulti)) {
     return Reject(c, spec, errors::kNotInTransaction);
   }
+  if (RefusedForMemory(c, *spec)) return Reject(c, spec, errors::kOom);
   // As Redis: PING is refused too, so that monitoring notices the server cannot persist.
   std::string_view refusal = host_.WriteRefusal();
   if (!refusal.empty() && ((spec->flags & kCmdWrite) || spec->fullname == "ping")) {
@@ -137,6 +138,7 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
     return;
   }
   if (c.multi.active && !IsTransactionControl(*spec)) {
+    if (spec->flags & kCmdDenyOom) c.multi.deny_oom = true;
     c.multi.queued.push_back(args);
     c.reply().Simple("QUEUED");
     return;
@@ -158,6 +160,19 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
   }
   FinishRecord(now);
   if (blocking_.HasReady()) ServeReadyKeys();
+}
+
+// Above maxmemory, as redis-server decides: deny-oom commands are refused, and so is queueing
+// anything in MULTI (a transaction's queue grows without bound), and an EXEC whose queue holds a
+// deny-oom command. EXEC, DISCARD, QUIT and RESET themselves stay allowed, and so do reads and
+// the commands that free memory (DEL, XACK, XDEL, XTRIM), so consumers can drain the backlog.
+bool Dispatcher::RefusedForMemory(const Client& c, const CommandSpec& spec) const {
+  const std::string& name = spec.fullname;
+  const bool refusable = (spec.flags & kCmdDenyOom) ||
+                         (name == "exec" && c.multi.deny_oom) ||
+                         (c.multi.active && name != "exec" && name != "discard" &&
+                          name != "quit" && name != "reset");
+  return refusable && host_.OverMemoryLimit();
 }
 
 // A command refused before it ran. Inside MULTI this dooms the transaction; a refused EXEC

@@ -170,6 +170,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   // Sends the command that just ran to the clients in MONITOR mode (admin commands never).
   void FeedMonitors(const Client& client, const CommandSpec& spec, const resp::ArgList& args);
   void Reject(Client& client, const CommandSpec* spec, std::string_view error);
+  bool RefusedForMemory(const Client& c, const CommandSpec& spec) const;
   // Execute's body; `resumed`: a command CLIENT PAUSE held, already counted when it arrived.
   void Run(Client& client, const resp::ArgList& args, bool resumed);
   // The flags CLIENT PAUSE judges a command by: EXEC's include its queued commands'.

@@ -156,6 +156,8 @@ inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kNotInTransaction =
     "ERR Command not allowed inside a transaction";
 inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
+// A deny-oom command (or any command queued in MULTI) while used memory is above maxmemory.
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
 // A client in MONITOR mode sending a command that reads or writes keys.
 inline constexpr std::string_view kReplicaKeyspace = "ERR Replica can't interact with the keyspace";
 inline constexpr std::string_view kPauseMode = "ERR CLIENT PAUSE mode must be WRITE or ALL";

@@ -85,6 +85,8 @@ class Host {
   virtual bool loading() const = 0;
   // Non-empty while writes must be refused (-MISCONF ...), with the error to reply.
   virtual std::string_view WriteRefusal() const = 0;
+  // Whether memory in use is above maxmemory: deny-oom commands are then refused (-OOM).
+  virtual bool OverMemoryLimit() const = 0;
   // Whether anyone takes effects (the log is on): when not, commands write none.
   virtual bool effects_wanted() const = 0;
   // One record of effects, made at `time_ms`, whose first effect applies to database `db`.

@@ -10,18 +10,6 @@
 #include <cstdlib>
 #include <new>
 
-namespace {
-
-std::atomic<size_t> allocated{0};
-
-}  // namespace
-
-namespace runnel::server {
-
-size_t CountedAllocatedBytes() { return allocated.load(std::memory_order_relaxed); }
-
-}  // namespace runnel::server
-
 // Under AddressSanitizer (GCC says so with __SANITIZE_ADDRESS__, clang with __has_feature) the
 // sanitizer's own operator new must stay: it is how it finds misuse.
 #if defined(__has_feature)
@@ -31,6 +19,22 @@ size_t CountedAllocatedBytes() { return allocated.load(std::memory_order_relaxed
 #endif
 #if defined(__SANITIZE_ADDRESS__) || defined(RUNNEL_SANITIZE)
 #define RUNNEL_ASAN_BUILD 1
+#endif
+
+#if defined(RUNNEL_ASAN_BUILD)
+// The sanitizer's allocator keeps the same count for every malloc (its public interface; GCC
+// ships no header for it), so used_memory and maxmemory work in the sanitizer build too.
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+namespace runnel::server {
+size_t CountedAllocatedBytes() { return __sanitizer_get_current_allocated_bytes(); }
+}  // namespace runnel::server
+#else
+namespace {
+std::atomic<size_t> allocated{0};
+}  // namespace
+namespace runnel::server {
+size_t CountedAllocatedBytes() { return allocated.load(std::memory_order_relaxed); }
+}  // namespace runnel::server
 #endif
 
 #if !defined(RUNNEL_ASAN_BUILD)

@@ -9,7 +9,8 @@
 //
 // The count covers every allocation made through operator new: all of Runnel's data structures,
 // buffers and strings. Memory libuv or libc take with malloc directly is not in it. In the
-// sanitizer build the sanitizer owns operator new, so the count reads 0 there.
+// sanitizer build the sanitizer owns operator new, and the count is the sanitizer's own count
+// of every allocation (malloc included) instead.
 #pragma once
 
 #include <cstddef>

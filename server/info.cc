@@ -55,6 +55,13 @@ std::string Human(uint64_t bytes) {
   return buf;
 }
 
+// One number with a printf format ("%.2f").
+std::string Format(const char* format, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), format, value);
+  return buf;
+}
+
 }  // namespace
 
 uint64_t ResidentBytes() {
@@ -108,15 +115,33 @@ void ClientsSection(Server& s, std::string& out) {
   Field(out, "total_blocking_keys_on_nokey", blocking.blocking_keys_on_nokey());
 }
 
-void MemorySection(Server&, std::string& out) {
-  uint64_t used = AllocatedBytes();
-  uint64_t rss = ResidentBytes();
+void MemorySection(Server& s, std::string& out) {
+  const uint64_t used = AllocatedBytes();
+  const uint64_t rss = ResidentBytes();
+  uint64_t& peak = s.stats().peak_allocated;
+  peak = std::max(peak, used);
+  const uint64_t maxmemory = static_cast<uint64_t>(s.config().maxmemory);
+  const uint64_t system =
+      static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   Field(out, "used_memory", used);
   Field(out, "used_memory_human", Human(used));
   Field(out, "used_memory_rss", rss);
   Field(out, "used_memory_rss_human", Human(rss));
-  Field(out, "maxmemory", "0");
-  Field(out, "maxmemory_policy", "noeviction");
+  Field(out, "used_memory_peak", peak);
+  Field(out, "used_memory_peak_human", Human(peak));
+  Field(out, "used_memory_peak_perc", Format("%.2f%%", peak ? 100.0 * used / peak : 0.0));
+  Field(out, "used_memory_startup", s.stats().startup_allocated);
+  Field(out, "total_system_memory", system);
+  Field(out, "total_system_memory_human", Human(system));
+  Field(out, "maxmemory", maxmemory);
+  Field(out, "maxmemory_human", Human(maxmemory));
+  Field(out, "maxmemory_policy", s.config().maxmemory_policy);
+  Field(out, "mem_fragmentation_ratio",
+        Format("%.2f", used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0));
+  Field(out, "mem_fragmentation_bytes", std::to_string(static_cast<int64_t>(rss - used)));
+  Field(out, "mem_not_counted_for_evict", s.MemoryNotCountedForLimit());
+  Field(out, "mem_clients_normal", s.ClientBufferBytes());
+  Field(out, "mem_aof_buffer", s.durability().log_buffer_bytes());
   Field(out, "mem_allocator", "libc");
 }
 

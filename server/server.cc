@@ -100,8 +100,33 @@ void Server::ApplyLogLevel() {
 }
 
 void Server::SetConfig(config::Config updated) {
+  const bool lowered = updated.maxmemory != config_.maxmemory && updated.maxmemory > 0;
   config_ = std::move(updated);
   ApplyConfig();
+  const uint64_t used = AllocatedBytes();
+  if (lowered && used > static_cast<uint64_t>(config_.maxmemory)) {
+    log_.Warning("WARNING: the new maxmemory value set via CONFIG SET (" +
+                 std::to_string(config_.maxmemory) +
+                 ") is smaller than the current memory usage (" + std::to_string(used) +
+                 "). Commands that add data will be refused until memory use drops below it.");
+  }
+}
+
+uint64_t Server::ClientBufferBytes() const {
+  uint64_t bytes = 0;
+  for (const auto& [id, c] : connections_) bytes += c->query_buffer_bytes() + c->output_bytes();
+  return bytes;
+}
+
+uint64_t Server::MemoryNotCountedForLimit() const { return durability_->log_buffer_bytes(); }
+
+// As redis-server: log records waiting to be written are not counted, since refusing writes
+// would not free them and counting them would refuse writes because the disk is slow.
+bool Server::OverMemoryLimit() const {
+  if (config_.maxmemory <= 0) return false;
+  const uint64_t used = AllocatedBytes();
+  const uint64_t not_counted = MemoryNotCountedForLimit();
+  return used > not_counted && used - not_counted > static_cast<uint64_t>(config_.maxmemory);
 }
 
 bool Server::RewriteConfig(std::string* error) {
@@ -465,9 +490,7 @@ dispatch::MemoryFigures Server::Memory() {
   stats_.peak_allocated = std::max<uint64_t>(stats_.peak_allocated, m.total_allocated);
   m.peak_allocated = stats_.peak_allocated;
   m.startup_allocated = std::min(stats_.startup_allocated, m.total_allocated);
-  for (const auto& [id, c] : connections_) {
-    m.clients_normal += c->query_buffer_bytes() + c->output_bytes();
-  }
+  m.clients_normal = ClientBufferBytes();
   m.aof_buffer = durability_->log_buffer_bytes();
   m.allocator_active = HeapBytes();
   m.rss = ResidentBytes();

@@ -111,6 +111,11 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   dispatch::Client* FindClient(uint64_t id) override;
   bool loading() const override { return loader_ != nullptr; }
   std::string_view WriteRefusal() const override { return durability_->WriteRefusal(); }
+  bool OverMemoryLimit() const override;
+  // Memory maxmemory does not count (INFO mem_not_counted_for_evict): unwritten log records.
+  uint64_t MemoryNotCountedForLimit() const;
+  // The clients' query and reply buffers (INFO mem_clients_normal, MEMORY STATS).
+  uint64_t ClientBufferBytes() const;
   bool effects_wanted() const override { return durability_->log_enabled(); }
   void AppendRecord(int db, int64_t time_ms, std::string_view payload) override;
   void Warn(std::string_view message) override { log_.Warning(message); }

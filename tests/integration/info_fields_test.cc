@@ -130,10 +130,7 @@ TEST_CASE("used_memory follows the data: stream blocks and strings count, and co
   REQUIRE(WaitLoaded(server.port()));
   RawClient c(server.port());
   const uint64_t empty = std::stoull(InfoField(c, "used_memory"));
-  if (empty == 0) {
-    MESSAGE("used_memory is 0: a sanitizer build, where the sanitizer counts allocations");
-    return;
-  }
+  REQUIRE(empty > 0);  // in the sanitizer build too, where the sanitizer's count is used
   std::string batch;
   constexpr int kEntries = 20000;
   for (int i = 0; i < kEntries; ++i) {

@@ -91,11 +91,13 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   dispatch::Client* FindClient(uint64_t id) override;
   bool loading() const override { return false; }
   std::string_view WriteRefusal() const override { return {}; }
+  bool OverMemoryLimit() const override { return over_memory_limit; }
   bool effects_wanted() const override { return log_on; }
   void AppendRecord(int db, int64_t time_ms, std::string_view payload) override;
   void Warn(std::string_view message) override { warnings.emplace_back(message); }
   dispatch::AdminHost& admin() override { return *this; }
   bool log_on = true;
+  bool over_memory_limit = false;  // what OverMemoryLimit answers: set to act as if above maxmemory
   std::vector<std::string> warnings;  // what the server would have logged as warnings
 
   // ---- dispatch::AdminHost ----
