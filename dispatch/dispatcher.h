@@ -235,7 +235,21 @@ class Dispatcher : public streams::KeyspaceObserver {
   int64_t record_time_ms_ = 0;  // the time of the command whose effects record_ collects
   uint64_t changes_ = 0;
   // Consumers whose seen time moved with no effect implying it: (db, key, group, consumer).
-  std::set<std::tuple<int, std::string, std::string, std::string>, std::less<>> seen_notes_;
+  // Ordered through views, so a lookup by views needs no copies; std::less<> would compare a
+  // tuple of strings with a tuple of views, which clang with libstdc++ 12 cannot compile.
+  struct SeenNoteLess {
+    using is_transparent = void;
+    using View = std::tuple<int, std::string_view, std::string_view, std::string_view>;
+    template <typename T>
+    static View AsView(const T& t) {
+      return {std::get<0>(t), std::get<1>(t), std::get<2>(t), std::get<3>(t)};
+    }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return AsView(a) < AsView(b);
+    }
+  };
+  std::set<std::tuple<int, std::string, std::string, std::string>, SeenNoteLess> seen_notes_;
   int64_t last_seen_flush_ms_ = 0;
   // Per database, the timed stream where the last cycle's age-out budget ran out.
   std::vector<std::string> upkeep_resume_;

@@ -140,6 +140,11 @@ ConsumerGroup* GroupAt(ApplyContext& ctx, const EffectArgs& a, size_t key_at, si
   return s != nullptr ? s->FindGroup(a[group_at]) : nullptr;
 }
 
+// A group's entries-read counter as an effect states it: a count, or kUnknownEntriesRead. The
+// commands refuse anything below (as Redis does), and so does the snapshot loader, so a log
+// holding one is damaged: applying it would build a keyspace no snapshot of it could restore.
+bool ValidEntriesRead(int64_t n) { return n >= streams::kUnknownEntriesRead; }
+
 // XGROUP CREATE key group id [MKSTREAM] [ENTRIESREAD n]
 Result ApplyGroupCreate(ApplyContext& ctx, const EffectArgs& a) {
   auto id = a.size() >= 5 ? a.Id(4) : std::nullopt;
@@ -149,7 +154,8 @@ Result ApplyGroupCreate(ApplyContext& ctx, const EffectArgs& a) {
   for (size_t i = 5; i < a.size(); ++i) {
     if (a.Is(i, "MKSTREAM")) {
       mkstream = true;
-    } else if (a.Is(i, "ENTRIESREAD") && i + 1 < a.size() && a.Int(i + 1)) {
+    } else if (a.Is(i, "ENTRIESREAD") && i + 1 < a.size() && a.Int(i + 1) &&
+               ValidEntriesRead(*a.Int(i + 1))) {
       entries_read = *a.Int(++i);
     } else {
       return Result::Malformed();
@@ -176,7 +182,7 @@ Result ApplyGroupSetId(ApplyContext& ctx, const EffectArgs& a) {
   auto id = a.size() == 5 || a.size() == 7 ? a.Id(4) : std::nullopt;
   std::optional<int64_t> entries_read = streams::kUnknownEntriesRead;
   if (a.size() == 7) entries_read = a.Is(5, "ENTRIESREAD") ? a.Int(6) : std::nullopt;
-  if (!id || !entries_read) return Result::Malformed();
+  if (!id || !entries_read || !ValidEntriesRead(*entries_read)) return Result::Malformed();
   ConsumerGroup* g = GroupAt(ctx, a, 2, 3);
   if (g == nullptr) return Result::Skipped();
   // Exactly what the group had: the command clamps ENTRIESREAD to the reads the stream ever

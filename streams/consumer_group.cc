@@ -130,9 +130,11 @@ bool ConsumerGroup::CheckInvariants(std::string* why) const {
     }
     owned += c->pel_.size();
     bool ok = true;
+    // A copy for the lambda: clang before 16 cannot capture a structured binding.
+    const auto index = c->index_;
     c->pel_.ForEach([&](const StreamId& id) {
       auto rec = pel_.Find(id);
-      if (!rec || rec->consumer != c->index_) ok = false;
+      if (!rec || rec->consumer != index) ok = false;
     });
     if (!ok) {
       *why = "consumer " + name + " owns an ID the group PEL gives to another (or lacks)";

@@ -1,6 +1,7 @@
 // Keyspace commands: DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN, DBSIZE, FLUSHDB, FLUSHALL, RENAME,
 // RENAMENX, and expiry
 // (EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST).
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -99,7 +100,9 @@ void CmdScan(CommandContext& ctx) {
   }
   if (!p.Finish()) return;
   std::vector<std::string> keys;
-  int64_t budget = count * 10;
+  // Ten empty buckets per key wanted at most, as Redis; saturated, since COUNT may be as large
+  // as INT64_MAX (found by fuzz/dispatcher: the product overflowed).
+  int64_t budget = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
   do {
     cursor =
         ctx.db().ScanStep(cursor, [&](const Database::Node& node) { keys.push_back(node.key); });

@@ -19,9 +19,11 @@ using dispatch::CommandSpec;
 namespace errors = dispatch::errors;
 
 // A string may not grow past proto-max-bulk-len (nor wrap round): Redis's checkStringLength.
+// Compared without forming offset + bytes, which overflows for an offset near INT64_MAX (found
+// by fuzz/dispatcher: SETRANGE k 9223372036854775807 abc).
 bool LengthOkOrReply(CommandContext& ctx, int64_t offset, size_t bytes) {
-  const int64_t total = offset + static_cast<int64_t>(bytes);
-  if (total < 0 || total > ctx.admin().config().proto_max_bulk_len) {
+  const int64_t max = ctx.admin().config().proto_max_bulk_len;
+  if (offset < 0 || offset > max || bytes > static_cast<uint64_t>(max - offset)) {
     ctx.Error(errors::kStringTooLong);
     return false;
   }

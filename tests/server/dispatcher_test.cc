@@ -136,5 +136,27 @@ TEST_CASE("MULTI/EXEC with SELECT inside is one record that replays whole") {
   CHECK(h.DumpReplayed() == h.Dump());
 }
 
+// Found by fuzz/dispatcher: SCAN's bucket budget (COUNT * 10) overflowed for a COUNT near
+// INT64_MAX, undefined behaviour that in practice ended the scan after one bucket.
+TEST_CASE("SCAN with the largest COUNT walks the whole database in one call") {
+  Harness h;
+  for (int i = 0; i < 200; ++i) h.Run({"SET", "k" + std::to_string(i), "v"});
+  resp::Reply r = h.Run({"SCAN", "0", "COUNT", "9223372036854775807"});
+  REQUIRE(r.elements.size() == 2);
+  CHECK(r.elements[0].str == "0");
+  CHECK(r.elements[1].elements.size() == 200);
+}
+
+// Found by fuzz/dispatcher (UBSan): the length check formed offset + length, which overflowed
+// for an offset near INT64_MAX. Both are refused as too long, as Redis refuses them.
+TEST_CASE("SETRANGE with an offset near INT64_MAX is too long, not an overflow") {
+  Harness h;
+  CHECK(h.Run({"SETRANGE", "k", "9223372036854775807", "abc"}).str ==
+        "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  CHECK(h.Run({"SET", "k", "v"}).str == "OK");
+  CHECK(h.Run({"APPEND", "k", "w"}).integer == 2);
+  CHECK(h.Run({"EXISTS", "k"}).integer == 1);
+}
+
 }  // namespace
 }  // namespace runnel::testing

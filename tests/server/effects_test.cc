@@ -297,5 +297,23 @@ TEST_CASE("replay refuses malformed effects and skips those whose target is gone
   CHECK(error.find("not above") != std::string::npos);
 }
 
+// Found by fuzz/log_records: replay took a group's entries-read counter below -1, which no
+// command writes and the snapshot loader refuses, so the next restart after a snapshot of that
+// keyspace would have failed. Such an effect is malformed.
+TEST_CASE("replay refuses an ENTRIESREAD below -1 in XGROUP CREATE and SETID") {
+  streams::Keyspace ks(16, 1, nullptr);
+  std::string error;
+  uint64_t skipped = 0;
+  REQUIRE(Apply(ks, {"XADD", "s", "1-1", "f", "v"}, &skipped, &error));
+  CHECK_FALSE(Apply(ks, {"XGROUP", "CREATE", "s", "g", "0", "ENTRIESREAD", "-2"}, &skipped,
+                    &error));
+  CHECK(error.find("malformed") != std::string::npos);
+  REQUIRE(Apply(ks, {"XGROUP", "CREATE", "s", "g", "0", "ENTRIESREAD", "-1"}, &skipped, &error));
+  CHECK_FALSE(Apply(ks, {"XGROUP", "SETID", "s", "g", "1-1", "ENTRIESREAD", "-2"}, &skipped,
+                    &error));
+  CHECK(Apply(ks, {"XGROUP", "SETID", "s", "g", "1-1", "ENTRIESREAD", "1"}, &skipped, &error));
+  CHECK(Apply(ks, {"XGROUP", "SETID", "s", "g", "1-1", "ENTRIESREAD", "-1"}, &skipped, &error));
+}
+
 }  // namespace
 }  // namespace runnel::testing

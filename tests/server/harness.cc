@@ -44,7 +44,10 @@ dispatch::Limits Harness::LimitsFromConfig() const {
   dispatch::Limits limits;
   limits.stream = {static_cast<uint64_t>(config_.stream_node_max_bytes),
                    static_cast<uint64_t>(config_.stream_node_max_entries)};
-  limits.approx_trim_limit = 100 * config_.stream_node_max_entries;
+  // As the server computes it (server.cc): Redis's 100 x node entries, 10000 without a limit
+  // or past one (found by fuzz/dispatcher: a CONFIG SET near INT64_MAX overflowed here).
+  const int64_t per_node = config_.stream_node_max_entries;
+  limits.approx_trim_limit = per_node > 0 && per_node <= 10000 ? 100 * per_node : 10000;
   limits.new_stream = {config_.stream_idmp_duration, config_.stream_idmp_maxsize};
   return limits;
 }
