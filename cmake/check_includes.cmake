@@ -1,12 +1,12 @@
 # Run by runnel_layer() (layers.cmake) as a build step: fails when a file of a layer includes a
 # header of a layer it may not use, or a library header kept for other layers (libuv, toml++,
-# hiredis). Arguments (-D): FOLDER (absolute), ROOT (the source root), ALLOWED (comma-separated
+# OpenSSL, hiredis). Arguments (-D): FOLDER (absolute), ROOT (the source root), ALLOWED (comma-separated
 # folder paths relative to ROOT, the layer's own included), SYSTEM (comma-separated library
 # headers the layer may include), STAMP (the file to touch on success).
 string(REPLACE "," ";" ALLOWED "${ALLOWED}")
 string(REPLACE "," ";" SYSTEM "${SYSTEM}")
 file(GLOB_RECURSE files "${FOLDER}/*.h" "${FOLDER}/*.cc")
-set(library_headers "uv.h" "toml++" "hiredis")
+set(library_headers "uv.h" "toml++" "hiredis" "openssl/")
 set(failures "")
 foreach(file IN LISTS files)
   file(STRINGS "${file}" includes REGEX "^[ \t]*#[ \t]*include")

@@ -174,6 +174,30 @@ std::vector<ConfigKey> BuildKeys() {
     }
     return out;
   };
+  num("tls-port", T::kInt, false, 0, 65535, &Config::tls_port);
+  const size_t first_tls = keys.size();
+  str("tls-cert-file", true, &Config::tls_cert_file);
+  str("tls-key-file", true, &Config::tls_key_file);
+  str("tls-key-file-pass", true, &Config::tls_key_file_pass);
+  str("tls-ca-cert-file", true, &Config::tls_ca_cert_file);
+  str("tls-ca-cert-dir", true, &Config::tls_ca_cert_dir);
+  str("tls-dh-params-file", true, &Config::tls_dh_params_file);
+  ConfigKey auth_clients;
+  auth_clients.name = "tls-auth-clients";
+  auth_clients.type = T::kEnum;
+  auth_clients.mutable_at_runtime = true;
+  auth_clients.choices = {"no", "yes", "optional"};  // Redis's order, which its error lists
+  auth_clients.text = &Config::tls_auth_clients;
+  keys.push_back(auth_clients);
+  str("tls-protocols", true, &Config::tls_protocols);
+  str("tls-ciphers", true, &Config::tls_ciphers);
+  str("tls-ciphersuites", true, &Config::tls_ciphersuites);
+  flag("tls-prefer-server-ciphers", true, &Config::tls_prefer_server_ciphers);
+  flag("tls-session-caching", true, &Config::tls_session_caching);
+  num("tls-session-cache-size", T::kInt, true, 0, INT32_MAX, &Config::tls_session_cache_size);
+  num("tls-session-cache-timeout", T::kInt, true, 0, INT32_MAX,
+      &Config::tls_session_cache_timeout);
+  for (size_t i = first_tls; i < keys.size(); ++i) keys[i].tls = true;
   ConfigKey debug;
   debug.name = "enable-debug-command";
   debug.type = T::kEnum;

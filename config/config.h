@@ -70,6 +70,20 @@ struct Config {
   std::string metrics_bind = "127.0.0.1";
   int64_t metrics_max_series = 10000;  // per-stream, -group and -consumer series in a scrape
   int64_t status_sample_interval = 10;  // seconds between the status page's history samples
+
+  // ---- TLS (server/tls.h, docs/security.md): a second port that speaks TLS; 0 = off ----
+  int64_t tls_port = 0;
+  std::string tls_cert_file, tls_key_file, tls_key_file_pass;  // PEM; the key's passphrase
+  std::string tls_ca_cert_file, tls_ca_cert_dir;  // CAs that client certificates must chain to
+  std::string tls_dh_params_file;                 // PEM DH parameters for DHE ciphers (TLS 1.2)
+  std::string tls_auth_clients = "yes";           // yes | no | optional: client certificates
+  std::string tls_protocols;                      // e.g. "TLSv1.2 TLSv1.3"; "" = those two
+  std::string tls_ciphers;                        // TLS 1.2 cipher list (OpenSSL syntax)
+  std::string tls_ciphersuites;                   // TLS 1.3 suites (OpenSSL syntax)
+  bool tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  int64_t tls_session_cache_size = 20480;
+  int64_t tls_session_cache_timeout = 300;  // seconds
 };
 
 // The `save` rules as (seconds, changes) pairs; false when the text is not such pairs.
@@ -138,6 +152,9 @@ class ConfigKey {
   std::string Config::*text = nullptr;    // kString, kEnum
   int64_t Config::*number = nullptr;      // kInt, kMemory
   bool Config::*flag = nullptr;           // kBool ("yes"/"no")
+  // Applied by rebuilding the TLS context, which may fail (a certificate that does not load):
+  // CONFIG SET then fails and keeps the old values, as redis-server does.
+  bool tls = false;
   // Extra check for kString values (save), and for kEnum values that are known but refused
   // (maxmemory-policy's evicting ones); nullptr = any text, or any choice.
   bool (*validate)(std::string_view value, std::string* error) = nullptr;

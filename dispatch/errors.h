@@ -322,6 +322,9 @@ std::string UnknownClientType(std::string_view type);
 std::string NoSuchUser(std::string_view user);
 std::string ConfigSetUnknown(std::string_view name);
 std::string ConfigSetFailed(std::string_view name, std::string_view why);
+// CONFIG SET of a tls-* key whose new settings do not load (the reason is in the server's log).
+inline constexpr std::string_view kTlsUpdateFailed =
+    "Unable to update TLS configuration. Check server logs.";
 inline constexpr std::string_view kNoConfigFile =
     "ERR The server is running without a config file";
 std::string ConfigRewriteFailed(std::string_view why);

@@ -46,8 +46,10 @@ class AdminHost {
   virtual ~AdminHost() = default;
 
   virtual const config::Config& config() const = 0;
-  // Replaces the configuration (every value already checked) and applies what changed.
-  virtual void SetConfig(config::Config updated) = 0;
+  // Replaces the configuration (every value already checked) and applies what changed. false
+  // with Redis's reason in *error, the configuration unchanged, when applying failed (TLS
+  // settings whose certificate does not load).
+  virtual bool SetConfig(config::Config updated, std::string* error) = 0;
   // CONFIG REWRITE: writes the configuration back to the file the server started with. false
   // with the error to reply in *error (no file, or it cannot be written).
   virtual bool RewriteConfig(std::string* error) = 0;

@@ -113,20 +113,48 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   self->net_in_ += static_cast<uint64_t>(nread);
   self->last_interaction_ms = static_cast<int64_t>(self->server_.MonotonicMs());
   std::string_view input(buf->base, static_cast<size_t>(nread));
-  self->server_.buffer_peaks().NoteInput(self->pending_input_.size() + input.size(),
-                                         self->server_.MonotonicMs() / 1000);
-  if (!self->pending_input_.empty()) {
+  if (self->tls_) {
+    self->ReceiveTls(input);
+  } else {
+    self->Received(input);
+  }
+}
+
+void Connection::Received(std::string_view input) {
+  server_.buffer_peaks().NoteInput(pending_input_.size() + input.size(),
+                                   server_.MonotonicMs() / 1000);
+  if (!pending_input_.empty()) {
     // Earlier input is still waiting (blocked or paused client): keep the order.
-    self->pending_input_.append(input);
-    if (self->pending_input_.size() >
-        static_cast<size_t>(self->server_.config().client_query_buffer_limit)) {
-      self->server_.log().Warning("Closing client that reached max query buffer length: id=" +
-                                  std::to_string(self->id()));
-      self->Close();
+    pending_input_.append(input);
+    if (pending_input_.size() > static_cast<size_t>(server_.config().client_query_buffer_limit)) {
+      server_.log().Warning("Closing client that reached max query buffer length: id=" +
+                            std::to_string(id()));
+      Close();
     }
     return;
   }
-  self->Process(input);
+  Process(input);
+}
+
+void Connection::ReceiveTls(std::string_view cipher) {
+  tls_plain_.clear();
+  const TlsSession::Status status = tls_->Receive(cipher, &tls_plain_);
+  // Whatever happened, the session may have something to send: handshake messages, session
+  // tickets, or the alert that explains a failure.
+  server_.RequestFlush(*this);
+  if (status == TlsSession::Status::kClosed) {
+    Close();
+    return;
+  }
+  if (status == TlsSession::Status::kFailed) {
+    server_.log().Verbose("Error accepting a client connection: " + tls_->error() +
+                          " (addr=" + addr_ + " laddr=" + laddr_ + ")");
+    out_.clear();  // nothing more can be said over a failed session: send the alert and go
+    CloseAfterReply();
+    return;
+  }
+  Received(tls_plain_);
+  if (tls_plain_.capacity() > kKeepOutputBytes) std::string().swap(tls_plain_);
 }
 
 bool Connection::CanRunCommands() const {
@@ -195,11 +223,16 @@ void Connection::Flush() {
     return;
   }
   if (write_in_flight_) return;
-  if (out_.empty()) {
-    if (close_after_reply_) Close();
+  if (tls_ && !SealOutput()) {
+    Close();
     return;
   }
-  uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  std::string& wire = tls_ ? tls_wire_ : out_;
+  if (wire.empty()) {
+    if (close_after_reply_ && out_.empty()) Close();
+    return;
+  }
+  uv_buf_t buf = uv_buf_init(wire.data(), static_cast<unsigned>(wire.size()));
   int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);
   if (n == UV_EAGAIN || n == UV_ENOSYS) n = 0;
   if (n < 0) {
@@ -207,23 +240,38 @@ void Connection::Flush() {
     return;
   }
   net_out_ += static_cast<uint64_t>(n);
-  if (static_cast<size_t>(n) == out_.size()) {
-    out_.clear();
+  if (static_cast<size_t>(n) == wire.size()) {
+    wire.clear();
     // Give back a buffer a burst of replies grew: an idle client keeps at most kKeepOutputBytes,
     // so thousands of connections that once read a large reply do not hold that memory.
-    if (out_.capacity() > kKeepOutputBytes) std::string().swap(out_);
-    if (close_after_reply_) {
+    if (wire.capacity() > kKeepOutputBytes) std::string().swap(wire);
+    if (close_after_reply_ && out_.empty()) {
       Close();
     } else if (!pending_input_.empty() && !waiting()) {
       server_.RequestResume(*this);  // was paused by back-pressure
     }
     return;
   }
-  inflight_.assign(out_, static_cast<size_t>(n), std::string::npos);
-  out_.clear();
+  inflight_.assign(wire, static_cast<size_t>(n), std::string::npos);
+  wire.clear();
   write_in_flight_ = true;
   uv_buf_t rest = uv_buf_init(inflight_.data(), static_cast<unsigned>(inflight_.size()));
   uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &rest, 1, OnWrite);
+}
+
+bool Connection::SealOutput() {
+  if (!out_.empty() && tls_->handshake_done()) {
+    if (!tls_->Send(out_)) {
+      server_.log().Verbose("TLS error writing to client id=" + std::to_string(id()) + ": " +
+                            tls_->error());
+      return false;
+    }
+    out_.clear();
+    if (out_.capacity() > kKeepOutputBytes) std::string().swap(out_);
+  }
+  if (close_after_reply_ && out_.empty()) tls_->Shutdown();
+  tls_->TakeOutput(&tls_wire_);
+  return true;
 }
 
 void Connection::OnWrite(uv_write_t* req, int status) {

@@ -13,11 +13,17 @@
 // Output: replies are appended to out_ and sent before the next poll (Server::BeforePoll) with
 // uv_try_write; what the socket does not take moves to inflight_ for one uv_write. A client
 // that does not read therefore never stalls the loop or anyone else.
+//
+// TLS (a connection accepted on tls-port): a TlsSession sits between the socket and the rest.
+// Input is decrypted before it is parsed; replies wait in out_ until the handshake is done, are
+// then encrypted into tls_wire_, and tls_wire_ is what gets written. Everything else (parsing,
+// back-pressure, output limits) is the same for both.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +32,7 @@
 #include "dispatch/client.h"
 #include "resp/arg_list.h"
 #include "resp/request_parser.h"
+#include "server/tls.h"
 
 namespace runnel::server {
 
@@ -41,6 +48,9 @@ class Connection : public dispatch::Client {
 
   // Accepts the pending connection on `listener`; false if that failed (then Close()).
   bool Accept(uv_stream_t* listener);
+  // Makes this a TLS connection (before the first read): the handshake is its first exchange.
+  void EnableTls(const TlsContext& context) { tls_ = std::make_unique<TlsSession>(context); }
+  bool tls() const { return tls_ != nullptr; }
   void StartReading();
   bool closing() const { return closing_; }
 
@@ -72,7 +82,7 @@ class Connection : public dispatch::Client {
   int64_t age_seconds() const override;
   int fd() const;
   size_t query_buffer_bytes() const { return pending_input_.size() + parser_.buffered(); }
-  size_t output_bytes() const { return out_.size() + inflight_.size(); }
+  size_t output_bytes() const { return out_.size() + inflight_.size() + tls_wire_.size(); }
   // client-output-buffer-limit for this client's class: true when it must be closed now (its
   // output passed the hard limit, or stayed above the soft one long enough).
   bool OverOutputLimit();
@@ -85,6 +95,12 @@ class Connection : public dispatch::Client {
   static void OnWrite(uv_write_t* req, int status);
   static void OnClosed(uv_handle_t* handle);
 
+  // Plaintext input as it arrives: run now, or queued behind input that waits.
+  void Received(std::string_view input);
+  // TLS: decrypts what the socket delivered (finishing the handshake first) and passes it on.
+  void ReceiveTls(std::string_view cipher);
+  // TLS: encrypts out_ into tls_wire_ once the handshake is done; false on a TLS error.
+  bool SealOutput();
   // Parses and runs as much of `input` as allowed; keeps the rest in pending_input_.
   void Process(std::string_view input);
   bool CanRunCommands() const;
@@ -104,6 +120,9 @@ class Connection : public dispatch::Client {
   int64_t over_soft_since_ms_ = -1;  // monotonic; -1 while within the soft limit
   bool close_after_reply_ = false;
   bool closing_ = false;
+  std::unique_ptr<TlsSession> tls_;  // nullptr on the plain port
+  std::string tls_wire_;             // TLS: ciphertext to write (the counterpart of out_)
+  std::string tls_plain_;            // TLS: the plaintext of one read, reused
 };
 
 }  // namespace runnel::server

@@ -99,7 +99,22 @@ void Server::ApplyLogLevel() {
   if (ParseLogLevel(config_.loglevel, &level)) log_.set_level(level);
 }
 
-void Server::SetConfig(config::Config updated) {
+bool Server::SetConfig(config::Config updated, std::string* error) {
+  // TLS settings take effect by building a new context, which may fail: then nothing changes.
+  if (tls_context_ != nullptr) {
+    const bool tls_changed = std::any_of(
+        config::ConfigKeys().begin(), config::ConfigKeys().end(), [&](const config::ConfigKey& k) {
+          return k.tls && k.Get(updated) != k.Get(config_);
+        });
+    std::string why;
+    std::unique_ptr<TlsContext> fresh = tls_changed ? TlsContext::Create(updated, &why) : nullptr;
+    if (tls_changed && fresh == nullptr) {
+      log_.Warning("Failed to update TLS configuration: " + why);
+      *error = dispatch::errors::kTlsUpdateFailed;
+      return false;
+    }
+    if (fresh != nullptr) tls_context_ = std::move(fresh);
+  }
   const bool lowered = updated.maxmemory != config_.maxmemory && updated.maxmemory > 0;
   config_ = std::move(updated);
   ApplyConfig();
@@ -110,6 +125,7 @@ void Server::SetConfig(config::Config updated) {
                  ") is smaller than the current memory usage (" + std::to_string(used) +
                  "). Commands that add data will be refused until memory use drops below it.");
   }
+  return true;
 }
 
 uint64_t Server::ClientBufferBytes() const {
@@ -177,13 +193,13 @@ void Server::RaiseOpenFileLimit() {
   }
 }
 
-bool Server::ListenOn(const std::string& address, bool optional) {
+bool Server::ListenOn(const std::string& address, int64_t port, bool optional, bool tls) {
   std::string host = address == "*" ? "0.0.0.0" : address == "::*" ? "::" : address;
   sockaddr_storage ss{};
   bool v6 = host.find(':') != std::string::npos;
-  int rc = v6 ? uv_ip6_addr(host.c_str(), static_cast<int>(config_.port),
+  int rc = v6 ? uv_ip6_addr(host.c_str(), static_cast<int>(port),
                             reinterpret_cast<sockaddr_in6*>(&ss))
-              : uv_ip4_addr(host.c_str(), static_cast<int>(config_.port),
+              : uv_ip4_addr(host.c_str(), static_cast<int>(port),
                             reinterpret_cast<sockaddr_in*>(&ss));
   UvHandle<uv_tcp_t> listener;
   if (rc == 0) rc = uv_tcp_init(&loop_, listener.get());
@@ -192,10 +208,12 @@ bool Server::ListenOn(const std::string& address, bool optional) {
     listener.get()->data = this;
     rc = uv_tcp_bind(listener.get(), reinterpret_cast<sockaddr*>(&ss), v6 ? UV_TCP_IPV6ONLY : 0);
   }
-  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener.get()), 511, OnConnection);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener.get()), 511,
+                              tls ? OnTlsConnection : OnConnection);
   if (rc != 0) {
     std::string msg =
-        "Could not listen on " + host + ":" + std::to_string(config_.port) + ": " + uv_strerror(rc);
+        "Could not listen on " + host + ":" + std::to_string(port) + (tls ? " (TLS)" : "") +
+        ": " + uv_strerror(rc);
     if (optional) {
       log_.Notice(msg + " (optional address, skipped)");
       return true;
@@ -284,14 +302,29 @@ void Server::RunScrapes() {
 }
 
 bool Server::Listen() {
-  std::istringstream addresses(config_.bind);
-  std::string address;
-  while (addresses >> address) {
-    bool optional = address[0] == '-';
-    if (!ListenOn(optional ? address.substr(1) : address, optional)) return false;
+  // The plain port (unless 0, as redis-server allows when only TLS is wanted), then tls-port.
+  for (const auto& [port, tls] : {std::pair{config_.port, false}, {config_.tls_port, true}}) {
+    if (port == 0) continue;
+    std::istringstream addresses(config_.bind);
+    std::string address;
+    while (addresses >> address) {
+      bool optional = address[0] == '-';
+      if (!ListenOn(optional ? address.substr(1) : address, port, optional, tls)) return false;
+    }
   }
   if (listeners_.empty()) {
     log_.Warning("No address to listen on (bind is '" + config_.bind + "')");
+    return false;
+  }
+  return true;
+}
+
+bool Server::ConfigureTls() {
+  if (config_.tls_port == 0) return true;
+  std::string why;
+  tls_context_ = TlsContext::Create(config_, &why);
+  if (tls_context_ == nullptr) {
+    log_.Warning("Failed to configure TLS: " + why);
     return false;
   }
   return true;
@@ -317,7 +350,7 @@ int Server::Run() {
   stats_.start_monotonic = MonotonicMs();
   log_.Notice(std::string("Runnel ") + commands::kRunnelVersion + " (Redis " +
               commands::kRedisVersion + " streams protocol), pid=" + std::to_string(getpid()));
-  if (!Listen() || !ListenMetrics()) {
+  if (!ConfigureTls() || !Listen() || !ListenMetrics()) {
     Shutdown("could not listen", SaveMode::kNoSave);
     return 1;
   }
@@ -351,8 +384,14 @@ int Server::Run() {
   block_timer_.MarkInitialised();
   block_timer_.get()->data = this;
 
-  log_.Notice("Ready to accept connections tcp on " + config_.bind + " port " +
-              std::to_string(config_.port));
+  if (config_.port != 0) {
+    log_.Notice("Ready to accept connections tcp on " + config_.bind + " port " +
+                std::to_string(config_.port));
+  }
+  if (config_.tls_port != 0) {
+    log_.Notice("Ready to accept connections tls on " + config_.bind + " port " +
+                std::to_string(config_.tls_port));
+  }
   stats_.startup_allocated = stats_.peak_allocated = AllocatedBytes();  // before any data
   StartLoading();
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -536,38 +575,55 @@ bool Server::Reload(bool from_log, bool nosave, std::string* error) {
 
 void Server::OnConnection(uv_stream_t* listener, int status) {
   auto* self = static_cast<Server*>(listener->data);
-  if (status < 0 || self->shutting_down_) return;
-  uint64_t id = self->next_client_id_++;
-  auto* conn = new Connection(*self, id);
+  if (status >= 0) self->AcceptConnection(listener, false);
+}
+
+void Server::OnTlsConnection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<Server*>(listener->data);
+  if (status >= 0) self->AcceptConnection(listener, true);
+}
+
+void Server::AcceptConnection(uv_stream_t* listener, bool tls) {
+  if (shutting_down_) return;
+  uint64_t id = next_client_id_++;
+  auto* conn = new Connection(*this, id);
   if (!conn->Accept(listener)) {
     conn->Close();  // not registered yet: Close only releases the handle
     return;
   }
-  self->stats_.connections_received++;
-  self->connections_[id] = conn;
-  conn->authenticated = self->config_.requirepass.empty();
+  if (tls) conn->EnableTls(*tls_context_);
+  stats_.connections_received++;
+  connections_[id] = conn;
+  conn->authenticated = config_.requirepass.empty();
   resp::ParserLimits limits;
-  limits.max_bulk_len = self->config_.proto_max_bulk_len;
+  limits.max_bulk_len = config_.proto_max_bulk_len;
   limits.authenticated = conn->authenticated;
   conn->parser().set_limits(limits);
-  if (self->connections_.size() > static_cast<size_t>(self->config_.maxclients)) {
-    self->stats_.rejected_connections++;
+  if (connections_.size() > static_cast<size_t>(config_.maxclients)) {
+    stats_.rejected_connections++;
     conn->reply().Error(errors::kMaxClients);
-    conn->CloseAfterReply();
-    self->RequestFlush(*conn);
+    Refuse(*conn);
     return;
   }
   // Protected mode: with no password, a server reachable from elsewhere serves only its own
   // host, and tells anyone else why.
-  if (self->config_.protected_mode && self->config_.requirepass.empty() &&
+  if (config_.protected_mode && config_.requirepass.empty() &&
       !conn->from_loopback()) {
-    self->stats_.rejected_connections++;
+    stats_.rejected_connections++;
     conn->reply().Error(errors::kProtectedMode);
-    conn->CloseAfterReply();
-    self->RequestFlush(*conn);
+    Refuse(*conn);
     return;
   }
   conn->StartReading();
+}
+
+// Sends a refusal already in the client's replies, then closes. A TLS client is read from
+// until its handshake is done, since the refusal can only be sent encrypted (as redis-server
+// does); no command of its runs meanwhile.
+void Server::Refuse(Connection& conn) {
+  conn.CloseAfterReply();
+  RequestFlush(conn);
+  if (conn.tls()) conn.StartReading();
 }
 
 dispatch::Client* Server::FindClient(uint64_t id) {

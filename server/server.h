@@ -32,6 +32,7 @@
 #include "server/http_endpoint.h"
 #include "server/metrics.h"
 #include "server/status_history.h"
+#include "server/tls.h"
 #include "server/loader.h"
 #include "server/logger.h"
 #include "server/uv_handle.h"
@@ -123,7 +124,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
 
   // ---- dispatch::AdminHost ----
   const config::Config& config() const override { return config_; }
-  void SetConfig(config::Config updated) override;
+  bool SetConfig(config::Config updated, std::string* error) override;
   bool RewriteConfig(std::string* error) override;
   std::string Info(const std::vector<std::string>& sections) override;
   void ResetStats() override;
@@ -164,8 +165,15 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   // sample. RunScrapes runs one slice of each per iteration, then `finish` once step is done.
   void StartScrape(std::function<bool(uint64_t budget_us)> step, std::function<void()> finish);
   void RunScrapes();
-  bool ListenOn(const std::string& address, bool optional);
+  // Listens on address:port (TLS connections when `tls`); an optional address that cannot be
+  // bound is skipped.
+  bool ListenOn(const std::string& address, int64_t port, bool optional, bool tls);
   static void OnConnection(uv_stream_t* listener, int status);
+  static void OnTlsConnection(uv_stream_t* listener, int status);
+  void AcceptConnection(uv_stream_t* listener, bool tls);
+  void Refuse(Connection& conn);
+  // tls-port: builds the TLS context; false (logged) when the settings do not load.
+  bool ConfigureTls();
   void BeforePoll();
   void Cron();
   void StartLoading();
@@ -181,6 +189,9 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   Logger log_;
   uv_loop_t loop_{};
   std::vector<UvHandle<uv_tcp_t>> listeners_;
+  // The TLS settings in effect (tls-port set): new TLS connections use it; CONFIG SET of a tls-*
+  // key replaces it, and connections made with the old one keep it until they close.
+  std::unique_ptr<TlsContext> tls_context_;
   InstantRate ops_rate_, input_rate_, output_rate_;
   std::unique_ptr<HttpEndpoint> metrics_;  // the metrics port, when metrics-port is set
   // The status page's history (server/status_history.h), sampled by the cron while the

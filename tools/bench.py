@@ -22,6 +22,8 @@ dead-lettering by XNACK FATAL against the MULTI / XADD / XACK / EXEC a Redis cli
 hand.
 With --only scrape (Runnel alone): the longest wait another client sees while /metrics is
 scraped with 10,000 streams, at 10,000 and 100,000 series.
+With --only tls: what TLS costs, each server measured on its plain port and on its TLS port
+(certificates made with the openssl command), Runnel beside redis-server.
 
 Usage: tools/bench.py --runnel build/runnel-server [--quick] [--write docs/benchmarks.md]
        tools/bench.py --runnel build/runnel-server --only compare --before old/runnel-server
@@ -161,18 +163,20 @@ def start_runnel(binary, settings):
 RUNS = 3  # each throughput figure is the median of this many redis-benchmark runs
 
 
-def benchmark(server, requests, clients, pipeline, command):
+def benchmark(server, requests, clients, pipeline, command, port=None, flags=()):
     """The run with the median throughput of RUNS redis-benchmark runs: one run alone was
-    seen 30% off on this shared machine. Returns (requests/s, server CPU µs per op)."""
-    runs = sorted(benchmark_once(server, requests, clients, pipeline, command)
+    seen 30% off on this shared machine. Returns (requests/s, server CPU µs per op). `port`
+    and `flags` point redis-benchmark elsewhere (the TLS port, with --tls ...)."""
+    runs = sorted(benchmark_once(server, requests, clients, pipeline, command, port, flags)
                   for _ in range(RUNS))
     return runs[len(runs) // 2]
 
 
-def benchmark_once(server, requests, clients, pipeline, command):
+def benchmark_once(server, requests, clients, pipeline, command, port=None, flags=()):
     before = server.cpu_seconds()
-    argv = cpu_prefix(1) + ["redis-benchmark", "-p", str(server.port), "-n", str(requests),
-                            "-c", str(clients), "-P", str(pipeline), "--csv", *command]
+    argv = cpu_prefix(1) + ["redis-benchmark", "-p", str(port or server.port), *flags,
+                            "-n", str(requests), "-c", str(clients), "-P", str(pipeline),
+                            "--csv", *command]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     after = server.cpu_seconds()
     rps = None
@@ -1104,6 +1108,77 @@ def render_pubsub(r):
     return "\n".join(lines)
 
 
+TLS_BEGIN = "<!-- bench:tls:begin -->"
+TLS_END = "<!-- bench:tls:end -->"
+TLS_CASES = [  # (label, clients, pipeline, command)
+    ("XADD, 50 clients", 50, 1, ["XADD", "s", "*", "f", "v"]),
+    ("XADD, 1 client, pipeline 64", 1, 64, ["XADD", "s", "*", "f", "v"]),
+    ("XRANGE of 100 entries, 50 clients", 50, 1, ["XRANGE", "r", "-", "+", "COUNT", "100"]),
+]
+
+
+def tls_certificates(d):
+    """A CA and a server certificate for 127.0.0.1, made with the openssl command."""
+    def run(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+        "-days", "2", "-subj", "/CN=bench-ca")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=localhost")
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.ext")
+    return {n: os.path.join(d, n) for n in ("ca.crt", "server.crt", "server.key")}
+
+
+def tls_cost(start_runnel_with, start_redis_with, quick):
+    """Each case over the plain port and over the TLS port (same server, same settings, no client
+    certificates), Runnel and redis-server one after the other."""
+    d = tempfile.mkdtemp(prefix="bench-tls-")
+    try:
+        certs = tls_certificates(d)
+        r = {"requests": 20_000 if quick else 200_000}
+        for name, start in (("runnel", start_runnel_with), ("redis", start_redis_with)):
+            tls_port = free_port()
+            server = start(["--tls-port", str(tls_port), "--tls-cert-file", certs["server.crt"],
+                            "--tls-key-file", certs["server.key"], "--tls-auth-clients", "no"])
+            try:
+                fill(server, "r", 1000)
+                tls_flags = ["--tls", "--cacert", certs["ca.crt"]]
+                for label, clients, pipeline, command in TLS_CASES:
+                    r[name, label, "plain"] = benchmark(server, r["requests"], clients, pipeline,
+                                                        command)
+                    r[name, label, "tls"] = benchmark(server, r["requests"], clients, pipeline,
+                                                      command, tls_port, tls_flags)
+            finally:
+                server.stop()
+        return r
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def render_tls(r):
+    lines = [TLS_BEGIN, "",
+             f"Measured {time.strftime('%Y-%m-%d')} by `tools/bench --only tls`: each server "
+             "pinned to CPU 0, redis-benchmark on CPU 1, the same server measured on its plain "
+             f"port and on its TLS port (TLS 1.3, no client certificates); {r['requests']:,} "
+             f"requests per run, median of {RUNS} runs. The XRANGE replies are 100 entries of 3 "
+             "fields (about 9 KB).", "",
+             "| workload | Runnel plain req/s | Runnel TLS req/s | Runnel TLS / plain | "
+             "Redis plain req/s | Redis TLS req/s | Redis TLS / plain | TLS: Runnel / Redis |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, *_ in TLS_CASES:
+        ap, at = r["runnel", label, "plain"][0], r["runnel", label, "tls"][0]
+        zp, zt = r["redis", label, "plain"][0], r["redis", label, "tls"][0]
+        lines.append(f"| {label} | {ap:,.0f} | {at:,.0f} | {at / ap:.2f} | {zp:,.0f} | "
+                     f"{zt:,.0f} | {zt / zp:.2f} | {ratio(at, zt)} |")
+    lines += ["", "Server CPU µs per request over TLS (Runnel / Redis): " + ", ".join(
+        f"{label} {r['runnel', label, 'tls'][1]:.2f} / {r['redis', label, 'tls'][1]:.2f}"
+        for label, *_ in TLS_CASES) + ".", "", TLS_END]
+    return "\n".join(lines)
+
+
 SCRAPE_BEGIN = "<!-- bench:scrape:begin -->"
 SCRAPE_END = "<!-- bench:scrape:end -->"
 SCRAPE_STREAMS = 10_000
@@ -1292,7 +1367,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a tenth of the requests")
     ap.add_argument("--write", help="markdown file whose bench section is replaced")
     ap.add_argument("--only", choices=["idle", "compare", "policies", "queues", "pubsub",
-                                       "scrape"],
+                                       "scrape", "tls"],
                     help="run only this part")
     ap.add_argument("--before", help="an earlier runnel-server, for --only compare")
     ap.add_argument("--before-label", default="Runnel before",
@@ -1312,6 +1387,7 @@ def main():
                    PUBSUB_BEGIN, PUBSUB_END),
         "scrape": (lambda: render_scrape(scrape_pause(runnel, args.quick)),
                    SCRAPE_BEGIN, SCRAPE_END),
+        "tls": (lambda: render_tls(tls_cost(runnel, redis, args.quick)), TLS_BEGIN, TLS_END),
     }
     if args.only in single:
         measure, begin, end = single[args.only]

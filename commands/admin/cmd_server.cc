@@ -97,7 +97,12 @@ void CmdConfigSet(CommandContext& ctx) {
   // them when they change.
   bool limits_changed = updated.stream_node_max_bytes != current.stream_node_max_bytes ||
                         updated.stream_node_max_entries != current.stream_node_max_entries;
-  ctx.admin().SetConfig(std::move(updated));
+  std::string why;
+  if (!ctx.admin().SetConfig(std::move(updated), &why)) {
+    // Named after the first key of the kind that failed to apply, as Redis names its setter.
+    auto tls = std::find_if(keys.begin(), keys.end(), [](const ConfigKey* k) { return k->tls; });
+    return ctx.Error(errors::ConfigSetFailed((tls != keys.end() ? *tls : keys[0])->name, why));
+  }
   if (limits_changed) ctx.effects().StreamLimits(ctx.limits().stream);
   ctx.reply.Ok();
 }

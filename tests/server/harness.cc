@@ -191,9 +191,10 @@ void Harness::AppendRecord(int db, int64_t time_ms, std::string_view payload) {
   records.push_back({db, time_ms, std::string(payload)});
 }
 
-void Harness::SetConfig(config::Config updated) {
+bool Harness::SetConfig(config::Config updated, std::string*) {
   config_ = std::move(updated);
   dispatcher_->set_limits(LimitsFromConfig());
+  return true;
 }
 
 bool Harness::Shutdown(std::string_view, SaveMode, bool, std::string* error) {

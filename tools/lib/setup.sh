@@ -4,7 +4,7 @@
 RUNNEL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Packages the server needs to build.
-RUNNEL_BUILD_PACKAGES=(cmake g++ make pkg-config libuv1-dev libxxhash-dev libtomlplusplus-dev
+RUNNEL_BUILD_PACKAGES=(cmake g++ make pkg-config libuv1-dev libxxhash-dev libtomlplusplus-dev libssl-dev
                        libhttp-parser-dev doctest-dev libhiredis-dev)
 
 runnel_log() { printf '[runnel] %s\n' "$*" >&2; }
