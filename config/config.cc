@@ -99,6 +99,15 @@ std::vector<ConfigKey> BuildKeys() {
     return false;
   };
   keys.push_back(policy);
+  str("maxmemory-clients", true, &Config::maxmemory_clients);
+  keys.back().validate = [](std::string_view v, std::string* error) {
+    return ParseClientMemoryLimit(v, error).has_value();
+  };
+  // Kept as CONFIG GET shows it: bytes, or the percentage with its sign ("0%" is just 0).
+  keys.back().merge = [](std::string_view, std::string_view v) {
+    const ClientMemoryLimit limit = *ParseClientMemoryLimit(v);
+    return std::to_string(limit.value) + (limit.percent && limit.value != 0 ? "%" : "");
+  };
   auto flag = [&](std::string_view name, bool mut, bool Config::*field) {
     ConfigKey k;
     k.name = name;
@@ -235,6 +244,34 @@ std::optional<int64_t> ParseConfigMemory(std::string_view text) {
     return static_cast<int64_t>(v * multiplier);
   }
   return std::nullopt;
+}
+
+std::optional<ClientMemoryLimit> ParseClientMemoryLimit(std::string_view text,
+                                                        std::string* error) {
+  std::string ignored;
+  if (error == nullptr) error = &ignored;
+  ClientMemoryLimit limit;
+  if (text.size() > 1 && text.back() == '%') {
+    auto percent = streams::ParseStrictInt64(text.substr(0, text.size() - 1));
+    if (!percent || *percent < 0) {
+      *error = "argument must be a memory or percent value";
+      return std::nullopt;
+    }
+    if (*percent > 100) {
+      *error = "percentage argument must be less or equal to 100";
+      return std::nullopt;
+    }
+    limit.value = *percent;
+    limit.percent = true;
+    return limit;
+  }
+  auto bytes = ParseConfigMemory(text);
+  if (!bytes || *bytes < 0) {
+    *error = "argument must be a memory or percent value";
+    return std::nullopt;
+  }
+  limit.value = *bytes;
+  return limit;
 }
 
 bool ParseMemorySize(std::string_view text, int64_t* out) {

@@ -43,6 +43,9 @@ struct Config {
   // evicts, so the only policy is noeviction (docs/security.md).
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
+  // Redis 7's client eviction: the clients' buffers together may use this much (bytes, or "N%"
+  // of maxmemory); past it the largest are closed. "0" = no limit. ParseClientMemoryLimit.
+  std::string maxmemory_clients = "0";
 
   // ---- persistence (docs/durability.md) ----
   bool appendonly = true;  // a message queue should be durable out of the box
@@ -85,6 +88,21 @@ struct Config {
   int64_t tls_session_cache_size = 20480;
   int64_t tls_session_cache_timeout = 300;  // seconds
 };
+
+// maxmemory-clients as Redis reads it: a memory value, or a percentage of maxmemory ("5%", at
+// most 100). nullopt with Redis's reason in *error.
+struct ClientMemoryLimit {
+  int64_t value = 0;  // bytes, or a percentage
+  bool percent = false;
+  // The limit in bytes under a given maxmemory (0 = none).
+  uint64_t Bytes(int64_t maxmemory) const {
+    if (!percent) return static_cast<uint64_t>(value);
+    using Wide = unsigned __int128;  // maxmemory * 100 may not fit 64 bits
+    return static_cast<uint64_t>(static_cast<Wide>(maxmemory) * static_cast<Wide>(value) / 100);
+  }
+};
+std::optional<ClientMemoryLimit> ParseClientMemoryLimit(std::string_view text,
+                                                        std::string* error = nullptr);
 
 // The `save` rules as (seconds, changes) pairs; false when the text is not such pairs.
 // client-output-buffer-limit: per client class, the output not yet sent (bytes) at which a

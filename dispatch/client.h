@@ -88,7 +88,7 @@ class Client {
   // CLIENT REPLY: OFF sends no reply at all; SKIP, none to the next command.
   enum class ReplyMode { kOn, kOff, kSkipNext };
   ReplyMode reply_mode = ReplyMode::kOn;
-  bool no_evict = false;  // CLIENT NO-EVICT (shown in CLIENT LIST; nothing evicts clients yet)
+  bool no_evict = false;  // CLIENT NO-EVICT: maxmemory-clients never closes this client
   bool no_touch = false;  // CLIENT NO-TOUCH: its lookups leave keys' access times alone
   bool monitor = false;   // MONITOR: sent every command run (Dispatcher::StartMonitoring)
 

@@ -3,6 +3,12 @@
 
 namespace runnel::server {
 
+size_t Connection::multi_bytes() const {
+  size_t bytes = 0;
+  for (const auto& q : multi.queued) bytes += q.bytes();
+  return bytes;
+}
+
 // One CLIENT LIST line, fields in redis-server's order.
 std::string Connection::Describe() const {
   const Connection& c = *this;
@@ -16,8 +22,7 @@ std::string Connection::Describe() const {
   if (c.no_evict) flags += 'e';
   if (c.no_touch) flags += 'T';
   if (flags.empty()) flags = "N";
-  size_t multi_mem = 0;
-  for (const auto& q : c.multi.queued) multi_mem += q.bytes();
+  const size_t multi_mem = multi_bytes();
   std::string line;
   line.reserve(320);
   auto field = [&line](std::string_view k, std::string_view v) {
@@ -49,7 +54,7 @@ std::string Connection::Describe() const {
   field("obl", "0");
   field("oll", "0");
   field("omem", to_string(c.output_bytes()));
-  field("tot-mem", to_string(c.output_bytes() + c.query_buffer_bytes() + multi_mem));
+  field("tot-mem", to_string(c.memory_bytes()));
   // Redis shows "w" only while a write handler waits for a full socket, which the output
   // buffer alone does not tell (replies to this very batch are buffered too).
   field("events", "r");

@@ -83,6 +83,10 @@ class Connection : public dispatch::Client {
   int fd() const;
   size_t query_buffer_bytes() const { return pending_input_.size() + parser_.buffered(); }
   size_t output_bytes() const { return out_.size() + inflight_.size() + tls_wire_.size(); }
+  // What the client holds (CLIENT LIST's tot-mem, maxmemory-clients): replies not yet sent,
+  // input not yet run, a MULTI queue.
+  size_t memory_bytes() const { return output_bytes() + query_buffer_bytes() + multi_bytes(); }
+  size_t multi_bytes() const;
   // client-output-buffer-limit for this client's class: true when it must be closed now (its
   // output passed the hard limit, or stayed above the soft one long enough).
   bool OverOutputLimit();

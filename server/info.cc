@@ -176,6 +176,7 @@ void StatsSection(Server& s, std::string& out) {
   Field(out, "rejected_connections", s.stats().rejected_connections);
   Field(out, "expired_keys", d.expired_keys);
   Field(out, "evicted_keys", "0");
+  Field(out, "evicted_clients", s.stats().evicted_clients);
   Field(out, "keyspace_hits", d.keyspace_hits);
   Field(out, "keyspace_misses", d.keyspace_misses);
   const dispatch::PubSub& pubsub = s.dispatcher().pubsub();

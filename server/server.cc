@@ -164,6 +164,8 @@ void Server::ApplyConfig() {
   ApplyLogLevel();
   std::string ignored;  // the value was checked when it was set
   config::ParseOutputLimits(config_.client_output_buffer_limit, &output_limits_, &ignored);
+  client_memory_limit_ = config::ParseClientMemoryLimit(config_.maxmemory_clients).value_or(
+      config::ClientMemoryLimit{});
   dispatcher_->set_limits(LimitsFromConfig());
   durability_->ApplyConfig();
   if (metrics_) metrics_->set_password(config_.requirepass);
@@ -651,6 +653,7 @@ void Server::ResetStats() {
   ServerStats fresh;
   fresh.start_ms = stats_.start_ms;
   fresh.start_monotonic = stats_.start_monotonic;
+  fresh.startup_allocated = stats_.startup_allocated;  // a fact of the start, not a statistic
   stats_ = fresh;
   dispatcher_->stats() = dispatch::DispatchStats{};
   dispatcher_->command_stats().Reset();
@@ -692,7 +695,35 @@ void Server::BeforePoll() {
       it->second->Flush();
     }
   }
+  EvictClients();
   ArmBlockTimer();
+}
+
+// As redis-server: replicas aside (Runnel has none yet) every client counts, the ones with
+// CLIENT NO-EVICT too, but only the others are closed, largest first. What a client holds is
+// what CLIENT LIST shows as tot-mem: unsent replies, unparsed input, a MULTI queue. Unlike
+// Redis, whose every client has a fixed overhead, a client holding nothing is never closed:
+// closing it would free nothing (say while a NO-EVICT client alone is over the limit).
+void Server::EvictClients() {
+  const uint64_t limit = client_memory_limit_.Bytes(config_.maxmemory);
+  if (limit == 0) return;
+  uint64_t total = 0;
+  std::vector<std::pair<uint64_t, Connection*>> candidates;
+  for (const auto& [id, conn] : connections_) {
+    const uint64_t bytes = conn->memory_bytes();
+    total += bytes;
+    if (bytes > 0 && !conn->no_evict && !conn->closing()) candidates.emplace_back(bytes, conn);
+  }
+  if (total <= limit) return;
+  std::sort(candidates.begin(), candidates.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [bytes, conn] : candidates) {
+    if (total <= limit) break;
+    log_.Notice("Evicting client: " + conn->Describe());
+    stats_.evicted_clients++;
+    total -= bytes;
+    conn->Close();
+  }
 }
 
 void InstantRate::Sample(uint64_t total, uint64_t now_ms) {

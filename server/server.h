@@ -50,6 +50,7 @@ struct ServerStats {
   uint64_t net_output_bytes = 0;
   uint64_t startup_allocated = 0;  // allocator bytes once the server was set up
   uint64_t peak_allocated = 0;     // the most seen by the cron (or by MEMORY STATS)
+  uint64_t evicted_clients = 0;    // closed by maxmemory-clients
 };
 
 // A rate sampled by the cron (INFO's instantaneous_* fields): the mean of the last kSamples
@@ -172,6 +173,8 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   static void OnTlsConnection(uv_stream_t* listener, int status);
   void AcceptConnection(uv_stream_t* listener, bool tls);
   void Refuse(Connection& conn);
+  // maxmemory-clients: closes the clients holding the most memory until the rest fit.
+  void EvictClients();
   // tls-port: builds the TLS context; false (logged) when the settings do not load.
   bool ConfigureTls();
   void BeforePoll();
@@ -184,6 +187,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
 
   config::Config config_;
   config::OutputLimits output_limits_;
+  config::ClientMemoryLimit client_memory_limit_;  // maxmemory-clients, parsed
   std::string config_file_;
   std::string executable_;
   Logger log_;

@@ -120,5 +120,32 @@ TEST_CASE("maxmemory: a burst stops at the limit, consumers drain it, nothing ac
   CHECK(remaining(after) == expected);
 }
 
+// A client that asks for 32 MB of replies and does not read them: past maxmemory-clients it is
+// closed, largest first, while a CLIENT NO-EVICT client doing the same and an idle client stay.
+TEST_CASE("maxmemory-clients: the client holding the most is closed, NO-EVICT ones are not") {
+  ServerProcess server({"--maxmemory-clients", "8mb"});
+  REQUIRE(server.Start());
+  REQUIRE(WaitLoaded(server.port()));
+  RawClient admin(server.port()), hog(server.port()), spared(server.port()), idle(server.port());
+  REQUIRE(admin.Call({"SET", "big", std::string(1 << 20, 'b')}).str == "OK");
+  REQUIRE(spared.Call({"CLIENT", "NO-EVICT", "on"}).str == "OK");
+  std::string gets;
+  for (int i = 0; i < 32; ++i) gets += "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n";
+  spared.Send(gets);
+  // The spared client's replies alone pass the limit (what the socket does not take stays in
+  // the server); it is counted but not closed, and nobody else holds much.
+  REQUIRE(WaitFor([&] {
+    return admin.Call({"CLIENT", "LIST"}).str.find("flags=e") != std::string::npos;
+  }));
+  hog.Send(gets);
+  CHECK(hog.WaitClosed(10000));
+  CHECK(InfoField(admin, "evicted_clients") == "1");
+  CHECK(idle.Call({"PING"}).str == "PONG");
+  CHECK(spared.Read().str.size() == 1u << 20);  // still connected: its replies arrive
+  CHECK(server.Log().find("Evicting client: ") != std::string::npos);
+  CHECK(admin.Call({"CONFIG", "RESETSTAT"}).str == "OK");
+  CHECK(InfoField(admin, "evicted_clients") == "0");
+}
+
 }  // namespace
 }  // namespace runnel::testing
