@@ -22,6 +22,7 @@ dead-lettering by XNACK FATAL against the MULTI / XADD / XACK / EXEC a Redis cli
 hand.
 With --only scrape (Runnel alone): the longest wait another client sees while /metrics is
 scraped with 10,000 streams, at 10,000 and 100,000 series.
+With --only connections: XADD and XLEN throughput with 100, 1,000 and 10,000 connections.
 With --only tls: what TLS costs, each server measured on its plain port and on its TLS port
 (certificates made with the openssl command), Runnel beside redis-server.
 
@@ -1108,6 +1109,56 @@ def render_pubsub(r):
     return "\n".join(lines)
 
 
+CONNECTIONS_BEGIN = "<!-- bench:connections:begin -->"
+CONNECTIONS_END = "<!-- bench:connections:end -->"
+CONNECTION_COUNTS = [100, 1_000, 10_000]
+
+
+def connections(start_runnel_with, start_redis_with, quick):
+    """XADD and XLEN throughput with 100, 1,000 and 10,000 connections at once (redis-benchmark
+    -c), each server run with --maxclients 12000; the script raises its own file limit, which
+    the servers and redis-benchmark inherit."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 12_500:
+        raise RuntimeError(f"the open-file hard limit ({hard}) is below 12,500")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (12_500, hard))
+    r = {"requests": 50_000 if quick else 500_000}
+    for name, start in (("runnel", start_runnel_with), ("redis", start_redis_with)):
+        server = start(["--maxclients", "12000"])
+        try:
+            for n in CONNECTION_COUNTS:
+                r[name, n, "XADD"] = benchmark(server, r["requests"], n, 1,
+                                               ["XADD", "s", "MAXLEN", "~", "1000", "*", "f", "v"])
+                r[name, n, "XLEN"] = benchmark(server, r["requests"], n, 1, ["XLEN", "s"])
+        finally:
+            server.stop()
+    return r
+
+
+def render_connections(r):
+    lines = [CONNECTIONS_BEGIN, "",
+             f"Measured {time.strftime('%Y-%m-%d')} by `tools/bench --only connections`: each "
+             "server pinned to CPU 0 with `--maxclients 12000`, redis-benchmark on CPU 1 with "
+             f"`-c` connections and no pipelining, {r['requests']:,} requests per run, median "
+             f"of {RUNS} runs. XADD is `XADD s MAXLEN ~ 1000 * f v`. Server CPU is per request.",
+             "",
+             "| connections | Runnel XADD/s | Redis XADD/s | ratio | Runnel CPU µs | Redis CPU µs "
+             "| Runnel XLEN/s | Redis XLEN/s | ratio |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for n in CONNECTION_COUNTS:
+        (a, ac), (z, zc) = r["runnel", n, "XADD"], r["redis", n, "XADD"]
+        b, y = r["runnel", n, "XLEN"][0], r["redis", n, "XLEN"][0]
+        lines.append(f"| {n:,} | {a:,.0f} | {z:,.0f} | {ratio(a, z)} | {ac:.2f} | {zc:.2f} | "
+                     f"{b:,.0f} | {y:,.0f} | {ratio(b, y)} |")
+    first, last = CONNECTION_COUNTS[0], CONNECTION_COUNTS[-1]
+    lines += ["", f"XADD throughput with {last:,} connections over that with {first:,}: Runnel "
+              f"{r['runnel', last, 'XADD'][0] / r['runnel', first, 'XADD'][0]:.3f}, Redis "
+              f"{r['redis', last, 'XADD'][0] / r['redis', first, 'XADD'][0]:.3f}.", "",
+              CONNECTIONS_END]
+    return "\n".join(lines)
+
+
 TLS_BEGIN = "<!-- bench:tls:begin -->"
 TLS_END = "<!-- bench:tls:end -->"
 TLS_CASES = [  # (label, clients, pipeline, command)
@@ -1367,7 +1418,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a tenth of the requests")
     ap.add_argument("--write", help="markdown file whose bench section is replaced")
     ap.add_argument("--only", choices=["idle", "compare", "policies", "queues", "pubsub",
-                                       "scrape", "tls"],
+                                       "scrape", "tls", "connections"],
                     help="run only this part")
     ap.add_argument("--before", help="an earlier runnel-server, for --only compare")
     ap.add_argument("--before-label", default="Runnel before",
@@ -1388,6 +1439,8 @@ def main():
         "scrape": (lambda: render_scrape(scrape_pause(runnel, args.quick)),
                    SCRAPE_BEGIN, SCRAPE_END),
         "tls": (lambda: render_tls(tls_cost(runnel, redis, args.quick)), TLS_BEGIN, TLS_END),
+        "connections": (lambda: render_connections(connections(runnel, redis, args.quick)),
+                        CONNECTIONS_BEGIN, CONNECTIONS_END),
     }
     if args.only in single:
         measure, begin, end = single[args.only]
