@@ -47,7 +47,7 @@ std::string Connection::Describe() const {
   field("multi", c.multi.active ? to_string(c.multi.queued.size()) : "-1");
   field("qbuf", to_string(c.query_buffer_bytes()));
   field("qbuf-free", "0");
-  field("argv-mem", "0");
+  field("argv-mem", to_string(c.argv_bytes()));
   field("multi-mem", to_string(multi_mem));
   field("rbs", "0");
   field("rbp", "0");

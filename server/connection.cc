@@ -126,14 +126,16 @@ void Connection::Received(std::string_view input) {
   if (!pending_input_.empty()) {
     // Earlier input is still waiting (blocked or paused client): keep the order.
     pending_input_.append(input);
-    if (pending_input_.size() > static_cast<size_t>(server_.config().client_query_buffer_limit)) {
-      server_.log().Warning("Closing client that reached max query buffer length: id=" +
-                            std::to_string(id()));
-      Close();
-    }
-    return;
+  } else {
+    Process(input);
   }
-  Process(input);
+  // Input held back and the arguments of a command still arriving, together.
+  if (query_buffer_bytes() + argv_bytes() >
+      static_cast<size_t>(server_.config().client_query_buffer_limit)) {
+    server_.log().Warning("Closing client that reached max query buffer length: id=" +
+                          std::to_string(id()));
+    Close();
+  }
 }
 
 void Connection::ReceiveTls(std::string_view cipher) {
@@ -142,19 +144,20 @@ void Connection::ReceiveTls(std::string_view cipher) {
   // Whatever happened, the session may have something to send: handshake messages, session
   // tickets, or the alert that explains a failure.
   server_.RequestFlush(*this);
-  if (status == TlsSession::Status::kClosed) {
-    Close();
-    return;
-  }
   if (status == TlsSession::Status::kFailed) {
     server_.log().Verbose("Error accepting a client connection: " + tls_->error() +
                           " (addr=" + addr_ + " laddr=" + laddr_ + ")");
+  }
+  // What arrived before a close_notify or a broken record runs, as it would had it come in an
+  // earlier read (redis-server likewise runs what it read before it sees the end).
+  if (!tls_plain_.empty()) Received(tls_plain_);
+  if (tls_plain_.capacity() > kKeepOutputBytes) std::string().swap(tls_plain_);
+  if (status == TlsSession::Status::kFailed) {
     out_.clear();  // nothing more can be said over a failed session: send the alert and go
     CloseAfterReply();
-    return;
+  } else if (status == TlsSession::Status::kClosed) {
+    CloseAfterReply();  // the peer has finished sending; the replies still go out
   }
-  Received(tls_plain_);
-  if (tls_plain_.capacity() > kKeepOutputBytes) std::string().swap(tls_plain_);
 }
 
 bool Connection::CanRunCommands() const {

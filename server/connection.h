@@ -85,7 +85,11 @@ class Connection : public dispatch::Client {
   size_t output_bytes() const { return out_.size() + inflight_.size() + tls_wire_.size(); }
   // What the client holds (CLIENT LIST's tot-mem, maxmemory-clients): replies not yet sent,
   // input not yet run, a MULTI queue.
-  size_t memory_bytes() const { return output_bytes() + query_buffer_bytes() + multi_bytes(); }
+  size_t memory_bytes() const {
+    return output_bytes() + query_buffer_bytes() + argv_bytes() + multi_bytes();
+  }
+  // The arguments of the command being received (a large value arrives straight into them).
+  size_t argv_bytes() const { return args_.bytes(); }
   size_t multi_bytes() const;
   // client-output-buffer-limit for this client's class: true when it must be closed now (its
   // output passed the hard limit, or stayed above the soft one long enough).

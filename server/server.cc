@@ -130,7 +130,7 @@ bool Server::SetConfig(config::Config updated, std::string* error) {
 
 uint64_t Server::ClientBufferBytes() const {
   uint64_t bytes = 0;
-  for (const auto& [id, c] : connections_) bytes += c->query_buffer_bytes() + c->output_bytes();
+  for (const auto& [id, c] : connections_) bytes += c->memory_bytes();
   return bytes;
 }
 
@@ -352,7 +352,8 @@ int Server::Run() {
   stats_.start_monotonic = MonotonicMs();
   log_.Notice(std::string("Runnel ") + commands::kRunnelVersion + " (Redis " +
               commands::kRedisVersion + " streams protocol), pid=" + std::to_string(getpid()));
-  if (!ConfigureTls() || !Listen() || !ListenMetrics()) {
+  // The metrics port first: once the commands' port accepts, every port does.
+  if (!ConfigureTls() || !ListenMetrics() || !Listen()) {
     Shutdown("could not listen", SaveMode::kNoSave);
     return 1;
   }
@@ -603,6 +604,12 @@ void Server::AcceptConnection(uv_stream_t* listener, bool tls) {
   conn->parser().set_limits(limits);
   if (connections_.size() > static_cast<size_t>(config_.maxclients)) {
     stats_.rejected_connections++;
+    // As redis-server: a TLS connection is just dropped, since telling it why would mean a
+    // handshake, holding a descriptor the limit is there to save.
+    if (tls) {
+      conn->Close();
+      return;
+    }
     conn->reply().Error(errors::kMaxClients);
     Refuse(*conn);
     return;
@@ -621,7 +628,7 @@ void Server::AcceptConnection(uv_stream_t* listener, bool tls) {
 
 // Sends a refusal already in the client's replies, then closes. A TLS client is read from
 // until its handshake is done, since the refusal can only be sent encrypted (as redis-server
-// does); no command of its runs meanwhile.
+// does for protected mode); no command of its runs meanwhile.
 void Server::Refuse(Connection& conn) {
   conn.CloseAfterReply();
   RequestFlush(conn);

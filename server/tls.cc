@@ -209,6 +209,7 @@ TlsSession::Status TlsSession::Receive(std::string_view cipher, std::string* pla
 }
 
 bool TlsSession::Send(std::string_view plain) {
+  if (!ssl_) return false;
   while (!plain.empty()) {
     ERR_clear_error();
     const int n = SSL_write(ssl_.get(), plain.data(), static_cast<int>(std::min<size_t>(plain.size(), INT_MAX)));

@@ -57,7 +57,7 @@ class TlsSession {
   // the server closes the connection itself.
   void Shutdown();
 
-  bool handshake_done() const { return SSL_is_init_finished(ssl_.get()) == 1; }
+  bool handshake_done() const { return ssl_ && SSL_is_init_finished(ssl_.get()) == 1; }
   const std::string& error() const { return error_; }
 
  private:

@@ -8,7 +8,8 @@ trust), Runnel started with tls-port, then redis-cli --tls, redis-py, ioredis an
 Checked: every client works over TLS with a trusted client certificate (commands, a consumer
 group, pipelines, a large value, a blocking read woken over another TLS connection, redis-cli
 --pipe); a client without a certificate, with an untrusted one, or speaking plain RESP to the
-TLS port is refused; tls-auth-clients optional and no; CONFIG SET of a certificate that does
+TLS port is refused; tls-auth-clients optional and no; a command sent together with
+close_notify still runs; a TLS connection past maxclients is dropped without a handshake; CONFIG SET of a certificate that does
 not load fails with Redis's error and changes nothing; an encrypted key loads with
 tls-key-file-pass, and the server refuses to start with a wrong one.
 """
@@ -148,6 +149,44 @@ def check_config_set(port, files, r):
     check("PONG" not in cli(port, files, "PING", cert=None), "yes again: certificate required")
 
 
+def check_close_notify_with_data(port, files, r):
+    """A command and close_notify in one TCP write: the command runs (as redis-server runs it)
+    before the connection closes."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(files["ca.crt"])
+    ctx.load_cert_chain(files["client.crt"], files["client.key"])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                sock.sendall(outgoing.read())
+                incoming.write(sock.recv(65536))
+        sock.sendall(outgoing.read())
+        tls.write(b"*3\r\n$3\r\nSET\r\n$12\r\nclose:notify\r\n$1\r\nv\r\n")
+        try:
+            tls.unwrap()  # queues close_notify behind the command
+        except ssl.SSLWantReadError:
+            pass
+        sock.sendall(outgoing.read())
+        while sock.recv(65536):  # the server answers, then closes
+            pass
+    check(r.get("close:notify") == b"v", "a command sent with close_notify was lost")
+
+
+def check_maxclients_drops_tls(port, r):
+    """Past maxclients a TLS connection is closed at once, no handshake (as redis-server)."""
+    r.config_set("maxclients", 1)  # redis-py's connection is the one
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            check(s.recv(100) == b"", "a TLS connection past maxclients was kept open")
+    finally:
+        r.config_set("maxclients", 10000)
+
+
 def check_node(port, files, node_path):
     env = dict(os.environ, NODE_PATH=node_path)
     out = subprocess.run(["node", os.path.join(HERE, "tls_node.js"), str(port), files["ca.crt"],
@@ -187,6 +226,8 @@ def main():
             r = check_redis_py(port, files)
             check_node(port, files, args.node_path)
             check_config_set(port, files, r)
+            check_close_notify_with_data(port, files, r)
+            check_maxclients_drops_tls(port, r)
             check(server.alive(), "the server died")
         check_passphrase(args.server, files)
     finally:
