@@ -40,6 +40,12 @@ struct MemoryFigures {
   uint64_t rss = 0;                // resident set size of the process
 };
 
+// Replication as ROLE and INFO replication report it.
+struct ReplicationState {
+  std::string replid;   // 40 hex digits
+  uint64_t offset = 0;  // bytes of history propagated (master_repl_offset)
+};
+
 // Server administration: configuration, INFO, persistence commands, shutdown, client lists.
 class AdminHost {
  public:
@@ -66,6 +72,7 @@ class AdminHost {
   virtual std::pair<bool, std::string> BackgroundSave(bool schedule, bool in_exec) = 0;
   virtual std::pair<bool, std::string> BackgroundRewrite(bool in_exec) = 0;
   virtual int64_t LastSaveMs() const = 0;
+  virtual ReplicationState Replication() const = 0;
   // DEBUG RELOAD: saves the snapshot (unless `nosave`), then loads it in place of the data.
   // DEBUG LOADAOF (`from_log`): writes and fsyncs the log, then loads its whole history in
   // place of the data. Either way the data changes only once all of it has loaded; false with

@@ -86,6 +86,7 @@ void ServerSection(Server& s, std::string& out) {
   Field(out, "arch_bits", std::to_string(sizeof(void*) * 8));
   Field(out, "multiplexing_api", "libuv");
   Field(out, "process_id", static_cast<uint64_t>(getpid()));
+  Field(out, "run_id", s.run_id());
   Field(out, "tcp_port", static_cast<uint64_t>(s.tcp_port()));
   Field(out, "server_time_usec", static_cast<uint64_t>(s.NowMs()) * 1000);
   Field(out, "uptime_in_seconds", uptime);
@@ -187,10 +188,19 @@ void StatsSection(Server& s, std::string& out) {
   Field(out, "total_error_replies", s.dispatcher().command_stats().total_errors());
 }
 
-void ReplicationSection(Server&, std::string& out) {
+// A master with no replicas, as redis-server reports one; no backlog exists, so none is sized.
+void ReplicationSection(Server& s, std::string& out) {
+  const dispatch::ReplicationState state = s.Replication();
   Field(out, "role", "master");
   Field(out, "connected_slaves", "0");
-  Field(out, "master_repl_offset", "0");
+  Field(out, "master_failover_state", "no-failover");
+  Field(out, "master_replid", state.replid);
+  Field(out, "master_replid2", std::string(40, '0'));
+  Field(out, "master_repl_offset", state.offset);
+  Field(out, "second_repl_offset", "-1");
+  Field(out, "repl_backlog_active", "0");
+  Field(out, "repl_backlog_first_byte_offset", "0");
+  Field(out, "repl_backlog_histlen", "0");
 }
 
 void CpuSection(Server&, std::string& out) {

@@ -36,6 +36,15 @@ uint64_t RandomSeed() {
   return (static_cast<uint64_t>(rd()) << 32) ^ rd();
 }
 
+// 40 random hex digits, as Redis makes its run ID and replication ID.
+std::string RandomHexId() {
+  std::random_device rd;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(40, '0');
+  for (char& c : id) c = kHex[rd() % 16];
+  return id;
+}
+
 bool MakeDirectories(const std::string& path) {
   std::string partial;
   std::stringstream ss(path);
@@ -52,7 +61,11 @@ bool MakeDirectories(const std::string& path) {
 }  // namespace
 
 Server::Server(config::Config config, std::string config_file)
-    : config_(std::move(config)), config_file_(std::move(config_file)), read_buffer_(64 * 1024) {
+    : config_(std::move(config)),
+      config_file_(std::move(config_file)),
+      run_id_(RandomHexId()),
+      replid_(RandomHexId()),
+      read_buffer_(64 * 1024) {
   uv_loop_init(&loop_);
   dispatcher_ = std::make_unique<dispatch::Dispatcher>(
       *this, commands::AllCommands(), static_cast<int>(config_.databases), RandomSeed());
@@ -126,6 +139,13 @@ bool Server::SetConfig(config::Config updated, std::string* error) {
                  "). Commands that add data will be refused until memory use drops below it.");
   }
   return true;
+}
+
+// Runnel has no replication yet (issue 15): a master with no replicas, nothing propagated.
+dispatch::ReplicationState Server::Replication() const {
+  dispatch::ReplicationState state;
+  state.replid = replid_;
+  return state;
 }
 
 uint64_t Server::ClientBufferBytes() const {

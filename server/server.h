@@ -96,6 +96,8 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   uint64_t MonotonicMs() const { return uv_now(const_cast<uv_loop_t*>(&loop_)); }
   const std::string& config_file() const { return config_file_; }
   const std::string& executable() const { return executable_; }
+  // This process's identity for Sentinel (INFO run_id), new at every start.
+  const std::string& run_id() const { return run_id_; }
   void set_executable(std::string path) { executable_ = std::move(path); }
   int tcp_port() const { return static_cast<int>(config_.port); }
   const std::unordered_map<uint64_t, Connection*>& connections() const { return connections_; }
@@ -139,6 +141,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
     return durability_->BackgroundRewrite(in_exec);
   }
   int64_t LastSaveMs() const override { return durability_->last_save_ms(); }
+  dispatch::ReplicationState Replication() const override;
   bool Reload(bool from_log, bool nosave, std::string* error) override;
   std::vector<dispatch::Client*> Clients() override;
   dispatch::MemoryFigures Memory() override;
@@ -190,6 +193,8 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   config::ClientMemoryLimit client_memory_limit_;  // maxmemory-clients, parsed
   std::string config_file_;
   std::string executable_;
+  std::string run_id_;
+  std::string replid_;  // the replication ID this master's history goes by
   Logger log_;
   uv_loop_t loop_{};
   std::vector<UvHandle<uv_tcp_t>> listeners_;

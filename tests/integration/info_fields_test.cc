@@ -152,3 +152,33 @@ TEST_CASE("used_memory follows the data: stream blocks and strings count, and co
   CHECK(c.Call({"DEL", "big"}).integer == 1);
   CHECK(std::stoull(InfoField(c, "used_memory")) < after + (1 << 20));
 }
+
+// What Redis Sentinel and clients read to identify a server: run_id (new at each start) and the
+// replication section of a master with no replicas.
+TEST_CASE("INFO run_id and replication: 40 hex digits, a new run ID after a restart") {
+  ServerProcess server({"--save", ""});
+  REQUIRE(server.Start());
+  REQUIRE(WaitLoaded(server.port()));
+  auto hex40 = [](const std::string& s) {
+    return s.size() == 40 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+  };
+  std::string first_run;
+  {
+    RawClient c(server.port());
+    first_run = InfoField(c, "run_id");
+    CHECK(hex40(first_run));
+    CHECK(hex40(InfoField(c, "master_replid")));
+    CHECK(InfoField(c, "role") == "master");
+    CHECK(InfoField(c, "master_replid2") == std::string(40, '0'));
+    runnel::resp::Reply role = c.Call({"ROLE"});
+    REQUIRE(role.elements.size() == 3);
+    CHECK(role.elements[0].str == "master");
+  }
+  REQUIRE(server.Stop() == 0);
+  REQUIRE(server.Start());
+  REQUIRE(WaitLoaded(server.port()));
+  RawClient again(server.port());
+  const std::string second_run = InfoField(again, "run_id");
+  CHECK(hex40(second_run));
+  CHECK(second_run != first_run);
+}

@@ -114,6 +114,9 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   std::pair<bool, std::string> BackgroundSave(bool, bool) override;
   std::pair<bool, std::string> BackgroundRewrite(bool) override;
   int64_t LastSaveMs() const override { return 0; }
+  dispatch::ReplicationState Replication() const override {
+    return {std::string(40, 'a'), 0};
+  }
   bool Reload(bool from_log, bool nosave, std::string* error) override;
   dispatch::MemoryFigures Memory() override { return {}; }
   std::vector<dispatch::Client*> Clients() override;
