@@ -295,6 +295,18 @@ void ServerMetrics(Server& s, std::string& out) {
         static_cast<double>(AllocatedBytes()));
   gauge("runnel_memory_rss_bytes", "Resident set size of the process.",
         static_cast<double>(ResidentBytes()));
+  gauge("runnel_memory_max_bytes",
+        "maxmemory: past it, commands that add data are refused with -OOM (0: no limit).",
+        static_cast<double>(s.config().maxmemory));
+  gauge("runnel_memory_clients_bytes",
+        "Bytes the clients hold: unsent replies, unread input (INFO mem_clients_normal).",
+        static_cast<double>(s.ClientBufferBytes()));
+  counter("runnel_evicted_clients_total",
+          "Clients closed by maxmemory-clients (INFO evicted_clients).",
+          static_cast<double>(s.stats().evicted_clients));
+  counter("runnel_rejected_connections_total",
+          "Connections refused: past maxclients, or by protected mode (INFO rejected_connections).",
+          static_cast<double>(s.stats().rejected_connections));
   counter("runnel_expired_keys_total", "Keys removed because their TTL passed.",
           static_cast<double>(s.dispatcher().stats().expired_keys));
   counter("runnel_error_replies_total", "Error replies sent (INFO total_error_replies).",

@@ -108,6 +108,24 @@ TEST_CASE("GET /metrics: the series, their values, and HTTP's rules") {
   CHECK(c.Call({"PING"}).str == "PONG");  // the commands' port never noticed
 }
 
+// The memory limits' series follow INFO: maxmemory, the clients' memory, evictions, refusals.
+TEST_CASE("the memory-limit series: maxmemory, client memory, evicted clients") {
+  const int mport = FreePort();
+  ServerProcess server({"--save", "", "--metrics-port", std::to_string(mport), "--maxmemory",
+                        "64mb", "--maxmemory-clients", "1mb"});
+  REQUIRE(server.Start());
+  REQUIRE(WaitLoaded(server.port()));
+  RawClient admin(server.port()), sender(server.port());
+  // A 20 MB value announced and 5 MB of it sent: past maxmemory-clients, so closed.
+  sender.Send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$20000000\r\n" + std::string(5 << 20, 'v'));
+  REQUIRE(sender.WaitClosed(10000));
+  const std::string body = Body(Get(mport, "/metrics"));
+  CHECK(Has(body, "runnel_memory_max_bytes 67108864\n"));
+  CHECK(Has(body, "runnel_evicted_clients_total 1\n"));
+  CHECK(Has(body, "runnel_rejected_connections_total 0\n"));
+  CHECK(Has(body, "# TYPE runnel_memory_clients_bytes gauge\n"));
+}
+
 TEST_CASE("the metrics port needs requirepass's password when one is set") {
   const int mport = FreePort();
   ServerProcess server(
