@@ -111,6 +111,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   }
   if (nread == 0 || self->closing_) return;
   self->net_in_ += static_cast<uint64_t>(nread);
+  self->server_.stats().net_input_bytes += static_cast<uint64_t>(nread);
   self->last_interaction_ms = static_cast<int64_t>(self->server_.MonotonicMs());
   std::string_view input(buf->base, static_cast<size_t>(nread));
   if (self->tls_) {
@@ -243,6 +244,7 @@ void Connection::Flush() {
     return;
   }
   net_out_ += static_cast<uint64_t>(n);
+  server_.stats().net_output_bytes += static_cast<uint64_t>(n);
   if (static_cast<size_t>(n) == wire.size()) {
     wire.clear();
     // Give back a buffer a burst of replies grew: an idle client keeps at most kKeepOutputBytes,
@@ -280,7 +282,10 @@ bool Connection::SealOutput() {
 void Connection::OnWrite(uv_write_t* req, int status) {
   auto* self = static_cast<Connection*>(req->data);
   self->write_in_flight_ = false;
-  if (status == 0) self->net_out_ += self->inflight_.size();
+  if (status == 0) {
+    self->net_out_ += self->inflight_.size();
+    self->server_.stats().net_output_bytes += self->inflight_.size();
+  }
   std::string().swap(self->inflight_);
   if (self->closing_) return;
   if (status < 0) {

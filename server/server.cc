@@ -688,8 +688,6 @@ void Server::ResetStats() {
 
 void Server::OnConnectionClosing(Connection& conn) {
   dispatcher_->ClientClosed(conn);
-  stats_.net_input_bytes += conn.net_input_bytes();
-  stats_.net_output_bytes += conn.net_output_bytes();
   connections_.erase(conn.id());
 }
 
@@ -769,17 +767,9 @@ double InstantRate::PerSecond() const {
   return sum / kSamples;
 }
 
-uint64_t Server::NetInputBytes() const {
-  uint64_t n = stats_.net_input_bytes;
-  for (const auto& [id, c] : connections_) n += c->net_input_bytes();
-  return n;
-}
+uint64_t Server::NetInputBytes() const { return stats_.net_input_bytes; }
 
-uint64_t Server::NetOutputBytes() const {
-  uint64_t n = stats_.net_output_bytes;
-  for (const auto& [id, c] : connections_) n += c->net_output_bytes();
-  return n;
-}
+uint64_t Server::NetOutputBytes() const { return stats_.net_output_bytes; }
 
 void Server::Cron() {
   stats_.peak_allocated = std::max<uint64_t>(stats_.peak_allocated, AllocatedBytes());

@@ -46,7 +46,9 @@ struct ServerStats {
   uint64_t start_monotonic = 0;  // loop time at start
   uint64_t connections_received = 0;
   uint64_t rejected_connections = 0;
-  uint64_t net_input_bytes = 0;  // of closed connections; live ones add their own
+  // Bytes read from and written to clients, counted as they move: the cron samples these every
+  // 100 ms, and summing 10,000 connections' own counters instead took half the server's CPU.
+  uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
   uint64_t startup_allocated = 0;  // allocator bytes once the server was set up
   uint64_t peak_allocated = 0;     // the most seen by the cron (or by MEMORY STATS)
