@@ -52,3 +52,19 @@ TEST_CASE("output limit: above the soft limit for its seconds, then closed") {
   pub.Call({"PUBLISH", "feed", "one more"});  // the check runs when output is added
   REQUIRE(WaitFor([&] { return NumSub(pub, "feed") == 0; }));
 }
+
+// The normal class: a client that pipelines reads of a 1 MB value and never reads the replies
+// is closed once they pass 4 MB of what the server holds; one that reads is untouched. (Redis's
+// default for normal clients is no limit; this sets one.)
+TEST_CASE("output limit: a normal client that never reads is closed at its class's hard limit") {
+  ServerProcess server({"--client-output-buffer-limit", "normal 4mb 0 0"});
+  REQUIRE(server.Start());
+  RawClient setup(server.port()), hog(server.port()), reader(server.port());
+  REQUIRE(setup.Call({"SET", "big", std::string(1 << 20, 'b')}).str == "OK");
+  std::string gets;
+  for (int i = 0; i < 64; ++i) gets += "GET big\r\n";  // 64 MB asked, more than any socket holds
+  hog.Send(gets);
+  CHECK(hog.WaitClosed(10000));
+  for (int i = 0; i < 8; ++i) CHECK(reader.Call({"GET", "big"}).str.size() == 1u << 20);
+  CHECK(server.Log().find("closed for overcoming of output buffer limits") != std::string::npos);
+}
