@@ -16,6 +16,8 @@
 // keyspace survives the snapshot round trip (fuzz_util.h).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -232,12 +234,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.stream_node_max_entries = 4;  // many blocks from few entries
   runnel::testing::Harness h(config);
   Program program(data, size);
+  // RUNNEL_FUZZ_TRACE=1: print the program as it runs (to turn a finding into a test).
+  static const bool trace = std::getenv("RUNNEL_FUZZ_TRACE") != nullptr;
   for (size_t n = 0; n < kMaxCommands && !program.done(); ++n) {
     std::vector<std::string> args = program.NextCommand();
     const int client = program.Byte() % 3;
+    const int64_t advance = AdvanceFor(program.Byte());
+    if (trace) {
+      std::string line = "client " + std::to_string(client) + ":";
+      for (const std::string& a : args) line += " " + a;
+      std::fprintf(stderr, "%s  (then +%lld ms)\n", line.c_str(), static_cast<long long>(advance));
+    }
     h.Send(args, client);
     h.Take(client);
-    h.Advance(AdvanceFor(program.Byte()));
+    h.Advance(advance);
   }
   // Let every client go and every pause end, so the dump's own commands are answered.
   h.Run({"CLIENT", "UNPAUSE"}, 3);

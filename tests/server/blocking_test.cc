@@ -138,5 +138,27 @@ TEST_CASE("a blocked XREADGROUP CLAIM wakes when a pending entry becomes idle en
   CHECK(h.DumpReplayed() == h.Dump());
 }
 
+// As a connection holds its input while it is blocked, so does the harness: a command sent to a
+// blocked client runs once the client is served. (The harness once ran it at once, building a
+// second registration over the first whose deadline then fired forever: found by
+// fuzz/dispatcher as a 10-minute program, corpus file regression_command_to_blocked_client.)
+
+TEST_CASE("harness: commands sent to a blocked client wait until it is served") {
+  Harness h;
+  h.Send({"XREAD", "BLOCK", "2", "STREAMS", "s", "$"}, 0);
+  h.Send({"XREAD", "BLOCK", "0", "STREAMS", "t", "$"}, 0);
+  h.Send({"PING"}, 0);
+  CHECK(h.Take(0).empty());
+  h.Advance(5);  // the first read times out; the second blocks; PING waits behind it
+  std::vector<resp::Reply> first = h.Take(0);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].type == resp::Reply::Type::kNull);
+  CHECK(h.Run({"XADD", "t", "1-1", "f", "v"}, 1).str == "1-1");
+  std::vector<resp::Reply> rest = h.Take(0);
+  REQUIRE(rest.size() == 2);
+  CHECK(rest[1].str == "PONG");
+  CHECK_FALSE(h.dispatcher().NextTimerUs().has_value());  // nothing left to fire
+}
+
 }  // namespace
 }  // namespace runnel::testing

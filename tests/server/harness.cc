@@ -55,16 +55,39 @@ dispatch::Limits Harness::LimitsFromConfig() const {
 Harness::TestClient& Harness::client(int index) {
   auto& slot = clients_[index];
   if (!slot) {
-    slot = std::make_unique<TestClient>(static_cast<uint64_t>(index) + 1);
+    slot = std::make_unique<TestClient>(static_cast<uint64_t>(index) + 1, this);
     slot->authenticated = true;
   }
   return *slot;
 }
 
 void Harness::Send(const std::vector<std::string>& args, int index) {
-  resp::ArgList list;
-  for (const std::string& a : args) list.Add(a);
-  dispatcher_->Execute(client(index), list);
+  TestClient& c = client(index);
+  c.held.push_back(args);
+  RunHeld(c);
+  RunScheduledResumes();
+}
+
+void Harness::RunHeld(TestClient& c) {
+  while (!c.waiting() && !c.held.empty() && !c.closed) {
+    resp::ArgList list;
+    for (const std::string& a : c.held.front()) list.Add(a);
+    c.held.pop_front();
+    dispatcher_->Execute(c, list);
+  }
+}
+
+// What the server does before polling: clients unblocked during the step run what they held.
+void Harness::RunScheduledResumes() {
+  for (bool again = true; again;) {
+    again = false;
+    for (auto& [index, c] : clients_) {
+      if (!c->resume_scheduled) continue;
+      c->resume_scheduled = false;
+      RunHeld(*c);
+      again = true;
+    }
+  }
 }
 
 Reply Harness::Run(const std::vector<std::string>& args, int index) {
@@ -102,10 +125,12 @@ void Harness::FireDue() {
     std::optional<uint64_t> next = dispatcher_->NextTimerUs();
     if (!next || *next > MonotonicUs()) break;
     dispatcher_->OnTimer();
+    RunScheduledResumes();
   }
   if (now_ms - last_cron_ms_ >= 100) {
     last_cron_ms_ = now_ms;
     dispatcher_->Cron(now_ms);
+    RunScheduledResumes();
   }
 }
 

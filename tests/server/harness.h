@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,13 +32,22 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   // A client whose replies stay in memory until the test takes them.
   class TestClient : public dispatch::Client {
    public:
-    explicit TestClient(uint64_t id) : dispatch::Client(id) {}
+    TestClient(uint64_t id, Harness* harness) : dispatch::Client(id), harness_(harness) {}
     // Replies written since the last call, parsed one by one.
     std::vector<resp::Reply> TakeReplies();
     bool has_output() const { return !out_.empty(); }
     void ScheduleFlush() override {}
-    void ScheduleResume() override { resumed = true; }
-    void RunPendingInput() override { resumed = true; }
+    // As a connection: commands sent while the client waits (blocked, or held by CLIENT PAUSE)
+    // stay in `held` and run, in order, once it no longer waits: right away when the
+    // dispatcher asks (RunPendingInput), or after the current step (ScheduleResume).
+    void ScheduleResume() override {
+      resumed = true;
+      resume_scheduled = true;
+    }
+    void RunPendingInput() override {
+      resumed = true;
+      harness_->RunHeld(*this);
+    }
     void CloseAfterReply() override { closed = true; }
     void Close() override { closed = true; }
     std::string Describe() const override { return "id=" + std::to_string(id()); }
@@ -46,6 +56,11 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
     int64_t age_seconds() const override { return 0; }
     bool resumed = false;
     bool closed = false;
+    bool resume_scheduled = false;
+    std::deque<std::vector<std::string>> held;  // sent while waiting, not yet run
+
+   private:
+    Harness* harness_;
   };
 
   struct Record {
@@ -61,7 +76,13 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   // command that blocks has none: use Send and Take).
   resp::Reply Run(const std::vector<std::string>& args, int client = 0);
   // Sends a command without waiting for a reply (a blocking read); Take() collects it later.
+  // To a client that waits, it is held until the client no longer does, as the server holds a
+  // connection's input.
   void Send(const std::vector<std::string>& args, int client = 0);
+  // Runs the commands held for `c` while it does not wait.
+  void RunHeld(TestClient& c);
+  // Runs the held commands of the clients the dispatcher asked to resume.
+  void RunScheduledResumes();
   // The replies client `client` got since its last Run or Take.
   std::vector<resp::Reply> Take(int client = 0);
   TestClient& client(int index);
