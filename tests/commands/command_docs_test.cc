@@ -152,6 +152,7 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"bgsave", "[SCHEDULE]"},
     {"bgrewriteaof", ""},
     {"lastsave", ""},
+    {"role", ""},
     {"decr", "key"},
     {"decrby", "key decrement"},
     {"del", "key [key ...]"},
