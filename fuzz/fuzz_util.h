@@ -1,12 +1,12 @@
 // Helpers shared by the fuzz targets: an invariant check that aborts (so libFuzzer records the
-// input as a crash), in-memory snapshot sinks and sources, and the snapshot round trip that
-// several targets use as their deepest check of a keyspace's consistency.
+// input as a crash), the in-memory snapshot sinks and sources of the tests, and the snapshot
+// round trip that several targets use as their deepest check of a keyspace's consistency.
 //
 // The round trip: a keyspace is written as a snapshot, the snapshot loaded into a fresh
 // keyspace (the loader validates structure deeply: IDs, counts, PEL ownership), and the loaded
 // keyspace written again; the two snapshots must hold the same sections (in any order: keys
-// come in hash-table order). A keyspace some code path
-// built that the loader refuses is a restart that would fail, so it counts as a finding.
+// come in hash-table order). A keyspace some code path built that the loader refuses is a
+// restart that would fail, so it counts as a finding.
 #pragma once
 
 #include <algorithm>
@@ -19,6 +19,7 @@
 
 #include "persistence/snapshot.h"
 #include "streams/keyspace.h"
+#include "tests/persistence/byte_buffers.h"
 
 namespace runnel::fuzz {
 
@@ -34,33 +35,8 @@ inline void Check(bool ok, const char* target, std::string_view what) {
   if (!ok) Fail(target, what);
 }
 
-class StringSink : public persistence::ByteSink {
- public:
-  bool Write(std::string_view bytes) override {
-    data.append(bytes);
-    return true;
-  }
-  std::string data;
-};
-
-class StringSource : public persistence::ByteSource {
- public:
-  explicit StringSource(std::string_view data) : data_(data) {}
-  bool Read(size_t n, std::string* out) override {
-    if (n > data_.size() - pos_) {
-      pos_ = data_.size();
-      return false;
-    }
-    out->append(data_.substr(pos_, n));
-    pos_ += n;
-    return true;
-  }
-  uint64_t offset() const override { return pos_; }
-
- private:
-  std::string_view data_;
-  size_t pos_ = 0;
-};
+using persistence::testing::StringSink;
+using persistence::testing::StringSource;
 
 // Loads `bytes` into `into`, `per_step` sections at a time. Returns the final status; *error
 // gets the loader's message.

@@ -19,6 +19,7 @@
 
 #include "persistence/snapshot.h"
 #include "streams/keyspace.h"
+#include "tests/persistence/byte_buffers.h"
 
 namespace runnel::persistence::testing {
 
@@ -33,37 +34,6 @@ using Status = SnapshotLoader::Status;
 
 inline constexpr uint64_t kU64Max = UINT64_MAX;
 inline constexpr int kDatabases = 16;
-
-class StringSink : public ByteSink {
- public:
-  bool Write(std::string_view bytes) override {
-    if (fail_after_ && data.size() + bytes.size() > *fail_after_) return false;
-    data.append(bytes);
-    return true;
-  }
-  std::string data;
-  std::optional<size_t> fail_after_;
-};
-
-// Appends to *out, so a loader that forgot to clear its buffer would show it.
-class StringSource : public ByteSource {
- public:
-  explicit StringSource(std::string_view data) : data_(data) {}
-  bool Read(size_t n, std::string* out) override {
-    if (n > data_.size() - pos_) {
-      pos_ = data_.size();
-      return false;
-    }
-    out->append(data_.substr(pos_, n));
-    pos_ += n;
-    return true;
-  }
-  uint64_t offset() const override { return pos_; }
-
- private:
-  std::string_view data_;
-  size_t pos_ = 0;
-};
 
 inline std::string Write(const Keyspace& ks, SnapshotInfo info = {}) {
   StringSink sink;
