@@ -18,6 +18,7 @@ dispatch::CommandTable AllCommands() {
   RegisterSlowlogCommands(specs);
   RegisterLatencyCommands(specs);
   RegisterMonitorCommand(specs);
+  RegisterAclCommand(specs);
   RegisterKeyCommands(specs);
   RegisterKeyMoveCommands(specs);
   RegisterKeyInfoCommands(specs);

@@ -54,6 +54,15 @@ std::vector<ConfigKey> BuildKeys() {
   num("metrics-max-series", T::kInt, true, 0, INT32_MAX, &Config::metrics_max_series);
   num("status-sample-interval", T::kInt, true, 1, 3600, &Config::status_sample_interval);
   str("requirepass", true, &Config::requirepass);
+  str("aclfile", false, &Config::aclfile);
+  num("acllog-max-len", T::kInt, true, 0, INT64_MAX, &Config::acllog_max_len);
+  ConfigKey pubsub_default;
+  pubsub_default.name = "acl-pubsub-default";
+  pubsub_default.type = T::kEnum;
+  pubsub_default.mutable_at_runtime = true;
+  pubsub_default.choices = {"allchannels", "resetchannels"};
+  pubsub_default.text = &Config::acl_pubsub_default;
+  keys.push_back(pubsub_default);
   ConfigKey loglevel;
   loglevel.name = "loglevel";
   loglevel.type = T::kEnum;

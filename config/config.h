@@ -26,8 +26,12 @@ struct Config {
   int64_t maxclients = 10000;
   int64_t timeout = 0;  // seconds a client may idle before it is closed; 0 = never
   std::string requirepass;
-  // With no requirepass, only loopback clients are served (redis-server's protected mode).
+  // While the default user needs no password, only loopback clients are served
+  // (redis-server's protected mode).
   bool protected_mode = true;
+  std::string aclfile;     // the ACL users file (ACL LOAD / SAVE), read at start; "" = none
+  int64_t acllog_max_len = 128;  // entries ACL LOG keeps
+  std::string acl_pubsub_default = "resetchannels";  // channels a new user starts with
   std::string loglevel = "notice";
   std::string logfile;  // "" = stdout
   int64_t stream_node_max_entries = 100;

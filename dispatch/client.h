@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "acl/user.h"
 #include "dispatch/blocking.h"
 #include "resp/arg_list.h"
 #include "resp/reply_writer.h"
@@ -74,6 +75,10 @@ class Client {
   // ---- session state ----
   int db = 0;
   bool authenticated = false;
+  // The ACL user its commands run as: the default user until AUTH; null once its user was
+  // deleted (the client is being closed, and may run nothing more). Dispatcher::StartSession
+  // sets it; the users registry keeps it valid.
+  const acl::User* user = nullptr;
   std::string name;
   std::string lib_name, lib_ver;
   MultiState multi;

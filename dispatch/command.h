@@ -57,6 +57,7 @@ struct CommandSpec {
   std::string_view key_flags;       // key-spec flags when not the default ("RW delete")
   std::string_view key_notes;       // key-spec notes, as Redis gives them
   std::vector<CommandSpec> subcommands;
+  int acl_id = -1;  // its id in the ACL command catalog (the table fills it in)
 
   bool is_container() const { return !subcommands.empty(); }
   const CommandSpec* FindSubcommand(std::string_view name) const;

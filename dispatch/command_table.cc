@@ -28,8 +28,13 @@ CommandTable::CommandTable(std::vector<CommandSpec> specs) {
 }
 
 void CommandTable::Add(CommandSpec spec) {
+  if (commands_.count(spec.name) != 0) return;
   spec.fullname = spec.name;
-  for (CommandSpec& sub : spec.subcommands) sub.fullname = spec.name + "|" + sub.name;
+  spec.acl_id = catalog_.Add(spec.fullname, acl::ParseCategories(spec.acl_categories));
+  for (CommandSpec& sub : spec.subcommands) {
+    sub.fullname = spec.name + "|" + sub.name;
+    sub.acl_id = catalog_.Add(sub.fullname, acl::ParseCategories(sub.acl_categories), spec.acl_id);
+  }
   std::string key = spec.name;
   auto [it, inserted] = commands_.emplace(key, std::move(spec));
   if (inserted) order_.push_back(&it->second);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "acl/command_catalog.h"
 #include "dispatch/command.h"
 #include "resp/arg_list.h"
 
@@ -18,7 +19,7 @@ namespace runnel::dispatch {
 class CommandTable {
  public:
   CommandTable() = default;
-  // Each spec's fullname (and its subcommands', "config|get") is filled in here.
+  // Each spec's fullname (and its subcommands', "config|get") and ACL id are filled in here.
   explicit CommandTable(std::vector<CommandSpec> specs);
   CommandTable(CommandTable&&) = default;
   CommandTable& operator=(CommandTable&&) = default;
@@ -35,11 +36,14 @@ class CommandTable {
   // In registration order.
   const std::vector<const CommandSpec*>& all() const { return order_; }
   size_t size() const { return order_.size(); }
+  // Every command and subcommand, as ACL rules name them; each spec's acl_id indexes it.
+  const acl::CommandCatalog& catalog() const { return catalog_; }
 
  private:
   void Add(CommandSpec spec);
   std::unordered_map<std::string, CommandSpec> commands_;
   std::vector<const CommandSpec*> order_;
+  acl::CommandCatalog catalog_;
 };
 
 // Names COMMAND INFO shows for a command's flags, in Redis's order.

@@ -116,6 +116,7 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
   if (c.multi.active && (spec->flags & kCmdNoMulti)) {
     return Reject(c, spec, errors::kNotInTransaction);
   }
+  if (!Permitted(c, *spec, args)) return;
   if (RefusedForMemory(c, *spec)) return Reject(c, spec, errors::kOom);
   // As Redis: PING is refused too, so that monitoring notices the server cannot persist.
   std::string_view refusal = host_.WriteRefusal();
@@ -245,13 +246,15 @@ void Dispatcher::NoteLatency(std::string_view event, uint64_t ms) {
 namespace {
 
 // The arguments as the slow log may keep them: passwords replaced, as Redis redacts them (AUTH,
-// HELLO ... AUTH user pass, CONFIG SET requirepass).
+// HELLO ... AUTH user pass, CONFIG SET requirepass, and all of ACL SETUSER after its name).
 std::vector<std::string_view> Redacted(const CommandSpec& spec, const resp::ArgList& args) {
   constexpr std::string_view kRedacted = "(redacted)";
   std::vector<std::string_view> out;
   for (size_t i = 0; i < args.size(); ++i) out.push_back(args[i]);
   if (spec.fullname == "auth") {
     for (size_t i = 1; i < out.size(); ++i) out[i] = kRedacted;
+  } else if (spec.fullname == "acl|setuser") {
+    for (size_t i = 2; i < out.size(); ++i) out[i] = kRedacted;
   } else if (spec.fullname == "hello") {
     for (size_t i = 2; i + 2 < out.size(); ++i) {
       if (IEquals(out[i], "AUTH")) {

@@ -15,6 +15,8 @@
 //             consumer seen times, each logged as effects
 //   OnTimer   also appends delayed entries (XADD ... DELAY / AT) as they fall due
 //             (stream_upkeep.cc holds these writes the server makes to streams on its own)
+//   ACL       users and their permissions (acl/): every command is checked against its client's
+//             user before it runs or queues, and again inside EXEC (access_control.cc)
 //   Pub/Sub   the subscriptions (pubsub.h), PUBLISH's delivery, and keyspace notifications
 //             (Notify: notify-keyspace-events), published through the same registry
 //
@@ -33,6 +35,8 @@
 #include <tuple>
 #include <vector>
 
+#include "acl/acl_log.h"
+#include "acl/users.h"
 #include "dispatch/blocking.h"
 #include "dispatch/client.h"
 #include "dispatch/client_pause.h"
@@ -56,6 +60,11 @@ struct DispatchStats {
   uint64_t expired_keys = 0;
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
+  // ACL refusals (INFO stats acl_access_denied_*, as Redis 7.2 counts them).
+  uint64_t acl_denied_auth = 0;
+  uint64_t acl_denied_cmd = 0;
+  uint64_t acl_denied_key = 0;
+  uint64_t acl_denied_channel = 0;
 };
 
 class Dispatcher : public streams::KeyspaceObserver {
@@ -80,6 +89,31 @@ class Dispatcher : public streams::KeyspaceObserver {
   // Runs an already resolved command (Execute, and EXEC for each queued command).
   void Call(Client& client, const CommandSpec& spec, const resp::ArgList& args, bool in_exec,
             int64_t now_ms);
+
+  // ---- access control (access_control.cc) ----
+  acl::Users& users() { return users_; }
+  acl::AclLog& acl_log() { return acl_log_; }
+  // A new connection, or RESET: the default user, logged in when it is on and needs no
+  // password.
+  void StartSession(Client& client);
+  // AUTH and HELLO AUTH: logs `client` in as `user` when the user exists, is on and takes the
+  // password; a failure is written to the ACL log, under `command` as the client typed it.
+  bool Authenticate(Client& client, std::string_view command, std::string_view user,
+                    std::string_view password);
+  // Whether `user` may run the call, and if not why (ACL DRYRUN asks without running).
+  acl::Denial CheckAccess(const acl::User& user, const CommandSpec& spec,
+                          const resp::ArgList& args) const;
+  // EXEC's check of a queued command: false, with the refusal replied and logged, when the
+  // user may no longer run it.
+  bool PermittedInExec(Client& client, const CommandSpec& spec, const resp::ArgList& args);
+  // Deletes a user, closing the clients logged in as it (`caller` after its reply).
+  bool DeleteUser(std::string_view name, Client& caller);
+  // ACL LOAD: the loaded users replace these. Clients keep their session when their user is
+  // loaded unchanged, and are closed otherwise (`caller` after its reply).
+  void ReplaceUsers(acl::Users&& loaded, Client& caller);
+  // After a user changed: its clients subscribed to what it may no longer receive are closed,
+  // as Redis does.
+  void UserChanged(const acl::User& user, Client& caller);
 
   // ---- effects and changes ----
   // Changes ever made, as Redis counts them (save rules, rdb_changes_since_last_save).
@@ -170,6 +204,12 @@ class Dispatcher : public streams::KeyspaceObserver {
   // Sends the command that just ran to the clients in MONITOR mode (admin commands never).
   void FeedMonitors(const Client& client, const CommandSpec& spec, const resp::ArgList& args);
   void Reject(Client& client, const CommandSpec* spec, std::string_view error);
+  // The ACL check of a command about to run or queue; false when refused (replied, logged).
+  bool Permitted(Client& client, const CommandSpec& spec, const resp::ArgList& args);
+  void LogDenial(const Client& client, const acl::Denial& denial, const CommandSpec& spec,
+                 bool in_exec);
+  // Closes `client`, or for the caller itself once its reply is sent.
+  static void Disconnect(Client& client, const Client& caller);
   bool RefusedForMemory(const Client& c, const CommandSpec& spec) const;
   // Execute's body; `resumed`: a command CLIENT PAUSE held, already counted when it arrived.
   void Run(Client& client, const resp::ArgList& args, bool resumed);
@@ -208,6 +248,8 @@ class Dispatcher : public streams::KeyspaceObserver {
 
   Host& host_;
   CommandTable commands_;
+  acl::Users users_{&commands_.catalog()};  // after commands_, whose catalog it points at
+  acl::AclLog acl_log_;
   uint64_t hash_seed_;
   int databases_;
   std::unique_ptr<streams::Keyspace> keyspace_;

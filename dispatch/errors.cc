@@ -105,6 +105,46 @@ std::string BadClientAttribute(std::string_view attribute) {
          " cannot contain spaces, newlines or special characters.";
 }
 
+std::string NoPermCommand(std::string_view fullname) {
+  return "NOPERM this user has no permissions to run the '" + std::string(fullname) +
+         "' command";
+}
+
+std::string DryRunDenied(std::string_view what, std::string_view object) {
+  if (what == "command") {
+    return "This user has no permissions to run the '" + std::string(object) + "' command";
+  }
+  return "This user has no permissions to access the '" + std::string(object) + "' " +
+         std::string(what);
+}
+
+std::string AclSetUserFailed(std::string_view rule, std::string_view reason) {
+  return "ERR Error in ACL SETUSER modifier '" + std::string(CText(rule)) +
+         "': " + std::string(reason);
+}
+
+std::string AclUnmatchedParenthesis(std::string_view start) {
+  return "ERR Unmatched parenthesis in acl selector starting at '" + std::string(CText(start)) +
+         "'.";
+}
+
+std::string AclUnknownCategory(std::string_view name) {
+  return "ERR Unknown category '" + std::string(CText(name)) + "'";
+}
+
+std::string AclUserNotFound(std::string_view name) {
+  return "ERR User '" + std::string(CText(name)) + "' not found";
+}
+
+std::string AclCommandNotFound(std::string_view name) {
+  return "ERR Command '" + std::string(CText(name)) + "' not found";
+}
+
+std::string AclFileUnreadable(std::string_view path, std::string_view reason) {
+  return "ERR Error loading ACLs, opening file '" + std::string(path) + "': " +
+         std::string(reason);
+}
+
 std::string NoSuchUser(std::string_view user) {
   return "ERR No such user '" + std::string(CText(user)) + "'";
 }

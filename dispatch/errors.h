@@ -173,6 +173,36 @@ inline constexpr std::string_view kWrongPass =
 inline constexpr std::string_view kAuthWithoutPassword =
     "ERR AUTH <password> called without any password configured for the default user. Are you "
     "sure your configuration is correct?";
+// ---- ACL (Redis 7.0's texts; the reasons a rule is refused are acl/rule_error.cc's) ----
+std::string NoPermCommand(std::string_view fullname);
+inline constexpr std::string_view kNoPermKey =
+    "NOPERM this user has no permissions to access one of the keys used as arguments";
+inline constexpr std::string_view kNoPermChannel =
+    "NOPERM this user has no permissions to access one of the channels used as arguments";
+// ACL DRYRUN's answer when the user may not: a bulk string, not an error.
+std::string DryRunDenied(std::string_view what, std::string_view object);
+std::string AclSetUserFailed(std::string_view rule, std::string_view reason);
+std::string AclUnmatchedParenthesis(std::string_view start);
+inline constexpr std::string_view kAclUsernameSpaces =
+    "ERR Usernames can't contain spaces or null characters";
+inline constexpr std::string_view kAclDeleteDefault = "ERR The 'default' user cannot be removed";
+inline constexpr std::string_view kAclNoFile =
+    "ERR This Redis instance is not configured to use an ACL file. You may want to specify users "
+    "via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis "
+    "configuration file set) in order to store users in the Redis configuration.";
+inline constexpr std::string_view kAclGenPassBits =
+    "ERR ACL GENPASS argument must be the number of bits for the output password, a positive "
+    "number up to 4096";
+inline constexpr std::string_view kAclLoadWarning =
+    "WARNING: ACL errors detected, no change to the previously active ACL rules was performed";
+std::string AclUnknownCategory(std::string_view name);
+std::string AclUserNotFound(std::string_view name);
+std::string AclCommandNotFound(std::string_view name);
+// ACL LOAD / SAVE when the file cannot be read or written.
+std::string AclFileUnreadable(std::string_view path, std::string_view reason);
+inline constexpr std::string_view kAclFileUnwritable =
+    "ERR There was an error trying to save the ACLs. Please check the server logs for more "
+    "information";
 inline constexpr std::string_view kProtocolVersion =
     "ERR Protocol version is not an integer or out of range";
 inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";

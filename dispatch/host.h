@@ -79,6 +79,11 @@ class AdminHost {
   // the error to reply in *error.
   virtual bool Reload(bool from_log, bool nosave, std::string* error) = 0;
 
+  // The ACL file (config aclfile, set): its whole text, or its replacement written safely
+  // (a new file renamed over the old). false with the reason in *error.
+  virtual bool ReadAclFile(std::string* text, std::string* error) = 0;
+  virtual bool WriteAclFile(std::string_view text, std::string* error) = 0;
+
   // Every client, oldest first.
   virtual std::vector<Client*> Clients() = 0;
   virtual MemoryFigures Memory() = 0;

@@ -59,7 +59,7 @@ std::string Connection::Describe() const {
   // buffer alone does not tell (replies to this very batch are buffered too).
   field("events", "r");
   field("cmd", c.last_command);
-  field("user", "default");
+  field("user", c.user != nullptr ? std::string_view(c.user->name()) : std::string_view());
   field("redir", "-1");
   field("resp", to_string(c.protocol()));
   field("lib-name", c.lib_name);

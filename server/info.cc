@@ -186,6 +186,10 @@ void StatsSection(Server& s, std::string& out) {
   Field(out, "pubsubshard_channels", pubsub.channels(true));
   Field(out, "latest_fork_usec", s.durability().latest_fork_us());
   Field(out, "total_error_replies", s.dispatcher().command_stats().total_errors());
+  Field(out, "acl_access_denied_auth", d.acl_denied_auth);
+  Field(out, "acl_access_denied_cmd", d.acl_denied_cmd);
+  Field(out, "acl_access_denied_key", d.acl_denied_key);
+  Field(out, "acl_access_denied_channel", d.acl_denied_channel);
 }
 
 // A master with no replicas, as redis-server reports one; no backlog exists, so none is sized.

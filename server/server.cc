@@ -16,6 +16,7 @@
 #include "commands/admin/version.h"
 #include "commands/all_commands.h"
 #include "dispatch/errors.h"
+#include "persistence/file_io.h"
 #include "server/config_file.h"
 #include "server/connection.h"
 #include "server/info.h"
@@ -180,6 +181,50 @@ bool Server::RewriteConfig(std::string* error) {
   return false;
 }
 
+// requirepass is the default user's password (as in Redis 6 and later): setting it replaces that
+// user's passwords, setting it to "" makes the user nopass.
+void Server::ApplyAclConfig() {
+  dispatcher_->acl_log().set_max_len(static_cast<size_t>(config_.acllog_max_len));
+  dispatcher_->users().set_channels_default_all(config_.acl_pubsub_default == "allchannels");
+  if (applied_requirepass_ == config_.requirepass) return;
+  const std::string password = ">" + config_.requirepass;
+  dispatcher_->users().SetUser(
+      "default", {"resetpass", config_.requirepass.empty() ? "nopass" : std::string_view(password)});
+  applied_requirepass_ = config_.requirepass;
+}
+
+// At start, with aclfile set: its users replace the configured ones, or the server does not
+// start (as redis-server), since running with other users than the file's would be a surprise
+// in the wrong direction.
+bool Server::LoadAclFileAtStart() {
+  if (config_.aclfile.empty()) return true;
+  std::string text, error;
+  acl::Users loaded(&dispatcher_->commands().catalog());
+  if (ReadAclFile(&text, &error)) {
+    if (dispatcher_->users().Parse(text, config_.aclfile, &loaded, &error)) {
+      dispatcher_->users().Replace(std::move(loaded));
+      return true;
+    }
+    error += dispatch::errors::kAclLoadWarning;
+  } else {
+    error = "Error loading ACLs, opening file '" + config_.aclfile + "': " + error;
+  }
+  log_.Warning("Aborting Runnel startup because of ACL errors: " + error);
+  return false;
+}
+
+bool Server::ReadAclFile(std::string* text, std::string* error) {
+  return persistence::ReadWholeFile(config_.aclfile, text, error);
+}
+
+bool Server::WriteAclFile(std::string_view text, std::string* error) {
+  const std::string& path = config_.aclfile;
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  return persistence::WriteFileDurably(dir.empty() ? "/" : dir, name, text, error);
+}
+
 void Server::ApplyConfig() {
   ApplyLogLevel();
   std::string ignored;  // the value was checked when it was set
@@ -187,6 +232,7 @@ void Server::ApplyConfig() {
   client_memory_limit_ = config::ParseClientMemoryLimit(config_.maxmemory_clients).value_or(
       config::ClientMemoryLimit{});
   dispatcher_->set_limits(LimitsFromConfig());
+  ApplyAclConfig();
   durability_->ApplyConfig();
   if (metrics_) metrics_->set_password(config_.requirepass);
   resp::ParserLimits limits;
@@ -359,6 +405,12 @@ int Server::Run() {
     return 1;
   }
   ApplyLogLevel();
+  // A relative aclfile names a file from where the server was started, not from its dir.
+  char start_dir[PATH_MAX];
+  if (!config_.aclfile.empty() && config_.aclfile[0] != '/' &&
+      getcwd(start_dir, sizeof(start_dir)) != nullptr) {
+    config_.aclfile = std::string(start_dir) + "/" + config_.aclfile;
+  }
   if (!MakeDirectories(config_.dir) || chdir(config_.dir.c_str()) != 0) {
     log_.Warning("Can't chdir to '" + config_.dir + "': " + std::strerror(errno));
     return 1;
@@ -372,6 +424,7 @@ int Server::Run() {
   stats_.start_monotonic = MonotonicMs();
   log_.Notice(std::string("Runnel ") + commands::kRunnelVersion + " (Redis " +
               commands::kRedisVersion + " streams protocol), pid=" + std::to_string(getpid()));
+  if (!LoadAclFileAtStart()) return 1;
   // The metrics port first: once the commands' port accepts, every port does.
   if (!ConfigureTls() || !ListenMetrics() || !Listen()) {
     Shutdown("could not listen", SaveMode::kNoSave);
@@ -617,7 +670,7 @@ void Server::AcceptConnection(uv_stream_t* listener, bool tls) {
   if (tls) conn->EnableTls(*tls_context_);
   stats_.connections_received++;
   connections_[id] = conn;
-  conn->authenticated = config_.requirepass.empty();
+  dispatcher_->StartSession(*conn);
   resp::ParserLimits limits;
   limits.max_bulk_len = config_.proto_max_bulk_len;
   limits.authenticated = conn->authenticated;
@@ -636,7 +689,7 @@ void Server::AcceptConnection(uv_stream_t* listener, bool tls) {
   }
   // Protected mode: with no password, a server reachable from elsewhere serves only its own
   // host, and tells anyone else why.
-  if (config_.protected_mode && config_.requirepass.empty() &&
+  if (config_.protected_mode && dispatcher_->users().default_user().nopass() &&
       !conn->from_loopback()) {
     stats_.rejected_connections++;
     conn->reply().Error(errors::kProtectedMode);

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -146,6 +147,8 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   int64_t LastSaveMs() const override { return durability_->last_save_ms(); }
   dispatch::ReplicationState Replication() const override;
   bool Reload(bool from_log, bool nosave, std::string* error) override;
+  bool ReadAclFile(std::string* text, std::string* error) override;
+  bool WriteAclFile(std::string_view text, std::string* error) override;
   std::vector<dispatch::Client*> Clients() override;
   dispatch::MemoryFigures Memory() override;
 
@@ -159,6 +162,8 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   dispatch::Limits LimitsFromConfig() const;
   // Applies what a configuration change means at run time (log level, limits, persistence).
   void ApplyConfig();
+  void ApplyAclConfig();
+  bool LoadAclFileAtStart();
   void ApplyLogLevel();
   void OnShutdownSignal(int signum);
   void RaiseOpenFileLimit();
@@ -192,6 +197,9 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   void CloseIdleClients();
 
   config::Config config_;
+  // The requirepass last given to the default user: CONFIG SET requirepass changes that user's
+  // password, any other CONFIG SET leaves what ACL SETUSER gave it.
+  std::optional<std::string> applied_requirepass_;
   config::OutputLimits output_limits_;
   config::ClientMemoryLimit client_memory_limit_;  // maxmemory-clients, parsed
   std::string config_file_;

@@ -16,10 +16,12 @@ bool ClientKillFilter::Matches(const dispatch::Client& conn, const dispatch::Cli
   if (id && conn.id() != *id) return false;
   if (addr && conn.addr() != *addr) return false;
   if (laddr && conn.laddr() != *laddr) return false;
+  if (user != nullptr && conn.user != user) return false;
   return true;
 }
 
-bool ParseClientKillFilter(const resp::ArgList& args, ClientKillFilter* f, std::string* error) {
+bool ParseClientKillFilter(const resp::ArgList& args, acl::Users& users, ClientKillFilter* f,
+                           std::string* error) {
   if (args.size() == 3) {
     f->old_style = true;
     f->addr = std::string(args[2]);
@@ -55,7 +57,8 @@ bool ParseClientKillFilter(const resp::ArgList& args, ClientKillFilter* f, std::
     } else if (IEquals(opt, "laddr")) {
       f->laddr = std::string(value);
     } else if (IEquals(opt, "user")) {
-      if (value != "default") {
+      f->user = users.Find(value);
+      if (f->user == nullptr) {
         *error = errors::NoSuchUser(value);
         return false;
       }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "acl/users.h"
 #include "dispatch/client.h"
 #include "resp/arg_list.h"
 
@@ -18,11 +19,14 @@ struct ClientKillFilter {
   std::optional<std::string> addr, laddr;
   bool only_normal_type = true;  // TYPE normal (other types have no members here)
   bool skipme = true;
+  const acl::User* user = nullptr;  // USER name: the clients logged in as it
 
   bool Matches(const dispatch::Client& conn, const dispatch::Client& self) const;
 };
 
-bool ParseClientKillFilter(const resp::ArgList& args, ClientKillFilter* out, std::string* error);
+// `users` resolves USER's name (an unknown user is an error, as in Redis).
+bool ParseClientKillFilter(const resp::ArgList& args, acl::Users& users, ClientKillFilter* out,
+                           std::string* error);
 
 const std::vector<std::string_view>& ClientHelpLines();
 

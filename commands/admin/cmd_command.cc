@@ -8,6 +8,7 @@
 #include "dispatch/args.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/help.h"
+#include "dispatch/key_specs.h"
 #include "streams/glob.h"
 
 namespace runnel::commands {
@@ -23,67 +24,7 @@ void WriteWords(resp::ReplyWriter& r, const std::vector<std::string_view>& words
   for (std::string_view w : words) r.Simple(w);
 }
 
-std::vector<std::string_view> Split(std::string_view s) {
-  std::vector<std::string_view> out;
-  while (!s.empty()) {
-    size_t sp = s.find(' ');
-    if (sp != 0) out.push_back(s.substr(0, sp));
-    if (sp == std::string_view::npos) break;
-    s.remove_prefix(sp + 1);
-  }
-  return out;
-}
-
-// A key specification: where a command's keys are and what it does to them.
-struct KeySpec {
-  std::string_view notes;
-  std::vector<std::string_view> flags;
-  int index = 0;             // begin_search by index ...
-  std::string_view keyword;  // ... or after this keyword (XREAD's STREAMS)
-  int lastkey = 0, keystep = 1, limit = 0;
-  int startfrom = 1;  // with a keyword: the argument the search for it starts at
-  // find_keys by a key count (MSETEX's numkeys) instead of a range: where the count is and
-  // where the keys start, both from the begin_search index, and the step between keys.
-  bool keynum = false;
-  int keynumidx = 0, firstkey = 1;
-};
-
-// Derived from first/last/step, with Redis's flags: reads RO access, writes RW update, deletes
-// RM delete; RENAME, RENAMENX and COPY have one spec per key, as in Redis.
-std::vector<KeySpec> KeySpecs(const CommandSpec& spec) {
-  const std::string& n = spec.fullname;
-  if (n == "rename" || n == "renamenx") {
-    return {KeySpec{{}, {"RW", "access", "delete"}, 1, "", 0, 1, 0},
-            KeySpec{{}, {"OW", n == "rename" ? "update" : "insert"}, 2, "", 0, 1, 0}};
-  }
-  if (n == "copy") {
-    return {KeySpec{{}, {"RO", "access"}, 1, "", 0, 1, 0},
-            KeySpec{{}, {"OW", "update"}, 2, "", 0, 1, 0}};
-  }
-  if (n == "msetex") {  // numkeys at argument 1, then key value pairs
-    KeySpec k{{}, {"OW", "update"}, 1, "", 0, 2, 0};
-    k.keynum = true;
-    return {k};
-  }
-  if (spec.flags & dispatch::kCmdMovableKeys) {
-    // XREADGROUP's STREAMS comes after GROUP g c, so Redis starts looking at argument 4.
-    KeySpec k{{}, {"RO", "access"}, 0, "STREAMS", -1, 1, 2};
-    if (n == "xreadgroup") k.startfrom = 4;
-    return {k};
-  }
-  if (spec.keys.first == 0) return {};
-  KeySpec k;
-  k.notes = spec.key_notes;
-  k.flags = !spec.key_flags.empty()              ? Split(spec.key_flags)
-            : (spec.flags & dispatch::kCmdWrite) ? std::vector<std::string_view>{"RW", "update"}
-                                                 : std::vector<std::string_view>{"RO", "access"};
-  k.index = spec.keys.first;
-  k.lastkey = spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first;
-  k.keystep = spec.keys.step;
-  return {k};
-}
-
-void WriteKeySpec(resp::ReplyWriter& r, const KeySpec& k) {
+void WriteKeySpec(resp::ReplyWriter& r, const dispatch::KeySpec& k) {
   r.Map(k.notes.empty() ? 3 : 4);
   if (!k.notes.empty()) {
     r.Bulk("notes");
@@ -138,15 +79,15 @@ void WriteCommandInfo(resp::ReplyWriter& r, const CommandSpec& spec) {
   r.Integer(spec.keys.first);
   r.Integer(spec.keys.last);
   r.Integer(spec.keys.step);
-  WriteWords(r, Split(spec.acl_categories));
-  std::vector<std::string_view> tips = Split(spec.tips);
+  WriteWords(r, dispatch::SpecWords(spec.acl_categories));
+  std::vector<std::string_view> tips = dispatch::SpecWords(spec.tips);
   r.Set(tips.size());
   for (std::string_view t : tips) r.Bulk(t);
   // redis-server sends key specs as a RESP3 set, and subcommands as a set when there are none
   // but an array when there are some (all are arrays in RESP2).
-  std::vector<KeySpec> specs = KeySpecs(spec);
+  std::vector<dispatch::KeySpec> specs = dispatch::KeySpecs(spec);
   r.Set(specs.size());
-  for (const KeySpec& k : specs) WriteKeySpec(r, k);
+  for (const dispatch::KeySpec& k : specs) WriteKeySpec(r, k);
   if (spec.subcommands.empty()) {
     r.Set(0);
   } else {
@@ -201,7 +142,7 @@ void CmdCommandList(CommandContext& ctx) {
     if (by.empty()) return true;
     if (IEquals(by, "MODULE")) return false;
     if (IEquals(by, "PATTERN")) return streams::GlobMatch(value, spec.fullname, true);
-    for (std::string_view cat : Split(spec.acl_categories)) {
+    for (std::string_view cat : dispatch::SpecWords(spec.acl_categories)) {
       if (IEquals(cat.substr(1), value)) return true;
     }
     return false;

@@ -29,13 +29,6 @@ bool ValidClientAttribute(std::string_view s) {
   return true;
 }
 
-// AUTH's check for the only user there is, "default" (nopass unless requirepass is set).
-bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view password) {
-  const std::string& required = ctx.admin().config().requirepass;
-  if (user != "default") return false;
-  return required.empty() || password == required;
-}
-
 void CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) {
     ctx.Error(errors::WrongArity("ping"));
@@ -55,13 +48,15 @@ void CmdEcho(CommandContext& ctx) { ctx.reply.Bulk(ctx.arg(1)); }
 
 void CmdAuth(CommandContext& ctx) {
   if (ctx.argc() > 3) return ctx.Error(errors::kSyntax);
-  if (ctx.argc() == 2 && ctx.admin().config().requirepass.empty()) {
+  // The one-argument form logs in as the default user, which must have a password to check.
+  if (ctx.argc() == 2 && ctx.dispatcher().users().default_user().nopass()) {
     return ctx.Error(errors::kAuthWithoutPassword);
   }
   std::string_view user = ctx.argc() == 2 ? "default" : ctx.arg(1);
   std::string_view password = ctx.argc() == 2 ? ctx.arg(1) : ctx.arg(2);
-  if (!CheckPassword(ctx, user, password)) return ctx.Error(errors::kWrongPass);
-  ctx.client().SetAuthenticated(true);
+  if (!ctx.dispatcher().Authenticate(ctx.client(), ctx.arg(0), user, password)) {
+    return ctx.Error(errors::kWrongPass);
+  }
   ctx.reply.Ok();
 }
 
@@ -108,9 +103,8 @@ void CmdHello(CommandContext& ctx) {
       return ctx.Error(errors::HelloSyntax(ctx.arg(i)));
     }
   }
-  if (user) {
-    if (!CheckPassword(ctx, *user, *password)) return ctx.Error(errors::kWrongPass);
-    ctx.client().SetAuthenticated(true);
+  if (user && !ctx.dispatcher().Authenticate(ctx.client(), ctx.arg(0), *user, *password)) {
+    return ctx.Error(errors::kWrongPass);
   }
   if (!ctx.client().authenticated) {
     return ctx.Error(errors::kHelloNoAuth);
@@ -148,7 +142,7 @@ void CmdReset(CommandContext& ctx) {
   c.db = 0;
   c.set_protocol(2);
   c.name.clear();
-  c.SetAuthenticated(ctx.admin().config().requirepass.empty());
+  ctx.dispatcher().StartSession(c);  // back to the default user, as a new connection
   ctx.reply.Simple("RESET");
 }
 
@@ -228,7 +222,7 @@ void CmdClientList(CommandContext& ctx) {
 void CmdClientKill(CommandContext& ctx) {
   ClientKillFilter filter;
   std::string error;
-  if (!ParseClientKillFilter(ctx.args, &filter, &error)) return ctx.Error(error);
+  if (!ParseClientKillFilter(ctx.args, ctx.dispatcher().users(), &filter, &error)) return ctx.Error(error);
   std::vector<Client*> victims;
   for (Client* c : ctx.admin().Clients()) {
     if (filter.Matches(*c, ctx.client())) victims.push_back(c);

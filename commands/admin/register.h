@@ -14,6 +14,7 @@ void RegisterDebugCommand(std::vector<dispatch::CommandSpec>& out);        // DE
 void RegisterSlowlogCommands(std::vector<dispatch::CommandSpec>& out);     // SLOWLOG
 void RegisterLatencyCommands(std::vector<dispatch::CommandSpec>& out);     // LATENCY
 void RegisterMonitorCommand(std::vector<dispatch::CommandSpec>& out);      // MONITOR
+void RegisterAclCommand(std::vector<dispatch::CommandSpec>& out);          // ACL
 // CLIENT REPLY / NO-EVICT / NO-TOUCH / UNBLOCK / PAUSE / UNPAUSE / TRACKINGINFO, into CLIENT's
 // subcommands.
 void AddClientModeSubcommands(std::vector<dispatch::CommandSpec>& client);

@@ -72,6 +72,8 @@ void CmdExec(CommandContext& ctx) {
       c.reply().Error(error);  // cannot happen: it resolved when queued
       continue;
     }
+    // The user may have lost the right since the command queued (ACL SETUSER meanwhile).
+    if (!ctx.dispatcher().PermittedInExec(c, *spec, args)) continue;
     ctx.dispatcher().Call(c, *spec, args, /*in_exec=*/true, ctx.now_ms);  // one time for all
   }
   c.multi = dispatch::MultiState{};

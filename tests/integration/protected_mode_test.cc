@@ -84,6 +84,12 @@ TEST_CASE("protected-mode: outside clients are refused unless a password or 'no'
   CHECK(local.Call({"AUTH", "pw"}).str == "OK");
   CHECK(local.Call({"CONFIG", "SET", "requirepass", ""}).str == "OK");
   CHECK(Exchange(outside, server.port(), "PING\r\n").rfind("-DENIED", 0) == 0);
+  // Protected mode asks whether the default user needs a password, however it got one.
+  CHECK(local.Call({"ACL", "SETUSER", "default", ">pw2"}).str == "OK");
+  CHECK(Exchange(outside, server.port(), "AUTH pw2\r\nPING\r\n").find("+PONG\r\n") !=
+        std::string::npos);
+  CHECK(local.Call({"ACL", "SETUSER", "default", "nopass"}).str == "OK");
+  CHECK(Exchange(outside, server.port(), "PING\r\n").rfind("-DENIED", 0) == 0);
 
   // protected-mode no: anyone may connect.
   CHECK(local.Call({"CONFIG", "SET", "protected-mode", "no"}).str == "OK");

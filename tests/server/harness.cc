@@ -56,7 +56,7 @@ Harness::TestClient& Harness::client(int index) {
   auto& slot = clients_[index];
   if (!slot) {
     slot = std::make_unique<TestClient>(static_cast<uint64_t>(index) + 1, this);
-    slot->authenticated = true;
+    dispatcher_->StartSession(*slot);
   }
   return *slot;
 }

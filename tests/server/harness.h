@@ -140,6 +140,16 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   }
   bool Reload(bool from_log, bool nosave, std::string* error) override;
   dispatch::MemoryFigures Memory() override { return {}; }
+  // The ACL file, kept in memory (acl_file_text); config aclfile must still be set.
+  bool ReadAclFile(std::string* text, std::string*) override {
+    *text = acl_file_text;
+    return true;
+  }
+  bool WriteAclFile(std::string_view text, std::string*) override {
+    acl_file_text = std::string(text);
+    return true;
+  }
+  std::string acl_file_text;
   std::vector<dispatch::Client*> Clients() override;
 
  private:
