@@ -92,6 +92,8 @@ RESET_CONFIG = [
     ("requirepass", ""),
     ("loglevel", "notice"),
     ("maxclients", "10000"),
+    ("acllog-max-len", "128"),
+    ("acl-pubsub-default", "resetchannels"),
 ]
 POLL_TIMEOUT = 5.0  # !until's deadline
 RAW_TIMEOUT = 3.0  # !raw's wait for each reply and for the probe
@@ -555,9 +557,15 @@ class Server:
             self.drop(name)
         self.id_names = {}
         for raw in (self.call("FLUSHALL"),
-                    self.call("CONFIG", "SET", *[x for kv in RESET_CONFIG for x in kv])):
+                    self.call("CONFIG", "SET", *[x for kv in RESET_CONFIG for x in kv]),
+                    self.call("ACL", "LOG", "RESET")):
             if raw != b"+OK\r\n":
                 raise RuntimeError("%s: reset failed: %r" % (self.name, raw))
+        # Users a script made go too (the default user is the script's to leave as it was).
+        users = re.findall(rb"\$\d+\r\n([^\r]*)\r\n", self.call("ACL", "USERS"))
+        extra = [u.decode() for u in users if u != b"default"]
+        if extra:
+            self.call("ACL", "DELUSER", *extra)
 
     def blocked_clients(self):
         raw = self.call("INFO", "clients")
