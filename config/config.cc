@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <sstream>
+#include <string>
 
 #include "streams/numbers.h"
 #include "streams/stream.h"
@@ -38,8 +40,18 @@ std::vector<ConfigKey> BuildKeys() {
     k.number = field;
     keys.push_back(k);
   };
-  str("bind", false, &Config::bind);
-  num("port", T::kInt, false, 0, 65535, &Config::port);
+  // Listening addresses and ports change at run time: the server listens anew (server/listeners.h).
+  str("bind", true, &Config::bind);
+  keys.back().validate = [](std::string_view v, std::string* error) {
+    constexpr size_t kMaxBindAddresses = 16;  // redis-server's limit
+    std::istringstream words{std::string(v)};
+    size_t n = 0;
+    for (std::string w; words >> w;) ++n;
+    if (n <= kMaxBindAddresses) return true;
+    *error = "Too many bind addresses specified.";
+    return false;
+  };
+  num("port", T::kInt, true, 0, 65535, &Config::port);
   str("dir", false, &Config::dir);
   keys.back().protected_config = true;
   num("databases", T::kInt, false, 1, 1 << 20, &Config::databases);
@@ -192,7 +204,7 @@ std::vector<ConfigKey> BuildKeys() {
     }
     return out;
   };
-  num("tls-port", T::kInt, false, 0, 65535, &Config::tls_port);
+  num("tls-port", T::kInt, true, 0, 65535, &Config::tls_port);
   const size_t first_tls = keys.size();
   str("tls-cert-file", true, &Config::tls_cert_file);
   str("tls-key-file", true, &Config::tls_key_file);

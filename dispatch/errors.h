@@ -355,6 +355,10 @@ std::string ConfigSetFailed(std::string_view name, std::string_view why);
 // CONFIG SET of a tls-* key whose new settings do not load (the reason is in the server's log).
 inline constexpr std::string_view kTlsUpdateFailed =
     "Unable to update TLS configuration. Check server logs.";
+// CONFIG SET port / tls-port / bind that cannot listen where asked (the old sockets stay).
+inline constexpr std::string_view kListenFailed =
+    "Unable to listen on this port. Check server logs.";
+inline constexpr std::string_view kBindFailed = "Failed to bind to specified addresses.";
 inline constexpr std::string_view kNoConfigFile =
     "ERR The server is running without a config file";
 std::string ConfigRewriteFailed(std::string_view why);

@@ -47,6 +47,13 @@ struct ReplicationState {
 };
 
 // Server administration: configuration, INFO, persistence commands, shutdown, client lists.
+// Why CONFIG SET could not apply a configuration: Redis's reason, and the settings whose change
+// failed (the reply names the first of them the command gave).
+struct ConfigApplyError {
+  std::vector<std::string_view> keys;
+  std::string why;
+};
+
 class AdminHost {
  public:
   virtual ~AdminHost() = default;
@@ -54,8 +61,8 @@ class AdminHost {
   virtual const config::Config& config() const = 0;
   // Replaces the configuration (every value already checked) and applies what changed. false
   // with Redis's reason in *error, the configuration unchanged, when applying failed (TLS
-  // settings whose certificate does not load).
-  virtual bool SetConfig(config::Config updated, std::string* error) = 0;
+  // settings whose certificate does not load, a port that cannot be listened on).
+  virtual bool SetConfig(config::Config updated, ConfigApplyError* error) = 0;
   // CONFIG REWRITE: writes the configuration back to the file the server started with. false
   // with the error to reply in *error (no file, or it cannot be written).
   virtual bool RewriteConfig(std::string* error) = 0;

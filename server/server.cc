@@ -113,22 +113,8 @@ void Server::ApplyLogLevel() {
   if (ParseLogLevel(config_.loglevel, &level)) log_.set_level(level);
 }
 
-bool Server::SetConfig(config::Config updated, std::string* error) {
-  // TLS settings take effect by building a new context, which may fail: then nothing changes.
-  if (tls_context_ != nullptr) {
-    const bool tls_changed = std::any_of(
-        config::ConfigKeys().begin(), config::ConfigKeys().end(), [&](const config::ConfigKey& k) {
-          return k.tls && k.Get(updated) != k.Get(config_);
-        });
-    std::string why;
-    std::unique_ptr<TlsContext> fresh = tls_changed ? TlsContext::Create(updated, &why) : nullptr;
-    if (tls_changed && fresh == nullptr) {
-      log_.Warning("Failed to update TLS configuration: " + why);
-      *error = dispatch::errors::kTlsUpdateFailed;
-      return false;
-    }
-    if (fresh != nullptr) tls_context_ = std::move(fresh);
-  }
+bool Server::SetConfig(config::Config updated, dispatch::ConfigApplyError* error) {
+  if (!ApplyListeningChanges(updated, error)) return false;
   const bool lowered = updated.maxmemory != config_.maxmemory && updated.maxmemory > 0;
   config_ = std::move(updated);
   ApplyConfig();
@@ -261,38 +247,6 @@ void Server::RaiseOpenFileLimit() {
   }
 }
 
-bool Server::ListenOn(const std::string& address, int64_t port, bool optional, bool tls) {
-  std::string host = address == "*" ? "0.0.0.0" : address == "::*" ? "::" : address;
-  sockaddr_storage ss{};
-  bool v6 = host.find(':') != std::string::npos;
-  int rc = v6 ? uv_ip6_addr(host.c_str(), static_cast<int>(port),
-                            reinterpret_cast<sockaddr_in6*>(&ss))
-              : uv_ip4_addr(host.c_str(), static_cast<int>(port),
-                            reinterpret_cast<sockaddr_in*>(&ss));
-  UvHandle<uv_tcp_t> listener;
-  if (rc == 0) rc = uv_tcp_init(&loop_, listener.get());
-  if (rc == 0) {
-    listener.MarkInitialised();
-    listener.get()->data = this;
-    rc = uv_tcp_bind(listener.get(), reinterpret_cast<sockaddr*>(&ss), v6 ? UV_TCP_IPV6ONLY : 0);
-  }
-  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener.get()), 511,
-                              tls ? OnTlsConnection : OnConnection);
-  if (rc != 0) {
-    std::string msg =
-        "Could not listen on " + host + ":" + std::to_string(port) + (tls ? " (TLS)" : "") +
-        ": " + uv_strerror(rc);
-    if (optional) {
-      log_.Notice(msg + " (optional address, skipped)");
-      return true;
-    }
-    log_.Warning(msg);
-    return false;
-  }
-  listeners_.push_back(std::move(listener));
-  return true;
-}
-
 bool Server::ListenMetrics() {
   if (config_.metrics_port == 0) return true;
   metrics_ = std::make_unique<HttpEndpoint>(
@@ -371,16 +325,11 @@ void Server::RunScrapes() {
 
 bool Server::Listen() {
   // The plain port (unless 0, as redis-server allows when only TLS is wanted), then tls-port.
-  for (const auto& [port, tls] : {std::pair{config_.port, false}, {config_.tls_port, true}}) {
-    if (port == 0) continue;
-    std::istringstream addresses(config_.bind);
-    std::string address;
-    while (addresses >> address) {
-      bool optional = address[0] == '-';
-      if (!ListenOn(optional ? address.substr(1) : address, port, optional, tls)) return false;
-    }
+  if (!plain_listeners_.Open(config_.bind, config_.port) ||
+      !tls_listeners_.Open(config_.bind, config_.tls_port)) {
+    return false;
   }
-  if (listeners_.empty()) {
+  if (plain_listeners_.empty() && tls_listeners_.empty()) {
     log_.Warning("No address to listen on (bind is '" + config_.bind + "')");
     return false;
   }
@@ -394,6 +343,52 @@ bool Server::ConfigureTls() {
   if (tls_context_ == nullptr) {
     log_.Warning("Failed to configure TLS: " + why);
     return false;
+  }
+  return true;
+}
+
+// TLS settings take effect by building a new context, ports and bind by listening anew; either
+// may fail, and then nothing changes (the old sockets listen again).
+bool Server::ApplyListeningChanges(const config::Config& updated,
+                                   dispatch::ConfigApplyError* error) {
+  namespace errors = dispatch::errors;
+  std::vector<std::string_view> tls_keys{"tls-port"};
+  bool tls_changed = false;
+  for (const config::ConfigKey& k : config::ConfigKeys()) {
+    if (!k.tls) continue;
+    tls_keys.push_back(k.name);
+    tls_changed = tls_changed || k.Get(updated) != k.Get(config_);
+  }
+  std::unique_ptr<TlsContext> fresh;
+  if (updated.tls_port != 0 && (tls_context_ == nullptr || tls_changed)) {
+    std::string why;
+    fresh = TlsContext::Create(updated, &why);
+    if (fresh == nullptr) {
+      log_.Warning("Failed to update TLS configuration: " + why);
+      *error = {std::move(tls_keys), std::string(errors::kTlsUpdateFailed)};
+      return false;
+    }
+  }
+  const bool bind_changed = updated.bind != config_.bind;
+  const bool plain_changed = bind_changed || updated.port != config_.port;
+  if (plain_changed &&
+      !plain_listeners_.Replace(updated.bind, updated.port, config_.bind, config_.port)) {
+    *error = {{"port", "bind"}, std::string(bind_changed ? errors::kBindFailed
+                                                          : errors::kListenFailed)};
+    return false;
+  }
+  if ((bind_changed || updated.tls_port != config_.tls_port) &&
+      !tls_listeners_.Replace(updated.bind, updated.tls_port, config_.bind, config_.tls_port)) {
+    if (plain_changed) plain_listeners_.Replace(config_.bind, config_.port, updated.bind, updated.port);
+    *error = {{"tls-port", "bind"}, std::string(bind_changed ? errors::kBindFailed
+                                                              : errors::kListenFailed)};
+    return false;
+  }
+  if (fresh != nullptr) tls_context_ = std::move(fresh);
+  if (updated.tls_port == 0) tls_context_.reset();  // built afresh if TLS is wanted again
+  if (updated.port != config_.port || updated.tls_port != config_.tls_port || bind_changed) {
+    log_.Notice("Listening on " + updated.bind + " port " + std::to_string(updated.port) +
+                ", tls-port " + std::to_string(updated.tls_port));
   }
   return true;
 }
@@ -510,7 +505,8 @@ bool Server::Shutdown(std::string_view reason, SaveMode mode, bool force, std::s
   }
   shutting_down_ = true;
   log_.Notice("Shutting down (" + std::string(reason) + ")");
-  for (auto& l : listeners_) l.Close();
+  plain_listeners_.Close();
+  tls_listeners_.Close();
   metrics_.reset();  // closes its listener and connections
   scrapes_.clear();
   scrape_idle_.Close();

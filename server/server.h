@@ -31,6 +31,7 @@
 #include "server/buffer_peaks.h"
 #include "server/durability.h"
 #include "server/http_endpoint.h"
+#include "server/listeners.h"
 #include "server/metrics.h"
 #include "server/status_history.h"
 #include "server/tls.h"
@@ -131,7 +132,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
 
   // ---- dispatch::AdminHost ----
   const config::Config& config() const override { return config_; }
-  bool SetConfig(config::Config updated, std::string* error) override;
+  bool SetConfig(config::Config updated, dispatch::ConfigApplyError* error) override;
   bool RewriteConfig(std::string* error) override;
   std::string Info(const std::vector<std::string>& sections) override;
   void ResetStats() override;
@@ -177,9 +178,9 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   // sample. RunScrapes runs one slice of each per iteration, then `finish` once step is done.
   void StartScrape(std::function<bool(uint64_t budget_us)> step, std::function<void()> finish);
   void RunScrapes();
-  // Listens on address:port (TLS connections when `tls`); an optional address that cannot be
-  // bound is skipped.
-  bool ListenOn(const std::string& address, int64_t port, bool optional, bool tls);
+  // CONFIG SET of tls-* keys, port, tls-port or bind: the TLS context and listeners `updated`
+  // asks for, or false with nothing changed.
+  bool ApplyListeningChanges(const config::Config& updated, dispatch::ConfigApplyError* error);
   static void OnConnection(uv_stream_t* listener, int status);
   static void OnTlsConnection(uv_stream_t* listener, int status);
   void AcceptConnection(uv_stream_t* listener, bool tls);
@@ -208,7 +209,8 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   std::string replid_;  // the replication ID this master's history goes by
   Logger log_;
   uv_loop_t loop_{};
-  std::vector<UvHandle<uv_tcp_t>> listeners_;
+  Listeners plain_listeners_{&loop_, &log_, OnConnection, this, ""};
+  Listeners tls_listeners_{&loop_, &log_, OnTlsConnection, this, " (TLS)"};
   // The TLS settings in effect (tls-port set): new TLS connections use it; CONFIG SET of a tls-*
   // key replaces it, and connections made with the old one keep it until they close.
   std::unique_ptr<TlsContext> tls_context_;

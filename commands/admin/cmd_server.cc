@@ -97,11 +97,14 @@ void CmdConfigSet(CommandContext& ctx) {
   // them when they change.
   bool limits_changed = updated.stream_node_max_bytes != current.stream_node_max_bytes ||
                         updated.stream_node_max_entries != current.stream_node_max_entries;
-  std::string why;
-  if (!ctx.admin().SetConfig(std::move(updated), &why)) {
-    // Named after the first key of the kind that failed to apply, as Redis names its setter.
-    auto tls = std::find_if(keys.begin(), keys.end(), [](const ConfigKey* k) { return k->tls; });
-    return ctx.Error(errors::ConfigSetFailed((tls != keys.end() ? *tls : keys[0])->name, why));
+  dispatch::ConfigApplyError failed;
+  if (!ctx.admin().SetConfig(std::move(updated), &failed)) {
+    // Named after the first key given of those that failed to apply, as Redis names its setter.
+    auto named = std::find_if(keys.begin(), keys.end(), [&](const ConfigKey* k) {
+      return std::find(failed.keys.begin(), failed.keys.end(), k->name) != failed.keys.end();
+    });
+    return ctx.Error(errors::ConfigSetFailed((named != keys.end() ? *named : keys[0])->name,
+                                             failed.why));
   }
   if (limits_changed) ctx.effects().StreamLimits(ctx.limits().stream);
   ctx.reply.Ok();

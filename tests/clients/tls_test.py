@@ -11,7 +11,9 @@ group, pipelines, a large value, a blocking read woken over another TLS connecti
 TLS port is refused; tls-auth-clients optional and no; a command sent together with
 close_notify still runs; a TLS connection past maxclients is dropped without a handshake; CONFIG SET of a certificate that does
 not load fails with Redis's error and changes nothing; an encrypted key loads with
-tls-key-file-pass, and the server refuses to start with a wrong one.
+tls-key-file-pass, and the server refuses to start with a wrong one. CONFIG SET tls-port, port
+and bind move the listeners of a running server, and a port that is taken, or TLS settings that
+do not load, fail with Redis's errors and leave the old listeners serving.
 """
 
 import argparse
@@ -211,6 +213,65 @@ def check_passphrase(binary, files):
         check("Failed to configure TLS" in str(e), "no reason given: %s" % e)
 
 
+def refused(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        return False
+    except OSError:
+        return True
+
+
+def check_listeners_at_runtime(binary, files):
+    """CONFIG SET tls-port / port / bind on a running server, as redis-server allows."""
+    import redis
+    with RunnelServer(binary) as server:
+        r = redis.Redis(port=server.port, socket_timeout=10)
+        tls_port = free_port()
+        try:
+            r.config_set("tls-port", tls_port)
+            raise AssertionError("tls-port set with no certificate")
+        except redis.ResponseError as e:
+            check("Unable to update TLS configuration" in str(e), "tls-port error: %s" % e)
+        check(refused(tls_port), "a TLS port opened although its settings failed")
+        r.config_set("tls-cert-file", files["server.crt"], "tls-key-file", files["server.key"],
+                     "tls-ca-cert-file", files["ca.crt"])
+        r.config_set("tls-port", tls_port)
+        check(cli(tls_port, files, "PING") == "PONG", "TLS after CONFIG SET tls-port")
+        check(r.config_get("tls-port")["tls-port"] == str(tls_port), "CONFIG GET tls-port")
+        # A port some other socket holds: refused, and the old ports keep serving.
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            busy = taken.getsockname()[1]
+            for key in ("port", "tls-port"):
+                try:
+                    r.config_set(key, busy)
+                    raise AssertionError("%s set to a port in use" % key)
+                except redis.ResponseError as e:
+                    check(str(e) == "CONFIG SET failed (possibly related to argument '%s') - "
+                          "Unable to listen on this port. Check server logs." % key,
+                          "%s error: %s" % (key, e))
+            check(cli(tls_port, files, "PING") == "PONG", "TLS port kept after a failed move")
+            check(r.ping(), "plain port kept after a failed move")
+        try:
+            r.config_set("bind", "127.0.0.1 192.0.2.1")
+            raise AssertionError("bind to an address this host does not have")
+        except redis.ResponseError as e:
+            check("Failed to bind to specified addresses." in str(e), "bind error: %s" % e)
+        check(r.ping(), "plain port kept after a failed bind")
+        # Moving the plain port: the connection that asked stays, new ones go to the new port.
+        new_port = free_port()
+        r.config_set("port", new_port)
+        check(r.ping(), "the asking connection survives the move")
+        moved = redis.Redis(port=new_port, socket_timeout=10)
+        check(moved.ping() and moved.config_get("port")["port"] == str(new_port), "new port")
+        check(refused(server.port), "the old port still accepts")
+        moved.config_set("tls-port", 0)
+        check(refused(tls_port), "tls-port 0 left the TLS port open")
+        moved.config_set("port", server.port)  # so the harness can shut it down
+        check(server.alive(), "the server died")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--server", required=True)
@@ -230,6 +291,7 @@ def main():
             check_maxclients_drops_tls(port, r)
             check(server.alive(), "the server died")
         check_passphrase(args.server, files)
+        check_listeners_at_runtime(args.server, files)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     print("PASS tls: redis-cli, redis-py, ioredis, node-redis")

@@ -216,7 +216,7 @@ void Harness::AppendRecord(int db, int64_t time_ms, std::string_view payload) {
   records.push_back({db, time_ms, std::string(payload)});
 }
 
-bool Harness::SetConfig(config::Config updated, std::string*) {
+bool Harness::SetConfig(config::Config updated, dispatch::ConfigApplyError*) {
   config_ = std::move(updated);
   dispatcher_->set_limits(LimitsFromConfig());
   return true;

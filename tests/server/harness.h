@@ -123,7 +123,7 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
 
   // ---- dispatch::AdminHost ----
   const config::Config& config() const override { return config_; }
-  bool SetConfig(config::Config updated, std::string* error) override;
+  bool SetConfig(config::Config updated, dispatch::ConfigApplyError* error) override;
   bool RewriteConfig(std::string* error) override {
     *error = dispatch::errors::kNoConfigFile;
     return false;
