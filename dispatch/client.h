@@ -7,6 +7,8 @@
 // virtual call. Anything that can outlive a client refers to it by id, never by pointer.
 #pragma once
 
+#include <strings.h>
+
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -56,6 +58,21 @@ struct BlockedState {
   uint64_t usec = 0;  // time its runs took so far (command_stats.h)
 };
 
+// The client types CLIENT LIST and CLIENT KILL filter by. Runnel makes no replication links
+// yet, so no client is a replica or a master.
+enum class ClientType { kNormal, kReplica, kMaster, kPubSub };
+// "normal", "replica" (or its old name "slave"), "master", "pubsub", in any case.
+inline std::optional<ClientType> ParseClientType(std::string_view name) {
+  auto is = [&](std::string_view want) {
+    return name.size() == want.size() && strncasecmp(name.data(), want.data(), want.size()) == 0;
+  };
+  if (is("normal")) return ClientType::kNormal;
+  if (is("replica") || is("slave")) return ClientType::kReplica;
+  if (is("master")) return ClientType::kMaster;
+  if (is("pubsub")) return ClientType::kPubSub;
+  return std::nullopt;
+}
+
 class Client {
  public:
   explicit Client(uint64_t id) : id_(id) {}
@@ -89,6 +106,11 @@ class Client {
   // Its commands wait: the ones it pipelined behind must not run yet.
   bool waiting() const { return blocked.has_value() || postponed; }
   Subscriptions subscriptions;
+  // Redis's client type (CLIENT LIST / KILL TYPE): pubsub while subscribed to anything, in
+  // either protocol, as redis-server counts it.
+  ClientType type() const {
+    return subscriptions.any() ? ClientType::kPubSub : ClientType::kNormal;
+  }
   std::string last_command = "NULL";
   // CLIENT REPLY: OFF sends no reply at all; SKIP, none to the next command.
   enum class ReplyMode { kOn, kOff, kSkipNext };

@@ -354,6 +354,7 @@ void Dispatcher::LogIfSlow(CommandContext& ctx, uint64_t usec) {
 
 void Dispatcher::Call(Client& c, const CommandSpec& spec, const resp::ArgList& args, bool in_exec,
                       int64_t now_ms) {
+  keyspace_->set_access_clock(now_ms);  // what keys created by the command count as their last use
   CommandContext ctx(*this, c, args, spec, now_ms, CallBuffer());
   ctx.in_exec = in_exec;
   uint64_t usec = 0;

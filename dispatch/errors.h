@@ -210,6 +210,12 @@ inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of r
 inline constexpr std::string_view kBadClientName =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
+// COMMAND GETKEYS / GETKEYSANDFLAGS about the command they are given.
+inline constexpr std::string_view kGetKeysNoCommand = "ERR Invalid command specified";
+inline constexpr std::string_view kGetKeysNoKeys = "ERR The command has no key arguments";
+inline constexpr std::string_view kGetKeysArity =
+    "ERR Invalid number of arguments specified for command";
+inline constexpr std::string_view kGetKeysInvalid = "ERR Invalid arguments specified for command";
 inline constexpr std::string_view kClientIdNotPositive = "ERR client-id should be greater than 0";
 inline constexpr std::string_view kNoSuchClient = "ERR No such client";
 

@@ -94,6 +94,10 @@ class AdminHost {
   // Every client, oldest first.
   virtual std::vector<Client*> Clients() = 0;
   virtual MemoryFigures Memory() = 0;
+  // MEMORY MALLOC-STATS: the allocator's own report. MEMORY PURGE: unused heap back to the
+  // system.
+  virtual std::string AllocatorReport() = 0;
+  virtual void ReleaseFreeHeap() = 0;
 };
 
 class Host {

@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "streams/numbers.h"
@@ -28,16 +29,20 @@ std::optional<size_t> BeginSearch(const KeySpec& k, const resp::ArgList& args) {
   return std::nullopt;
 }
 
-// A key spec flagged variable_flags reads the key only with some arguments, as Redis's own
-// per-command key functions decide: SET only with GET, DELEX only with a condition (IFEQ ...).
-bool ReadsVariably(const CommandSpec& spec, const resp::ArgList& args) {
+// A key spec flagged variable_flags takes its flags from the arguments, as Redis's own per-command
+// key functions decide: SET reads the key only with GET (else it overwrites it), DELEX reads it
+// only with a condition (IFEQ ...).
+std::vector<std::string_view> VariableFlags(const CommandSpec& spec, const resp::ArgList& args) {
   if (spec.fullname == "set") {
     for (size_t i = 3; i < args.size(); ++i) {
-      if (args[i].size() == 3 && strncasecmp(args[i].data(), "GET", 3) == 0) return true;
+      if (args[i].size() == 3 && strncasecmp(args[i].data(), "GET", 3) == 0) {
+        return {"RW", "access", "update"};
+      }
     }
-    return false;
+    return {"OW", "update"};
   }
-  return args.size() > 2;  // DELEX key [IFEQ value ...]
+  if (args.size() > 2) return {"RW", "access", "delete"};  // DELEX key IFEQ value ...
+  return {"RM", "delete"};
 }
 
 }  // namespace
@@ -98,14 +103,27 @@ std::vector<KeyRef> FindKeys(const CommandSpec& spec, const resp::ArgList& args)
     } else {
       last = argc + k.lastkey;
     }
-    const bool read =
-        HasFlag(k, "variable_flags") ? ReadsVariably(spec, args) : HasFlag(k, "access");
-    const bool write = HasFlag(k, "insert") || HasFlag(k, "update") || HasFlag(k, "delete");
+    KeyRef ref;
+    ref.flags = HasFlag(k, "variable_flags") ? VariableFlags(spec, args) : k.flags;
+    auto has = [&](std::string_view f) {
+      return std::find(ref.flags.begin(), ref.flags.end(), f) != ref.flags.end();
+    };
+    ref.read = has("access");
+    ref.write = has("insert") || has("update") || has("delete");
     for (int64_t i = first; i <= last && i < argc && step > 0; i += step) {
-      keys.push_back({args[static_cast<size_t>(i)], static_cast<size_t>(i), read, write});
+      ref.key = args[static_cast<size_t>(i)];
+      ref.arg_index = static_cast<size_t>(i);
+      keys.push_back(ref);
     }
   }
   return keys;
+}
+
+bool HasKeyArguments(const CommandSpec& spec) {
+  for (const KeySpec& k : KeySpecs(spec)) {
+    if (!HasFlag(k, "not_key")) return true;
+  }
+  return false;
 }
 
 std::vector<std::string_view> SpecWords(std::string_view s) {

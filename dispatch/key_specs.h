@@ -36,13 +36,19 @@ std::vector<std::string_view> SpecWords(std::string_view field);
 // A key a call names, and what the call does with it.
 struct KeyRef {
   std::string_view key;
-  size_t arg_index;
-  bool read;   // key-spec flag "access": the call returns or uses the value
-  bool write;  // "insert", "update" or "delete": the call changes the key
+  size_t arg_index = 0;
+  // Its key spec's flags, as COMMAND GETKEYSANDFLAGS shows them (variable_flags resolved for
+  // this call's arguments).
+  std::vector<std::string_view> flags;
+  bool read = false;   // flag "access": the call returns or uses the value
+  bool write = false;  // "insert", "update" or "delete": the call changes the key
 };
 
 // The keys `args` names, in argument order for each key spec; a malformed call yields the keys
 // that are there (the command itself reports the error).
 std::vector<KeyRef> FindKeys(const CommandSpec& spec, const resp::ArgList& args);
+
+// Whether any of the command's key specs names keys (shard channels are not_key).
+bool HasKeyArguments(const CommandSpec& spec);
 
 }  // namespace runnel::dispatch

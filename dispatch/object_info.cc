@@ -15,15 +15,17 @@ bool LooksLikeInteger(const std::string& s) {
 
 }  // namespace
 
-std::string_view ObjectEncoding(const streams::Value& value) {
-  const std::string* s = value.string();
+std::string_view ObjectEncoding(const streams::Record& record) {
+  const std::string* s = record.value.string();
   if (s == nullptr) return "stream";
-  return LooksLikeInteger(*s) ? "int" : s->size() <= 44 ? "embstr" : "raw";
+  if (record.string_form == streams::StringForm::kEdited) return "raw";
+  if (record.string_form == streams::StringForm::kByContent && LooksLikeInteger(*s)) return "int";
+  return s->size() <= 44 ? "embstr" : "raw";
 }
 
-int64_t ObjectRefCount(const streams::Value& value) {
-  const std::string* s = value.string();
-  if (s == nullptr || !LooksLikeInteger(*s)) return 1;
+int64_t ObjectRefCount(const streams::Record& record) {
+  const std::string* s = record.value.string();
+  if (s == nullptr || ObjectEncoding(record) != "int") return 1;
   int64_t v = *streams::ParseStrictInt64(*s);
   return v >= 0 && v < 10000 ? INT32_MAX : 1;  // Redis's shared integers
 }

@@ -202,30 +202,35 @@ void Connection::ResumeInput() {
   if (pending_input_.empty() || CanRunCommands()) StartReading();
 }
 
-bool Connection::OverOutputLimit() {
-  // A subscribed client is in the pubsub class, as in Redis (replicas come with replication).
-  const config::OutputLimit& limit = server_.output_limit(
-      subscriptions.any() ? config::ClientClass::kPubSub : config::ClientClass::kNormal);
+bool Connection::CloseIfOverOutputLimit() {
+  const config::OutputLimit& limit =
+      server_.output_limit(type() == dispatch::ClientType::kPubSub ? config::ClientClass::kPubSub
+                                                                   : config::ClientClass::kNormal);
   const auto bytes = static_cast<int64_t>(output_bytes());
-  if (limit.hard > 0 && bytes >= limit.hard) return true;
-  if (limit.soft == 0 || bytes < limit.soft) {
-    over_soft_since_ms_ = -1;
+  bool over = limit.hard > 0 && bytes >= limit.hard;
+  if (!over && (limit.soft == 0 || bytes < limit.soft)) {
+    over_soft_since_s_ = -1;
     return false;
   }
-  const auto now = static_cast<int64_t>(server_.MonotonicMs());
-  if (over_soft_since_ms_ < 0) over_soft_since_ms_ = now;
-  return now - over_soft_since_ms_ >= limit.soft_seconds * 1000;
+  if (!over) {
+    const auto now_s = static_cast<int64_t>(server_.MonotonicMs() / 1000);
+    if (over_soft_since_s_ < 0) {
+      over_soft_since_s_ = now_s;
+      server_.NoteOverSoftLimit(id());
+    }
+    over = now_s - over_soft_since_s_ > limit.soft_seconds;
+  }
+  if (!over) return false;
+  server_.log().Warning("Client id=" + std::to_string(id()) + " addr=" + addr_ +
+                        " closed for overcoming of output buffer limits.");
+  Close();
+  return true;
 }
 
 void Connection::Flush() {
   if (closing_) return;
   server_.buffer_peaks().NoteOutput(output_bytes(), server_.MonotonicMs() / 1000);
-  if (OverOutputLimit()) {
-    server_.log().Warning("Client id=" + std::to_string(id()) + " addr=" + addr_ +
-                          " closed for overcoming of output buffer limits.");
-    Close();
-    return;
-  }
+  if (CloseIfOverOutputLimit()) return;
   if (write_in_flight_) return;
   if (tls_ && !SealOutput()) {
     Close();

@@ -91,9 +91,12 @@ class Connection : public dispatch::Client {
   // The arguments of the command being received (a large value arrives straight into them).
   size_t argv_bytes() const { return args_.bytes(); }
   size_t multi_bytes() const;
-  // client-output-buffer-limit for this client's class: true when it must be closed now (its
-  // output passed the hard limit, or stayed above the soft one long enough).
-  bool OverOutputLimit();
+  // client-output-buffer-limit for this client's class: closes the client (logged) and returns
+  // true when its output passed the hard limit, or has stayed above the soft one for more than
+  // its seconds, in whole seconds as redis-server counts them. Checked as output is sent, and
+  // by the cron for clients above a soft limit, which may have stopped receiving anything.
+  bool CloseIfOverOutputLimit();
+  bool over_soft_limit() const { return over_soft_since_s_ >= 0; }
   uint64_t net_input_bytes() const { return net_in_; }
   uint64_t net_output_bytes() const { return net_out_; }
 
@@ -125,7 +128,7 @@ class Connection : public dispatch::Client {
   uint64_t net_in_ = 0, net_out_ = 0;
   bool reading_ = false;
   bool write_in_flight_ = false;
-  int64_t over_soft_since_ms_ = -1;  // monotonic; -1 while within the soft limit
+  int64_t over_soft_since_s_ = -1;  // monotonic seconds; -1 while within the soft limit
   bool close_after_reply_ = false;
   bool closing_ = false;
   std::unique_ptr<TlsSession> tls_;  // nullptr on the plain port

@@ -388,6 +388,20 @@ size_t HeapBytes() {
   return mi.arena + mi.hblkhd;
 }
 
+std::string AllocatorReport() {
+  char* text = nullptr;
+  size_t size = 0;
+  FILE* out = open_memstream(&text, &size);
+  if (out == nullptr) return "Stats not supported for the current allocator";
+  malloc_info(0, out);
+  std::fclose(out);
+  std::string report(text, size);
+  std::free(text);
+  return report;
+}
+
+void ReleaseFreeHeap() { malloc_trim(0); }
+
 std::string BuildInfo(Server& server, const std::vector<std::string>& sections) {
   auto wanted = [&](const Section& section) {
     if (sections.empty()) return section.in_default;

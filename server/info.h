@@ -29,5 +29,10 @@ size_t AllocatedBytes();
 size_t HeapBytes();
 // The process's resident set size.
 uint64_t ResidentBytes();
+// MEMORY MALLOC-STATS: glibc's own report of its arenas (malloc_info's XML).
+std::string AllocatorReport();
+// MEMORY PURGE: returns free heap at the top of each arena and whole free pages to the system
+// (malloc_trim).
+void ReleaseFreeHeap();
 
 }  // namespace runnel::server

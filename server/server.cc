@@ -608,6 +608,10 @@ dispatch::MemoryFigures Server::Memory() {
   return m;
 }
 
+std::string Server::AllocatorReport() { return server::AllocatorReport(); }
+
+void Server::ReleaseFreeHeap() { server::ReleaseFreeHeap(); }
+
 bool Server::Reload(bool from_log, bool nosave, std::string* error) {
   if (loading()) {  // DEBUG runs while loading; a second load must not race the first
     *error = errors::kLoading;
@@ -831,6 +835,7 @@ void Server::Cron() {
   durability_->Cron(now);
   dispatcher_->Cron(now);
   if (config_.timeout > 0) CloseIdleClients();
+  CheckSoftOutputLimits();
   if (metrics_) metrics_->CloseIdle(MonotonicMs());
   const uint64_t interval_ms = static_cast<uint64_t>(config_.status_sample_interval) * 1000;
   if (status_history_ && status_history_->Due(MonotonicUs(), interval_ms)) {
@@ -857,6 +862,19 @@ void Server::CloseIdleClients() {
   for (Connection* c : idle) {
     log_.Verbose("Closing idle client id=" + std::to_string(c->id()));
     c->Close();
+  }
+}
+
+void Server::CheckSoftOutputLimits() {
+  for (auto it = over_soft_limit_.begin(); it != over_soft_limit_.end();) {
+    auto conn = connections_.find(*it);
+    // Closing erases the connection from connections_, so the iterator over the ids is safe.
+    if (conn != connections_.end() && !conn->second->CloseIfOverOutputLimit() &&
+        conn->second->over_soft_limit()) {
+      ++it;
+    } else {
+      it = over_soft_limit_.erase(it);
+    }
   }
 }
 

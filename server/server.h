@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -32,11 +33,11 @@
 #include "server/durability.h"
 #include "server/http_endpoint.h"
 #include "server/listeners.h"
+#include "server/loader.h"
+#include "server/logger.h"
 #include "server/metrics.h"
 #include "server/status_history.h"
 #include "server/tls.h"
-#include "server/loader.h"
-#include "server/logger.h"
 #include "server/uv_handle.h"
 
 namespace runnel::server {
@@ -152,8 +153,12 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   bool WriteAclFile(std::string_view text, std::string* error) override;
   std::vector<dispatch::Client*> Clients() override;
   dispatch::MemoryFigures Memory() override;
+  std::string AllocatorReport() override;
+  void ReleaseFreeHeap() override;
 
   // client-output-buffer-limit, parsed (server/connection.cc applies it).
+  // A client's output went above its class's soft limit: the cron watches it from now on.
+  void NoteOverSoftLimit(uint64_t id) { over_soft_limit_.insert(id); }
   const config::OutputLimit& output_limit(config::ClientClass c) const {
     return output_limits_[static_cast<size_t>(c)];
   }
@@ -196,6 +201,9 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   void FinishLoading();
   void ArmBlockTimer();
   void CloseIdleClients();
+  // Closes the clients that stayed above a soft output limit too long, even if nothing more
+  // is sent to them (as redis-server's clientsCron does).
+  void CheckSoftOutputLimits();
 
   config::Config config_;
   // The requirepass last given to the default user: CONFIG SET requirepass changes that user's
@@ -239,6 +247,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   ServerStats stats_;
   BufferPeaks buffer_peaks_;
   std::unordered_map<uint64_t, Connection*> connections_;
+  std::set<uint64_t> over_soft_limit_;  // ids of clients above a soft output limit (or gone)
   std::vector<uint64_t> to_flush_;
   std::vector<uint64_t> to_resume_;
   std::vector<char> read_buffer_;

@@ -11,6 +11,12 @@ uint64_t HashKey(std::string_view key, uint64_t seed) {
 }
 
 Database::Node* Database::Find(std::string_view key, int64_t now_ms) {
+  Node* node = FindNoTouch(key, now_ms);
+  if (node != nullptr && touch_) node->value.access_s = static_cast<uint32_t>(now_ms / 1000);
+  return node;
+}
+
+Database::Node* Database::FindNoTouch(std::string_view key, int64_t now_ms) {
   Node* node = table_.Find(key);
   if (node == nullptr) return nullptr;
   if (node->value.expire_ms >= 0 && node->value.expire_ms <= now_ms) {
@@ -20,9 +26,6 @@ Database::Node* Database::Find(std::string_view key, int64_t now_ms) {
     if (observer_) observer_->OnKeyExpired(index_, name);
     return nullptr;
   }
-  if (!touch_) return node;
-  node->value.access_s = static_cast<uint32_t>(now_ms / 1000);
-  last_access_s_ = node->value.access_s;
   return node;
 }
 
@@ -71,6 +74,7 @@ Database::Node* Database::Set(std::string_view key, Value value, bool keep_ttl) 
   bool created;
   Node* node = table_.FindOrInsert(key, &created);
   node->value.value = std::move(value);
+  node->value.string_form = StringForm::kByContent;
   if (created) node->value.access_s = last_access_s_;
   if (created && observer_) observer_->OnKeyAdded(index_, key);
   if (!keep_ttl) SetExpire(node, -1);
@@ -97,11 +101,13 @@ bool Database::Delete(std::string_view key) {
 void Database::Move(Node* from, Database& dest, std::string_view to) {
   Value value = std::move(from->value.value);
   int64_t expire = from->value.expire_ms;
+  const StringForm form = from->value.string_form;
   std::string from_key = from->key;
   std::string to_key(to);  // `to` may be from->key itself (MOVE keeps the name): copy first
   Remove(from);
   NotifyChanged(from_key);
   Node* node = dest.Set(to_key, std::move(value));
+  node->value.string_form = form;
   dest.SetExpire(node, expire);
   if (idmp_keys_.count(from_key) != 0) dest.TrackIdmp(to_key);
   if (timed_keys_.count(from_key) != 0) dest.TrackTimed(to_key);
@@ -114,7 +120,9 @@ void Database::Copy(const Node* from, Database& dest, std::string_view to) {
   bool idmp = idmp_keys_.count(from->key) != 0;
   bool timed = timed_keys_.count(from->key) != 0;
   std::string to_key(to);
+  const StringForm form = from->value.string_form;
   Node* node = dest.Set(to_key, std::move(value));
+  node->value.string_form = form;
   dest.SetExpire(node, expire);
   if (idmp) dest.TrackIdmp(to_key);
   if (timed) dest.TrackTimed(to_key);

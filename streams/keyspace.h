@@ -55,10 +55,16 @@ class Value {
   std::variant<std::string, std::unique_ptr<Stream>> data_;
 };
 
+// What OBJECT ENCODING says of a string, where Redis's answer depends on how the value came
+// about and not only on its bytes: an in-place edit (APPEND or SETRANGE on a key that exists,
+// SETRANGE creating one) leaves Redis a "raw" string, and INCRBYFLOAT's result is never "int".
+enum class StringForm : uint8_t { kByContent, kEdited, kNeverInt };
+
 struct Record {
   Value value;
   int64_t expire_ms = -1;  // absolute unix time in ms; -1 = no TTL
   uint32_t access_s = 0;   // unix seconds of the last lookup (OBJECT IDLETIME)
+  StringForm string_form = StringForm::kByContent;  // reset whenever the value is replaced
 };
 
 class KeyspaceObserver {
@@ -91,6 +97,8 @@ class Database {
 
   // The key's node, or nullptr if absent. A key past its TTL is deleted and reported absent.
   Node* Find(std::string_view key, int64_t now_ms);
+  // Find without stamping the access time (Redis's LOOKUP_NOTOUCH): EXISTS, TYPE, TTL, OBJECT.
+  Node* FindNoTouch(std::string_view key, int64_t now_ms);
   // The key's node whatever its TTL says, without side effects (WATCH bookkeeping, and log
   // replay, where the log itself holds every expiry as a DEL).
   Node* Peek(std::string_view key) const { return table_.Find(key); }
@@ -126,8 +134,9 @@ class Database {
   // CLIENT PAUSE turns it off, so that reads during a pause change nothing.
   void set_expire_on_lookup(bool on) { expire_on_lookup_ = on; }
 
-  // The time keys created from now on count as last accessed (OBJECT IDLETIME), until a
-  // lookup moves it: loading sets it, so loaded keys are as idle as Redis's (0 at load).
+  // The time keys created from now on count as last accessed (OBJECT IDLETIME): the current
+  // command's (Keyspace::set_access_clock), or the load's, so loaded keys are as idle as
+  // Redis's (0 at load).
   void set_access_clock(int64_t now_ms) { last_access_s_ = static_cast<uint32_t>(now_ms / 1000); }
 
   // Replaces the observer (see Keyspace::set_observer).
@@ -200,8 +209,8 @@ class Database {
   std::set<std::string, std::less<>> idmp_keys_;
   std::set<std::string, std::less<>> timed_keys_;
   std::set<std::pair<int64_t, std::string>> schedule_index_;
-  // The time of the latest lookup (Find's now_ms, in seconds): a key created now is stamped
-  // with it as its last access, since Set is given no time.
+  // The time of the command running now, in seconds (set_access_clock): a key created now is
+  // stamped with it as its last access, since Set is given no time.
   uint32_t last_access_s_ = 0;
   bool touch_ = true;
   bool expire_on_lookup_ = true;
@@ -258,6 +267,14 @@ class Keyspace {
   void set_expire_on_lookup(bool on) {
     for (auto& d : dbs_) d->set_expire_on_lookup(on);
   }
+  // Database::set_access_clock for every database; the dispatcher calls it before each
+  // command, so cheap unless the second changed.
+  void set_access_clock(int64_t now_ms) {
+    const int64_t s = now_ms / 1000;
+    if (s == clock_s_) return;
+    clock_s_ = s;
+    for (auto& d : dbs_) d->set_access_clock(now_ms);
+  }
   void FlushAll();
   // Replaces every database's observer: a keyspace filled by a snapshot loader is built with
   // none (loading is not a change anyone must hear of) and gets the server's afterwards.
@@ -265,6 +282,7 @@ class Keyspace {
 
  private:
   std::vector<std::unique_ptr<Database>> dbs_;
+  int64_t clock_s_ = -1;
 };
 
 }  // namespace runnel::streams

@@ -12,7 +12,7 @@ namespace errors = dispatch::errors;
 bool ClientKillFilter::Matches(const dispatch::Client& conn, const dispatch::Client& self) const {
   if (old_style) return conn.addr() == *addr;
   if (skipme && &conn == &self) return false;
-  if (!only_normal_type) return false;
+  if (type && conn.type() != *type) return false;
   if (id && conn.id() != *id) return false;
   if (addr && conn.addr() != *addr) return false;
   if (laddr && conn.laddr() != *laddr) return false;
@@ -43,12 +43,8 @@ bool ParseClientKillFilter(const resp::ArgList& args, acl::Users& users, ClientK
       }
       f->id = static_cast<uint64_t>(*id);
     } else if (IEquals(opt, "type")) {
-      if (IEquals(value, "normal")) {
-        f->only_normal_type = true;
-      } else if (IEquals(value, "master") || IEquals(value, "replica") || IEquals(value, "slave") ||
-                 IEquals(value, "pubsub")) {
-        f->only_normal_type = false;
-      } else {
+      f->type = dispatch::ParseClientType(value);
+      if (!f->type) {
         *error = errors::UnknownClientType(value);
         return false;
       }

@@ -17,7 +17,7 @@ struct ClientKillFilter {
   bool old_style = false;  // CLIENT KILL ip:port
   std::optional<uint64_t> id;
   std::optional<std::string> addr, laddr;
-  bool only_normal_type = true;  // TYPE normal (other types have no members here)
+  std::optional<dispatch::ClientType> type;
   bool skipme = true;
   const acl::User* user = nullptr;  // USER name: the clients logged in as it
 

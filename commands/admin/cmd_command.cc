@@ -180,6 +180,37 @@ void CmdCommandDocs(CommandContext& ctx) {
   }
 }
 
+// COMMAND GETKEYS / GETKEYSANDFLAGS <command> [arg ...]: the keys that call would touch, found
+// by the same key specs the ACL check uses, with their flags when asked.
+void GetKeys(CommandContext& ctx, bool with_flags) {
+  resp::ArgList call;
+  for (size_t i = 2; i < ctx.argc(); ++i) call.Add(ctx.arg(i));
+  std::string unknown;
+  const CommandSpec* spec = ctx.dispatcher().commands().Lookup(call, &unknown);
+  if (spec == nullptr) return ctx.Error(errors::kGetKeysNoCommand);
+  if (!dispatch::HasKeyArguments(*spec)) return ctx.Error(errors::kGetKeysNoKeys);
+  if (!dispatch::CommandTable::ArityOk(*spec, call.size())) {
+    return ctx.Error(errors::kGetKeysArity);
+  }
+  std::vector<dispatch::KeyRef> keys = dispatch::FindKeys(*spec, call);
+  if (keys.empty() && (spec->flags & dispatch::kCmdNoMandatoryKeys) == 0) {
+    return ctx.Error(errors::kGetKeysInvalid);
+  }
+  ctx.reply.Array(keys.size());
+  for (const dispatch::KeyRef& k : keys) {
+    if (!with_flags) {
+      ctx.reply.Bulk(k.key);
+      continue;
+    }
+    ctx.reply.Array(2);
+    ctx.reply.Bulk(k.key);
+    WriteWords(ctx.reply, k.flags);
+  }
+}
+
+void CmdCommandGetKeys(CommandContext& ctx) { GetKeys(ctx, false); }
+void CmdCommandGetKeysAndFlags(CommandContext& ctx) { GetKeys(ctx, true); }
+
 void CmdCommandHelp(CommandContext& ctx) {
   dispatch::WriteHelp(
       ctx.reply, "COMMAND",
@@ -191,7 +222,9 @@ void CmdCommandHelp(CommandContext& ctx) {
        "    commands are returned.", "DOCS [<command-name> ...]",
        "    Return documentation details about multiple Redis commands.",
        "    If no command names are given, documentation details for all",
-       "    commands are returned."});
+       "    commands are returned.", "GETKEYS <full-command>",
+       "    Return the keys from a full Redis command.", "GETKEYSANDFLAGS <full-command>",
+       "    Return the keys and the access flags from a full Redis command."});
 }
 
 }  // namespace
@@ -223,6 +256,16 @@ void RegisterCommandCommands(std::vector<CommandSpec>& out) {
                   .handler = CmdCommandDocs,
                   .acl_categories = "@slow @connection",
                   .tips = "nondeterministic_output_order"});
+  subs.push_back({.name = "getkeys",
+                  .arity = -4,
+                  .flags = kFlags,
+                  .handler = CmdCommandGetKeys,
+                  .acl_categories = "@slow @connection"});
+  subs.push_back({.name = "getkeysandflags",
+                  .arity = -4,
+                  .flags = kFlags,
+                  .handler = CmdCommandGetKeysAndFlags,
+                  .acl_categories = "@slow @connection"});
   subs.push_back({.name = "help",
                   .arity = 2,
                   .flags = kFlags,

@@ -183,12 +183,6 @@ void CmdClientSetInfo(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-// The client types CLIENT LIST and CLIENT KILL accept ("slave" is the old name of "replica").
-bool IsClientType(std::string_view type) {
-  return IEquals(type, "normal") || IEquals(type, "master") || IEquals(type, "replica") ||
-         IEquals(type, "slave") || IEquals(type, "pubsub");
-}
-
 void CmdClientInfo(CommandContext& ctx) { ctx.reply.Verbatim(ctx.client().Describe() + "\n"); }
 
 // CLIENT LIST [TYPE type | ID id [id ...]]: exactly these forms, as in Redis. IDs are listed
@@ -197,10 +191,10 @@ void CmdClientList(CommandContext& ctx) {
   std::string text;
   auto add = [&](const Client& c) { text += c.Describe() + "\n"; };
   if (ctx.argc() == 4 && IEquals(ctx.arg(2), "TYPE")) {
-    std::string_view type = ctx.arg(3);
-    if (!IsClientType(type)) return ctx.Error(errors::UnknownClientType(type));
-    if (IEquals(type, "normal")) {
-      for (const Client* c : ctx.admin().Clients()) add(*c);
+    auto type = dispatch::ParseClientType(ctx.arg(3));
+    if (!type) return ctx.Error(errors::UnknownClientType(ctx.arg(3)));
+    for (const Client* c : ctx.admin().Clients()) {
+      if (c->type() == *type) add(*c);
     }
   } else if (ctx.argc() > 3 && IEquals(ctx.arg(2), "ID")) {
     for (size_t i = 3; i < ctx.argc(); ++i) {

@@ -138,8 +138,8 @@ void DebugObject(CommandContext& ctx) {
   char address[32];
   std::snprintf(address, sizeof address, "%p", static_cast<const void*>(&v));
   ctx.reply.Simple("Value at:" + std::string(address) +
-                   " refcount:" + std::to_string(dispatch::ObjectRefCount(v)) +
-                   " encoding:" + std::string(dispatch::ObjectEncoding(v)) +
+                   " refcount:" + std::to_string(dispatch::ObjectRefCount(node->value)) +
+                   " encoding:" + std::string(dispatch::ObjectEncoding(node->value)) +
                    " serializedlength:" + std::to_string(serialized) +
                    " lru:" + std::to_string(access & ((1U << 24) - 1)) +
                    " lru_seconds_idle:" + std::to_string(idle));

@@ -403,6 +403,12 @@ constexpr DocEntry kDocs[] = {
      .summary = "Show memory usage details", .complexity = "O(1)"},
     {.name = "memory|doctor", .group = "server", .since = "4.0.0",
      .summary = "Outputs memory problems report", .complexity = "O(1)"},
+    {.name = "memory|malloc-stats", .group = "server", .since = "4.0.0",
+     .summary = "Show allocator internal stats",
+     .complexity = "Depends on how much memory is allocated, could be slow"},
+    {.name = "memory|purge", .group = "server", .since = "4.0.0",
+     .summary = "Ask the allocator to release memory",
+     .complexity = "Depends on how much memory is allocated, could be slow"},
     {.name = "memory|help", .group = "server", .since = "4.0.0",
      .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
     // The string commands beyond GET/SET/INCR, as redis-server 7.0 documents them.
@@ -474,6 +480,14 @@ constexpr DocEntry kDocs[] = {
                    "substring from an existing string is very cheap, it can be considered O(1) "
                    "for small strings.",
      .args = "key:key start:integer end:integer"},
+    {.name = "substr", .group = "string", .since = "1.0.0",
+     .summary = "Get a substring of the string stored at a key",
+     .complexity = "O(N) where N is the length of the returned string. The complexity is "
+                   "ultimately determined by the returned length, but because creating a "
+                   "substring from an existing string is very cheap, it can be considered O(1) "
+                   "for small strings.",
+     .args = "key:key start:integer end:integer", .deprecated_since = "2.0.0",
+     .replaced_by = "`GETRANGE`"},
     {.name = "setrange", .group = "string", .since = "2.2.0",
      .summary = "Overwrite part of a string at key starting at the specified offset",
      .complexity = "O(1), not counting the time taken to copy the new string in place. "
@@ -794,6 +808,12 @@ constexpr DocEntry kDocs[] = {
      .complexity = "O(N) where N is the total number of Redis commands",
      .args = "[FILTERBY filterby(MODULE module-name:string|ACLCAT category:string"
              "|PATTERN pattern:pattern)]"},
+    {.name = "command|getkeys", .group = "server", .since = "2.8.13",
+     .summary = "Extract keys given a full Redis command",
+     .complexity = "O(N) where N is the number of arguments to the command"},
+    {.name = "command|getkeysandflags", .group = "server", .since = "7.0.0",
+     .summary = "Extract keys and access flags given a full Redis command",
+     .complexity = "O(N) where N is the number of arguments to the command"},
     {.name = "command|docs", .group = "server", .since = "7.0.0",
      .summary = "Get array of specific Redis command documentation",
      .complexity = "O(N) where N is the number of commands to look up",

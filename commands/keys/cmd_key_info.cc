@@ -35,24 +35,21 @@ void CmdRandomKey(CommandContext& ctx) {
 }
 
 // The key's record for OBJECT: looked up without counting as an access (Redis's NOTOUCH),
-// nullptr when absent or past its TTL.
+// nullptr when absent; a key past its TTL is expired by the lookup, as any read does.
 const Database::Node* Inspect(CommandContext& ctx) {
-  const Database::Node* node = ctx.db().Peek(ctx.arg(2));
-  if (node == nullptr) return nullptr;
-  const int64_t expire = node->value.expire_ms;
-  return expire >= 0 && expire <= ctx.now_ms ? nullptr : node;
+  return ctx.db().FindNoTouch(ctx.arg(2), ctx.now_ms);
 }
 
 void CmdObjectEncoding(CommandContext& ctx) {
   const Database::Node* node = Inspect(ctx);
   if (node == nullptr) return ctx.reply.Null();
-  ctx.reply.Bulk(dispatch::ObjectEncoding(node->value.value));
+  ctx.reply.Bulk(dispatch::ObjectEncoding(node->value));
 }
 
 void CmdObjectRefCount(CommandContext& ctx) {
   const Database::Node* node = Inspect(ctx);
   if (node == nullptr) return ctx.reply.Null();
-  ctx.reply.Integer(dispatch::ObjectRefCount(node->value.value));
+  ctx.reply.Integer(dispatch::ObjectRefCount(node->value));
 }
 
 void CmdObjectIdleTime(CommandContext& ctx) {

@@ -49,12 +49,14 @@ void CmdDel(CommandContext& ctx) {
 
 void CmdExists(CommandContext& ctx) {
   int64_t n = 0;
-  for (size_t i = 1; i < ctx.argc(); ++i) n += ctx.db().Find(ctx.arg(i), ctx.now_ms) ? 1 : 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    n += ctx.db().FindNoTouch(ctx.arg(i), ctx.now_ms) != nullptr ? 1 : 0;
+  }
   ctx.reply.Integer(n);
 }
 
 void CmdType(CommandContext& ctx) {
-  ctx.reply.Simple(TypeName(ctx.db().Find(ctx.arg(1), ctx.now_ms)));
+  ctx.reply.Simple(TypeName(ctx.db().FindNoTouch(ctx.arg(1), ctx.now_ms)));
 }
 
 void CmdKeys(CommandContext& ctx) {
@@ -264,7 +266,7 @@ void CmdPExpireAt(CommandContext& ctx) { ExpireCommand(ctx, false, false); }
 
 // TTL family: `absolute` reports the expiry time itself rather than what is left.
 void TtlCommand(CommandContext& ctx, bool seconds, bool absolute) {
-  Database::Node* node = ctx.db().Find(ctx.arg(1), ctx.now_ms);
+  Database::Node* node = ctx.db().FindNoTouch(ctx.arg(1), ctx.now_ms);
   if (node == nullptr) return ctx.reply.Integer(-2);
   int64_t expire = node->value.expire_ms;
   if (expire < 0) return ctx.reply.Integer(-1);

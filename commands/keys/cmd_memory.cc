@@ -35,9 +35,12 @@ void CmdMemoryUsage(CommandContext& ctx) {
     if (!dispatch::IEquals(ctx.arg(i), "SAMPLES") || i + 1 >= ctx.argc()) {
       return ctx.Error(errors::kSyntax);
     }
-    if (!dispatch::IntArgOrReply(ctx, ctx.arg(i + 1))) return;
+    auto samples = dispatch::IntArgOrReply(ctx, ctx.arg(i + 1));
+    if (!samples) return;
+    if (*samples < 0) return ctx.Error(errors::kSyntax);
   }
-  const Database::Node* node = ctx.db().Find(ctx.arg(2), ctx.now_ms);
+  // As Redis, the key as stored: no expiry on lookup, and its idle time left alone.
+  const Database::Node* node = ctx.db().Peek(ctx.arg(2));
   if (node == nullptr) return ctx.reply.Null();
   constexpr size_t kEntryBytes = sizeof(Database::Node) + 16;  // the node and its bucket slot
   size_t bytes = kEntryBytes + node->key.capacity();
@@ -182,12 +185,21 @@ std::string DoctorReport(CommandContext& ctx) {
 
 void CmdMemoryDoctor(CommandContext& ctx) { ctx.reply.Verbatim(DoctorReport(ctx)); }
 
+void CmdMemoryMallocStats(CommandContext& ctx) {
+  ctx.reply.Verbatim(ctx.admin().AllocatorReport());
+}
+
+void CmdMemoryPurge(CommandContext& ctx) {
+  ctx.admin().ReleaseFreeHeap();
+  ctx.reply.Ok();
+}
+
 void CmdMemoryHelp(CommandContext& ctx) {
   dispatch::WriteHelp(ctx.reply, "MEMORY",
-                      {"DOCTOR",
-                       "    Return memory problems reports.",
-                       "STATS",
-                       "    Return information about the memory usage of the server.",
+                      {"DOCTOR", "    Return memory problems reports.", "MALLOC-STATS",
+                       "    Return internal statistics report from the memory allocator.", "PURGE",
+                       "    Attempt to purge dirty pages for reclamation by the allocator.",
+                       "STATS", "    Return information about the memory usage of the server.",
                        "USAGE <key> [SAMPLES <count>]",
                        "    Return memory in bytes used by <key> and its value. Nested values are",
                        "    sampled up to <count> times (default: 5, 0 means sample all)."});
@@ -207,7 +219,8 @@ void RegisterMemoryCommands(std::vector<CommandSpec>& out) {
                     .key_flags = "RO"});
   using Handler = void (*)(CommandContext&);
   const std::pair<const char*, Handler> kReports[] = {{"stats", CmdMemoryStats},
-                                                      {"doctor", CmdMemoryDoctor}};
+                                                      {"doctor", CmdMemoryDoctor},
+                                                      {"malloc-stats", CmdMemoryMallocStats}};
   for (auto [name, handler] : kReports) {
     memory.push_back(
         {.name = name,
@@ -216,6 +229,11 @@ void RegisterMemoryCommands(std::vector<CommandSpec>& out) {
          .acl_categories = "@slow",
          .tips = "nondeterministic_output request_policy:all_shards response_policy:special"});
   }
+  memory.push_back({.name = "purge",
+                    .arity = 2,
+                    .handler = CmdMemoryPurge,
+                    .acl_categories = "@slow",
+                    .tips = "request_policy:all_shards response_policy:all_succeeded"});
   memory.push_back({.name = "help",
                     .arity = 2,
                     .flags = kCmdLoading | kCmdStale,

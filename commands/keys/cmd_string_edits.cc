@@ -35,6 +35,7 @@ void CmdAppend(CommandContext& ctx) {
   auto s = StringOrReply(ctx, key);
   if (!s) return;
   std::string* value = *s;
+  const bool existed = value != nullptr;
   if (value == nullptr) {
     value = ctx.db().Set(key, streams::Value(std::string()))->value.value.string();
   } else {
@@ -42,6 +43,7 @@ void CmdAppend(CommandContext& ctx) {
     ctx.db().NotifyChanged(key);
   }
   value->append(suffix);
+  if (existed) ctx.db().Peek(key)->value.string_form = streams::StringForm::kEdited;
   ctx.effects().Append(key, suffix);
   ctx.Notify(config::kNotifyString, "append", key);
   ctx.Changed();
@@ -93,6 +95,7 @@ void CmdSetRange(CommandContext& ctx) {
   const size_t end = static_cast<size_t>(*offset) + bytes.size();
   if (value->size() < end) value->resize(end, '\0');
   value->replace(static_cast<size_t>(*offset), bytes.size(), bytes);
+  ctx.db().Peek(key)->value.string_form = streams::StringForm::kEdited;
   ctx.effects().SetRange(key, *offset, bytes);
   ctx.Notify(config::kNotifyString, "setrange", key);
   ctx.Changed();
@@ -115,6 +118,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
   } else {
     ctx.db().Set(key, streams::Value(text));
   }
+  ctx.db().Peek(key)->value.string_form = streams::StringForm::kNeverInt;
   ctx.effects().SetKeepTtl(key, text);
   ctx.Notify(config::kNotifyString, "incrbyfloat", key);
   ctx.Changed();
@@ -140,13 +144,16 @@ void RegisterStringEditCommands(std::vector<CommandSpec>& out) {
                  .keys = {1, 1, 1},
                  .acl_categories = "@read @string @fast",
                  .key_flags = "RO"});
-  out.push_back({.name = "getrange",
-                 .arity = 4,
-                 .flags = kCmdReadOnly,
-                 .handler = CmdGetRange,
-                 .keys = {1, 1, 1},
-                 .acl_categories = "@read @string @slow",
-                 .key_flags = "RO access"});
+  // SUBSTR: GETRANGE's name before 2.0, deprecated but still served by Redis.
+  for (const char* name : {"getrange", "substr"}) {
+    out.push_back({.name = name,
+                   .arity = 4,
+                   .flags = kCmdReadOnly,
+                   .handler = CmdGetRange,
+                   .keys = {1, 1, 1},
+                   .acl_categories = "@read @string @slow",
+                   .key_flags = "RO access"});
+  }
   out.push_back({.name = "setrange",
                  .arity = 4,
                  .flags = kW,

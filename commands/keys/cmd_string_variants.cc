@@ -157,7 +157,8 @@ void CmdGetDel(CommandContext& ctx) {
   ctx.Changed();
 }
 
-// GETEX's one option: EX / PX / EXAT / PXAT with its value, or PERSIST.
+// GETEX's one option: EX / PX / EXAT / PXAT with its value, or PERSIST. As in Redis, an option
+// may repeat (the last value counts), but two different ones conflict.
 struct GetExOption {
   std::string_view unit, value;
   bool persist = false;
@@ -168,7 +169,7 @@ bool ParseGetEx(CommandContext& ctx, GetExOption* o) {
     std::string_view opt = ctx.arg(i);
     bool expiry =
         IEquals(opt, "EX") || IEquals(opt, "PX") || IEquals(opt, "EXAT") || IEquals(opt, "PXAT");
-    if (expiry && i + 1 < ctx.argc() && o->unit.empty() && !o->persist) {
+    if (expiry && i + 1 < ctx.argc() && (o->unit.empty() || IEquals(o->unit, opt)) && !o->persist) {
       o->unit = opt;
       o->value = ctx.arg(++i);
     } else if (IEquals(opt, "PERSIST") && o->unit.empty()) {

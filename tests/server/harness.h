@@ -135,11 +135,11 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   std::pair<bool, std::string> BackgroundSave(bool, bool) override;
   std::pair<bool, std::string> BackgroundRewrite(bool) override;
   int64_t LastSaveMs() const override { return 0; }
-  dispatch::ReplicationState Replication() const override {
-    return {std::string(40, 'a'), 0};
-  }
+  dispatch::ReplicationState Replication() const override { return {std::string(40, 'a'), 0}; }
   bool Reload(bool from_log, bool nosave, std::string* error) override;
   dispatch::MemoryFigures Memory() override { return {}; }
+  std::string AllocatorReport() override { return "Stats not supported for the current allocator"; }
+  void ReleaseFreeHeap() override {}
   // The ACL file, kept in memory (acl_file_text); config aclfile must still be set.
   bool ReadAclFile(std::string* text, std::string*) override {
     *text = acl_file_text;
