@@ -117,13 +117,11 @@ void DebugSetActiveExpire(CommandContext& ctx) {
 }
 
 // As redis-server formats it. serializedlength is what the value's payload takes here (a
-// string's bytes, a stream's entry blocks), not Redis's RDB encoding of it.
+// string's bytes, a stream's entry blocks), not Redis's RDB encoding of it. As in Redis, the key
+// as stored: one past its TTL is shown, and not expired by the look.
 void DebugObject(CommandContext& ctx) {
   const streams::Database::Node* node = ctx.db().Peek(ctx.arg(2));
-  if (node == nullptr ||
-      (node->value.expire_ms >= 0 && node->value.expire_ms <= ctx.now_ms)) {
-    return ctx.Error(errors::kNoSuchKey);
-  }
+  if (node == nullptr) return ctx.Error(errors::kNoSuchKey);
   const streams::Value& v = node->value.value;
   size_t serialized = 0;
   if (const std::string* s = v.string()) {
