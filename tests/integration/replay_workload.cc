@@ -207,8 +207,10 @@ void ReplayWorkload::State::Groups(const CallFn& c) {
       if (OneIn(4)) Call(c, {"XGROUP", "DESTROY", key, Group()});
       break;
     default:
-      Call(c, {"XCFGSET", key, "IDMP-DURATION", OneIn(3) ? "1" : Number(50), "IDMP-MAXSIZE",
-               std::to_string(1 + Below(5))});
+      // IDMP-DURATION is in seconds: 1 s runs out during a slow restart, as the short timers do.
+      Call(c, {"XCFGSET", key, "IDMP-DURATION",
+               short_timers ? (OneIn(3) ? "1" : Number(50)) : std::to_string(3600 + Below(50)),
+               "IDMP-MAXSIZE", std::to_string(1 + Below(5))});
       break;
   }
 }

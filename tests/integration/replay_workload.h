@@ -29,7 +29,7 @@ using CallFn = std::function<resp::Reply(const std::vector<std::string>&)>;
 class ReplayWorkload {
  public:
   // `short_timers`: CONSUMER-EXPIRE policies, RETENTION-MS settings and delayed entries of a few
-  // ms, which the server acts on during the run. A test that compares dumps taken across a
+  // ms, and IDMP durations of seconds, which the server acts on during the run. A test that compares dumps taken across a
   // restart turns them off (the restart's own delay would expire consumers, age out entries or
   // append delayed ones between the dumps), and sets only ones that never fire.
   explicit ReplayWorkload(uint64_t seed, bool short_timers = true);
