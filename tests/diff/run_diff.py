@@ -50,8 +50,9 @@ Modifiers, at the end of a command, !recv or !raw line (each masks both replies)
                               may take a millisecond apart
     !sort                     sort a top-level array/set (or a map's pairs): unordered replies
     !sort-pairs               sort a top-level flat key/value array by pairs (RESP2 maps)
-    !sort-lines               sort the CRLF-separated lines of every string in the reply
-                              (after !mask-text): INFO sections that list in hash order
+    !sort-lines               sort the lines (CRLF-separated, or LF where a string has no CRLF)
+                              of every string in the reply (after !mask-text): INFO sections
+                              that list in hash order, CLIENT LIST in each server's own order
     !scan                     the line is a SCAN: repeat it with the returned cursor until 0
                               and compare the sorted union of the keys
     !until b"..."             repeat the command on each server (polling, 5 s deadline) until
@@ -330,12 +331,17 @@ class Masks:
         for rx, repl in self.texts:
             node = map_strings(node, lambda s, rx=rx, repl=repl: rx.sub(repl, s))
         if self.sort_lines:
-            node = map_strings(node, lambda s: b"\r\n".join(sorted(s.split(b"\r\n"))))
+            node = map_strings(node, self._sort_lines)
         if self.ints:
             node = self._mask_ints(node)
         if self.sort or self.sort_pairs:
             node = self._sorted(node)
         return encode_reply(node)
+
+    @staticmethod
+    def _sort_lines(s):
+        sep = b"\r\n" if b"\r\n" in s else b"\n"
+        return sep.join(sorted(s.split(sep)))
 
     @staticmethod
     def _mask_id(s, names):
