@@ -208,6 +208,7 @@ bool Dispatcher::RunHandler(CommandContext& ctx, int db, uint64_t earlier_usec, 
   // CLIENT NO-TOUCH: the client's lookups leave access times alone, except TOUCH's own.
   const bool no_touch = ctx.client().no_touch && ctx.spec.fullname != "touch";
   if (no_touch) keyspace_->set_touch(false);
+  keyspace_->set_access_clock(ctx.now_ms);  // keys the command creates are new as of now
   const uint64_t start = host_.MonotonicUs();
   ctx.spec.handler(ctx);
   *usec = host_.MonotonicUs() - start;
@@ -354,7 +355,6 @@ void Dispatcher::LogIfSlow(CommandContext& ctx, uint64_t usec) {
 
 void Dispatcher::Call(Client& c, const CommandSpec& spec, const resp::ArgList& args, bool in_exec,
                       int64_t now_ms) {
-  keyspace_->set_access_clock(now_ms);  // what keys created by the command count as their last use
   CommandContext ctx(*this, c, args, spec, now_ms, CallBuffer());
   ctx.in_exec = in_exec;
   uint64_t usec = 0;

@@ -47,11 +47,11 @@ struct ReplicationState {
 };
 
 // Server administration: configuration, INFO, persistence commands, shutdown, client lists.
-// Why CONFIG SET could not apply a configuration: Redis's reason, and the settings whose change
-// failed (the reply names the first of them the command gave).
+// Why CONFIG SET could not apply a configuration: each setting whose change failed, with
+// Redis's reason for it. The reply names the first of them the command gave, with its reason,
+// as Redis applies settings in the order given.
 struct ConfigApplyError {
-  std::vector<std::string_view> keys;
-  std::string why;
+  std::vector<std::pair<std::string_view, std::string_view>> failed;  // setting, reason
 };
 
 class AdminHost {

@@ -93,7 +93,7 @@ std::vector<KeyRef> FindKeys(const CommandSpec& spec, const resp::ArgList& args)
     if (k.keynum) {
       const size_t at = *begin + static_cast<size_t>(k.keynumidx);
       auto n = at < args.size() ? streams::ParseStrictInt64(args[at]) : std::nullopt;
-      if (!n || *n <= 0) continue;
+      if (!n || *n <= 0 || *n > argc) continue;  // more keys than arguments: none to name
       first += k.firstkey;
       last = first + (*n - 1) * step;
     } else if (k.lastkey >= 0) {

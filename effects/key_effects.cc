@@ -132,9 +132,12 @@ std::string* StringFor(ApplyContext& ctx, std::string_view key) {
 // APPEND key suffix
 Result ApplyAppend(ApplyContext& ctx, const EffectArgs& a) {
   if (a.size() != 3) return Result::Malformed();
+  const bool existed = ctx.database().Peek(a[1]) != nullptr;
   std::string* s = StringFor(ctx, a[1]);
   if (s == nullptr) return Result::Conflict("the key holds another type");
   s->append(a[2]);
+  // As the command: appending to a string that was there leaves Redis a raw one.
+  if (existed) ctx.database().Peek(a[1])->value.string_form = streams::StringForm::kEdited;
   return Result::Applied();
 }
 
@@ -150,6 +153,7 @@ Result ApplySetRange(ApplyContext& ctx, const EffectArgs& a) {
   size_t end = static_cast<size_t>(*offset) + a[3].size();
   if (s->size() < end) s->resize(end, '\0');
   s->replace(static_cast<size_t>(*offset), a[3].size(), a[3]);
+  ctx.database().Peek(a[1])->value.string_form = streams::StringForm::kEdited;
   return Result::Applied();
 }
 

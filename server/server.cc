@@ -352,12 +352,9 @@ bool Server::ConfigureTls() {
 bool Server::ApplyListeningChanges(const config::Config& updated,
                                    dispatch::ConfigApplyError* error) {
   namespace errors = dispatch::errors;
-  std::vector<std::string_view> tls_keys{"tls-port"};
   bool tls_changed = false;
   for (const config::ConfigKey& k : config::ConfigKeys()) {
-    if (!k.tls) continue;
-    tls_keys.push_back(k.name);
-    tls_changed = tls_changed || k.Get(updated) != k.Get(config_);
+    tls_changed = tls_changed || (k.tls && k.Get(updated) != k.Get(config_));
   }
   std::unique_ptr<TlsContext> fresh;
   if (updated.tls_port != 0 && (tls_context_ == nullptr || tls_changed)) {
@@ -365,7 +362,10 @@ bool Server::ApplyListeningChanges(const config::Config& updated,
     fresh = TlsContext::Create(updated, &why);
     if (fresh == nullptr) {
       log_.Warning("Failed to update TLS configuration: " + why);
-      *error = {std::move(tls_keys), std::string(errors::kTlsUpdateFailed)};
+      error->failed = {{"tls-port", errors::kTlsUpdateFailed}};
+      for (const config::ConfigKey& k : config::ConfigKeys()) {
+        if (k.tls) error->failed.emplace_back(k.name, errors::kTlsUpdateFailed);
+      }
       return false;
     }
   }
@@ -373,15 +373,19 @@ bool Server::ApplyListeningChanges(const config::Config& updated,
   const bool plain_changed = bind_changed || updated.port != config_.port;
   if (plain_changed &&
       !plain_listeners_.Replace(updated.bind, updated.port, config_.bind, config_.port)) {
-    *error = {{"port", "bind"}, std::string(bind_changed ? errors::kBindFailed
-                                                          : errors::kListenFailed)};
+    error->failed = {{"port", errors::kListenFailed}, {"bind", errors::kBindFailed}};
     return false;
   }
   if ((bind_changed || updated.tls_port != config_.tls_port) &&
       !tls_listeners_.Replace(updated.bind, updated.tls_port, config_.bind, config_.tls_port)) {
-    if (plain_changed) plain_listeners_.Replace(config_.bind, config_.port, updated.bind, updated.port);
-    *error = {{"tls-port", "bind"}, std::string(bind_changed ? errors::kBindFailed
-                                                              : errors::kListenFailed)};
+    // Back to the old plain listeners too, so the sockets match the settings that stay.
+    if (plain_changed &&
+        !plain_listeners_.Replace(config_.bind, config_.port, updated.bind, updated.port)) {
+      log_.Warning("Could not listen again on port " + std::to_string(config_.port) +
+                   "; clients can connect on port " + std::to_string(updated.port) +
+                   " until port or bind is set again");
+    }
+    error->failed = {{"tls-port", errors::kListenFailed}, {"bind", errors::kBindFailed}};
     return false;
   }
   if (fresh != nullptr) tls_context_ = std::move(fresh);

@@ -97,14 +97,16 @@ void CmdConfigSet(CommandContext& ctx) {
   // them when they change.
   bool limits_changed = updated.stream_node_max_bytes != current.stream_node_max_bytes ||
                         updated.stream_node_max_entries != current.stream_node_max_entries;
-  dispatch::ConfigApplyError failed;
-  if (!ctx.admin().SetConfig(std::move(updated), &failed)) {
-    // Named after the first key given of those that failed to apply, as Redis names its setter.
-    auto named = std::find_if(keys.begin(), keys.end(), [&](const ConfigKey* k) {
-      return std::find(failed.keys.begin(), failed.keys.end(), k->name) != failed.keys.end();
-    });
-    return ctx.Error(errors::ConfigSetFailed((named != keys.end() ? *named : keys[0])->name,
-                                             failed.why));
+  dispatch::ConfigApplyError error;
+  if (!ctx.admin().SetConfig(std::move(updated), &error)) {
+    // The first setting given of those that failed, with its reason, as Redis names its setter.
+    for (const ConfigKey* k : keys) {
+      for (const auto& [name, why] : error.failed) {
+        if (k->name == name) return ctx.Error(errors::ConfigSetFailed(name, why));
+      }
+    }
+    return ctx.Error(errors::ConfigSetFailed(
+        keys[0]->name, error.failed.empty() ? std::string_view() : error.failed[0].second));
   }
   if (limits_changed) ctx.effects().StreamLimits(ctx.limits().stream);
   ctx.reply.Ok();

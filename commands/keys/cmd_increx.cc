@@ -180,6 +180,7 @@ void CmdIncrEx(CommandContext& ctx) {
   streams::Database::Node* node = ctx.db().Find(key, ctx.now_ms);
   if (node != nullptr) {
     *node->value.value.string() = step->text;
+    node->value.string_form = streams::StringForm::kByContent;  // a new number
     ctx.db().NotifyChanged(key);
   } else {
     node = ctx.db().Set(key, streams::Value(step->text));

@@ -138,6 +138,7 @@ void IncrBy(CommandContext& ctx, int64_t by) {
   std::string text = streams::ToString(value);
   if (*s != nullptr) {
     **s = text;
+    ctx.db().Peek(key)->value.string_form = streams::StringForm::kByContent;  // a new integer
     ctx.db().NotifyChanged(key);
   } else {
     ctx.db().Set(key, streams::Value(text));
