@@ -315,5 +315,19 @@ TEST_CASE("replay refuses an ENTRIESREAD below -1 in XGROUP CREATE and SETID") {
   CHECK(Apply(ks, {"XGROUP", "SETID", "s", "g", "1-1", "ENTRIESREAD", "-1"}, &skipped, &error));
 }
 
+// Found by the log_records fuzzer: a delayed entry whose counter is behind the stream's (200-0,
+// then 100-0) replayed, leaving two entries with a counter at 1, which the snapshot loader
+// rightly refuses, so the next save would have written a base the next start cannot load.
+TEST_CASE("replay refuses a delayed entry whose counter is behind the stream's") {
+  streams::Keyspace ks(16, 1, nullptr);
+  std::string error;
+  uint64_t skipped = 0;
+  REQUIRE(Apply(ks, {"RUNNEL-SCHEDULE", "d", "200-0", "f", "v"}, &skipped, &error));
+  CHECK_FALSE(Apply(ks, {"RUNNEL-SCHEDULE", "d", "100-0", "f", "v"}, &skipped, &error));
+  CHECK(error.find("counter") != std::string::npos);
+  CHECK(Apply(ks, {"RUNNEL-SCHEDULE", "d", "100-1", "f", "v"}, &skipped, &error));
+  CHECK(ks.db(0).Peek("d")->value.value.stream()->schedule()->size() == 2);
+}
+
 }  // namespace
 }  // namespace runnel::testing
