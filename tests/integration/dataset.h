@@ -54,8 +54,9 @@ std::string DumpKeyspace(RawClient& client, DumpFilter filter = DumpFilter::kAll
 enum class SeenTimes {
   kExact,
   // After a SIGKILL, with the log as the source: a seen time that only reads which changed
-  // nothing moved is written coalesced, once a second (docs/durability.md), so it may come back
-  // up to that much older, never newer. Everything else must still be exact.
+  // nothing moved is written coalesced, once a second (docs/durability.md), so one noted in
+  // the last second or so before the kill may come back as the last flush wrote it: older,
+  // never newer. Everything else must still be exact.
   kCoalesced,
 };
 
