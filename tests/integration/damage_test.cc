@@ -161,7 +161,11 @@ TEST_CASE("with aof-load-truncated no a torn tail stops the start, and runnel-ch
   Prepare(server, &before_last);
   const std::string log = CurrentLog(server);
   std::string bytes = ReadFile(log);
-  bytes.resize(bytes.size() - 100);
+  // Inside the SET's value, not a fixed count from the end: a record the cron wrote after the
+  // SET (consumers' seen times) may be longer than that count, and the SET would survive.
+  const size_t value = bytes.rfind(std::string(300, 'z'));
+  REQUIRE(value != std::string::npos);
+  bytes.resize(value + 150);
   WriteFile(log, bytes);
   CHECK(RefusesToStart(server));
   CHECK(server.Log().find("a torn tail") != std::string::npos);
