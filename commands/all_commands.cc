@@ -14,6 +14,7 @@ dispatch::CommandTable AllCommands() {
   std::vector<dispatch::CommandSpec> specs;
   RegisterConnectionCommands(specs);
   RegisterServerCommands(specs);
+  RegisterReplicationCommands(specs);
   RegisterDebugCommand(specs);
   RegisterSlowlogCommands(specs);
   RegisterLatencyCommands(specs);

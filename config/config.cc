@@ -169,6 +169,28 @@ std::vector<ConfigKey> BuildKeys() {
     return false;
   };
   keys.back().show = [](std::string_view v) { return FormatNotifyFlags(*ParseNotifyFlags(v)); };
+  // ---- replication (docs/replication.md) ----
+  // "host port", or empty for a master. REPLICAOF changes it (and CONFIG REWRITE writes it);
+  // CONFIG SET does not, as in Redis.
+  str("replicaof", false, &Config::replicaof);
+  keys.back().validate = [](std::string_view v, std::string* error) {
+    if (v.empty() || ParseReplicaOf(v)) return true;
+    *error = "replicaof wants a host and a port from 0 to 65535";
+    return false;
+  };
+  str("masterauth", true, &Config::masterauth);
+  str("masteruser", true, &Config::masteruser);
+  flag("replica-read-only", true, &Config::replica_read_only);
+  flag("replica-serve-stale-data", true, &Config::replica_serve_stale_data);
+  num("repl-backlog-size", T::kMemory, true, 1, INT64_MAX, &Config::repl_backlog_size);
+  num("repl-timeout", T::kInt, true, 1, INT32_MAX, &Config::repl_timeout);
+  num("repl-ping-replica-period", T::kInt, true, 1, INT32_MAX, &Config::repl_ping_replica_period);
+  num("min-replicas-to-write", T::kInt, true, 0, INT32_MAX, &Config::min_replicas_to_write);
+  num("min-replicas-max-lag", T::kInt, true, 0, INT32_MAX, &Config::min_replicas_max_lag);
+  num("replica-priority", T::kInt, true, 0, INT32_MAX, &Config::replica_priority);
+  str("replica-announce-ip", true, &Config::replica_announce_ip);
+  num("replica-announce-port", T::kInt, true, 0, 65535, &Config::replica_announce_port);
+  flag("replica-announced", true, &Config::replica_announced);
   str("client-output-buffer-limit", true, &Config::client_output_buffer_limit);
   keys.back().validate = [](std::string_view v, std::string* error) {
     OutputLimits limits;
@@ -438,6 +460,18 @@ std::optional<std::vector<double>> ParsePercentiles(std::string_view text, std::
     i = end + 1;
   }
   return out;
+}
+
+std::optional<std::pair<std::string, int>> ParseReplicaOf(std::string_view value) {
+  std::istringstream words{std::string(value)};
+  std::string host, port, extra;
+  if (!(words >> host >> port) || (words >> extra)) return std::nullopt;
+  int number = -1;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (ec != std::errc() || end != port.data() + port.size() || number < 0 || number > 65535) {
+    return std::nullopt;
+  }
+  return std::make_pair(host, number);
 }
 
 bool ParseSaveRules(std::string_view text, SaveRules* rules) {

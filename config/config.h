@@ -64,6 +64,20 @@ struct Config {
   std::string notify_keyspace_events;            // as given; ParseNotifyFlags reads it
   std::string client_output_buffer_limit =
       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+  // ---- replication (docs/replication.md) ----
+  std::string replicaof;               // "host port" of this server's master; "" = a master itself
+  std::string masterauth, masteruser;  // how this replica logs in to its master
+  bool replica_read_only = true;
+  bool replica_serve_stale_data = true;
+  int64_t repl_backlog_size = 1024 * 1024;
+  int64_t repl_timeout = 60;              // seconds without traffic before a link is dropped
+  int64_t repl_ping_replica_period = 10;  // seconds between a master's pings
+  int64_t min_replicas_to_write = 0;      // writes are refused with fewer good replicas
+  int64_t min_replicas_max_lag = 10;      // seconds since its last ACK a good replica has
+  int64_t replica_priority = 100;         // Sentinel's preference (0: never promoted)
+  std::string replica_announce_ip;
+  int64_t replica_announce_port = 0;
+  bool replica_announced = true;
   std::string dbfilename = "dump.rnl";
   bool stop_writes_on_bgsave_error = true;
   std::string enable_debug_command = "no";  // no | yes | local (loopback clients only)
@@ -150,6 +164,10 @@ std::string FormatNotifyFlags(uint32_t flags);
 // On failure *error (when given) has Redis's reason.
 std::optional<std::vector<double>> ParsePercentiles(std::string_view text,
                                                     std::string* error = nullptr);
+
+// replicaof's "host port": the host and the port, or nullopt when it is not two words with a
+// port from 0 to 65535.
+std::optional<std::pair<std::string, int>> ParseReplicaOf(std::string_view value);
 
 using SaveRules = std::vector<std::pair<int64_t, int64_t>>;
 bool ParseSaveRules(std::string_view text, SaveRules* rules);

@@ -59,6 +59,9 @@ struct BlockRequest {
   // total_blocking_keys_on_nokey counts the keys such commands wait on.
   bool on_nokey = false;
   std::unique_ptr<WaitCondition> condition;  // nullptr: any change may let it proceed
+  // At the deadline the command is re-run with CommandContext::timed_out and answers itself
+  // (WAIT replies with the count so far); otherwise the timeout is answered with a null array.
+  bool answers_timeout = false;
 };
 
 struct TransparentStringHash {

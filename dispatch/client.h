@@ -58,8 +58,9 @@ struct BlockedState {
   uint64_t usec = 0;  // time its runs took so far (command_stats.h)
 };
 
-// The client types CLIENT LIST and CLIENT KILL filter by. Runnel makes no replication links
-// yet, so no client is a replica or a master.
+// The client types CLIENT LIST and CLIENT KILL filter by. A replica is a connection that sent
+// PSYNC or SYNC; Runnel's own link to its master is not a client (server/master_link.h), so no
+// client is of type master.
 enum class ClientType { kNormal, kReplica, kMaster, kPubSub };
 // "normal", "replica" (or its old name "slave"), "master", "pubsub", in any case.
 inline std::optional<ClientType> ParseClientType(std::string_view name) {
@@ -109,8 +110,20 @@ class Client {
   // Redis's client type (CLIENT LIST / KILL TYPE): pubsub while subscribed to anything, in
   // either protocol, as redis-server counts it.
   ClientType type() const {
+    if (replica) return ClientType::kReplica;
     return subscriptions.any() ? ClientType::kPubSub : ClientType::kNormal;
   }
+  // What a replica said of itself before PSYNC (REPLCONF), and whether it has sent PSYNC or
+  // SYNC: from then on it is sent the replication stream (server/replicas.h).
+  struct ReplicaHello {
+    int64_t listening_port = 0;
+    std::string ip_address;  // REPLCONF ip-address; empty: the peer's address
+    bool capa_eof = false, capa_psync2 = false;
+  } replica_hello;
+  bool replica = false;
+  // The replication offset just after this client's last command that changed data: what WAIT
+  // waits for replicas to acknowledge.
+  uint64_t woff = 0;
   std::string last_command = "NULL";
   // CLIENT REPLY: OFF sends no reply at all; SKIP, none to the next command.
   enum class ReplyMode { kOn, kOff, kSkipNext };

@@ -46,6 +46,7 @@ class CommandContext {
   resp::ReplyWriter& reply;
   bool in_exec = false;  // inside EXEC: a command that would block answers as if timed out
   bool rerun = false;    // re-run of a blocked command after one of its keys changed
+  bool timed_out = false;  // the re-run answers its deadline (BlockRequest::answers_timeout)
   std::string_view arg(size_t i) const { return args[i]; }
   size_t argc() const { return args.size(); }
   // Replies an error (the full text, code first). The command then changed nothing.

@@ -94,7 +94,7 @@ std::unique_ptr<streams::Keyspace> Dispatcher::NewKeyspace() const {
 void Dispatcher::ReplaceKeyspace(std::unique_ptr<streams::Keyspace> keyspace) {
   keyspace_ = std::move(keyspace);
   keyspace_->set_observer(this);
-  keyspace_->set_expire_on_lookup(!pause_.active());  // DEBUG RELOAD during a pause
+  keyspace_->set_expire_on_lookup(!KeyspaceFrozen());  // DEBUG RELOAD during a pause
 }
 
 void Dispatcher::Execute(Client& c, const resp::ArgList& args) {
@@ -122,6 +122,12 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
   std::string_view refusal = host_.WriteRefusal();
   if (!refusal.empty() && ((spec->flags & kCmdWrite) || spec->fullname == "ping")) {
     return Reject(c, spec, refusal);
+  }
+  // A read-only replica, or a master short of good replicas (min-replicas-to-write); an EXEC
+  // counts as a write when it would run one.
+  if (PauseFlags(c, *spec) & kCmdWrite) {
+    std::string_view replication_refusal = host_.ReplicationRefusal();
+    if (!replication_refusal.empty()) return Reject(c, spec, replication_refusal);
   }
   if (c.protocol() == 2 && c.subscriptions.any() && !AllowedWhileSubscribed(*spec)) {
     return Reject(c, spec, errors::OnlyPubSubAllowed(spec->fullname));
@@ -159,7 +165,7 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
   if (before == Client::ReplyMode::kSkipNext && c.reply_mode == Client::ReplyMode::kSkipNext) {
     c.reply_mode = Client::ReplyMode::kOn;
   }
-  FinishRecord(now);
+  if (FinishRecord(now)) c.woff = host_.ReplicationOffset();
   if (blocking_.HasReady()) ServeReadyKeys();
 }
 
@@ -312,7 +318,7 @@ void Dispatcher::Pause(ClientPause::Mode mode, uint64_t ms) {
 
 void Dispatcher::EndPause() {
   std::deque<ClientPause::Held> held = pause_.Stop();
-  keyspace_->set_expire_on_lookup(true);
+  keyspace_->set_expire_on_lookup(!replica_);
   for (ClientPause::Held& h : held) resuming_.push_back(std::move(h));
 }
 
@@ -369,10 +375,11 @@ void Dispatcher::Call(Client& c, const CommandSpec& spec, const resp::ArgList& a
   }
 }
 
-void Dispatcher::FinishRecord(int64_t time_ms) {
-  if (record_.empty()) return;
+bool Dispatcher::FinishRecord(int64_t time_ms) {
+  if (record_.empty()) return false;
   host_.AppendRecord(record_.first_db(), time_ms, record_.payload());
   record_.Clear();
+  return true;
 }
 
 void Dispatcher::NoteConsumerSeen(int db, std::string_view key, std::string_view group,
@@ -424,7 +431,7 @@ void Dispatcher::Cron(int64_t now_ms) {
   record_time_ms_ = now_ms;
   std::string encoded;
   // CLIENT PAUSE: the dataset stays as it is until the pause ends.
-  for (int i = 0; i < keyspace_->size() && !pause_.active(); ++i) {
+  for (int i = 0; i < keyspace_->size() && !KeyspaceFrozen(); ++i) {
     if (active_expire_) keyspace_->db(i).ExpireDue(now_ms, kExpireKeysPerDbPerCycle);
     // Idempotency iids past their stream's IDMP-DURATION (Redis 8.6); logged with the cutoff
     // used, so replay drops exactly the same ones whenever it runs.
@@ -435,10 +442,10 @@ void Dispatcher::Cron(int64_t now_ms) {
     });
   }
   UpkeepBudget budget{kUpkeepEntriesPerCycle, host_.MonotonicUs() + kUpkeepUsPerCycle};
-  for (int i = 0; i < keyspace_->size() && !pause_.active(); ++i) {
+  for (int i = 0; i < keyspace_->size() && !KeyspaceFrozen(); ++i) {
     StreamUpkeep(i, now_ms, &budget);
   }
-  if (!pause_.active() &&
+  if (!KeyspaceFrozen() &&
       (now_ms - last_seen_flush_ms_ >= kSeenFlushIntervalMs || now_ms < last_seen_flush_ms_)) {
     if (effects_wanted_) FlushConsumerTimes();
     seen_notes_.clear();
@@ -482,7 +489,7 @@ void Dispatcher::Unblock(Client& c) {
   c.ScheduleResume();
 }
 
-bool Dispatcher::Rerun(Client& c) {
+bool Dispatcher::Rerun(Client& c, bool timed_out) {
   const resp::ArgList& args = c.blocked->request.rerun;
   std::string error;
   const CommandSpec* spec = commands_.Resolve(args, &error);
@@ -494,10 +501,12 @@ bool Dispatcher::Rerun(Client& c) {
   const int64_t now = record_time_ms_ = host_.NowMs();
   CommandContext ctx(*this, c, args, *spec, now, CallBuffer());
   ctx.rerun = true;
+  ctx.timed_out = timed_out;
   uint64_t usec = 0;
   RunHandler(ctx, c.blocked->db, c.blocked->usec, &usec);
-  FinishRecord(now);
-  if (ctx.block() && !ctx.failed()) {  // still nothing: keep the place in line and the deadline
+  if (FinishRecord(now)) c.woff = host_.ReplicationOffset();
+  if (ctx.block() && !ctx.failed() &&
+      !timed_out) {  // still nothing: keep the place in line and the deadline
     c.blocked->usec += usec;
     SetWake(c, ctx.block()->wake_at_ms, now);
     return false;
@@ -538,7 +547,7 @@ std::optional<uint64_t> Dispatcher::NextTimerUs() const {
   }
   std::optional<uint64_t> next = blocking_.NextTimeUs(true);
   std::optional<int64_t> due;
-  for (int i = 0; i < keyspace_->size() && !host_.loading(); ++i) {
+  for (int i = 0; i < keyspace_->size() && !host_.loading() && !replica_; ++i) {
     auto d = keyspace_->db(i).NextScheduledMs();
     if (d && (!due || *d < *due)) due = d;
   }
@@ -557,7 +566,7 @@ void Dispatcher::OnTimer() {
     EndPause();
     RunResumed();
   }
-  if (!pause_.active()) {
+  if (!KeyspaceFrozen()) {
     // The keyspace's own writes first, as one record, so the readers they wake are served
     // below with everyone else.
     constexpr size_t kFiresPerTimer = 2000;  // about half a millisecond of appends
@@ -579,7 +588,11 @@ void Dispatcher::OnTimer() {
   for (uint64_t id : blocking_.Expired(now_us)) {
     Client* c = host_.FindClient(id);
     if (c == nullptr || !c->blocked) continue;
-    // Every blocking command there is (here and in Redis) answers a timeout with a null array.
+    if (c->blocked->request.answers_timeout) {
+      Rerun(*c, true);
+      continue;
+    }
+    // Every blocking read (here and in Redis) answers a timeout with a null array.
     c->reply().NullArray();
     Unblock(*c);
   }

@@ -19,6 +19,9 @@
 //             user before it runs or queues, and again inside EXEC (access_control.cc)
 //   Pub/Sub   the subscriptions (pubsub.h), PUBLISH's delivery, and keyspace notifications
 //             (Notify: notify-keyspace-events), published through the same registry
+//   replica   on a replica the data changes only by the records its master sends
+//             (ApplyReplicated, replicated.cc): its cron, timers and lookups leave the keyspace
+//             as it is, and its clients' writes are refused (Host::ReplicationRefusal)
 //
 // The dispatcher owns the keyspace and observes it: a changed key fails WATCHers' EXEC and wakes
 // blocked readers; a key that expires is logged as its own DEL, before the effects of the
@@ -118,8 +121,9 @@ class Dispatcher : public streams::KeyspaceObserver {
   // ---- effects and changes ----
   // Changes ever made, as Redis counts them (save rules, rdb_changes_since_last_save).
   uint64_t changes() const { return changes_; }
-  // Turns what was collected since the last call into one log record made at `time_ms`.
-  void FinishRecord(int64_t time_ms);
+  // Turns what was collected since the last call into one log record made at `time_ms`; false
+  // when nothing was.
+  bool FinishRecord(int64_t time_ms);
   // Ends the running command's record early, with the command's time. The shell calls it
   // before the log changes files (CONFIG SET appendonly inside EXEC): the effects so far then
   // go to the file that was open when they were made, not after a base that already holds them.
@@ -131,6 +135,26 @@ class Dispatcher : public streams::KeyspaceObserver {
   void FlushConsumerTimes(int db, std::string_view key);
   void NoteConsumerSeen(int db, std::string_view key, std::string_view group,
                         std::string_view consumer);
+
+  // ---- replication (replicated.cc) ----
+  // A replica changes nothing on its own: no expiry (a key past its TTL reads as missing and
+  // stays until the master's DEL), no upkeep, no delayed entries.
+  void set_replica(bool replica);
+  bool replica() const { return replica_; }
+  // Applies one record the master sent, with the master's time, exactly as replay applies a
+  // logged one; logs it when the log is on, wakes the readers and fails the WATCHes of what it
+  // touched. false with *error when it does not apply: the replica no longer holds its
+  // master's data and must sync again.
+  bool ApplyReplicated(int db, int64_t time_ms, std::string_view payload, std::string* error);
+  // The data was replaced wholesale (a full sync loaded): the block limits records apply under
+  // start again from the keyspace's.
+  void ResetReplicatedLimits() { replicated_.reset(); }
+  // A master becoming a replica: clients blocked in a write (XREADGROUP) are answered `error`,
+  // since their command could no longer run.
+  void UnblockWriters(std::string_view error);
+  // Re-runs a blocked client at the next timer, though none of its keys changed (WAIT, when an
+  // acknowledgement comes).
+  void WakeSoon(uint64_t client_id);
 
   // ---- periodic work (the shell calls it every 100 ms) ----
   void Cron(int64_t now_ms);
@@ -218,7 +242,11 @@ class Dispatcher : public streams::KeyspaceObserver {
   // Runs the commands a pause held (resuming_), each client's pipeline after its held command.
   void RunResumed();
   void RegisterBlock(Client& client, BlockRequest request, int64_t now_ms);
-  bool Rerun(Client& client);
+  // While paused or a replica, nothing but commands changes the keyspace (see set_replica).
+  bool KeyspaceFrozen() const { return pause_.active() || replica_; }
+  // Runs a blocked client's command again; true when it answered. `timed_out`: its deadline
+  // passed, and the command asked to answer the timeout itself (BlockRequest).
+  bool Rerun(Client& client, bool timed_out = false);
   // ---- stream_upkeep.cc ----
   // What RETENTION-MS may still do in this cycle, shared by all databases: entries to examine,
   // and a monotonic deadline (µs).
@@ -293,6 +321,15 @@ class Dispatcher : public streams::KeyspaceObserver {
   };
   std::set<std::tuple<int, std::string, std::string, std::string>, SeenNoteLess> seen_notes_;
   int64_t last_seen_flush_ms_ = 0;
+  bool replica_ = false;
+  // What records from a master apply with: the block limits their RUNNEL-LIMITS set, carried
+  // from one record to the next (null until the first, and after a full sync).
+  struct ReplicatedState {
+    streams::StreamLimits limits;
+    bool limits_stated = false;
+    streams::IdmpConfig new_stream;
+  };
+  std::optional<ReplicatedState> replicated_;
   // Per database, the timed stream where the last cycle's age-out budget ran out.
   std::vector<std::string> upkeep_resume_;
   bool active_expire_ = true;  // DEBUG SET-ACTIVE-EXPIRE

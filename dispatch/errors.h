@@ -70,6 +70,34 @@ inline constexpr std::string_view kProtectedMode =
     "to do one of the above things in order for the server to start accepting connections from "
     "the outside.";
 
+// ---- Replication ----
+inline constexpr std::string_view kReadOnlyReplica =
+    "READONLY You can't write against a read only replica.";
+inline constexpr std::string_view kNoReplicas = "NOREPLICAS Not enough good replicas to write.";
+inline constexpr std::string_view kMasterDown =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+inline constexpr std::string_view kSyncWithoutMasterLink =
+    "NOMASTERLINK Can't SYNC while not connected with my master";
+inline constexpr std::string_view kSyncPendingOutput =
+    "ERR SYNC and PSYNC are invalid with pending output";
+inline constexpr std::string_view kInvalidMasterPort = "ERR Invalid master port";
+inline constexpr std::string_view kReplicaOfFromReplica =
+    "ERR Command is not valid when client is a replica.";
+inline constexpr std::string_view kWaitOnReplica =
+    "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a "
+    "replica is configured to be writable (which is not the default) writes to replicas are "
+    "just local and are not propagated.";
+inline constexpr std::string_view kUnblockedByRoleChange =
+    "UNBLOCKED force unblock from blocking operation, instance state changed (master -> "
+    "replica?)";
+inline std::string UnrecognizedReplconfOption(std::string_view option) {
+  return "ERR Unrecognized REPLCONF option: " + std::string(option);
+}
+inline std::string ReplicaIpTooLong(size_t bytes) {
+  return "ERR REPLCONF ip-address provided by replica instance is too long: " +
+         std::to_string(bytes) + " bytes";
+}
+
 // ---- Blocking timeouts ----
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kTimeoutNotInteger =

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,10 +41,45 @@ struct MemoryFigures {
   uint64_t rss = 0;                // resident set size of the process
 };
 
-// Replication as ROLE and INFO replication report it.
+// Replication as ROLE and INFO replication report it (docs/replication.md).
+struct ReplicaState {
+  std::string ip;
+  int64_t port = 0;   // its listening port (REPLCONF listening-port)
+  std::string state;  // wait_bgsave, send_bulk, online
+  uint64_t ack_offset = 0;
+  int64_t lag_s = 0;  // seconds since its last acknowledgement
+};
 struct ReplicationState {
+  // This server's master, when it is a replica.
+  bool replica = false;
+  std::string master_host;
+  int64_t master_port = 0;
+  std::string link_state;  // ROLE's: connect, connecting, handshake, sync, connected
+  bool link_up = false;
+  int64_t last_io_s = -1;          // seconds since the master last sent anything
+  int64_t link_down_since_s = -1;  // seconds the link has been down (-1: up)
+  bool sync_in_progress = false;
+  uint64_t sync_total_bytes = 0, sync_read_bytes = 0;
+  int64_t processed_offset = -1;  // the master's stream applied so far (-1: never synced)
+  // This server's replicas, in the order they connected.
+  std::vector<ReplicaState> replicas;
+  size_t good_replicas = 0;  // online and acknowledged within min-replicas-max-lag
+  // The history (replication/history.h) and the backlog.
   std::string replid;   // 40 hex digits
+  std::string replid2;
+  int64_t second_offset = -1;
   uint64_t offset = 0;  // bytes of history propagated (master_repl_offset)
+  bool backlog_active = false;
+  uint64_t backlog_size = 0, backlog_first_offset = 0, backlog_histlen = 0;
+  // Syncs served (INFO stats): full ones, continued ones, and PSYNCs that had to be full.
+  uint64_t sync_full = 0, sync_partial_ok = 0, sync_partial_err = 0;
+};
+
+// What REPLICAOF asks for: a master to follow, or none (NO ONE).
+struct ReplicaOfRequest {
+  bool none = false;
+  std::string host;
+  int port = 0;
 };
 
 // Server administration: configuration, INFO, persistence commands, shutdown, client lists.
@@ -80,6 +116,22 @@ class AdminHost {
   virtual std::pair<bool, std::string> BackgroundRewrite(bool in_exec) = 0;
   virtual int64_t LastSaveMs() const = 0;
   virtual ReplicationState Replication() const = 0;
+  // REPLICAOF: the reply to send ("OK", "OK Already connected to specified master"), after
+  // starting to follow the master or, for NO ONE, becoming a master.
+  virtual std::string ReplicaOf(const ReplicaOfRequest& request) = 0;
+  // PSYNC <replid> <offset> and SYNC (replid "?", offset "-1"): makes `client` a replica and
+  // answers it (+FULLRESYNC ... or +CONTINUE ...), or returns the error to reply, checked in
+  // redis-server's order (the master link, pending output, then the offset).
+  virtual std::string Psync(Client& client, std::string_view replid, std::string_view offset) = 0;
+  // REPLCONF ACK from a replica: it holds the stream up to `offset`.
+  virtual void ReplicaAcked(Client& client, uint64_t offset) = 0;
+  // REPLCONF GETACK: acknowledges the offset to this server's master, if it has one.
+  virtual void AckToMaster() = 0;
+  // WAIT: how many replicas have acknowledged `offset`.
+  virtual size_t ReplicasAcked(uint64_t offset) const = 0;
+  // WAIT blocks `client_id`: the replicas are asked for acknowledgements, and the client is
+  // woken (Dispatcher::WakeSoon) as they come.
+  virtual void AwaitAcks(uint64_t client_id) = 0;
   // DEBUG RELOAD: saves the snapshot (unless `nosave`), then loads it in place of the data.
   // DEBUG LOADAOF (`from_log`): writes and fsyncs the log, then loads its whole history in
   // place of the data. Either way the data changes only once all of it has loaded; false with
@@ -116,6 +168,13 @@ class Host {
   virtual bool effects_wanted() const = 0;
   // One record of effects, made at `time_ms`, whose first effect applies to database `db`.
   virtual void AppendRecord(int db, int64_t time_ms, std::string_view payload) = 0;
+  // Non-empty while write commands must be refused for replication's sake, with the error to
+  // reply: -READONLY on a read-only replica, -NOREPLICAS below min-replicas-to-write.
+  virtual std::string_view ReplicationRefusal() const { return {}; }
+  // master_repl_offset: a client's woff after a command that wrote.
+  virtual uint64_t ReplicationOffset() const { return 0; }
+  // PUBLISH ran: a master sends the message to its replicas, for their subscribers.
+  virtual void PropagatePublish(std::string_view /*channel*/, std::string_view /*message*/) {}
   // A line for the operator in the server's log, at warning level.
   virtual void Warn(std::string_view message) = 0;
   virtual AdminHost& admin() = 0;

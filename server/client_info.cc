@@ -14,6 +14,7 @@ std::string Connection::Describe() const {
   const Connection& c = *this;
   uint64_t now = server_.MonotonicMs();
   std::string flags;
+  if (c.replica) flags += 'S';
   if (c.monitor) flags += 'O';
   if (c.subscriptions.any()) flags += 'P';
   if (c.multi.active) flags += 'x';

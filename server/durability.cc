@@ -313,6 +313,7 @@ bool Durability::ForkChild(Child kind, const std::string& dir, const std::string
   child_kind_ = kind;
   child_file_ = name;
   child_started_ms_ = now;
+  if (kind == Child::kSave) server_.OnSnapshotForked();  // replicas waiting for a snapshot
   return true;
 }
 
@@ -327,9 +328,11 @@ void Durability::KillChild() {
     // The child's temporary file (persistence/snapshot_file.cc names it).
     unlink((child_file_ + ".tmp-" + std::to_string(child_pid_)).c_str());
   }
+  const bool was_save = child_kind_ == Child::kSave;
   detached_.reset();
   child_pid_ = -1;
   child_kind_ = Child::kNone;
+  if (was_save) server_.OnSnapshotFinished(false);
 }
 
 void Durability::ReapChild(int64_t now_ms) {
@@ -355,6 +358,7 @@ void Durability::FinishChild(bool ok, int64_t now_ms) {
     } else {
       server_.log().Warning("Background saving error");
     }
+    server_.OnSnapshotFinished(ok);
   } else if (kind == Child::kRewrite) {
     std::string error;
     Aof* target = aof_ ? aof_.get() : detached_.get();
@@ -521,22 +525,9 @@ void Durability::ApplyConfig() {
   // to none): end its record before that log closes or a new base takes in what it changed.
   if (c.appendonly != (aof_ != nullptr)) server_.dispatcher().FinishPendingRecord();
   if (c.appendonly && !aof_) {
-    // Turning the log on: start a fresh history whose base is the current data. A base-only
-    // rewrite still running would race it for the same files: it is superseded.
-    if (child_pid_ > 0 && child_kind_ == Child::kRewrite) KillChild();
-    aof_ = std::make_unique<Aof>(LogDir(), c.appendfilename);
-    std::string error, base;
-    uint64_t base_sequence;
-    bool ok = aof_->ResetHistory(&error) && OpenLog(1, &error) &&
-              aof_->StartRewrite(&base, &base_sequence, &error);
-    if (ok) AppendLimits();
-    ok = ok &&
-         persistence::SaveSnapshotFile(server_.keyspace(), {server_.NowMs(), base_sequence},
-                                       LogDir(), base, &error) &&
-         aof_->FinishRewrite(base, &error);
-    if (!ok) {
+    std::string error;
+    if (!StartHistoryFromData(&error)) {
       server_.log().Warning("Could not turn the append-only log on: " + error);
-      aof_.reset();
     }
   } else if (!c.appendonly && aof_) {
     std::string error;
@@ -546,6 +537,29 @@ void Durability::ApplyConfig() {
     sync_failed_ = false;
   }
   UpdateRefusal();
+}
+
+bool Durability::StartHistoryFromData(std::string* error) {
+  // A base-only rewrite still running would race it for the same files: it is superseded.
+  if (child_pid_ > 0 && child_kind_ == Child::kRewrite) KillChild();
+  aof_ = std::make_unique<Aof>(LogDir(), server_.config().appendfilename);
+  std::string base;
+  uint64_t base_sequence;
+  bool ok = aof_->ResetHistory(error) && OpenLog(1, error) &&
+            aof_->StartRewrite(&base, &base_sequence, error);
+  if (ok) AppendLimits();
+  ok = ok &&
+       persistence::SaveSnapshotFile(server_.keyspace(), {server_.NowMs(), base_sequence}, LogDir(),
+                                     base, error) &&
+       aof_->FinishRewrite(base, error);
+  if (!ok) aof_.reset();
+  return ok;
+}
+
+bool Durability::AdoptData(std::string* error) {
+  if (!aof_) return true;
+  aof_.reset();  // its history describes data that is gone
+  return StartHistoryFromData(error);
 }
 
 void Durability::AppendInfo(std::string& out) const {

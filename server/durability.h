@@ -93,6 +93,10 @@ class Durability {
   bool Shutdown(bool save, bool force, std::string* error);
   // At start and after CONFIG SET: appendonly turned on or off, appendfsync or save changed.
   void ApplyConfig();
+  // The data was replaced wholesale (a replica's full sync): when the log is on, it starts a
+  // new history whose base is the data now held. false with *error (logged by the caller)
+  // when that base cannot be written; the log is then off.
+  bool AdoptData(std::string* error);
   void AppendInfo(std::string& out) const;
 
   // ---- metrics ----
@@ -123,6 +127,8 @@ class Durability {
   void FinishBackgroundSync(int result, uint64_t bytes, double seconds);
   void UpdateRefusal();
   bool OpenLog(uint64_t next_sequence, std::string* error);
+  // A fresh history (new log files) whose base is the current data; aof_ is null on failure.
+  bool StartHistoryFromData(std::string* error);
   // Appends a record of the block limits in force (RUNNEL-LIMITS): the first record of every
   // log file, so replay follows the limits the records were written under.
   void AppendLimits();

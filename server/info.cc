@@ -38,6 +38,11 @@ void Field(std::string& out, std::string_view name, uint64_t value) {
   Field(out, name, std::to_string(value));
 }
 
+// Signed figures (-1 stands for "never" in several replication fields).
+void Field(std::string& out, std::string_view name, int64_t value) {
+  Field(out, name, std::to_string(value));
+}
+
 std::string Human(uint64_t bytes) {
   const char* units[] = {"B", "K", "M", "G", "T"};
   double v = static_cast<double>(bytes);
@@ -175,6 +180,10 @@ void StatsSection(Server& s, std::string& out) {
   Field(out, "instantaneous_input_kbps", kbps(s.input_rate()));
   Field(out, "instantaneous_output_kbps", kbps(s.output_rate()));
   Field(out, "rejected_connections", s.stats().rejected_connections);
+  const dispatch::ReplicationState r = s.Replication();
+  Field(out, "sync_full", r.sync_full);
+  Field(out, "sync_partial_ok", r.sync_partial_ok);
+  Field(out, "sync_partial_err", r.sync_partial_err);
   Field(out, "expired_keys", d.expired_keys);
   Field(out, "evicted_keys", "0");
   Field(out, "evicted_clients", s.stats().evicted_clients);
@@ -192,19 +201,60 @@ void StatsSection(Server& s, std::string& out) {
   Field(out, "acl_access_denied_channel", d.acl_denied_channel);
 }
 
-// A master with no replicas, as redis-server reports one; no backlog exists, so none is sized.
+// In redis-server's order and format (Sentinel reads it line by line: role, the slaveN lines,
+// master_link_status, slave_repl_offset, slave_priority ...).
 void ReplicationSection(Server& s, std::string& out) {
-  const dispatch::ReplicationState state = s.Replication();
-  Field(out, "role", "master");
-  Field(out, "connected_slaves", "0");
+  const dispatch::ReplicationState r = s.Replication();
+  const config::Config& c = s.config();
+  Field(out, "role", r.replica ? "slave" : "master");
+  if (r.replica) {
+    Field(out, "master_host", r.master_host);
+    Field(out, "master_port", r.master_port);
+    Field(out, "master_link_status", r.link_up ? "up" : "down");
+    Field(out, "master_last_io_seconds_ago", r.last_io_s);
+    Field(out, "master_sync_in_progress", r.sync_in_progress ? "1" : "0");
+    // Before the first sync redis-server shows 1 for both, as observed.
+    const int64_t applied = r.processed_offset < 0 ? 1 : r.processed_offset;
+    Field(out, "slave_read_repl_offset", applied);
+    Field(out, "slave_repl_offset", applied);
+    if (r.sync_in_progress) {
+      const uint64_t left = r.sync_total_bytes - std::min(r.sync_read_bytes, r.sync_total_bytes);
+      Field(out, "master_sync_total_bytes", r.sync_total_bytes);
+      Field(out, "master_sync_read_bytes", r.sync_read_bytes);
+      Field(out, "master_sync_left_bytes", left);
+      char perc[32];
+      std::snprintf(perc, sizeof(perc), "%.2f",
+                    r.sync_total_bytes == 0 ? 0.0
+                                            : 100.0 * static_cast<double>(r.sync_read_bytes) /
+                                                  static_cast<double>(r.sync_total_bytes));
+      Field(out, "master_sync_perc", perc);
+      Field(out, "master_sync_last_io_seconds_ago", r.last_io_s);
+    }
+    if (!r.link_up) Field(out, "master_link_down_since_seconds", r.link_down_since_s);
+    Field(out, "slave_priority", c.replica_priority);
+    Field(out, "slave_read_only", c.replica_read_only ? "1" : "0");
+    Field(out, "replica_announced", c.replica_announced ? "1" : "0");
+  }
+  Field(out, "connected_slaves", static_cast<uint64_t>(r.replicas.size()));
+  if (c.min_replicas_to_write > 0 && c.min_replicas_max_lag > 0) {
+    Field(out, "min_slaves_good_slaves", static_cast<uint64_t>(r.good_replicas));
+  }
+  for (size_t i = 0; i < r.replicas.size(); ++i) {
+    const dispatch::ReplicaState& replica = r.replicas[i];
+    Field(out, "slave" + std::to_string(i),
+          "ip=" + replica.ip + ",port=" + std::to_string(replica.port) + ",state=" + replica.state +
+              ",offset=" + std::to_string(replica.ack_offset) +
+              ",lag=" + std::to_string(replica.lag_s));
+  }
   Field(out, "master_failover_state", "no-failover");
-  Field(out, "master_replid", state.replid);
-  Field(out, "master_replid2", std::string(40, '0'));
-  Field(out, "master_repl_offset", state.offset);
-  Field(out, "second_repl_offset", "-1");
-  Field(out, "repl_backlog_active", "0");
-  Field(out, "repl_backlog_first_byte_offset", "0");
-  Field(out, "repl_backlog_histlen", "0");
+  Field(out, "master_replid", r.replid);
+  Field(out, "master_replid2", r.replid2);
+  Field(out, "master_repl_offset", r.offset);
+  Field(out, "second_repl_offset", r.second_offset);
+  Field(out, "repl_backlog_active", r.backlog_active ? "1" : "0");
+  Field(out, "repl_backlog_size", r.backlog_size);
+  Field(out, "repl_backlog_first_byte_offset", r.backlog_active ? r.backlog_first_offset : 0);
+  Field(out, "repl_backlog_histlen", r.backlog_histlen);
 }
 
 void CpuSection(Server&, std::string& out) {

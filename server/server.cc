@@ -65,12 +65,12 @@ Server::Server(config::Config config, std::string config_file)
     : config_(std::move(config)),
       config_file_(std::move(config_file)),
       run_id_(RandomHexId()),
-      replid_(RandomHexId()),
       read_buffer_(64 * 1024) {
   uv_loop_init(&loop_);
   dispatcher_ = std::make_unique<dispatch::Dispatcher>(
       *this, commands::AllCommands(), static_cast<int>(config_.databases), RandomSeed());
   durability_ = std::make_unique<Durability>(*this);
+  replication_ = std::make_unique<runnel::server::Replication>(*this);
   ApplyConfig();
 }
 
@@ -126,13 +126,6 @@ bool Server::SetConfig(config::Config updated, dispatch::ConfigApplyError* error
                  "). Commands that add data will be refused until memory use drops below it.");
   }
   return true;
-}
-
-// Runnel has no replication yet (issue 15): a master with no replicas, nothing propagated.
-dispatch::ReplicationState Server::Replication() const {
-  dispatch::ReplicationState state;
-  state.replid = replid_;
-  return state;
 }
 
 uint64_t Server::ClientBufferBytes() const {
@@ -509,6 +502,7 @@ bool Server::Shutdown(std::string_view reason, SaveMode mode, bool force, std::s
   }
   shutting_down_ = true;
   log_.Notice("Shutting down (" + std::string(reason) + ")");
+  replication_->Stop();
   plain_listeners_.Close();
   tls_listeners_.Close();
   metrics_.reset();  // closes its listener and connections
@@ -596,7 +590,9 @@ void Server::FinishLoading() {
     log_.Warning("Can't open the append-only log: " + error);
     exit_code_ = 1;
     Shutdown("log failed", SaveMode::kNoSave);
+    return;
   }
+  replication_->Start();  // replicaof: follow the master, now that the data is back
 }
 
 dispatch::MemoryFigures Server::Memory() {
@@ -727,6 +723,36 @@ std::vector<dispatch::Client*> Server::Clients() {
 
 void Server::AppendRecord(int db, int64_t time_ms, std::string_view payload) {
   durability_->Append(static_cast<uint32_t>(db), time_ms, payload);
+  replication_->FeedRecord(db, time_ms, payload);
+}
+
+Connection* Server::FindConnection(uint64_t id) {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second;
+}
+
+bool Server::LoadReplicaSnapshot(const std::string& path, std::string* error) {
+  Durability::LoadPlan plan;
+  plan.snapshot_path = path;
+  const int64_t started = NowMs();
+  Loader loader(*this, std::move(plan));
+  Loader::Status status;
+  while ((status = loader.Step(1000)) == Loader::Status::kMore) {
+  }
+  if (status == Loader::Status::kFailed) {
+    *error = loader.error();
+    return false;
+  }
+  dispatcher_->ResetReplicatedLimits();
+  for (int db = 0; db < keyspace().size(); ++db) dispatcher_->DatabaseReplaced(db);
+  log_.Notice("MASTER <-> REPLICA sync: loaded " + std::to_string(keyspace().TotalKeys()) +
+              " keys in " + std::to_string(NowMs() - started) + " ms");
+  std::string log_error;
+  if (!durability_->AdoptData(&log_error)) {
+    log_.Warning("The append-only log could not take the synchronized data as its base: " +
+                 log_error);
+  }
+  return true;
 }
 
 std::string Server::Info(const std::vector<std::string>& sections) {
@@ -745,6 +771,7 @@ void Server::ResetStats() {
 
 void Server::OnConnectionClosing(Connection& conn) {
   dispatcher_->ClientClosed(conn);
+  replication_->OnClientClosed(conn.id());
   connections_.erase(conn.id());
 }
 
@@ -766,8 +793,11 @@ void Server::BeforePoll() {
       if (auto it = connections_.find(id); it != connections_.end()) it->second->ResumeInput();
     }
   }
+  // Snapshots being sent to replicas move on; a WAIT asks replicas to acknowledge.
+  replication_->BeforePoll();
   // Group commit: this iteration's log records reach the file (and under appendfsync always,
-  // the disk) before any reply to them, or any later reply on the same connection, leaves.
+  // the disk) before any reply to them, or any later reply on the same connection, leaves. The
+  // replication stream is sent with the replies, so it follows the log too.
   durability_->BeforeReplies();
   std::vector<uint64_t> ids = std::move(to_flush_);
   to_flush_.clear();
@@ -781,7 +811,7 @@ void Server::BeforePoll() {
   ArmBlockTimer();
 }
 
-// As redis-server: replicas aside (Runnel has none yet) every client counts, the ones with
+// As redis-server: replicas aside every client counts, the ones with
 // CLIENT NO-EVICT too, but only the others are closed, largest first. What a client holds is
 // what CLIENT LIST shows as tot-mem: unsent replies, unparsed input, a MULTI queue. Unlike
 // Redis, whose every client has a fixed overhead, a client holding nothing is never closed:
@@ -792,6 +822,7 @@ void Server::EvictClients() {
   uint64_t total = 0;
   std::vector<std::pair<uint64_t, Connection*>> candidates;
   for (const auto& [id, conn] : connections_) {
+    if (conn->replica) continue;  // as redis-server: replicas are not clients to evict
     const uint64_t bytes = conn->memory_bytes();
     total += bytes;
     if (bytes > 0 && !conn->no_evict && !conn->closing()) candidates.emplace_back(bytes, conn);
@@ -838,6 +869,7 @@ void Server::Cron() {
   int64_t now = NowMs();
   durability_->Cron(now);
   dispatcher_->Cron(now);
+  replication_->Cron();
   if (config_.timeout > 0) CloseIdleClients();
   CheckSoftOutputLimits();
   if (metrics_) metrics_->CloseIdle(MonotonicMs());
@@ -857,8 +889,10 @@ void Server::CloseIdleClients() {
   uint64_t limit = static_cast<uint64_t>(config_.timeout) * 1000;
   std::vector<Connection*> idle;
   for (auto& [id, conn] : connections_) {
-    // As Redis: blocked and paused clients, transactions, monitors and subscribers stay.
-    if (conn->waiting() || conn->multi.active || conn->monitor || conn->subscriptions.any()) {
+    // As Redis: blocked and paused clients, transactions, monitors, subscribers and replicas
+    // stay.
+    if (conn->waiting() || conn->multi.active || conn->monitor || conn->subscriptions.any() ||
+        conn->replica) {
       continue;
     }
     if (now - static_cast<uint64_t>(conn->last_interaction_ms) > limit) idle.push_back(conn);

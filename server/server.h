@@ -36,6 +36,7 @@
 #include "server/loader.h"
 #include "server/logger.h"
 #include "server/metrics.h"
+#include "server/replication.h"
 #include "server/status_history.h"
 #include "server/tls.h"
 #include "server/uv_handle.h"
@@ -126,8 +127,15 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   uint64_t MemoryNotCountedForLimit() const;
   // The clients' query and reply buffers (INFO mem_clients_normal, MEMORY STATS).
   uint64_t ClientBufferBytes() const;
-  bool effects_wanted() const override { return durability_->log_enabled(); }
+  bool effects_wanted() const override {
+    return durability_->log_enabled() || replication_->feeding();
+  }
   void AppendRecord(int db, int64_t time_ms, std::string_view payload) override;
+  std::string_view ReplicationRefusal() const override { return replication_->WriteRefusal(); }
+  uint64_t ReplicationOffset() const override { return replication_->offset(); }
+  void PropagatePublish(std::string_view channel, std::string_view message) override {
+    replication_->FeedPublish(channel, message);
+  }
   void Warn(std::string_view message) override { log_.Warning(message); }
   dispatch::AdminHost& admin() override { return *this; }
 
@@ -147,7 +155,22 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
     return durability_->BackgroundRewrite(in_exec);
   }
   int64_t LastSaveMs() const override { return durability_->last_save_ms(); }
-  dispatch::ReplicationState Replication() const override;
+  dispatch::ReplicationState Replication() const override { return replication_->State(); }
+  std::string ReplicaOf(const dispatch::ReplicaOfRequest& request) override {
+    return replication_->ReplicaOf(request);
+  }
+  std::string Psync(dispatch::Client& client, std::string_view replid,
+                    std::string_view offset) override {
+    return replication_->Psync(client, replid, offset);
+  }
+  void ReplicaAcked(dispatch::Client& client, uint64_t offset) override {
+    replication_->ReplicaAcked(client, offset);
+  }
+  void AckToMaster() override { replication_->AckToMaster(); }
+  size_t ReplicasAcked(uint64_t offset) const override {
+    return replication_->ReplicasAcked(offset);
+  }
+  void AwaitAcks(uint64_t client_id) override { replication_->AwaitAcks(client_id); }
   bool Reload(bool from_log, bool nosave, std::string* error) override;
   bool ReadAclFile(std::string* text, std::string* error) override;
   bool WriteAclFile(std::string_view text, std::string* error) override;
@@ -155,6 +178,17 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   dispatch::MemoryFigures Memory() override;
   std::string AllocatorReport() override;
   void ReleaseFreeHeap() override;
+
+  // ---- replication (server/replication.h) ----
+  Connection* FindConnection(uint64_t id);
+  // REPLICAOF changed what this server follows: the replicaof setting (CONFIG GET, REWRITE).
+  void SetReplicaOfSetting(std::string value) { config_.replicaof = std::move(value); }
+  // A full sync's snapshot, loaded in place of the data (as DEBUG RELOAD loads), which the log
+  // then takes as its base. false with *error, the data unchanged, when it does not load.
+  bool LoadReplicaSnapshot(const std::string& path, std::string* error);
+  // Durability's background saves, which full syncs send.
+  void OnSnapshotForked() { replication_->OnSnapshotForked(); }
+  void OnSnapshotFinished(bool ok) { replication_->OnSnapshotFinished(ok); }
 
   // client-output-buffer-limit, parsed (server/connection.cc applies it).
   // A client's output went above its class's soft limit: the cron watches it from now on.
@@ -214,7 +248,6 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   std::string config_file_;
   std::string executable_;
   std::string run_id_;
-  std::string replid_;  // the replication ID this master's history goes by
   Logger log_;
   uv_loop_t loop_{};
   Listeners plain_listeners_{&loop_, &log_, OnConnection, this, ""};
@@ -241,6 +274,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   UvHandle<uv_idle_t> load_idle_;  // runs the loader while loading
   std::unique_ptr<dispatch::Dispatcher> dispatcher_;
   std::unique_ptr<Durability> durability_;
+  std::unique_ptr<runnel::server::Replication> replication_;  // the type: Replication() is a method
   std::unique_ptr<Loader> loader_;
   int64_t load_started_ms_ = 0;
   int64_t last_load_log_ms_ = 0;

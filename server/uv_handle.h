@@ -23,6 +23,15 @@ class UvHandle {
   UvHandle& operator=(const UvHandle&) = delete;
   UvHandle(UvHandle&& o) noexcept
       : handle_(std::exchange(o.handle_, nullptr)), initialised_(o.initialised_) {}
+  // Closes the handle held, then takes `o`'s (a connection made again: MasterLink).
+  UvHandle& operator=(UvHandle&& o) noexcept {
+    if (this != &o) {
+      Close();
+      handle_ = std::exchange(o.handle_, nullptr);
+      initialised_ = o.initialised_;
+    }
+    return *this;
+  }
   ~UvHandle() { Close(); }
 
   T* get() { return handle_; }

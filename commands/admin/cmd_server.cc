@@ -206,13 +206,6 @@ void CmdBgRewriteAof(CommandContext& ctx) {
 void CmdLastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.admin().LastSaveMs() / 1000); }
 
 // ROLE: ["master", offset, [replicas...]]. Runnel is always a master so far (issue 15).
-void CmdRole(CommandContext& ctx) {
-  const dispatch::ReplicationState state = ctx.admin().Replication();
-  ctx.reply.Array(3);
-  ctx.reply.Bulk("master");
-  ctx.reply.Integer(static_cast<int64_t>(state.offset));
-  ctx.reply.Array(0);
-}
 
 }  // namespace
 
@@ -284,11 +277,6 @@ void RegisterServerCommands(std::vector<CommandSpec>& out) {
                  .flags = kSaving,
                  .handler = CmdBgRewriteAof,
                  .acl_categories = kDangerous});
-  out.push_back({.name = "role",
-                 .arity = 1,
-                 .flags = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast,
-                 .handler = CmdRole,
-                 .acl_categories = "@admin @fast @dangerous"});
   out.push_back({.name = "lastsave",
                  .arity = 1,
                  .flags = kCmdLoading | kCmdStale | kCmdFast,

@@ -77,6 +77,8 @@ void CmdSUnsubscribe(CommandContext& ctx) { Unsubscribe(ctx, SubKind::kShard); }
 
 void Publish(CommandContext& ctx, bool shard) {
   size_t n = ctx.dispatcher().Publish(shard, ctx.arg(1), ctx.arg(2));
+  // A master's replicas deliver it to their own subscribers (Sentinel's hellos travel so).
+  if (!shard) ctx.dispatcher().host().PropagatePublish(ctx.arg(1), ctx.arg(2));
   ctx.reply.Integer(static_cast<int64_t>(n));
 }
 void CmdPublish(CommandContext& ctx) { Publish(ctx, false); }

@@ -135,7 +135,20 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   std::pair<bool, std::string> BackgroundSave(bool, bool) override;
   std::pair<bool, std::string> BackgroundRewrite(bool) override;
   int64_t LastSaveMs() const override { return 0; }
-  dispatch::ReplicationState Replication() const override { return {std::string(40, 'a'), 0}; }
+  // A master that has no replicas and follows no one: the harness has no network.
+  dispatch::ReplicationState Replication() const override {
+    dispatch::ReplicationState state;
+    state.replid = std::string(40, 'a');
+    return state;
+  }
+  std::string ReplicaOf(const dispatch::ReplicaOfRequest&) override { return "OK"; }
+  std::string Psync(dispatch::Client&, std::string_view, std::string_view) override {
+    return "ERR the in-process harness has no replication";
+  }
+  void ReplicaAcked(dispatch::Client&, uint64_t) override {}
+  void AckToMaster() override {}
+  size_t ReplicasAcked(uint64_t) const override { return 0; }
+  void AwaitAcks(uint64_t) override {}
   bool Reload(bool from_log, bool nosave, std::string* error) override;
   dispatch::MemoryFigures Memory() override { return {}; }
   std::string AllocatorReport() override { return "Stats not supported for the current allocator"; }

@@ -1,0 +1,174 @@
+// Replication commands: REPLICAOF (SLAVEOF), ROLE, WAIT, and the ones replicas send their
+// master — REPLCONF, PSYNC, SYNC. The server does the replication (server/replication.h); these
+// parse, check and answer in redis-server's words.
+#include <string>
+
+#include "commands/admin/register.h"
+#include "dispatch/args.h"
+#include "dispatch/client.h"
+#include "dispatch/context.h"
+#include "dispatch/errors.h"
+#include "dispatch/host.h"
+
+namespace runnel::commands {
+namespace {
+
+using dispatch::CommandContext;
+using dispatch::IEquals;
+using dispatch::IntArgOrReply;
+namespace errors = dispatch::errors;
+
+void CmdReplicaOf(CommandContext& ctx) {
+  // As redis-server: a replica's own connection may not reconfigure the server it feeds.
+  if (ctx.client().replica) return ctx.Error(errors::kReplicaOfFromReplica);
+  dispatch::ReplicaOfRequest request;
+  if (IEquals(ctx.arg(1), "no") && IEquals(ctx.arg(2), "one")) {
+    request.none = true;
+  } else {
+    auto port = streams::ParseStrictInt64(ctx.arg(2));
+    if (!port || *port < 0 || *port > 65535) return ctx.Error(errors::kInvalidMasterPort);
+    request.host = std::string(ctx.arg(1));
+    request.port = static_cast<int>(*port);
+  }
+  ctx.reply.Simple(ctx.admin().ReplicaOf(request));
+}
+
+void CmdRole(CommandContext& ctx) {
+  const dispatch::ReplicationState state = ctx.admin().Replication();
+  if (state.replica) {
+    ctx.reply.Array(5);
+    ctx.reply.Bulk("slave");
+    ctx.reply.Bulk(state.master_host);
+    ctx.reply.Integer(state.master_port);
+    ctx.reply.Bulk(state.link_state);
+    ctx.reply.Integer(state.processed_offset);
+    return;
+  }
+  ctx.reply.Array(3);
+  ctx.reply.Bulk("master");
+  ctx.reply.Integer(static_cast<int64_t>(state.offset));
+  size_t online = 0;
+  for (const auto& r : state.replicas) online += r.state == "online";
+  ctx.reply.Array(online);
+  for (const auto& r : state.replicas) {
+    if (r.state != "online") continue;
+    ctx.reply.Array(3);
+    ctx.reply.Bulk(r.ip);
+    ctx.reply.Bulk(std::to_string(r.port));
+    ctx.reply.Bulk(std::to_string(r.ack_offset));
+  }
+}
+
+// REPLCONF option value [option value ...]. ACK and GETACK are never answered: they travel on
+// the replication link, where a reply would become part of the stream.
+void CmdReplconf(CommandContext& ctx) {
+  if (ctx.argc() % 2 == 0) return ctx.Error(errors::kSyntax);
+  dispatch::Client& c = ctx.client();
+  for (size_t i = 1; i < ctx.argc(); i += 2) {
+    const std::string_view option = ctx.arg(i), value = ctx.arg(i + 1);
+    if (IEquals(option, "listening-port")) {
+      auto port = IntArgOrReply(ctx, value);
+      if (!port) return;
+      c.replica_hello.listening_port = *port;
+    } else if (IEquals(option, "ip-address")) {
+      constexpr size_t kMaxHostBytes = 255;  // redis-server's NET_HOST_STR_LEN - 1
+      if (value.size() > kMaxHostBytes) return ctx.Error(errors::ReplicaIpTooLong(value.size()));
+      c.replica_hello.ip_address = std::string(value);
+    } else if (IEquals(option, "capa")) {
+      if (IEquals(value, "eof")) c.replica_hello.capa_eof = true;
+      if (IEquals(value, "psync2")) c.replica_hello.capa_psync2 = true;
+    } else if (IEquals(option, "ack")) {
+      auto offset = streams::ParseStrictInt64(value);
+      if (c.replica && offset && *offset >= 0) {
+        ctx.admin().ReplicaAcked(c, static_cast<uint64_t>(*offset));
+      }
+      return;
+    } else if (IEquals(option, "getack")) {
+      ctx.admin().AckToMaster();
+      return;
+    } else if (IEquals(option, "rdb-only") || IEquals(option, "rdb-filter-only")) {
+      // Redis's diskless-load helpers (redis-check-rdb, replica tools): accepted, as Redis
+      // accepts them, and without effect on the stream Runnel sends.
+    } else {
+      return ctx.Error(errors::UnrecognizedReplconfOption(option));
+    }
+  }
+  ctx.reply.Ok();
+}
+
+void Sync(CommandContext& ctx, std::string_view replid, std::string_view offset) {
+  if (ctx.client().replica) return;  // already fed: redis-server ignores a second one
+  const std::string error = ctx.admin().Psync(ctx.client(), replid, offset);
+  if (!error.empty()) ctx.Error(error);
+}
+
+void CmdPsync(CommandContext& ctx) { Sync(ctx, ctx.arg(1), ctx.arg(2)); }
+void CmdSync(CommandContext& ctx) { Sync(ctx, "?", "-1"); }
+
+// WAIT numreplicas timeout: the number of replicas that have acknowledged this client's last
+// write, once enough have or the timeout passed.
+void CmdWait(CommandContext& ctx) {
+  if (ctx.admin().Replication().replica) return ctx.Error(errors::kWaitOnReplica);
+  auto wanted = IntArgOrReply(ctx, ctx.arg(1));
+  if (!wanted) return;
+  auto timeout = streams::ParseStrictInt64(ctx.arg(2));
+  if (!timeout) return ctx.Error(errors::kTimeoutNotInteger);
+  if (*timeout < 0) return ctx.Error(errors::kTimeoutNegative);
+  const size_t acked = ctx.admin().ReplicasAcked(ctx.client().woff);
+  if (static_cast<int64_t>(acked) >= *wanted || ctx.in_exec || ctx.timed_out) {
+    return ctx.reply.Integer(static_cast<int64_t>(acked));
+  }
+  ctx.admin().AwaitAcks(ctx.client().id());
+  dispatch::BlockRequest request;
+  request.timeout_ms = static_cast<uint64_t>(*timeout);
+  request.rerun = ctx.args;
+  request.answers_timeout = true;
+  ctx.Block(std::move(request));
+}
+
+}  // namespace
+
+void RegisterReplicationCommands(std::vector<dispatch::CommandSpec>& out) {
+  using namespace dispatch;  // NOLINT: the flag names
+  constexpr uint32_t kFollow = kCmdAdmin | kCmdNoScript | kCmdStale | kCmdNoAsyncLoading;
+  constexpr uint32_t kSyncFlags = kCmdAdmin | kCmdNoScript | kCmdNoAsyncLoading | kCmdNoMulti;
+  constexpr std::string_view kDangerous = "@admin @slow @dangerous";
+  out.push_back({.name = "replicaof",
+                 .arity = 3,
+                 .flags = kFollow,
+                 .handler = CmdReplicaOf,
+                 .acl_categories = kDangerous});
+  out.push_back({.name = "slaveof",
+                 .arity = 3,
+                 .flags = kFollow,
+                 .handler = CmdReplicaOf,
+                 .acl_categories = kDangerous});
+  out.push_back({.name = "role",
+                 .arity = 1,
+                 .flags = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast,
+                 .handler = CmdRole,
+                 .acl_categories = "@admin @fast @dangerous"});
+  out.push_back({.name = "replconf",
+                 .arity = -1,
+                 .flags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdAllowBusy,
+                 .handler = CmdReplconf,
+                 .acl_categories = kDangerous});
+  out.push_back({.name = "psync",
+                 .arity = -3,
+                 .flags = kSyncFlags,
+                 .handler = CmdPsync,
+                 .acl_categories = kDangerous});
+  out.push_back({.name = "sync",
+                 .arity = 1,
+                 .flags = kSyncFlags,
+                 .handler = CmdSync,
+                 .acl_categories = kDangerous});
+  out.push_back({.name = "wait",
+                 .arity = 3,
+                 .flags = kCmdNoScript,
+                 .handler = CmdWait,
+                 .acl_categories = "@slow @connection",
+                 .tips = "request_policy:all_shards response_policy:agg_min"});
+}
+
+}  // namespace runnel::commands
