@@ -132,6 +132,12 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
   if (c.protocol() == 2 && c.subscriptions.any() && !AllowedWhileSubscribed(*spec)) {
     return Reject(c, spec, errors::OnlyPubSubAllowed(spec->fullname));
   }
+  // A replica whose link is down, with replica-serve-stale-data no: only commands flagged
+  // stale (INFO, REPLICAOF, PING ...) run.
+  if (!(spec->flags & kCmdStale)) {
+    std::string_view stale = host_.StaleRefusal();
+    if (!stale.empty()) return Reject(c, spec, stale);
+  }
   if (host_.loading() && !(spec->flags & kCmdLoading)) return Reject(c, spec, errors::kLoading);
   // A monitor is a replica to redis-server, and so kept away from the keyspace.
   if (c.monitor && (spec->flags & (kCmdWrite | kCmdReadOnly | kCmdMayReplicate))) {

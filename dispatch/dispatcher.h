@@ -149,6 +149,16 @@ class Dispatcher : public streams::KeyspaceObserver {
   // The data was replaced wholesale (a full sync loaded): the block limits records apply under
   // start again from the keyspace's.
   void ResetReplicatedLimits() { replicated_.reset(); }
+  // The master's block limits, known before its next RUNNEL-LIMITS arrives: what a restarted
+  // replica's own log (or its saved position) says they were.
+  void SetReplicatedLimits(const streams::StreamLimits& limits) {
+    replicated_ = ReplicatedState{limits, true, limits_.new_stream};
+  }
+  // The block limits the records made now follow: a replica's master's, else the configured
+  // ones. A log file opens with them (RUNNEL-LIMITS), so its replay lays blocks out alike.
+  streams::StreamLimits RecordLimits() const {
+    return replica_ && replicated_ ? replicated_->limits : limits_.stream;
+  }
   // A master becoming a replica: clients blocked in a write (XREADGROUP) are answered `error`,
   // since their command could no longer run.
   void UnblockWriters(std::string_view error);

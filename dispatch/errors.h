@@ -87,9 +87,18 @@ inline constexpr std::string_view kWaitOnReplica =
     "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a "
     "replica is configured to be writable (which is not the default) writes to replicas are "
     "just local and are not propagated.";
+inline constexpr std::string_view kWaitAofOnReplica =
+    "ERR WAITAOF cannot be used with replica instances. Please also note that writes to "
+    "replicas are just local and are not propagated.";
+inline constexpr std::string_view kWaitAofWithoutLog =
+    "ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.";
+// Redis 7.2's getPositiveLongFromObjectOrReply.
+inline constexpr std::string_view kNotPositive = "ERR value is out of range, must be positive";
 inline constexpr std::string_view kUnblockedByRoleChange =
     "UNBLOCKED force unblock from blocking operation, instance state changed (master -> "
     "replica?)";
+inline constexpr std::string_view kNotZeroOrOne =
+    "ERR value is out of range, value must between 0 and 1";
 inline std::string UnrecognizedReplconfOption(std::string_view option) {
   return "ERR Unrecognized REPLCONF option: " + std::string(option);
 }

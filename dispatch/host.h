@@ -123,14 +123,19 @@ class AdminHost {
   // answers it (+FULLRESYNC ... or +CONTINUE ...), or returns the error to reply, checked in
   // redis-server's order (the master link, pending output, then the offset).
   virtual std::string Psync(Client& client, std::string_view replid, std::string_view offset) = 0;
-  // REPLCONF ACK from a replica: it holds the stream up to `offset`.
-  virtual void ReplicaAcked(Client& client, uint64_t offset) = 0;
+  // REPLCONF ACK from a replica: it holds the stream up to `offset`, and (FACK) has it in its
+  // log on disk up to `synced`.
+  virtual void ReplicaAcked(Client& client, uint64_t offset, std::optional<uint64_t> synced) = 0;
   // REPLCONF GETACK: acknowledges the offset to this server's master, if it has one.
   virtual void AckToMaster() = 0;
   // WAIT: how many replicas have acknowledged `offset`.
   virtual size_t ReplicasAcked(uint64_t offset) const = 0;
-  // WAIT blocks `client_id`: the replicas are asked for acknowledgements, and the client is
-  // woken (Dispatcher::WakeSoon) as they come.
+  // WAITAOF: how many replicas have `offset` in their log on disk (their FACK), and the
+  // offset up to which this server's own log is on disk.
+  virtual size_t ReplicasSynced(uint64_t offset) const = 0;
+  virtual uint64_t LogSyncedOffset() const = 0;
+  // WAIT and WAITAOF block `client_id`: the replicas are asked for acknowledgements, and the
+  // client is woken (Dispatcher::WakeSoon) as they come and as the log reaches the disk.
   virtual void AwaitAcks(uint64_t client_id) = 0;
   // DEBUG RELOAD: saves the snapshot (unless `nosave`), then loads it in place of the data.
   // DEBUG LOADAOF (`from_log`): writes and fsyncs the log, then loads its whole history in
@@ -171,6 +176,9 @@ class Host {
   // Non-empty while write commands must be refused for replication's sake, with the error to
   // reply: -READONLY on a read-only replica, -NOREPLICAS below min-replicas-to-write.
   virtual std::string_view ReplicationRefusal() const { return {}; }
+  // Non-empty while commands not flagged stale must be refused: -MASTERDOWN on a replica whose
+  // link is down, with replica-serve-stale-data no.
+  virtual std::string_view StaleRefusal() const { return {}; }
   // master_repl_offset: a client's woff after a command that wrote.
   virtual uint64_t ReplicationOffset() const { return 0; }
   // PUBLISH ran: a master sends the message to its replicas, for their subscribers.

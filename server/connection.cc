@@ -203,9 +203,11 @@ void Connection::ResumeInput() {
 }
 
 bool Connection::CloseIfOverOutputLimit() {
+  const dispatch::ClientType t = type();
   const config::OutputLimit& limit =
-      server_.output_limit(type() == dispatch::ClientType::kPubSub ? config::ClientClass::kPubSub
-                                                                   : config::ClientClass::kNormal);
+      server_.output_limit(t == dispatch::ClientType::kPubSub    ? config::ClientClass::kPubSub
+                           : t == dispatch::ClientType::kReplica ? config::ClientClass::kReplica
+                                                                 : config::ClientClass::kNormal);
   const auto bytes = static_cast<int64_t>(output_bytes());
   bool over = limit.hard > 0 && bytes >= limit.hard;
   if (!over && (limit.soft == 0 || bytes < limit.soft)) {

@@ -41,6 +41,7 @@ struct SyncJob {
   int result = 0;
   double seconds = 0;  // how long the fdatasync took
   uint64_t bytes = 0;  // what this sync covers
+  uint64_t offset = 0;  // the replication offset those bytes reach (WAITAOF)
   Durability* owner = nullptr;
 };
 
@@ -127,7 +128,7 @@ bool Durability::OpenLog(uint64_t next_sequence, std::string* error) {
 
 void Durability::AppendLimits() {
   std::string effect;
-  effects::Writer(&effect).StreamLimits(server_.dispatcher().limits().stream);
+  effects::Writer(&effect).StreamLimits(server_.dispatcher().RecordLimits());
   aof_->Append(0, server_.NowMs(), effect);
 }
 
@@ -140,7 +141,7 @@ bool Durability::Start(uint64_t next_sequence, bool loaded_from_dump,
     if (!OpenLog(next_sequence == 0 ? 1 : next_sequence, error)) return false;
     // A log file no replay went through, or one replayed under other limits, must say which
     // limits the records that follow are written under.
-    const streams::StreamLimits& limits = server_.dispatcher().limits().stream;
+    const streams::StreamLimits limits = server_.dispatcher().RecordLimits();
     if (!replayed_limits || replayed_limits->node_max_bytes != limits.node_max_bytes ||
         replayed_limits->node_max_entries != limits.node_max_entries) {
       AppendLimits();
@@ -176,7 +177,15 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 void Durability::BeforeReplies() {
-  if (!aof_ || !aof_->has_pending()) return;
+  if (!aof_) return;
+  if (!aof_->has_pending()) {
+    // Everything made so far is on disk: the offset moved only by what the log does not hold
+    // (pings, acknowledgement requests).
+    if (aof_->bytes_written_since_sync() == 0 && !sync_in_flight_) {
+      MarkSynced(server_.ReplicationOffset());
+    }
+    return;
+  }
   bool always = fsync_ == config::FsyncPolicy::kAlways;
   std::string error;
   // Written, then (under always) synced, in two steps so each has its own histogram.
@@ -194,6 +203,10 @@ void Durability::BeforeReplies() {
     server_.dispatcher().NoteLatency("aof-fsync-always", static_cast<uint64_t>(seconds * 1000));
   }
   if (ok) {
+    written_offset_ = server_.ReplicationOffset();
+    // Under appendfsync no the kernel decides when the bytes reach the disk: written is the
+    // most WAITAOF can know, as in Redis.
+    if (always || fsync_ == config::FsyncPolicy::kNo) MarkSynced(written_offset_);
     if (!last_write_ok_) {
       server_.log().Warning("Writing to the append-only log works again.");
       last_write_ok_ = true;
@@ -223,6 +236,7 @@ void Durability::ScheduleBackgroundSync() {
   // could not be queued).
   auto job = std::make_unique<SyncJob>();
   job->bytes = aof_->TakeUnsynced();
+  job->offset = written_offset_;
   job->fd = fd;
   job->owner = this;
   job->req.data = job.get();
@@ -236,7 +250,7 @@ void Durability::ScheduleBackgroundSync() {
       },
       [](uv_work_t* req, int) {
         std::unique_ptr<SyncJob> j(static_cast<SyncJob*>(req->data));
-        j->owner->FinishBackgroundSync(j->result, j->bytes, j->seconds);
+        j->owner->FinishBackgroundSync(j->result, j->bytes, j->seconds, j->offset);
       });
   if (rc != 0) {
     aof_->ReturnUnsynced(job->bytes);
@@ -246,7 +260,13 @@ void Durability::ScheduleBackgroundSync() {
   job.release();  // now the completion callback's
 }
 
-void Durability::FinishBackgroundSync(int result, uint64_t bytes, double seconds) {
+void Durability::MarkSynced(uint64_t offset) {
+  if (offset <= synced_offset_) return;
+  synced_offset_ = offset;
+  server_.OnLogSynced();
+}
+
+void Durability::FinishBackgroundSync(int result, uint64_t bytes, double seconds, uint64_t offset) {
   sync_in_flight_ = false;
   log_fsync_seconds_.Record(seconds);
   const bool failed = result != 0;
@@ -257,6 +277,7 @@ void Durability::FinishBackgroundSync(int result, uint64_t bytes, double seconds
   }
   sync_failed_ = failed;
   if (failed && aof_) aof_->ReturnUnsynced(bytes);
+  if (!failed) MarkSynced(offset);
   UpdateRefusal();
 }
 

@@ -108,6 +108,9 @@ class Durability {
   bool last_save_ok() const { return last_bgsave_ok_; }
   bool save_in_progress() const { return child_kind_ == Child::kSave; }
   bool log_write_ok() const { return last_write_ok_ && !sync_failed_; }
+  // The replication offset up to which every record is on disk (WAITAOF's local count, a
+  // replica's FACK); only meaningful while the log is on.
+  uint64_t synced_offset() const { return synced_offset_; }
 
  private:
   enum class Child { kNone, kSave, kRewrite };
@@ -124,7 +127,9 @@ class Durability {
   void MaybeRewriteByGrowth();
   void ScheduleBackgroundSync();
   // The libuv completion of a background sync (the lambda shares this class's access).
-  void FinishBackgroundSync(int result, uint64_t bytes, double seconds);
+  void FinishBackgroundSync(int result, uint64_t bytes, double seconds, uint64_t offset);
+  // The log holds, on disk, every record up to replication offset `offset` (WAITAOF).
+  void MarkSynced(uint64_t offset);
   void UpdateRefusal();
   bool OpenLog(uint64_t next_sequence, std::string* error);
   // A fresh history (new log files) whose base is the current data; aof_ is null on failure.
@@ -168,6 +173,8 @@ class Durability {
   uint64_t rewrites_ = 0;
   int64_t last_sync_ms_ = 0;
   bool sync_in_flight_ = false;
+  uint64_t written_offset_ = 0;  // the replication offset the last write of records reached
+  uint64_t synced_offset_ = 0;   // ... and the last completed sync (synced_offset())
   bool sync_failed_ = false;
 
   DurationHistogram log_write_seconds_;

@@ -109,7 +109,12 @@ void MasterLink::Cron() {
   const uint64_t timeout_ms = static_cast<uint64_t>(server_.config().repl_timeout) * 1000;
   const uint64_t since = std::max(last_io_ms_, last_connect_ms_);
   if (now - since > timeout_ms) return Drop("Timeout connecting to the MASTER...");
-  if (state_ == State::kConnected && now - last_ack_ms_ >= kAckIntervalMs) SendAck();
+  // Every second, and sooner when the log has reached the disk further (a WAITAOF waits).
+  const bool synced_more =
+      server_.durability().log_enabled() && server_.durability().synced_offset() != acked_synced_;
+  if (state_ == State::kConnected && (now - last_ack_ms_ >= kAckIntervalMs || synced_more)) {
+    SendAck();
+  }
 }
 
 void MasterLink::Connect() {
@@ -209,7 +214,11 @@ void MasterLink::Write(std::string bytes) {
 
 void MasterLink::SendAck() {
   last_ack_ms_ = server_.MonotonicMs();
-  Write(Command({"REPLCONF", "ACK", std::to_string(replication_.offset())}));
+  const std::string offset = std::to_string(replication_.offset());
+  if (!server_.durability().log_enabled()) return Write(Command({"REPLCONF", "ACK", offset}));
+  // FACK: how far this replica's own log is on disk (the master's WAITAOF counts it).
+  acked_synced_ = server_.durability().synced_offset();
+  Write(Command({"REPLCONF", "ACK", offset, "FACK", std::to_string(acked_synced_)}));
 }
 
 void MasterLink::Drop(std::string_view why, bool full) {

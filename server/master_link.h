@@ -16,7 +16,8 @@
 // The offset moves only after a command has been applied whole, so a link that breaks inside
 // one continues (PSYNC) from its first byte. A record that does not apply means this server no
 // longer holds its master's data: the link is dropped and the next sync is a full one.
-// REPLCONF ACK <offset> goes to the master every second and when it asks (GETACK); a master
+// REPLCONF ACK <offset> [FACK <offset on disk>] goes to the master every second, when it asks
+// (GETACK), and when the log has reached the disk further (the cron looks); a master
 // silent for repl-timeout seconds is given up and connected to again.
 //
 // Every libuv handle is owned here (RAII), and callbacks that may arrive after the attempt
@@ -105,6 +106,7 @@ class MasterLink {
   uint64_t down_since_ms_ = 0;  // monotonic
   uint64_t last_connect_ms_ = 0;
   uint64_t last_ack_ms_ = 0;
+  uint64_t acked_synced_ = 0;  // the FACK last sent
   bool force_full_ = false;  // the next PSYNC asks for a full sync
 
   // Full sync.

@@ -7,9 +7,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 
+#include "dispatch/args.h"
 #include "dispatch/errors.h"
 #include "effects/writer.h"
+#include "persistence/file_io.h"
 #include "replication/feed.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -25,6 +28,9 @@ constexpr size_t kSnapshotChunk = 256 * 1024;
 // A replica being sent a snapshot gets more only while this much or less waits for its socket.
 constexpr size_t kSnapshotQueued = 1024 * 1024;
 constexpr std::string_view kKeepalive = "\n";  // to replicas waiting for a snapshot
+// Where a replica's clean shutdown leaves its position (in the data directory, the working
+// directory): "<replid> <offset> <node-max-bytes> <node-max-entries>".
+constexpr const char* kStateFile = "replication.state";
 
 std::string PeerIp(std::string_view addr) {
   const size_t colon = addr.rfind(':');
@@ -41,10 +47,46 @@ Replication::~Replication() {
   }
 }
 
+void Replication::Prepare() {
+  // The position the last shutdown left, read once and removed (SaveState).
+  std::string text, error;
+  const bool saved = persistence::ReadWholeFile(kStateFile, &text, &error);
+  if (saved) unlink(kStateFile);
+  if (!config::ParseReplicaOf(server_.config().replicaof)) return;
+  server_.dispatcher().set_replica(true);
+  std::istringstream fields(text);
+  std::string replid;
+  uint64_t offset = 0;
+  streams::StreamLimits limits;
+  if (!saved || !(fields >> replid >> offset >> limits.node_max_bytes >> limits.node_max_entries) ||
+      replid.size() != 40) {
+    return;  // nothing to continue from: a full sync
+  }
+  history_.replid = replid;
+  history_.ClearSecond();
+  backlog_ = std::make_unique<replication::Backlog>(
+      static_cast<size_t>(server_.config().repl_backlog_size), offset);
+  server_.dispatcher().SetReplicatedLimits(limits);
+  server_.log().Notice("Asking the master to continue from offset " + std::to_string(offset + 1) +
+                       " of " + replid);
+}
+
 void Replication::Start() {
   if (auto master = config::ParseReplicaOf(server_.config().replicaof)) {
     link_ = std::make_unique<MasterLink>(server_, *this, master->first, master->second);
-    server_.dispatcher().set_replica(true);
+  }
+}
+
+void Replication::SaveState(bool durable) {
+  if (!link_ || !backlog_ || !durable) return;
+  std::string error;
+  // The master's block limits too: the records after the offset are laid out by them.
+  const streams::StreamLimits limits = server_.dispatcher().RecordLimits();
+  const std::string text = history_.replid + " " + std::to_string(offset()) + " " +
+                           std::to_string(limits.node_max_bytes) + " " +
+                           std::to_string(limits.node_max_entries) + "\n";
+  if (!persistence::WriteFileDurably(".", kStateFile, text, &error)) {
+    server_.log().Warning("Could not keep the replication position for a restart: " + error);
   }
 }
 
@@ -102,6 +144,11 @@ std::string_view Replication::WriteRefusal() const {
     return errors::kNoReplicas;
   }
   return {};
+}
+
+std::string_view Replication::StaleRefusal() const {
+  const bool stale = link_ && !link_->up() && !server_.config().replica_serve_stale_data;
+  return stale ? errors::kMasterDown : std::string_view();
 }
 
 size_t Replication::GoodReplicas() const {
@@ -198,14 +245,24 @@ std::string Replication::Psync(dispatch::Client& client, std::string_view replid
   return "";
 }
 
-void Replication::ReplicaAcked(dispatch::Client& client, uint64_t offset) {
+void Replication::ReplicaAcked(dispatch::Client& client, uint64_t offset,
+                               std::optional<uint64_t> synced) {
   Replica* r = Find(client.id());
   if (r == nullptr) return;
   r->ack_offset = std::max(r->ack_offset, offset);
+  if (synced) r->synced_offset = std::max(r->synced_offset, *synced);
   r->last_ack_ms = server_.MonotonicMs();
+  WakeWaiters();
+}
+
+void Replication::WakeWaiters() {
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     dispatch::Client* c = server_.FindClient(*it);
-    if (c == nullptr || !c->blocked) {
+    // Gone, or answered since (and perhaps blocked in something else now).
+    const bool waits = c != nullptr && c->blocked && !c->blocked->request.rerun.empty() &&
+                       (dispatch::IEquals(c->blocked->request.rerun[0], "WAIT") ||
+                        dispatch::IEquals(c->blocked->request.rerun[0], "WAITAOF"));
+    if (!waits) {
       it = waiting_.erase(it);
       continue;
     }
@@ -222,6 +279,14 @@ size_t Replication::ReplicasAcked(uint64_t offset) const {
   size_t n = 0;
   for (const Replica& r : replicas_) {
     n += r.state == Replica::State::kOnline && r.ack_offset >= offset;
+  }
+  return n;
+}
+
+size_t Replication::ReplicasSynced(uint64_t offset) const {
+  size_t n = 0;
+  for (const Replica& r : replicas_) {
+    n += r.state == Replica::State::kOnline && r.synced_offset >= offset;
   }
   return n;
 }

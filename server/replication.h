@@ -43,8 +43,17 @@ class Replication {
   Replication(const Replication&) = delete;
   Replication& operator=(const Replication&) = delete;
 
-  // At start: follows `replicaof` when it is set.
+  // At start, once the data is loaded and before the log opens: with `replicaof` set, the
+  // server is a replica from now on, and resumes the position (and the master's block limits)
+  // its last clean shutdown left (SaveState), if any.
+  void Prepare();
+  // Then connects to the master.
   void Start();
+  // A clean shutdown of a replica whose data is durable (`durable`: the log is on, or a save
+  // just succeeded): writes its history ID and offset (kStateFile), so after a restart it asks
+  // its master to continue rather than send everything. Start reads the file and removes it, so
+  // a crash after that start never reuses a position the data no longer matches.
+  void SaveState(bool durable);
 
   // ---- the stream ----
   // Whether records must be made for replication: a master with a backlog.
@@ -56,13 +65,18 @@ class Replication {
   // Bytes a replica received from its master and applied: passed on unchanged.
   void FeedRaw(std::string_view bytes);
   uint64_t offset() const;
-  // Non-empty while writes are refused: -READONLY, -NOREPLICAS, -MASTERDOWN.
+  // Non-empty while writes are refused: -READONLY, -NOREPLICAS.
   std::string_view WriteRefusal() const;
+  // -MASTERDOWN while the link is down and replica-serve-stale-data is no.
+  std::string_view StaleRefusal() const;
 
   // ---- commands ----
   std::string ReplicaOf(const dispatch::ReplicaOfRequest& request);
   std::string Psync(dispatch::Client& client, std::string_view replid, std::string_view offset);
-  void ReplicaAcked(dispatch::Client& client, uint64_t offset);
+  void ReplicaAcked(dispatch::Client& client, uint64_t offset, std::optional<uint64_t> synced);
+  size_t ReplicasSynced(uint64_t offset) const;
+  // Re-runs the clients blocked in WAIT or WAITAOF (an acknowledgement came, the log synced).
+  void WakeWaiters();
   void AckToMaster();
   size_t ReplicasAcked(uint64_t offset) const;
   void AwaitAcks(uint64_t client_id);
@@ -100,6 +114,7 @@ class Replication {
     int file = -1;          // the snapshot being sent
     uint64_t file_left = 0;
     uint64_t ack_offset = 0;
+    uint64_t synced_offset = 0;  // its FACK: what its own log has on disk
     uint64_t last_ack_ms = 0;  // monotonic
   };
 

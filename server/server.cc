@@ -499,6 +499,8 @@ bool Server::Shutdown(std::string_view reason, SaveMode mode, bool force, std::s
       if (error != nullptr) *error = why;
       return false;
     }
+    replication_->SaveState(durability_->log_write_ok() &&
+                            (durability_->log_enabled() || (save && durability_->last_save_ok())));
   }
   shutting_down_ = true;
   log_.Notice("Shutting down (" + std::string(reason) + ")");
@@ -586,6 +588,7 @@ void Server::FinishLoading() {
                  "changed nothing then either.");
   }
   loader_.reset();
+  replication_->Prepare();  // a replica logs by its master's block limits
   if (!durability_->Start(next, from_dump, replayed_limits, &error)) {
     log_.Warning("Can't open the append-only log: " + error);
     exit_code_ = 1;

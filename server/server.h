@@ -132,6 +132,7 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   }
   void AppendRecord(int db, int64_t time_ms, std::string_view payload) override;
   std::string_view ReplicationRefusal() const override { return replication_->WriteRefusal(); }
+  std::string_view StaleRefusal() const override { return replication_->StaleRefusal(); }
   uint64_t ReplicationOffset() const override { return replication_->offset(); }
   void PropagatePublish(std::string_view channel, std::string_view message) override {
     replication_->FeedPublish(channel, message);
@@ -163,9 +164,14 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
                     std::string_view offset) override {
     return replication_->Psync(client, replid, offset);
   }
-  void ReplicaAcked(dispatch::Client& client, uint64_t offset) override {
-    replication_->ReplicaAcked(client, offset);
+  void ReplicaAcked(dispatch::Client& client, uint64_t offset,
+                    std::optional<uint64_t> synced) override {
+    replication_->ReplicaAcked(client, offset, synced);
   }
+  size_t ReplicasSynced(uint64_t offset) const override {
+    return replication_->ReplicasSynced(offset);
+  }
+  uint64_t LogSyncedOffset() const override { return durability_->synced_offset(); }
   void AckToMaster() override { replication_->AckToMaster(); }
   size_t ReplicasAcked(uint64_t offset) const override {
     return replication_->ReplicasAcked(offset);
@@ -189,6 +195,8 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   // Durability's background saves, which full syncs send.
   void OnSnapshotForked() { replication_->OnSnapshotForked(); }
   void OnSnapshotFinished(bool ok) { replication_->OnSnapshotFinished(ok); }
+  // The log reached the disk further (Durability::synced_offset): WAITAOF may be answered.
+  void OnLogSynced() { replication_->WakeWaiters(); }
 
   // client-output-buffer-limit, parsed (server/connection.cc applies it).
   // A client's output went above its class's soft limit: the cron watches it from now on.

@@ -1418,7 +1418,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a tenth of the requests")
     ap.add_argument("--write", help="markdown file whose bench section is replaced")
     ap.add_argument("--only", choices=["idle", "compare", "policies", "queues", "pubsub",
-                                       "scrape", "tls", "connections"],
+                                       "scrape", "tls", "connections", "replication"],
                     help="run only this part")
     ap.add_argument("--before", help="an earlier runnel-server, for --only compare")
     ap.add_argument("--before-label", default="Runnel before",
@@ -1442,6 +1442,10 @@ def main():
         "connections": (lambda: render_connections(connections(runnel, redis, args.quick)),
                         CONNECTIONS_BEGIN, CONNECTIONS_END),
     }
+    if args.only == "replication":  # its own module, which imports this one
+        import bench_replication
+        single["replication"] = (lambda: bench_replication.run(runnel, redis, args.quick),
+                                 bench_replication.REPL_BEGIN, bench_replication.REPL_END)
     if args.only in single:
         measure, begin, end = single[args.only]
         text = measure()

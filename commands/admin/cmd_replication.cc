@@ -1,4 +1,4 @@
-// Replication commands: REPLICAOF (SLAVEOF), ROLE, WAIT, and the ones replicas send their
+// Replication commands: REPLICAOF (SLAVEOF), ROLE, WAIT, WAITAOF, and the ones replicas send their
 // master — REPLCONF, PSYNC, SYNC. The server does the replication (server/replication.h); these
 // parse, check and answer in redis-server's words.
 #include <string>
@@ -78,17 +78,28 @@ void CmdReplconf(CommandContext& ctx) {
       if (IEquals(value, "eof")) c.replica_hello.capa_eof = true;
       if (IEquals(value, "psync2")) c.replica_hello.capa_psync2 = true;
     } else if (IEquals(option, "ack")) {
+      // REPLCONF ACK <offset> [FACK <offset its log has on disk>] (Redis 7.2).
       auto offset = streams::ParseStrictInt64(value);
+      std::optional<uint64_t> synced;
+      if (i + 3 < ctx.argc() && IEquals(ctx.arg(i + 2), "fack")) {
+        auto fack = streams::ParseStrictInt64(ctx.arg(i + 3));
+        if (fack && *fack >= 0) synced = static_cast<uint64_t>(*fack);
+      }
       if (c.replica && offset && *offset >= 0) {
-        ctx.admin().ReplicaAcked(c, static_cast<uint64_t>(*offset));
+        ctx.admin().ReplicaAcked(c, static_cast<uint64_t>(*offset), synced);
       }
       return;
     } else if (IEquals(option, "getack")) {
       ctx.admin().AckToMaster();
       return;
-    } else if (IEquals(option, "rdb-only") || IEquals(option, "rdb-filter-only")) {
-      // Redis's diskless-load helpers (redis-check-rdb, replica tools): accepted, as Redis
-      // accepts them, and without effect on the stream Runnel sends.
+    } else if (IEquals(option, "rdb-only")) {
+      // Redis's request for a snapshot without the stream after it (redis-cli --rdb): checked
+      // as Redis checks it; Runnel sends the stream regardless, which such a tool ignores.
+      auto flag = IntArgOrReply(ctx, value);
+      if (!flag) return;
+      if (*flag != 0 && *flag != 1) return ctx.Error(errors::kNotZeroOrOne);
+    } else if (IEquals(option, "rdb-filter-only")) {
+      // Which key types such a snapshot should hold: accepted, and every stream is sent.
     } else {
       return ctx.Error(errors::UnrecognizedReplconfOption(option));
     }
@@ -117,6 +128,45 @@ void CmdWait(CommandContext& ctx) {
   const size_t acked = ctx.admin().ReplicasAcked(ctx.client().woff);
   if (static_cast<int64_t>(acked) >= *wanted || ctx.in_exec || ctx.timed_out) {
     return ctx.reply.Integer(static_cast<int64_t>(acked));
+  }
+  ctx.admin().AwaitAcks(ctx.client().id());
+  dispatch::BlockRequest request;
+  request.timeout_ms = static_cast<uint64_t>(*timeout);
+  request.rerun = ctx.args;
+  request.answers_timeout = true;
+  ctx.Block(std::move(request));
+}
+
+// WAITAOF numlocal numreplicas timeout (Redis 7.2): [1 if this server's log has the client's
+// last write on disk, the replicas whose logs have], once both suffice or at the timeout.
+void CmdWaitAof(CommandContext& ctx) {
+  if (ctx.admin().Replication().replica) return ctx.Error(errors::kWaitAofOnReplica);
+  auto positive = [&](std::string_view arg) -> std::optional<int64_t> {
+    auto v = IntArgOrReply(ctx, arg);
+    if (v && *v < 0) {
+      ctx.Error(errors::kNotPositive);
+      return std::nullopt;
+    }
+    return v;
+  };
+  auto local_wanted = positive(ctx.arg(1));
+  if (!local_wanted) return;
+  auto replicas_wanted = positive(ctx.arg(2));
+  if (!replicas_wanted) return;
+  auto timeout = streams::ParseStrictInt64(ctx.arg(3));
+  if (!timeout) return ctx.Error(errors::kTimeoutNotInteger);
+  if (*timeout < 0) return ctx.Error(errors::kTimeoutNegative);
+  const bool log_on = ctx.admin().config().appendonly;
+  if (*local_wanted > 0 && !log_on) return ctx.Error(errors::kWaitAofWithoutLog);
+  const uint64_t target = ctx.client().woff;
+  const int64_t local = log_on && ctx.admin().LogSyncedOffset() >= target ? 1 : 0;
+  const auto replicas = static_cast<int64_t>(ctx.admin().ReplicasSynced(target));
+  const bool enough = local >= *local_wanted && replicas >= *replicas_wanted;
+  if (enough || ctx.in_exec || ctx.timed_out) {
+    ctx.reply.Array(2);
+    ctx.reply.Integer(local);
+    ctx.reply.Integer(replicas);
+    return;
   }
   ctx.admin().AwaitAcks(ctx.client().id());
   dispatch::BlockRequest request;
@@ -167,6 +217,12 @@ void RegisterReplicationCommands(std::vector<dispatch::CommandSpec>& out) {
                  .arity = 3,
                  .flags = kCmdNoScript,
                  .handler = CmdWait,
+                 .acl_categories = "@slow @connection",
+                 .tips = "request_policy:all_shards response_policy:agg_min"});
+  out.push_back({.name = "waitaof",
+                 .arity = 4,
+                 .flags = kCmdNoScript,
+                 .handler = CmdWaitAof,
                  .acl_categories = "@slow @connection",
                  .tips = "request_policy:all_shards response_policy:agg_min"});
 }

@@ -246,6 +246,11 @@ constexpr DocEntry kDocs[] = {
      .summary = "Wait for the synchronous replication of all the write commands sent in the "
                 "context of the current connection",
      .complexity = "O(1)", .args = "numreplicas:integer timeout:integer"},
+    // Redis 7.2 (redis-server 7.0 has no WAITAOF): as its docs describe it.
+    {.name = "waitaof", .group = "generic", .since = "7.2.0",
+     .summary = "Blocks until all of the preceding write commands sent by the connection are "
+                "written to the append-only file of the master and/or replicas.",
+     .complexity = "O(1)", .args = "numlocal:integer numreplicas:integer timeout:integer"},
     {.name = "lastsave", .group = "server", .since = "1.0.0",
      .summary = "Get the UNIX time stamp of the last successful save to disk",
      .complexity = "O(1)"},

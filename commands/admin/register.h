@@ -15,7 +15,7 @@ void RegisterSlowlogCommands(std::vector<dispatch::CommandSpec>& out);     // SL
 void RegisterLatencyCommands(std::vector<dispatch::CommandSpec>& out);     // LATENCY
 void RegisterMonitorCommand(std::vector<dispatch::CommandSpec>& out);      // MONITOR
 void RegisterAclCommand(std::vector<dispatch::CommandSpec>& out);          // ACL
-// REPLICAOF SLAVEOF ROLE WAIT REPLCONF PSYNC SYNC
+// REPLICAOF SLAVEOF ROLE WAIT WAITAOF REPLCONF PSYNC SYNC
 void RegisterReplicationCommands(std::vector<dispatch::CommandSpec>& out);
 // CLIENT REPLY / NO-EVICT / NO-TOUCH / UNBLOCK / PAUSE / UNPAUSE / TRACKINGINFO, into CLIENT's
 // subcommands.

@@ -161,6 +161,7 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"psync", "replicationid offset"},
     {"sync", ""},
     {"wait", "numreplicas timeout"},
+    {"waitaof", "numlocal numreplicas timeout"},
     {"decr", "key"},
     {"decrby", "key decrement"},
     {"del", "key [key ...]"},

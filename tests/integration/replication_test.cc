@@ -87,12 +87,21 @@ TEST_CASE("replication: a replica holds exactly its master's data, after a full 
         std::string::npos);
   CHECK(InfoField(m, "sync_full") == "1");
 
-  // The replica's own log holds what it applied: restarted, it has the data before it syncs.
+  // Restarted cleanly, the replica loads what it applied from its own log and asks to
+  // continue from there; killed, it has no position it can trust and syncs in full.
   REQUIRE(replica.Stop(15) == 0);
+  run(50);
   REQUIRE(replica.Start());
   REQUIRE(WaitLoaded(replica.port()));
   run(200);
   CheckConverges(master, replica);
+  CHECK(InfoField(m, "sync_partial_ok") == "1");
+  CHECK(InfoField(m, "sync_full") == "1");
+  REQUIRE(replica.Stop(9) == 128 + 9);
+  REQUIRE(replica.Start());
+  run(100);
+  CheckConverges(master, replica);
+  CHECK(InfoField(m, "sync_full") == "2");
 }
 
 TEST_CASE("replication: a replica whose link broke continues from the backlog") {
@@ -144,6 +153,24 @@ TEST_CASE("replication: WAIT counts the replicas that acknowledged the client's 
   RawClient r(one.port());
   CHECK(r.Call({"WAIT", "1", "0"}).str.rfind("ERR WAIT cannot be used with replica instances", 0) ==
         0);
+
+  // WAITAOF: the write is in this server's log on disk, and in both replicas' (their FACK).
+  CHECK(m.Call({"XADD", "q", "*", "f", "v3"}).is_error() == false);
+  auto both = m.Call({"WAITAOF", "1", "2", "5000"});
+  REQUIRE(both.elements.size() == 2);
+  CHECK(both.elements[0].integer == 1);
+  CHECK(both.elements[1].integer == 2);
+  CHECK(
+      r.Call({"WAITAOF", "0", "0", "0"}).str.rfind("ERR WAITAOF cannot be used with replica", 0) ==
+      0);
+  CHECK(m.Call({"WAITAOF", "-1", "0", "0"}).str == "ERR value is out of range, must be positive");
+  CHECK(m.Call({"CONFIG", "SET", "appendonly", "no"}).str == "OK");
+  CHECK(m.Call({"WAITAOF", "1", "0", "0"}).str ==
+        "ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.");
+  auto remote_only = m.Call({"WAITAOF", "0", "2", "5000"});
+  REQUIRE(remote_only.elements.size() == 2);
+  CHECK(remote_only.elements[0].integer == 0);
+  CHECK(remote_only.elements[1].integer == 2);
 }
 
 TEST_CASE("replication: a replica serves reads, refuses writes, and wakes blocked readers") {
@@ -238,4 +265,84 @@ TEST_CASE("replication: a replica of a replica gets the same stream, at the same
   CheckConverges(a, c);
   RawClient cc(c.port());
   CHECK(InfoField(cc, "master_replid") == InfoField(ca, "master_replid"));
+}
+
+TEST_CASE("replication: a replica that stops reading is dropped at its output limit") {
+  // As Redis advises, the limit is above the backlog: a replica that fell further behind than
+  // the backlog holds syncs in full when it returns.
+  ServerProcess master(
+      {"--client-output-buffer-limit", "replica 4mb 0 0", "--repl-backlog-size", "2mb"});
+  REQUIRE(master.Start());
+  ServerProcess replica({"--replicaof", Addr(master)});
+  REQUIRE(replica.Start());
+  REQUIRE(WaitFor([&] { return InSync(master, replica); }, 15000));
+  kill(replica.pid(), SIGSTOP);
+  RawClient m(master.port());
+  const std::string value(10000, 'v');
+  for (int i = 0; i < 1000; ++i)
+    CHECK(m.Call({"XADD", "big", "*", "v", value}).is_error() == false);
+  CHECK(WaitFor([&] { return InfoField(m, "connected_slaves") == "0"; }, 10000));
+  CHECK(master.Log().find("closed for overcoming of output buffer limits") != std::string::npos);
+  kill(replica.pid(), SIGCONT);
+  CheckConverges(master, replica);
+  CHECK(InfoField(m, "sync_full") == "2");
+}
+
+TEST_CASE("replication: min-replicas-to-write and replica-serve-stale-data") {
+  ServerProcess master({"--min-replicas-to-write", "1", "--min-replicas-max-lag", "10"});
+  REQUIRE(master.Start());
+  RawClient m(master.port());
+  CHECK(m.Call({"XADD", "s", "*", "f", "v"}).str ==
+        "NOREPLICAS Not enough good replicas to write.");
+  CHECK(Integer(m, {"XLEN", "s"}) == 0);  // reads go on
+  CHECK(InfoField(m, "min_slaves_good_slaves") == "0");
+  ServerProcess replica({"--replicaof", Addr(master), "--replica-serve-stale-data", "no"});
+  REQUIRE(replica.Start());
+  REQUIRE(WaitFor([&] { return InSync(master, replica); }, 15000));
+  CHECK(InfoField(m, "min_slaves_good_slaves") == "1");
+  CHECK(m.Call({"XADD", "s", "1-1", "f", "v"}).str == "1-1");
+  REQUIRE(WaitFor([&] { return InSync(master, replica); }, 15000));
+  RawClient r(replica.port());
+  CHECK(Integer(r, {"XLEN", "s"}) == 1);
+  // With its master gone, a replica told not to serve stale data answers only commands flagged
+  // stale: INFO, CONFIG, REPLICAOF ...
+  REQUIRE(master.Stop(9) == 128 + 9);
+  REQUIRE(WaitFor([&] { return InfoField(r, "master_link_status") == "down"; }, 10000));
+  CHECK(r.Call({"XLEN", "s"}).str ==
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+  CHECK(r.Call({"PING"}).str.rfind("MASTERDOWN", 0) == 0);  // PING is not flagged stale either
+  CHECK(InfoField(r, "master_link_down_since_seconds").empty() == false);
+  CHECK(r.Call({"CONFIG", "SET", "replica-serve-stale-data", "yes"}).str == "OK");
+  CHECK(Integer(r, {"XLEN", "s"}) == 1);
+}
+
+TEST_CASE("replication: a replica logs in with masterauth and masteruser") {
+  ServerProcess master({"--requirepass", "secret"});
+  REQUIRE(master.Start());
+  RawClient m(master.port());
+  CHECK(m.Call({"AUTH", "secret"}).str == "OK");
+  CHECK(m.Call({"ACL", "SETUSER", "repl", "on", ">replpw", "+psync", "+replconf", "+ping"}).str ==
+        "OK");
+  CHECK(m.Call({"XADD", "s", "1-1", "f", "v"}).str == "1-1");
+  auto synced = [&](const ServerProcess& replica) {
+    RawClient r(replica.port());
+    return InfoField(r, "master_link_status") == "up" &&
+           InfoField(r, "master_repl_offset") == InfoField(m, "master_repl_offset");
+  };
+  ServerProcess with_password({"--replicaof", Addr(master), "--masterauth", "secret"});
+  REQUIRE(with_password.Start());
+  CHECK(WaitFor([&] { return synced(with_password); }, 15000));
+  ServerProcess with_user(
+      {"--replicaof", Addr(master), "--masteruser", "repl", "--masterauth", "replpw"});
+  REQUIRE(with_user.Start());
+  CHECK(WaitFor([&] { return synced(with_user); }, 15000));
+  RawClient u(with_user.port());
+  CHECK(Integer(u, {"XLEN", "s"}) == 1);
+  // A wrong password never gets a link up; the replica keeps trying and says why.
+  ServerProcess wrong({"--replicaof", Addr(master), "--masterauth", "nope"});
+  REQUIRE(wrong.Start());
+  CHECK(WaitFor([&] { return wrong.Log().find("Unable to AUTH to MASTER") != std::string::npos; },
+                10000));
+  RawClient w(wrong.port());
+  CHECK(InfoField(w, "master_link_status") == "down");
 }

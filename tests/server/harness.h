@@ -145,9 +145,11 @@ class Harness : public dispatch::Host, public dispatch::AdminHost {
   std::string Psync(dispatch::Client&, std::string_view, std::string_view) override {
     return "ERR the in-process harness has no replication";
   }
-  void ReplicaAcked(dispatch::Client&, uint64_t) override {}
+  void ReplicaAcked(dispatch::Client&, uint64_t, std::optional<uint64_t>) override {}
   void AckToMaster() override {}
   size_t ReplicasAcked(uint64_t) const override { return 0; }
+  size_t ReplicasSynced(uint64_t) const override { return 0; }
+  uint64_t LogSyncedOffset() const override { return 0; }
   void AwaitAcks(uint64_t) override {}
   bool Reload(bool from_log, bool nosave, std::string* error) override;
   dispatch::MemoryFigures Memory() override { return {}; }
