@@ -331,7 +331,10 @@ void Replication::OnSnapshotForked() {
   if (!any) return;
   // The stream after a snapshot opens with the block limits its records were made under.
   std::string limits;
-  effects::Writer(&limits).StreamLimits(server_.dispatcher().limits().stream);
+  effects::Writer(&limits).StreamLimits(server_.dispatcher().RecordLimits());
+  // Only a master adds to the stream: a replica's stream is its master's, byte for byte. A
+  // replica of a replica synced in full lays blocks out by its own stream-node-max-* settings
+  // until the master at the top sends its limits again (docs/replication.md).
   FeedRecord(0, server_.NowMs(), limits);
 }
 
@@ -352,15 +355,28 @@ void Replication::OnSnapshotFinished(bool ok) {
     if (dispatch::Client* c = server_.FindClient(r.client_id)) {
       c->reply().Raw("$" + std::to_string(st.st_size) + "\r\n");
     }
-    PumpSnapshot(r);
   }
   for (uint64_t id : failed) DropReplica(id, "the snapshot for it could not be made or read");
+  PumpSnapshots();
   for (const Replica& r : replicas_) {
     if (r.state == Replica::State::kWaitSave && !r.attached) return RequestSave();
   }
 }
 
-void Replication::PumpSnapshot(Replica& r) {
+// By id, not by reference: a replica dropped on the way leaves replicas_, and a loop over it
+// would go on with a dangling element.
+void Replication::PumpSnapshots() {
+  std::vector<uint64_t> sending;
+  for (const Replica& r : replicas_) {
+    if (r.state == Replica::State::kSendBulk) sending.push_back(r.client_id);
+  }
+  for (uint64_t id : sending) PumpSnapshot(id);
+}
+
+void Replication::PumpSnapshot(uint64_t client_id) {
+  Replica* found = Find(client_id);
+  if (found == nullptr || found->state != Replica::State::kSendBulk) return;
+  Replica& r = *found;
   Connection* conn = server_.FindConnection(r.client_id);
   if (conn == nullptr || conn->closing()) return;
   std::string chunk;
@@ -468,9 +484,7 @@ void Replication::Cron() {
 }
 
 void Replication::BeforePoll() {
-  for (Replica& r : replicas_) {
-    if (r.state == Replica::State::kSendBulk) PumpSnapshot(r);
-  }
+  PumpSnapshots();
   if (getack_wanted_) {
     getack_wanted_ = false;
     if (feeding() && !replicas_.empty()) Send(replication::kGetAck);

@@ -124,7 +124,9 @@ class Replication {
   void EnsureBacklog();
   // Asks for a background save for the replicas waiting for a snapshot.
   void RequestSave();
-  void PumpSnapshot(Replica& replica);
+  // More of each snapshot being sent, as far as its socket takes it (PumpSnapshot).
+  void PumpSnapshots();
+  void PumpSnapshot(uint64_t client_id);
   void DropReplica(uint64_t client_id, std::string_view why);
   void DisconnectReplicas();
   size_t GoodReplicas() const;
