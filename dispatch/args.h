@@ -43,6 +43,21 @@ inline std::optional<int64_t> IntArgOrReply(CommandContext& ctx, std::string_vie
   return v;
 }
 
+// A timeout in milliseconds (CLIENT PAUSE, WAIT, WAITAOF), or replies Redis's error for one
+// that is not an integer or is negative.
+inline std::optional<uint64_t> TimeoutMsArgOrReply(CommandContext& ctx, std::string_view arg) {
+  auto ms = streams::ParseStrictInt64(arg);
+  if (!ms) {
+    ctx.Error(errors::kTimeoutNotInteger);
+    return std::nullopt;
+  }
+  if (*ms < 0) {
+    ctx.Error(errors::kTimeoutNegative);
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(*ms);
+}
+
 class ArgParser {
  public:
   ArgParser(CommandContext& ctx, size_t start) : ctx_(ctx), pos_(start) {}

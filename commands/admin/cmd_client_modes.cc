@@ -85,10 +85,9 @@ void CmdClientPause(CommandContext& ctx) {
   } else if (ctx.argc() > 4) {
     return ctx.Error(errors::SubcommandSyntax(ctx.args));
   }
-  auto ms = streams::ParseStrictInt64(ctx.arg(2));
-  if (!ms) return ctx.Error(errors::kTimeoutNotInteger);
-  if (*ms < 0) return ctx.Error(errors::kTimeoutNegative);
-  ctx.dispatcher().Pause(mode, static_cast<uint64_t>(*ms));
+  auto ms = dispatch::TimeoutMsArgOrReply(ctx, ctx.arg(2));
+  if (!ms) return;
+  ctx.dispatcher().Pause(mode, *ms);
   ctx.reply.Ok();
 }
 

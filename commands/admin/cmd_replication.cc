@@ -116,25 +116,30 @@ void Sync(CommandContext& ctx, std::string_view replid, std::string_view offset)
 void CmdPsync(CommandContext& ctx) { Sync(ctx, ctx.arg(1), ctx.arg(2)); }
 void CmdSync(CommandContext& ctx) { Sync(ctx, "?", "-1"); }
 
+// WAIT and WAITAOF wait: re-run as acknowledgements come (and the log syncs), each run
+// answering once enough have; at the deadline the re-run answers with what there is.
+void BlockUntilAcked(CommandContext& ctx, uint64_t timeout_ms) {
+  ctx.admin().AwaitAcks(ctx.client().id());
+  dispatch::BlockRequest request;
+  request.timeout_ms = timeout_ms;
+  request.rerun = ctx.args;
+  request.answers_timeout = true;
+  ctx.Block(std::move(request));
+}
+
 // WAIT numreplicas timeout: the number of replicas that have acknowledged this client's last
 // write, once enough have or the timeout passed.
 void CmdWait(CommandContext& ctx) {
   if (ctx.admin().Replication().replica) return ctx.Error(errors::kWaitOnReplica);
   auto wanted = IntArgOrReply(ctx, ctx.arg(1));
   if (!wanted) return;
-  auto timeout = streams::ParseStrictInt64(ctx.arg(2));
-  if (!timeout) return ctx.Error(errors::kTimeoutNotInteger);
-  if (*timeout < 0) return ctx.Error(errors::kTimeoutNegative);
+  auto timeout = dispatch::TimeoutMsArgOrReply(ctx, ctx.arg(2));
+  if (!timeout) return;
   const size_t acked = ctx.admin().ReplicasAcked(ctx.client().woff);
   if (static_cast<int64_t>(acked) >= *wanted || ctx.in_exec || ctx.timed_out) {
     return ctx.reply.Integer(static_cast<int64_t>(acked));
   }
-  ctx.admin().AwaitAcks(ctx.client().id());
-  dispatch::BlockRequest request;
-  request.timeout_ms = static_cast<uint64_t>(*timeout);
-  request.rerun = ctx.args;
-  request.answers_timeout = true;
-  ctx.Block(std::move(request));
+  BlockUntilAcked(ctx, *timeout);
 }
 
 // WAITAOF numlocal numreplicas timeout (Redis 7.2): [1 if this server's log has the client's
@@ -153,9 +158,8 @@ void CmdWaitAof(CommandContext& ctx) {
   if (!local_wanted) return;
   auto replicas_wanted = positive(ctx.arg(2));
   if (!replicas_wanted) return;
-  auto timeout = streams::ParseStrictInt64(ctx.arg(3));
-  if (!timeout) return ctx.Error(errors::kTimeoutNotInteger);
-  if (*timeout < 0) return ctx.Error(errors::kTimeoutNegative);
+  auto timeout = dispatch::TimeoutMsArgOrReply(ctx, ctx.arg(3));
+  if (!timeout) return;
   const bool log_on = ctx.admin().config().appendonly;
   if (*local_wanted > 0 && !log_on) return ctx.Error(errors::kWaitAofWithoutLog);
   const uint64_t target = ctx.client().woff;
@@ -168,12 +172,7 @@ void CmdWaitAof(CommandContext& ctx) {
     ctx.reply.Integer(replicas);
     return;
   }
-  ctx.admin().AwaitAcks(ctx.client().id());
-  dispatch::BlockRequest request;
-  request.timeout_ms = static_cast<uint64_t>(*timeout);
-  request.rerun = ctx.args;
-  request.answers_timeout = true;
-  ctx.Block(std::move(request));
+  BlockUntilAcked(ctx, *timeout);
 }
 
 }  // namespace

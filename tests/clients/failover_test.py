@@ -31,7 +31,7 @@ import time
 import redis
 from redis.sentinel import Sentinel
 
-from harness import Resp, die_with_parent, free_port
+from harness import Resp, die_with_parent, free_port, stop_process
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STREAM = "orders"
@@ -90,13 +90,8 @@ class Node:
         self.proc.wait()
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc)
 
 
 class SentinelProc:

@@ -85,6 +85,17 @@ class Resp:
         raise ValueError("unexpected reply %r" % line)
 
 
+def stop_process(proc):
+    """SIGTERM, then SIGKILL if it has not exited within 20 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class RunnelServer:
     """runnel-server on a free port with its data in a fresh temporary directory; a context
     manager that stops it (SIGTERM, then SIGKILL) and removes the directory on exit. The
@@ -120,13 +131,7 @@ class RunnelServer:
             time.sleep(0.01)  # polling the port until it answers, not a guess at a delay
 
     def __exit__(self, kind, value, tb):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
         if kind is None:
             shutil.rmtree(self.dir, ignore_errors=True)
