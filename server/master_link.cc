@@ -58,8 +58,7 @@ MasterLink::MasterLink(Server& server, Replication& replication, std::string hos
       replication_(replication),
       host_(std::move(host)),
       port_(port),
-      read_buffer_(kReadBufferBytes, '\0'),
-      down_since_ms_(server.MonotonicMs()) {
+      read_buffer_(kReadBufferBytes, '\0') {
   resp::ParserLimits limits;
   limits.max_bulk_len = INT64_MAX;  // a record is as large as the master made it
   parser_.set_limits(limits);
@@ -96,7 +95,7 @@ int64_t MasterLink::last_io_seconds() const {
 }
 
 int64_t MasterLink::down_seconds() const {
-  if (up()) return -1;
+  if (up() || down_since_ms_ == 0) return -1;  // up, or never was: redis-server shows -1
   return static_cast<int64_t>((server_.MonotonicMs() - down_since_ms_) / 1000);
 }
 

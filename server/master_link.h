@@ -56,7 +56,7 @@ class MasterLink {
   bool syncing() const { return state_ == State::kSync; }
   // Seconds since the master last sent anything (-1 before it ever did).
   int64_t last_io_seconds() const;
-  // Seconds since the link went down, or since the server began following (-1 while up).
+  // Seconds since the link went down; -1 while up, and before it was ever up (as redis-server).
   int64_t down_seconds() const;
   uint64_t sync_total_bytes() const { return sync_total_; }
   uint64_t sync_read_bytes() const { return sync_read_; }
@@ -103,7 +103,7 @@ class MasterLink {
   std::string in_;  // received, not yet processed
   std::string read_buffer_;
   uint64_t last_io_ms_ = 0;     // monotonic; 0 = never
-  uint64_t down_since_ms_ = 0;  // monotonic
+  uint64_t down_since_ms_ = 0;  // monotonic; 0 until the link first went down
   uint64_t last_connect_ms_ = 0;
   uint64_t last_ack_ms_ = 0;
   uint64_t acked_synced_ = 0;  // the FACK last sent
