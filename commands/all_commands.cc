@@ -22,6 +22,7 @@ dispatch::CommandTable AllCommands() {
   RegisterAclCommand(specs);
   RegisterKeyCommands(specs);
   RegisterKeyMoveCommands(specs);
+  RegisterDumpCommands(specs);
   RegisterKeyInfoCommands(specs);
   RegisterMemoryCommands(specs);
   RegisterStringCommands(specs);

@@ -45,6 +45,15 @@ std::string_view Message(streams::Errc e) {
   return "ERR unknown error";
 }
 
+std::string BadDataFormat(std::string_view why) {
+  return std::string(kBadDataFormat) + ": " + std::string(why);
+}
+
+std::string CannotDump(std::string_view what) {
+  return "ERR the stream holds " + std::string(what) +
+         ", which Redis's DUMP format has no place for";
+}
+
 std::string WrongArity(std::string_view fullname) {
   return "ERR wrong number of arguments for '" + std::string(fullname) + "' command";
 }

@@ -51,6 +51,18 @@ inline constexpr std::string_view kIncrExBounds = "ERR LBOUND can't be greater t
 // SET / DELEX IFDEQ and IFDNE take what DIGEST returns.
 inline constexpr std::string_view kBadDigest =
     "ERR The digest must be exactly 16 hexadecimal characters";
+// DUMP and RESTORE (rdb/dump.h).
+inline constexpr std::string_view kBusyKey = "BUSYKEY Target key name already exists.";
+inline constexpr std::string_view kInvalidTtl = "ERR Invalid TTL value, must be >= 0";
+inline constexpr std::string_view kInvalidIdleTime = "ERR Invalid IDLETIME value, must be >= 0";
+inline constexpr std::string_view kInvalidFreq = "ERR Invalid FREQ value, must be >= 0 and <= 255";
+inline constexpr std::string_view kDumpVersionOrChecksum =
+    "ERR DUMP payload version or checksum are wrong";
+inline constexpr std::string_view kBadDataFormat = "ERR Bad data format";
+// Runnel's: RESTORE of a payload Runnel cannot store, saying why after Redis's words.
+std::string BadDataFormat(std::string_view why);
+// Runnel's: DUMP of a stream holding data Redis's format has no place for.
+std::string CannotDump(std::string_view what);
 inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
 // Sent to a client from outside the loopback interface when protected-mode is on and there is
 // no requirepass, before the connection is closed: redis-server's text, word for word (its

@@ -1,5 +1,5 @@
 // Key and string effects: how DEL, SET, MSET, PEXPIREAT, PERSIST, RENAME, MOVE, SWAPDB, COPY,
-// APPEND, SETRANGE, FLUSHDB and FLUSHALL are written, and how they (and the forms earlier
+// RESTORE, APPEND, SETRANGE, FLUSHDB and FLUSHALL are written, and how they (and the forms earlier
 // versions logged: UNLINK, RENAMENX, the INCR family, FLUSHDB/FLUSHALL with ASYNC or SYNC)
 // replay.
 #include <string>
@@ -7,6 +7,7 @@
 
 #include "effects/catalogue.h"
 #include "effects/writer.h"
+#include "rdb/dump.h"
 #include "resp/command_encoder.h"
 #include "streams/numbers.h"
 
@@ -74,6 +75,13 @@ void Writer::Copy(std::string_view source, std::string_view destination, int db,
   CommandWriter w(out_, replace ? 6 : 5);
   w.Arg("COPY").Arg(source).Arg(destination).Arg("DB").Int(db);
   if (replace) w.Arg("REPLACE");
+}
+
+void Writer::Restore(std::string_view key, std::string_view payload, int64_t expire_ms) {
+  if (!out_) return;
+  CommandWriter w(out_, expire_ms < 0 ? 3 : 5);
+  w.Arg("RESTORE").Arg(key).Arg(payload);
+  if (expire_ms >= 0) w.Arg("PXAT").Int(expire_ms);
 }
 
 void Writer::Append(std::string_view key, std::string_view suffix) {
@@ -190,6 +198,26 @@ Result ApplyCopy(ApplyContext& ctx, const EffectArgs& a) {
   return Result::Applied();
 }
 
+// RESTORE key payload [PXAT ms]: the payload decoded with the log's block limits.
+Result ApplyRestore(ApplyContext& ctx, const EffectArgs& a) {
+  std::optional<int64_t> expire;
+  if (a.size() == 5 && a.Is(3, "PXAT")) {
+    expire = a.Int(4);
+    if (!expire || *expire < 0) return Result::Malformed();
+  } else if (a.size() != 3) {
+    return Result::Malformed();
+  }
+  streams::Value value;
+  std::string why;
+  if (rdb::ReadPayload(a[2], ctx.limits, &value, &why) != rdb::PayloadError::kOk) {
+    return Result::Malformed();
+  }
+  Database& db = ctx.database();
+  Database::Node* node = db.Set(a[1], std::move(value));
+  if (expire) db.SetExpire(node, *expire);
+  return Result::Applied();
+}
+
 // SWAPDB index1 index2
 Result ApplySwapDb(ApplyContext& ctx, const EffectArgs& a) {
   std::optional<int64_t> x = a.size() == 3 ? a.Int(1) : std::nullopt;
@@ -290,25 +318,14 @@ Result ApplyFlushAll(ApplyContext& ctx, const EffectArgs& a) {
 }  // namespace
 
 void AddKeyAppliers(std::vector<Entry>& out) {
-  out.insert(out.end(), {{"DEL", ApplyDel},
-                         {"UNLINK", ApplyDel},
-                         {"SET", ApplySet},
-                         {"MSET", ApplyMSet},
-                         {"APPEND", ApplyAppend},
-                         {"MOVE", ApplyMove},
-                         {"SWAPDB", ApplySwapDb},
-                         {"COPY", ApplyCopy},
-                         {"SETRANGE", ApplySetRange},
-                         {"PEXPIREAT", ApplyPExpireAt},
-                         {"PERSIST", ApplyPersist},
-                         {"RENAME", ApplyRename},
-                         {"RENAMENX", ApplyRenameNx},
-                         {"INCR", ApplyIncr},
-                         {"DECR", ApplyDecr},
-                         {"INCRBY", ApplyIncrBy},
-                         {"DECRBY", ApplyDecrBy},
-                         {"FLUSHDB", ApplyFlushDb},
-                         {"FLUSHALL", ApplyFlushAll}});
+  out.insert(out.end(),
+             {{"DEL", ApplyDel},           {"UNLINK", ApplyDel},          {"SET", ApplySet},
+              {"MSET", ApplyMSet},         {"APPEND", ApplyAppend},       {"MOVE", ApplyMove},
+              {"SWAPDB", ApplySwapDb},     {"COPY", ApplyCopy},           {"RESTORE", ApplyRestore},
+              {"SETRANGE", ApplySetRange}, {"PEXPIREAT", ApplyPExpireAt}, {"PERSIST", ApplyPersist},
+              {"RENAME", ApplyRename},     {"RENAMENX", ApplyRenameNx},   {"INCR", ApplyIncr},
+              {"DECR", ApplyDecr},         {"INCRBY", ApplyIncrBy},       {"DECRBY", ApplyDecrBy},
+              {"FLUSHDB", ApplyFlushDb},   {"FLUSHALL", ApplyFlushAll}});
 }
 
 }  // namespace runnel::effects

@@ -104,6 +104,10 @@ class Writer {
   void Copy(std::string_view source, std::string_view destination, int db, bool replace);
   void FlushDb();
   void FlushAll();
+  // RESTORE key payload [PXAT ms]: a stream restored from a DUMP payload (rdb/dump.h), replacing
+  // whatever the key held; the payload is what the command decoded, so replay rebuilds the same
+  // stream.
+  void Restore(std::string_view key, std::string_view payload, int64_t expire_ms);
 
   // ---- streams (stream_effects.cc) ----
   void XAdd(std::string_view key, streams::StreamId id, std::span<const std::string_view> fields);

@@ -9,6 +9,10 @@
 //                     those records are lost, so this needs --yes too
 //   --yes             confirm --truncate-at
 //
+//   runnel-check --import-rdb <file.rdb> [--dir DIR] [--dbfilename NAME] [--skip-other-types]
+//     writes the Redis RDB file's strings and streams as a Runnel snapshot, DIR/NAME (default
+//     ./dump.rnl), for a server started in DIR to load (tools/rdb_import.h).
+//
 // Exit status: 0 every file checked is sound (or was repaired as asked); 1 damage found and not
 // repaired; 2 bad usage or a file that cannot be read. Output names every file checked, how
 // many records or keys it holds, and for damage the first bad offset and what follows it.
@@ -35,6 +39,7 @@
 #include "persistence/snapshot.h"
 #include "persistence/snapshot_file.h"
 #include "streams/keyspace.h"
+#include "tools/rdb_import.h"
 
 namespace {
 
@@ -46,6 +51,8 @@ struct Options {
   bool truncate = false;
   bool truncate_at = false;
   bool yes = false;
+  bool import = false;
+  runnel::tools::ImportOptions import_options;
 };
 
 enum Exit { kSound = 0, kDamaged = 1, kUsage = 2 };
@@ -54,7 +61,9 @@ int Usage(const char* why) {
   std::fprintf(stderr,
                "runnel-check: %s\n"
                "usage: runnel-check [--databases N] [--truncate | --truncate-at --yes] <path>\n"
-               "  <path>: a log directory, its manifest, a snapshot file, or a log file\n",
+               "  <path>: a log directory, its manifest, a snapshot file, or a log file\n"
+               "       runnel-check --import-rdb <file.rdb> [--dir DIR] [--dbfilename NAME]\n"
+               "                    [--databases N] [--skip-other-types]\n",
                why);
   return kUsage;
 }
@@ -73,6 +82,15 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       long n = std::strtol(argv[++i], &end, 10);
       if (*end != '\0' || n < 1 || n > (1 << 20)) return false;
       o->databases = static_cast<int>(n);
+    } else if (a == "--import-rdb" && i + 1 < argc) {
+      o->import = true;
+      o->path = argv[++i];
+    } else if (a == "--dir" && i + 1 < argc) {
+      o->import_options.dir = argv[++i];
+    } else if (a == "--dbfilename" && i + 1 < argc) {
+      o->import_options.dbfilename = argv[++i];
+    } else if (a == "--skip-other-types") {
+      o->import_options.skip_other_types = true;
     } else if (!a.empty() && a[0] != '-' && o->path.empty()) {
       o->path = a;
     } else {
@@ -276,6 +294,12 @@ int CheckHistory(const std::string& manifest_path, const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (!ParseArgs(argc, argv, &o)) return Usage("bad arguments");
+  if (o.import) {
+    if (o.truncate || o.truncate_at) return Usage("--import-rdb does not truncate");
+    o.import_options.rdb_path = o.path;
+    o.import_options.databases = o.databases;
+    return runnel::tools::ImportRdb(o.import_options);
+  }
   if (IsDirectory(o.path)) {
     std::string manifest;
     if (!FindManifest(o.path, &manifest)) return Usage("no single *.manifest in that directory");

@@ -394,6 +394,27 @@ constexpr DocEntry kDocs[] = {
      .complexity = "O(N) worst case for collections, where N is the number of nested items. "
                    "O(1) for string values.",
      .args = "source:key destination:key [DB destination-db:integer] [REPLACE]"},
+    {.name = "dump", .group = "generic", .since = "2.6.0",
+     .summary = "Return a serialized version of the value stored at the specified key.",
+     .complexity = "O(1) to access the key and additional O(N*M) to serialize it, where N is the "
+                   "number of Redis objects composing the value and M their average size. For "
+                   "small string values the time complexity is thus O(1)+O(1*M) where M is "
+                   "small, so simply O(1).",
+     .args = "key:key"},
+    {.name = "restore", .group = "generic", .since = "2.6.0",
+     .summary = "Create a key using the provided serialized value, previously obtained using "
+                "DUMP.",
+     .complexity = "O(1) to create the new key and additional O(N*M) to reconstruct the "
+                   "serialized value, where N is the number of Redis objects composing the value "
+                   "and M their average size. For small string values the time complexity is "
+                   "thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set "
+                   "values the complexity is O(N*M*log(N)) because inserting values into sorted "
+                   "sets is O(log(N)).",
+     .history = "3.0.0: Added the `REPLACE` modifier.\n"
+                "5.0.0: Added the `ABSTTL` modifier.\n"
+                "5.0.0: Added the `IDLETIME` and `FREQ` options.",
+     .args = "key:key ttl:integer serialized-value:string [REPLACE@3.0.0] [ABSTTL@5.0.0] "
+             "[IDLETIME seconds:integer@5.0.0] [FREQ frequency:integer@5.0.0]"},
     {.name = "swapdb", .group = "server", .since = "4.0.0",
      .summary = "Swaps two Redis databases",
      .complexity = "O(N) where N is the count of clients watching or blocking on keys from both "

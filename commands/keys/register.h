@@ -15,6 +15,7 @@ void RegisterStringCasCommands(std::vector<dispatch::CommandSpec>& out);     // 
 void RegisterIncrExCommand(std::vector<dispatch::CommandSpec>& out);         // INCREX
 void RegisterLcsCommand(std::vector<dispatch::CommandSpec>& out);             // LCS
 void RegisterKeyMoveCommands(std::vector<dispatch::CommandSpec>& out);        // MOVE SWAPDB
+void RegisterDumpCommands(std::vector<dispatch::CommandSpec>& out);           // DUMP RESTORE
 void RegisterMemoryCommands(std::vector<dispatch::CommandSpec>& out);  // MEMORY
 void RegisterKeyInfoCommands(std::vector<dispatch::CommandSpec>& out);  // TOUCH OBJECT MEMORY ...
 void RegisterTransactionCommands(std::vector<dispatch::CommandSpec>& out);  // MULTI EXEC WATCH

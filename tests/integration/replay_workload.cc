@@ -496,6 +496,15 @@ void ReplayWorkload::State::Keys(const CallFn& c) {
         Call(c, {"SWAPDB", Number(3), Number(3)});
       } else if (OneIn(2)) {
         Call(c, {"MOVE", AnyKey(), Number(3)});
+      } else if (OneIn(3)) {
+        // A stream rebuilt from Redis's DUMP format: logged as RESTORE with the payload, which
+        // replay decodes again with the log's block limits.
+        Reply dump = Call(c, {"DUMP", OneIn(2) ? Stream() : AnyKey()});
+        if (dump.type == Reply::Type::kBulk) {
+          Args args{"RESTORE", OneIn(2) ? Stream() : AnyKey(),
+                    OneIn(3) ? std::to_string(1 + Below(40)) : "0", dump.str, "REPLACE"};
+          Call(c, args);
+        }
       } else {
         // A copied stream brings its groups, PELs and consumers: later group commands on
         // the copy must replay exactly too.

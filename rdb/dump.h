@@ -1,0 +1,37 @@
+// DUMP payloads in Redis's format (rdb-format.md §8): one RDB value with its type byte, then
+// the RDB version as 2 bytes and the CRC-64 of everything before it as 8, both little-endian.
+// This is what DUMP gives, what RESTORE takes, and what MIGRATE carries between servers, so
+// keys move between Runnel and redis-server in both directions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "streams/keyspace.h"
+
+namespace runnel::rdb {
+
+// The RDB version Runnel's payloads carry: Redis 7.0's, the oldest server with today's stream
+// bookkeeping, so every Redis from 7.0 on restores them (a 7.0 refuses anything newer). Streams
+// are written as type 19, which has no consumer active time.
+inline constexpr uint16_t kDumpVersion = 10;
+// The newest version RESTORE accepts: Redis 7.4 and 8.0-8.4 write 12. Redis 8.6+ streams
+// (13, 14) have layouts not yet confirmed, so those payloads are refused as Redis refuses a
+// version newer than its own.
+inline constexpr uint16_t kMaxReadVersion = 12;
+
+// The payload of `value`, or empty with *refusal set when Redis's format cannot carry it.
+std::string DumpValue(const streams::Value& value, const char** refusal);
+
+enum class PayloadError {
+  kOk,
+  kVersionOrChecksum,  // too short, a newer version, or a CRC that does not match
+  kBadFormat,          // a type Runnel cannot store, or a value that does not decode
+};
+
+// Decodes a payload into *value; *detail says what was wrong with a kBadFormat one.
+PayloadError ReadPayload(std::string_view payload, const streams::StreamLimits& limits,
+                         streams::Value* value, std::string* detail);
+
+}  // namespace runnel::rdb

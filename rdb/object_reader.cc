@@ -1,0 +1,172 @@
+#include "rdb/object_reader.h"
+
+#include <string>
+
+#include "rdb/stream_reader.h"
+
+namespace runnel::rdb {
+namespace {
+
+enum Type : uint8_t {
+  kList = 1,
+  kSet = 2,
+  kZset = 3,
+  kHash = 4,
+  kZset2 = 5,
+  kModulePreGa = 6,
+  kModule2 = 7,
+  kHashZipmap = 9,
+  kListZiplist = 10,
+  kSetIntset = 11,
+  kZsetZiplist = 12,
+  kHashZiplist = 13,
+  kListQuicklist = 14,
+  kHashListpack = 16,
+  kZsetListpack = 17,
+  kListQuicklist2 = 18,
+  kSetListpack = 20,
+  kLastKnown = 28,
+};
+
+// Module values (type 7) are self-describing: typed fields until an EOF opcode.
+enum ModuleOpcode : uint64_t {
+  kModEof = 0,
+  kModSint = 1,
+  kModUint = 2,
+  kModFloat = 3,
+  kModDouble = 4,
+  kModString = 5
+};
+
+bool SkipStrings(Input& in, uint64_t per_element) {
+  uint64_t n;
+  if (!in.Length(&n)) return false;
+  std::string scratch;
+  for (uint64_t i = 0; i < n; ++i) {
+    for (uint64_t k = 0; k < per_element; ++k) {
+      if (!in.String(&scratch)) return false;
+    }
+  }
+  return true;
+}
+
+bool SkipModule(Input& in) {
+  uint64_t module_id;
+  return in.Length(&module_id) && SkipModuleFields(in);
+}
+
+// Reads through a value of a type Runnel does not store; its name in *name.
+bool SkipOther(Input& in, uint8_t type, std::string_view* name) {
+  std::string scratch;
+  switch (type) {
+    case kList:
+    case kSet:
+      *name = type == kList ? "list" : "set";
+      return SkipStrings(in, 1);
+    case kHash:
+      *name = "hash";
+      return SkipStrings(in, 2);
+    case kZset: {
+      *name = "zset";
+      uint64_t n;
+      if (!in.Length(&n)) return false;
+      for (uint64_t i = 0; i < n; ++i) {
+        if (!in.String(&scratch) || !in.SkipTextDouble()) return false;
+      }
+      return true;
+    }
+    case kZset2: {
+      *name = "zset";
+      uint64_t n;
+      if (!in.Length(&n)) return false;
+      for (uint64_t i = 0; i < n; ++i) {
+        if (!in.String(&scratch) || !in.Skip(8)) return false;
+      }
+      return true;
+    }
+    case kListZiplist:
+    case kListQuicklist:
+      *name = "list";
+      return type == kListQuicklist ? SkipStrings(in, 1) : in.String(&scratch);
+    case kListQuicklist2: {
+      *name = "list";
+      uint64_t n, container;
+      if (!in.Length(&n)) return false;
+      for (uint64_t i = 0; i < n; ++i) {
+        if (!in.Length(&container) || !in.String(&scratch)) return false;
+      }
+      return true;
+    }
+    case kSetIntset:
+    case kSetListpack:
+      *name = "set";
+      return in.String(&scratch);
+    case kZsetZiplist:
+    case kZsetListpack:
+      *name = "zset";
+      return in.String(&scratch);
+    case kHashZipmap:
+    case kHashZiplist:
+    case kHashListpack:
+      *name = "hash";
+      return in.String(&scratch);
+    case kModule2:
+      *name = "module";
+      return SkipModule(in);
+    default:
+      return in.Fail("values of RDB type " + std::to_string(type) + " cannot be read");
+  }
+}
+
+}  // namespace
+
+bool SkipModuleFields(Input& in) {
+  uint64_t opcode, scratch_len;
+  std::string scratch;
+  while (true) {
+    if (!in.Length(&opcode)) return false;
+    switch (opcode) {
+      case kModEof:
+        return true;
+      case kModSint:
+      case kModUint:
+        if (!in.Length(&scratch_len)) return false;
+        break;
+      case kModFloat:
+        if (!in.Skip(4)) return false;
+        break;
+      case kModDouble:
+        if (!in.Skip(8)) return false;
+        break;
+      case kModString:
+        if (!in.String(&scratch)) return false;
+        break;
+      default:
+        return in.Fail("a module value with unknown field opcode " + std::to_string(opcode));
+    }
+  }
+}
+
+bool IsObjectType(uint8_t b) { return b <= kLastKnown && b != 8; }
+
+bool ReadObject(Input& in, uint8_t type, const streams::StreamLimits& limits, streams::Value* value,
+                std::string_view* other_type) {
+  *other_type = {};
+  if (type == kTypeString) {
+    std::string s;
+    if (!in.String(&s)) return false;
+    *value = streams::Value(std::move(s));
+    return true;
+  }
+  if (type == kTypeStreamListpacks || type == kTypeStreamListpacks2 ||
+      type == kTypeStreamListpacks3) {
+    std::unique_ptr<streams::Stream> stream = ReadStream(in, type, limits);
+    if (stream == nullptr) return false;
+    *value = streams::Value(std::move(stream));
+    return true;
+  }
+  if (type == kModulePreGa) return in.Fail("pre-release module values cannot be read");
+  return SkipOther(in, type, other_type);
+}
+
+}  // namespace runnel::rdb

@@ -1,0 +1,260 @@
+#include "rdb/stream_reader.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "rdb/listpack.h"
+
+namespace runnel::rdb {
+namespace {
+
+using streams::Stream;
+using streams::StreamId;
+
+constexpr int64_t kFlagDeleted = 1;
+constexpr int64_t kFlagSameFields = 2;
+
+bool ReadId(Input& in, StreamId* id) {
+  uint64_t ms, seq;
+  if (!in.Length(&ms) || !in.Length(&seq)) return false;
+  *id = {ms, seq};
+  return true;
+}
+
+bool ReadRawId(Input& in, StreamId* id) {
+  std::string raw;
+  if (!in.Bytes(16, &raw)) return false;
+  StreamId::Key key;
+  for (size_t i = 0; i < 16; ++i) key[i] = static_cast<uint8_t>(raw[i]);
+  *id = StreamId::FromKey(key);
+  return true;
+}
+
+bool ReadMillis(Input& in, int64_t* ms) {
+  uint64_t v;
+  if (!in.U64Le(&v)) return false;
+  *ms = static_cast<int64_t>(v);
+  return true;
+}
+
+// Walks the elements of one node's listpack (§7.2), appending its live entries to the stream.
+class NodeDecoder {
+ public:
+  NodeDecoder(Input& in, Stream& stream, const streams::StreamLimits& limits, StreamId master,
+              const std::vector<ListpackElement>& e)
+      : in_(in), stream_(stream), limits_(limits), master_(master), e_(e) {}
+
+  // Appends the node's live entries; false with the reason latched in `in`.
+  bool Decode(StreamId* last_appended, bool* any_appended) {
+    int64_t count, deleted, nfields;
+    if (!Int(&count) || !Int(&deleted) || !Int(&nfields) || count < 0 || deleted < 0 ||
+        nfields < 0 || static_cast<uint64_t>(nfields) > e_.size()) {
+      return Bad("a node's master entry is malformed");
+    }
+    if (count == 0) return Bad("a node with no live entries");
+    for (int64_t i = 0; i < nfields; ++i) master_fields_.push_back(Next());
+    int64_t terminator;
+    if (!Int(&terminator) || terminator != 0) return Bad("a node's master entry is not terminated");
+    int64_t live = 0, dead = 0;
+    while (at_ < e_.size()) {
+      bool was_deleted = false;
+      if (!Entry(last_appended, any_appended, &was_deleted)) return false;
+      (was_deleted ? dead : live) += 1;
+    }
+    if (live != count || dead != deleted) return Bad("a node's entry counts are wrong");
+    return true;
+  }
+
+ private:
+  bool Bad(const std::string& why) { return in_.Fail(why); }
+
+  bool Int(int64_t* v) {
+    if (at_ >= e_.size() || !e_[at_].is_int) return false;
+    *v = e_[at_++].integer;
+    return true;
+  }
+  const ListpackElement& Next() { return e_[at_++]; }
+  size_t left() const { return e_.size() - at_; }
+
+  bool Entry(StreamId* last_appended, bool* any_appended, bool* was_deleted) {
+    int64_t flags, ms_delta, seq_delta, lp_count;
+    if (!Int(&flags) || !Int(&ms_delta) || !Int(&seq_delta) || (flags & ~3) != 0) {
+      return Bad("an entry's header is malformed");
+    }
+    // The deltas are signed and wrap, as Redis adds them to the master ID.
+    StreamId id{master_.ms + static_cast<uint64_t>(ms_delta),
+                master_.seq + static_cast<uint64_t>(seq_delta)};
+    int64_t nfields = static_cast<int64_t>(master_fields_.size());
+    bool same = (flags & kFlagSameFields) != 0;
+    if (same ? nfields == 0 : !Int(&nfields) || nfields <= 0) {
+      return Bad("an entry's field count is wrong");
+    }
+    uint64_t elements = same ? static_cast<uint64_t>(nfields) : 2 * static_cast<uint64_t>(nfields);
+    if (elements + 1 > left()) return Bad("an entry runs past its node");
+    fields_.clear();
+    for (int64_t f = 0; f < nfields; ++f) {
+      fields_.push_back(same ? master_fields_[f].Text() : Next().Text());
+      fields_.push_back(Next().Text());
+    }
+    uint64_t expected = same ? static_cast<uint64_t>(nfields) + 3 : 2 * nfields + 4;
+    if (!Int(&lp_count) || static_cast<uint64_t>(lp_count) != expected) {
+      return Bad("an entry's element count is wrong");
+    }
+    *was_deleted = (flags & kFlagDeleted) != 0;
+    if (*was_deleted) return true;
+    if (*any_appended ? id <= *last_appended : id.IsMin()) {
+      return Bad("entry " + id.ToString() + " is out of order");
+    }
+    std::vector<std::string_view> views(fields_.begin(), fields_.end());
+    stream_.Append(id, views, limits_);
+    *last_appended = id;
+    *any_appended = true;
+    return true;
+  }
+
+  Input& in_;
+  Stream& stream_;
+  const streams::StreamLimits& limits_;
+  StreamId master_;
+  const std::vector<ListpackElement>& e_;
+  size_t at_ = 0;
+  std::vector<ListpackElement> master_fields_;
+  std::vector<std::string> fields_;
+};
+
+bool ReadEntries(Input& in, Stream& stream, const streams::StreamLimits& limits) {
+  uint64_t nodes;
+  if (!in.Length(&nodes)) return false;
+  std::string key, lp, why;
+  std::vector<ListpackElement> elements;
+  StreamId last_appended, previous_master;
+  bool any_appended = false;
+  for (uint64_t n = 0; n < nodes; ++n) {
+    if (!in.String(&key) || !in.String(&lp)) return false;
+    if (key.size() != 16) return in.Fail("a stream node key that is not 16 bytes");
+    StreamId::Key raw;
+    for (size_t i = 0; i < 16; ++i) raw[i] = static_cast<uint8_t>(key[i]);
+    StreamId master = StreamId::FromKey(raw);
+    if (n > 0 && master <= previous_master) return in.Fail("stream node keys out of order");
+    previous_master = master;
+    if (!ParseListpack(lp, &elements, &why)) return in.Fail(why);
+    if (elements.empty()) return in.Fail("an empty stream node");
+    NodeDecoder node(in, stream, limits, master, elements);
+    if (!node.Decode(&last_appended, &any_appended)) return false;
+  }
+  return true;
+}
+
+// The stream's bookkeeping after its entries; older types get Redis's loader defaults.
+bool ReadMetadata(Input& in, uint8_t type, Stream& stream) {
+  uint64_t length, added;
+  StreamId last, first, max_deleted;
+  if (!in.Length(&length) || !ReadId(in, &last)) return false;
+  if (type >= kTypeStreamListpacks2) {
+    if (!ReadId(in, &first) || !ReadId(in, &max_deleted) || !in.Length(&added)) return false;
+  } else {
+    added = length;
+    Stream::Iterator it = stream.Range(StreamId::Min(), StreamId::Max(), false);
+    first = it.Next() ? it.id() : StreamId{};
+  }
+  if (length != stream.length()) return in.Fail("the stream's length does not match its entries");
+  if (added < length) return in.Fail("the stream's entries-added is below its length");
+  std::optional<StreamId> live_last = stream.LastLiveId();
+  if ((live_last && *live_last > last) || max_deleted > last) {
+    return in.Fail("the stream's last ID is below one of its entries");
+  }
+  stream.RestoreMetadata(last, first, max_deleted, added);
+  return true;
+}
+
+struct PendingEntry {
+  int64_t delivery_ms;
+  uint64_t count;
+  bool owned = false;
+};
+
+bool ReadConsumers(Input& in, uint8_t type, streams::ConsumerGroup& group,
+                   std::map<StreamId, PendingEntry>& pel) {
+  uint64_t consumers;
+  if (!in.Length(&consumers)) return false;
+  std::string name;
+  for (uint64_t c = 0; c < consumers; ++c) {
+    int64_t seen, active;
+    if (!in.String(&name) || !ReadMillis(in, &seen)) return false;
+    active = seen;  // types 15 and 19 kept no separate active time
+    if (type >= kTypeStreamListpacks3 && !ReadMillis(in, &active)) return false;
+    auto [consumer, created] = group.GetOrCreateConsumer(name, seen);
+    if (!created) return in.Fail("duplicate consumer '" + name + "'");
+    consumer->set_active_ms(active);
+    uint64_t owned;
+    if (!in.Length(&owned)) return false;
+    for (uint64_t k = 0; k < owned; ++k) {
+      StreamId id;
+      if (!ReadRawId(in, &id)) return false;
+      auto it = pel.find(id);
+      if (it == pel.end() || it->second.owned) {
+        return in.Fail("consumer '" + name + "' owns " + id.ToString() +
+                       ", which is not in the group's PEL or has another owner");
+      }
+      it->second.owned = true;
+      group.SetPending(id, *consumer, it->second.delivery_ms, it->second.count);
+    }
+  }
+  return true;
+}
+
+bool ReadGroups(Input& in, uint8_t type, Stream& stream) {
+  uint64_t groups;
+  if (!in.Length(&groups)) return false;
+  std::string name;
+  for (uint64_t g = 0; g < groups; ++g) {
+    StreamId last_delivered;
+    if (!in.String(&name) || !ReadId(in, &last_delivered)) return false;
+    int64_t entries_read;
+    if (type >= kTypeStreamListpacks2) {
+      uint64_t raw;
+      if (!in.Length(&raw)) return false;
+      entries_read = static_cast<int64_t>(raw);
+      if (entries_read < streams::kUnknownEntriesRead) {
+        return in.Fail("group '" + name + "' has entries-read " + std::to_string(entries_read));
+      }
+    } else {
+      entries_read = stream.EstimateEntriesRead(last_delivered);
+    }
+    streams::ConsumerGroup* group = stream.CreateGroup(name, last_delivered, entries_read);
+    if (group == nullptr) return in.Fail("duplicate consumer group '" + name + "'");
+    uint64_t pending;
+    if (!in.Length(&pending)) return false;
+    std::map<StreamId, PendingEntry> pel;
+    for (uint64_t p = 0; p < pending; ++p) {
+      StreamId id;
+      PendingEntry e;
+      if (!ReadRawId(in, &id) || !ReadMillis(in, &e.delivery_ms) || !in.Length(&e.count)) {
+        return false;
+      }
+      if (!pel.emplace(id, e).second) return in.Fail("pending entry " + id.ToString() + " twice");
+    }
+    if (!ReadConsumers(in, type, *group, pel)) return false;
+    for (const auto& [id, e] : pel) {
+      if (!e.owned) {
+        return in.Fail("group '" + name + "' has pending entry " + id.ToString() +
+                       " with no consumer");
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<Stream> ReadStream(Input& in, uint8_t type, const streams::StreamLimits& limits) {
+  auto stream = std::make_unique<Stream>();
+  if (!ReadEntries(in, *stream, limits) || !ReadMetadata(in, type, *stream) ||
+      !ReadGroups(in, type, *stream)) {
+    return nullptr;
+  }
+  return stream;
+}
+
+}  // namespace runnel::rdb

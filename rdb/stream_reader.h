@@ -1,0 +1,28 @@
+// Decoding a Redis stream value (RDB types 15, 19 and 21; rdb-format.md §7) into a Runnel
+// Stream: its live entries, bookkeeping, consumer groups, consumers and PELs.
+//
+// Deleted entries (Redis keeps them flagged inside their node) are dropped; the bookkeeping that
+// remembers them (max-deleted ID, entries-added) is kept as Redis saved it. Every check Redis's
+// deep sanitization makes is made, and a few more that Runnel's own structures need (entries in
+// strictly increasing ID order, a PEL entry owned by exactly one consumer), so a value that
+// decodes is one Runnel can serve and save.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "rdb/input.h"
+#include "streams/stream.h"
+
+namespace runnel::rdb {
+
+inline constexpr uint8_t kTypeStreamListpacks = 15;  // Redis 5.0-6.2
+inline constexpr uint8_t kTypeStreamListpacks2 =
+    19;  // 7.0: first ID, max deleted, added, entries-read
+inline constexpr uint8_t kTypeStreamListpacks3 = 21;  // 7.2+: consumers' active time
+
+// The stream, or nullptr with the reason latched in `in`.
+std::unique_ptr<streams::Stream> ReadStream(Input& in, uint8_t type,
+                                            const streams::StreamLimits& limits);
+
+}  // namespace runnel::rdb
