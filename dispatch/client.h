@@ -110,6 +110,7 @@ class Client {
   // Redis's client type (CLIENT LIST / KILL TYPE): pubsub while subscribed to anything, in
   // either protocol, as redis-server counts it.
   ClientType type() const {
+    if (master) return ClientType::kMaster;
     if (replica) return ClientType::kReplica;
     return subscriptions.any() ? ClientType::kPubSub : ClientType::kNormal;
   }
@@ -121,6 +122,10 @@ class Client {
     bool capa_eof = false, capa_psync2 = false;
   } replica_hello;
   bool replica = false;
+  // The commands of this replica's Redis master (server/master_client.h): trusted as Redis
+  // trusts its master client — no ACL, memory, read-only, stale-data or pause refusals; keys
+  // past their TTL are still found; the replies go nowhere.
+  bool master = false;
   // The replication offset just after this client's last command that changed data: what WAIT
   // waits for replicas to acknowledge.
   uint64_t woff = 0;

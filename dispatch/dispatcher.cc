@@ -108,6 +108,11 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
   std::string error;
   const CommandSpec* spec = commands_.Lookup(args, &error);
   c.last_command = spec != nullptr ? spec->fullname : "NULL";
+  // A Redis master's command Runnel lacks is answered (the link counts it) without dooming the
+  // transaction around it: the rest of what the master did still applies.
+  if (c.master && (spec == nullptr || !CommandTable::ArityOk(*spec, args.size()))) {
+    return c.reply().Error(spec == nullptr ? error : errors::WrongArity(spec->fullname));
+  }
   if (spec == nullptr) return Reject(c, nullptr, error);
   if (!CommandTable::ArityOk(*spec, args.size())) {
     return Reject(c, spec, errors::WrongArity(spec->fullname));
@@ -116,6 +121,7 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
   if (c.multi.active && (spec->flags & kCmdNoMulti)) {
     return Reject(c, spec, errors::kNotInTransaction);
   }
+  if (c.master) return RunFromMaster(c, *spec, args);
   if (!Permitted(c, *spec, args)) return;
   if (RefusedForMemory(c, *spec)) return Reject(c, spec, errors::kOom);
   // As Redis: PING is refused too, so that monitoring notices the server cannot persist.
@@ -172,6 +178,22 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
     c.reply_mode = Client::ReplyMode::kOn;
   }
   if (FinishRecord(now)) c.woff = host_.ReplicationOffset();
+  if (blocking_.HasReady()) ServeReadyKeys();
+}
+
+// A command of this replica's Redis master: none of a client's refusals, and keys past their TTL
+// found all the same (the master's DEL removes them). MULTI queues as for anyone; the command's
+// effects are logged as this server's own record.
+void Dispatcher::RunFromMaster(Client& c, const CommandSpec& spec, const resp::ArgList& args) {
+  if (c.multi.active && !IsTransactionControl(spec)) {
+    c.multi.queued.push_back(args);
+    return;
+  }
+  const int64_t now = record_time_ms_ = host_.NowMs();
+  keyspace_->set_ttl_ignored(true);
+  Call(c, spec, args, false, now);
+  keyspace_->set_ttl_ignored(false);
+  FinishRecord(now);
   if (blocking_.HasReady()) ServeReadyKeys();
 }
 

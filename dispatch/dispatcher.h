@@ -90,6 +90,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   // Runs one command from a client, then serves the keys it made ready.
   void Execute(Client& client, const resp::ArgList& args);
   // Runs an already resolved command (Execute, and EXEC for each queued command).
+  // (RunFromMaster, private, is Execute's path for a Redis master's commands: Client::master.)
   void Call(Client& client, const CommandSpec& spec, const resp::ArgList& args, bool in_exec,
             int64_t now_ms);
 
@@ -247,6 +248,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   bool RefusedForMemory(const Client& c, const CommandSpec& spec) const;
   // Execute's body; `resumed`: a command CLIENT PAUSE held, already counted when it arrived.
   void Run(Client& client, const resp::ArgList& args, bool resumed);
+  void RunFromMaster(Client& client, const CommandSpec& spec, const resp::ArgList& args);
   // The flags CLIENT PAUSE judges a command by: EXEC's include its queued commands'.
   uint32_t PauseFlags(const Client& client, const CommandSpec& spec) const;
   // Runs the commands a pause held (resuming_), each client's pipeline after its held command.

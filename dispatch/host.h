@@ -61,6 +61,10 @@ struct ReplicationState {
   bool sync_in_progress = false;
   uint64_t sync_total_bytes = 0, sync_read_bytes = 0;
   int64_t processed_offset = -1;  // the master's stream applied so far (-1: never synced)
+  // A redis-server master (server/master_link.h): its keys of types Runnel lacks that the sync
+  // skipped, and its commands that did not apply here.
+  bool redis_master = false;
+  uint64_t redis_skipped_keys = 0, redis_rejected_commands = 0;
   // This server's replicas, in the order they connected.
   std::vector<ReplicaState> replicas;
   size_t good_replicas = 0;  // online and acknowledged within min-replicas-max-lag

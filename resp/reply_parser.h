@@ -1,6 +1,7 @@
 // ReplyParser: decodes RESP2 and RESP3 replies into a value tree.
 //
-// Used by the tests and tools (Debian's hiredis 0.14 cannot read RESP3), never by the server.
+// Used by the tests and tools (Debian's hiredis 0.14 cannot read RESP3), and by a replica to find
+// the errors among the replies its Redis master's commands got (server/master_link.h).
 // It is not resumable: give it everything received so far; it answers kIncomplete until one
 // whole reply is there, and then reports how many bytes that reply used.
 #pragma once

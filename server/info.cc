@@ -234,6 +234,11 @@ void ReplicationSection(Server& s, std::string& out) {
     Field(out, "slave_priority", c.replica_priority);
     Field(out, "slave_read_only", c.replica_read_only ? "1" : "0");
     Field(out, "replica_announced", c.replica_announced ? "1" : "0");
+    // Runnel's, following a redis-server only: what of the master's data is not here.
+    if (r.redis_master) {
+      Field(out, "redis_master_skipped_keys", r.redis_skipped_keys);
+      Field(out, "redis_master_rejected_commands", r.redis_rejected_commands);
+    }
   }
   Field(out, "connected_slaves", static_cast<uint64_t>(r.replicas.size()));
   if (c.min_replicas_to_write > 0 && c.min_replicas_max_lag > 0) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "dispatch/args.h"
 #include "replication/feed.h"
 #include "resp/command_encoder.h"
+#include "resp/reply_parser.h"
 #include "server/replication.h"
 #include "server/server.h"
 
@@ -26,6 +28,30 @@ constexpr uint64_t kAckIntervalMs = 1000;
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+}
+
+bool FileStartsWith(const std::string& path, std::string_view magic) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string head(magic.size(), '\0');
+  const ssize_t n = read(fd, head.data(), head.size());
+  close(fd);
+  return n == static_cast<ssize_t>(magic.size()) && head == magic;
+}
+
+// Errors among the replies to a Redis master's command: the reply itself, or (EXEC) the
+// replies inside it.
+size_t CountErrors(std::string_view replies) {
+  size_t errors = 0;
+  while (!replies.empty()) {
+    resp::Reply reply;
+    size_t used = 0;
+    if (resp::ParseReply(replies, &reply, &used) != resp::ParseReplyStatus::kOk) break;
+    replies.remove_prefix(used);
+    if (reply.is_error()) ++errors;
+    for (const resp::Reply& inner : reply.elements) errors += inner.is_error() ? 1 : 0;
+  }
+  return errors;
 }
 
 std::string Command(std::initializer_list<std::string_view> args) {
@@ -58,11 +84,14 @@ MasterLink::MasterLink(Server& server, Replication& replication, std::string hos
       replication_(replication),
       host_(std::move(host)),
       port_(port),
-      read_buffer_(kReadBufferBytes, '\0') {
+      read_buffer_(kReadBufferBytes, '\0'),
+      master_client_(server.NewClientId(), host_ + ":" + std::to_string(port)) {
   resp::ParserLimits limits;
   limits.max_bulk_len = INT64_MAX;  // a record is as large as the master made it
   parser_.set_limits(limits);
   sync_path_ = server_.durability().DumpPath() + ".sync-" + std::to_string(getpid());
+  server_.dispatcher().StartSession(master_client_);
+  master_client_.authenticated = true;
 }
 
 MasterLink::~MasterLink() {
@@ -387,7 +416,13 @@ bool MasterLink::LoadSnapshot() {
   close(sync_fd_);
   sync_fd_ = -1;
   std::string error;
-  const bool loaded = server_.LoadReplicaSnapshot(sync_path_, &error);
+  redis_master_ = FileStartsWith(sync_path_, "REDIS");
+  int stream_db = 0;
+  const bool loaded =
+      redis_master_ ? server_.LoadRedisSnapshot(sync_path_, &skipped_keys_, &stream_db, &error)
+                    : server_.LoadReplicaSnapshot(sync_path_, &error);
+  master_client_.db = stream_db;
+  master_client_.multi = dispatch::MultiState{};
   unlink(sync_path_.c_str());
   sync_length_known_ = false;
   if (!loaded) {
@@ -434,14 +469,39 @@ bool MasterLink::ApplyCommand(const resp::ArgList& args, std::string_view bytes)
     }
   } else if (IEquals(name, "PUBLISH") && args.size() == 3) {
     server_.dispatcher().Publish(false, args[1], args[2]);
-  } else if (IEquals(name, "REPLCONF") && args.size() >= 2 && IEquals(args[1], "GETACK")) {
-    SendAck();  // the offset before this command, as Redis answers
-  } else if (!IEquals(name, "PING") && !IEquals(name, "SELECT")) {
-    server_.log().Warning("Ignored a command from the MASTER Runnel does not replicate: " +
-                          std::string(name));
+  } else if (IEquals(name, "REPLCONF")) {
+    if (args.size() >= 2 && IEquals(args[1], "GETACK")) SendAck();  // the offset before it
+  } else if (IEquals(name, "SELECT") && args.size() == 2) {
+    int db = -1;
+    std::from_chars(args[1].data(), args[1].data() + args[1].size(), db);
+    if (db < 0 || db >= server_.keyspace().size()) {
+      Drop("The MASTER selected database " + std::string(args[1]) + ", which this server lacks",
+           true);
+      return false;
+    }
+    master_client_.db = db;
+  } else if (!IEquals(name, "PING")) {
+    RunRedisCommand(args);
   }
   replication_.FeedRaw(bytes);
   return true;
+}
+
+void MasterLink::RunRedisCommand(const resp::ArgList& args) {
+  redis_master_ = true;
+  server_.dispatcher().Execute(master_client_, args);
+  const size_t errors = CountErrors(master_client_.TakeReplies());
+  if (errors == 0) return;
+  rejected_commands_ += errors;
+  // Each command name is logged the first time, and then every thousandth time.
+  std::string name(args[0]);
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  uint64_t& seen = rejected_by_name_[name];
+  if (++seen == 1 || seen % 1000 == 0) {
+    server_.log().Warning("A command from the Redis MASTER did not apply here (" +
+                          std::to_string(seen) + " so far): " + std::string(args[0]) +
+                          ". Runnel stores strings and streams only; the data differs.");
+  }
 }
 
 }  // namespace runnel::server

@@ -13,6 +13,13 @@
 //               answered, and the command's exact bytes passed to Replication::FeedRaw, which
 //               moves the offset and feeds this server's own replicas
 //
+// A Redis master (rather than a Runnel one) is recognised by what it sends: an RDB file (magic
+// REDIS) for the sync, loaded through rdb/ (keys of types Runnel lacks are skipped and counted),
+// and ordinary commands on the stream rather than RUNNEL-RECORDs. Those run through the
+// dispatcher as a MasterClient (master_client.h) in the database the master's SELECTs name,
+// with MULTI/EXEC as sent; one that fails (a command or type Runnel lacks) is counted and its
+// name logged, and the rest of the stream goes on, as redis-server's replicas go on.
+//
 // The offset moves only after a command has been applied whole, so a link that breaks inside
 // one continues (PSYNC) from its first byte. A record that does not apply means this server no
 // longer holds its master's data: the link is dropped and the next sync is a full one.
@@ -28,11 +35,14 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "resp/arg_list.h"
 #include "resp/request_parser.h"
+#include "server/master_client.h"
 #include "server/uv_handle.h"
 
 namespace runnel::server {
@@ -60,6 +70,10 @@ class MasterLink {
   int64_t down_seconds() const;
   uint64_t sync_total_bytes() const { return sync_total_; }
   uint64_t sync_read_bytes() const { return sync_read_; }
+  // Whether the master is a redis-server, and what of its data could not be applied here.
+  bool redis_master() const { return redis_master_; }
+  uint64_t skipped_keys() const { return skipped_keys_; }
+  uint64_t rejected_commands() const { return rejected_commands_; }
 
   // Connects when due, sends the once-a-second ACK, gives up on a silent master.
   void Cron();
@@ -89,6 +103,8 @@ class MasterLink {
   bool LoadSnapshot();
   bool Stream();
   bool ApplyCommand(const resp::ArgList& args, std::string_view bytes);
+  // Runs a Redis master's command as the master client; counts and logs a failure.
+  void RunRedisCommand(const resp::ArgList& args);
 
   Server& server_;
   Replication& replication_;
@@ -116,6 +132,13 @@ class MasterLink {
   int sync_fd_ = -1;
   uint64_t sync_total_ = 0, sync_read_ = 0;
   bool sync_length_known_ = false;
+
+  // A Redis master: the client its commands run as, and what did not apply.
+  MasterClient master_client_;
+  bool redis_master_ = false;
+  uint64_t skipped_keys_ = 0;
+  uint64_t rejected_commands_ = 0;
+  std::map<std::string, uint64_t, std::less<>> rejected_by_name_;
 
   // The stream.
   resp::RequestParser parser_;

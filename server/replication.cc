@@ -506,6 +506,9 @@ dispatch::ReplicationState Replication::State() const {
     s.sync_total_bytes = link_->sync_total_bytes();
     s.sync_read_bytes = link_->sync_read_bytes();
     s.processed_offset = backlog_ ? static_cast<int64_t>(offset()) : -1;
+    s.redis_master = link_->redis_master();
+    s.redis_skipped_keys = link_->skipped_keys();
+    s.redis_rejected_commands = link_->rejected_commands();
   }
   for (const Replica& r : replicas_) {
     const dispatch::Client* c = const_cast<Server&>(server_).FindClient(r.client_id);

@@ -192,6 +192,13 @@ class Server : public dispatch::Host, public dispatch::AdminHost {
   // A full sync's snapshot, loaded in place of the data (as DEBUG RELOAD loads), which the log
   // then takes as its base. false with *error, the data unchanged, when it does not load.
   bool LoadReplicaSnapshot(const std::string& path, std::string* error);
+  // The same for the RDB file a Redis master sent (rdb/): strings and streams replace the
+  // data, keys of other types are counted in *skipped, and *stream_db is the database the
+  // master's stream continues in (its repl-stream-db).
+  bool LoadRedisSnapshot(const std::string& path, uint64_t* skipped, int* stream_db,
+                         std::string* error);
+  // An id for a client that is no connection (a replica's MasterClient).
+  uint64_t NewClientId() { return next_client_id_++; }
   // Durability's background saves, which full syncs send.
   void OnSnapshotForked() { replication_->OnSnapshotForked(); }
   void OnSnapshotFinished(bool ok) { replication_->OnSnapshotFinished(ok); }

@@ -133,6 +133,9 @@ class Database {
   // Whether Find removes a key past its TTL (it always answers as if the key were gone):
   // CLIENT PAUSE turns it off, so that reads during a pause change nothing.
   void set_expire_on_lookup(bool on) { expire_on_lookup_ = on; }
+  // Whether a key past its TTL is found all the same: the commands a replica runs for a Redis
+  // master see no key as expired (the master sends the DEL when it expires one).
+  void set_ttl_ignored(bool ignored) { ttl_ignored_ = ignored; }
 
   // The time keys created from now on count as last accessed (OBJECT IDLETIME): the current
   // command's (Keyspace::set_access_clock), or the load's, so loaded keys are as idle as
@@ -214,6 +217,7 @@ class Database {
   uint32_t last_access_s_ = 0;
   bool touch_ = true;
   bool expire_on_lookup_ = true;
+  bool ttl_ignored_ = false;
   std::map<std::string, int64_t, std::less<>> schedule_filed_;  // key -> its filing's time
 };
 
@@ -266,6 +270,10 @@ class Keyspace {
   // Database::set_expire_on_lookup for every database.
   void set_expire_on_lookup(bool on) {
     for (auto& d : dbs_) d->set_expire_on_lookup(on);
+  }
+  // Database::set_ttl_ignored for every database.
+  void set_ttl_ignored(bool ignored) {
+    for (auto& d : dbs_) d->set_ttl_ignored(ignored);
   }
   // Database::set_access_clock for every database; the dispatcher calls it before each
   // command, so cheap unless the second changed.

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "persistence/snapshot_file.h"
+#include "rdb/fd_source.h"
 #include "rdb/rdb_file.h"
 #include "streams/keyspace.h"
 
@@ -18,25 +19,6 @@ namespace runnel::tools {
 namespace {
 
 const char* Keys(uint64_t n) { return n == 1 ? "key" : "keys"; }
-
-class FdSource : public rdb::ByteSource {
- public:
-  explicit FdSource(int fd) : fd_(fd) {}
-  size_t Read(char* buf, size_t n) override {
-    while (true) {
-      ssize_t got = ::read(fd_, buf, n);
-      if (got >= 0) return static_cast<size_t>(got);
-      if (errno == EINTR) continue;
-      error_ = std::string("read failed: ") + std::strerror(errno);
-      return 0;
-    }
-  }
-  std::string error() const override { return error_; }
-
- private:
-  int fd_;
-  std::string error_;
-};
 
 class Importer : public rdb::RdbVisitor {
  public:
@@ -163,7 +145,7 @@ int ImportRdb(const ImportOptions& o) {
                              .count();
   streams::Keyspace keyspace(o.databases, 0, nullptr);
   Importer importer(keyspace, now_ms, static_cast<uint64_t>(st.st_size));
-  FdSource source(fd);
+  rdb::FdSource source(fd);
   rdb::RdbReadOptions read_options;
   read_options.databases = o.databases;
   rdb::RdbFileInfo info;

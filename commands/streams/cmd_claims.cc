@@ -12,6 +12,7 @@
 #include "commands/streams/stream_args.h"
 #include "commands/streams/stream_reply.h"
 #include "dispatch/args.h"
+#include "dispatch/client.h"
 #include "streams/group_ops.h"
 
 namespace runnel::commands {
@@ -89,6 +90,10 @@ void CmdXClaim(CommandContext& ctx) {
   if (!ParseClaimOptions(ctx, i, &a)) return;
   streams::GroupChanges changes;
   if (a.last_id && *a.last_id > g->last_delivered()) {
+    // From a Redis 7.0-7.2 master this XCLAIM is how XREADGROUP's delivery arrives, with no
+    // SETID after it: the entries-read the master now has is what the stream says (exact
+    // unless deletions hide it), which Redis's own replicas leave stale.
+    if (ctx.client().master) g->set_entries_read(s->EstimateEntriesRead(*a.last_id));
     g->set_last_delivered(*a.last_id);
     changes.position_moved = true;
   }

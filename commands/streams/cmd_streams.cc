@@ -16,6 +16,7 @@
 #include "commands/streams/stream_reply.h"
 #include "config/config.h"
 #include "dispatch/args.h"
+#include "dispatch/client.h"
 
 namespace runnel::commands {
 namespace {
@@ -129,8 +130,13 @@ bool CheckAddTrimArgs(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
     return false;
   }
   if (a->limit_given && !a->trim.approx) {
-    ctx.Error(errors::kTrimLimitWithoutApprox);
-    return false;
+    // Redis propagates a '~' trim as '=' with the count it reached and LIMIT left in place;
+    // from a Redis master the LIMIT is ignored, as Redis's own replicas ignore it.
+    if (!ctx.client().master) {
+      ctx.Error(errors::kTrimLimitWithoutApprox);
+      return false;
+    }
+    a->limit_given = false;
   }
   if (!a->limit_given) a->trim.limit = a->trim.approx ? ctx.limits().approx_trim_limit : 0;
   return true;
