@@ -354,6 +354,8 @@ constexpr uint32_t kNotifyAll = kNotifyGeneric | kNotifyString | kNotifyList | k
 
 std::optional<uint32_t> ParseNotifyFlags(std::string_view text) {
   uint32_t flags = 0;
+  // Redis reads the value as a C string: a NUL ends it.
+  text = text.substr(0, text.find('\0'));
   for (char ch : text) {
     if (ch == 'A') {
       flags |= kNotifyAll;

@@ -121,6 +121,9 @@ void Dispatcher::Run(Client& c, const resp::ArgList& args, bool resumed) {
   if (c.multi.active && (spec->flags & kCmdNoMulti)) {
     return Reject(c, spec, errors::kNotInTransaction);
   }
+  if (spec->fullname == "debug" && !DebugAllowed(c)) {
+    return Reject(c, spec, errors::kDebugNotAllowed);
+  }
   if (c.master) return RunFromMaster(c, *spec, args);
   if (!Permitted(c, *spec, args)) return;
   if (RefusedForMemory(c, *spec)) return Reject(c, spec, errors::kOom);
@@ -197,6 +200,16 @@ void Dispatcher::RunFromMaster(Client& c, const CommandSpec& spec, const resp::A
   if (blocking_.HasReady()) ServeReadyKeys();
 }
 
+// enable-debug-command: yes, or local for loopback clients only (the address is "ip:port", as
+// server/connection.cc formats it; as in Redis, an IPv4-mapped loopback does not count).
+// Checked before MULTI queues, as redis-server checks protected commands.
+bool Dispatcher::DebugAllowed(const Client& c) const {
+  const std::string& mode = host_.admin().config().enable_debug_command;
+  const std::string_view addr = c.addr();
+  return mode == "yes" ||
+         (mode == "local" && (addr.starts_with("127.") || addr.starts_with("::1:")));
+}
+
 // Above maxmemory, as redis-server decides: deny-oom commands are refused, and so is queueing
 // anything in MULTI (a transaction's queue grows without bound), and an EXEC whose queue holds a
 // deny-oom command. EXEC, DISCARD, QUIT and RESET themselves stay allowed, and so do reads and
@@ -237,8 +250,32 @@ std::string* Dispatcher::CallBuffer() {
   return buffer;
 }
 
+namespace {
+
+// Whether the command looks its keys up as reads, which redis-server reports as keymiss events
+// when a key is missing: read-only commands (but OBJECT and MEMORY, which look without
+// notifying), and the writes that read their key first.
+bool ReportsMisses(const CommandSpec& spec, const CommandContext& ctx) {
+  const std::string& name = spec.fullname;
+  if (name.starts_with("object|") || name.starts_with("memory|")) return false;
+  if (spec.flags & kCmdReadOnly) return true;
+  if (name == "getdel" || name == "getex" || name == "getset" || name == "copy" || name == "xack" ||
+      name == "xclaim" || name == "xautoclaim" || name == "xreadgroup") {
+    return true;
+  }
+  if (name != "set") return false;
+  for (size_t i = 3; i < ctx.argc(); ++i) {
+    if (IEquals(ctx.arg(i), "GET")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool Dispatcher::RunHandler(CommandContext& ctx, int db, uint64_t earlier_usec, uint64_t* usec) {
   ++call_depth_;
+  const bool report_misses = ReportsMisses(ctx.spec, ctx);
+  if (report_misses) keyspace_->set_report_misses(true);
   // CLIENT NO-TOUCH: the client's lookups leave access times alone, except TOUCH's own.
   const bool no_touch = ctx.client().no_touch && ctx.spec.fullname != "touch";
   if (no_touch) keyspace_->set_touch(false);
@@ -246,6 +283,7 @@ bool Dispatcher::RunHandler(CommandContext& ctx, int db, uint64_t earlier_usec, 
   const uint64_t start = host_.MonotonicUs();
   ctx.spec.handler(ctx);
   *usec = host_.MonotonicUs() - start;
+  if (report_misses) keyspace_->set_report_misses(false);
   if (no_touch) keyspace_->set_touch(true);
   --call_depth_;
   CountRun(ctx, *usec, earlier_usec);
@@ -328,12 +366,23 @@ void Dispatcher::FeedMonitors(const Client& c, const CommandSpec& spec,
   }
 }
 
+namespace {
+
+// A command's flags as CLIENT PAUSE WRITE sees them: PUBLISH and SPUBLISH are held as writes (a
+// replica receives them), though COMMAND INFO shows no may_replicate flag for them.
+uint32_t PauseRelevantFlags(const CommandSpec& spec) {
+  const bool publishes = spec.fullname == "publish" || spec.fullname == "spublish";
+  return publishes ? spec.flags | kCmdMayReplicate : spec.flags;
+}
+
+}  // namespace
+
 uint32_t Dispatcher::PauseFlags(const Client& c, const CommandSpec& spec) const {
-  uint32_t flags = spec.flags;
+  uint32_t flags = PauseRelevantFlags(spec);
   if (spec.fullname != "exec" || !c.multi.active) return flags;
   std::string ignored;
   for (const resp::ArgList& queued : c.multi.queued) {
-    if (const CommandSpec* q = commands_.Lookup(queued, &ignored)) flags |= q->flags;
+    if (const CommandSpec* q = commands_.Lookup(queued, &ignored)) flags |= PauseRelevantFlags(*q);
   }
   return flags;
 }
@@ -676,6 +725,10 @@ void Dispatcher::Notify(int db, uint32_t type, std::string_view event, std::stri
 
 void Dispatcher::OnKeyAdded(int db, std::string_view key) {
   Notify(db, config::kNotifyNew, "new", key);
+}
+
+void Dispatcher::OnKeyMissed(int db, std::string_view key) {
+  Notify(db, config::kNotifyKeyMiss, "keymiss", key);
 }
 
 size_t Dispatcher::Publish(bool shard, std::string_view channel, std::string_view message) {

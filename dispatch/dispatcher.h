@@ -227,6 +227,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   void OnKeyExpired(int db, std::string_view key) override;
   void OnFlushed(int db) override;
   void OnKeyAdded(int db, std::string_view key) override;
+  void OnKeyMissed(int db, std::string_view key) override;
 
  private:
   // Runs the handler, counting it (command_stats.h; `earlier_usec`: a blocked command's earlier
@@ -249,6 +250,7 @@ class Dispatcher : public streams::KeyspaceObserver {
   // Execute's body; `resumed`: a command CLIENT PAUSE held, already counted when it arrived.
   void Run(Client& client, const resp::ArgList& args, bool resumed);
   void RunFromMaster(Client& client, const CommandSpec& spec, const resp::ArgList& args);
+  bool DebugAllowed(const Client& client) const;
   // The flags CLIENT PAUSE judges a command by: EXEC's include its queued commands'.
   uint32_t PauseFlags(const Client& client, const CommandSpec& spec) const;
   // Runs the commands a pause held (resuming_), each client's pipeline after its held command.

@@ -63,6 +63,8 @@ inline constexpr std::string_view kBadDataFormat = "ERR Bad data format";
 std::string BadDataFormat(std::string_view why);
 // Runnel's: DUMP of a stream holding data Redis's format has no place for.
 std::string CannotDump(std::string_view what);
+inline constexpr std::string_view kSSubscribeInExec =
+    "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client";
 inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
 // Sent to a client from outside the loopback interface when protected-mode is on and there is
 // no requirepass, before the connection is closed: redis-server's text, word for word (its

@@ -18,14 +18,16 @@ Database::Node* Database::Find(std::string_view key, int64_t now_ms) {
 
 Database::Node* Database::FindNoTouch(std::string_view key, int64_t now_ms) {
   Node* node = table_.Find(key);
-  if (node == nullptr) return nullptr;
-  if (node->value.expire_ms >= 0 && node->value.expire_ms <= now_ms && !ttl_ignored_) {
-    if (!expire_on_lookup_) return nullptr;
-    std::string name = node->key;  // the node dies in Remove
-    Remove(node);
-    if (observer_) observer_->OnKeyExpired(index_, name);
-    return nullptr;
+  if (node != nullptr && node->value.expire_ms >= 0 && node->value.expire_ms <= now_ms &&
+      !ttl_ignored_) {
+    if (expire_on_lookup_) {
+      std::string name = node->key;  // the node dies in Remove
+      Remove(node);
+      if (observer_) observer_->OnKeyExpired(index_, name);
+    }
+    node = nullptr;
   }
+  if (node == nullptr && report_misses_ && observer_) observer_->OnKeyMissed(index_, key);
   return node;
 }
 

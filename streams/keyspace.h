@@ -78,6 +78,9 @@ class KeyspaceObserver {
   virtual void OnFlushed(int db) = 0;
   // A key that did not exist was just created (before the change is reported).
   virtual void OnKeyAdded(int /*db*/, std::string_view /*key*/) {}
+  // A lookup found no key (none, or one past its TTL) while misses are reported
+  // (Database::set_report_misses): Redis's keymiss event.
+  virtual void OnKeyMissed(int /*db*/, std::string_view /*key*/) {}
 };
 
 class Database {
@@ -136,6 +139,9 @@ class Database {
   // Whether a key past its TTL is found all the same: the commands a replica runs for a Redis
   // master see no key as expired (the master sends the DEL when it expires one).
   void set_ttl_ignored(bool ignored) { ttl_ignored_ = ignored; }
+  // Whether Find and FindNoTouch tell the observer of a key they did not find (only the lookups
+  // Redis makes as reads report one; the dispatcher turns this on around those commands).
+  void set_report_misses(bool report) { report_misses_ = report; }
 
   // The time keys created from now on count as last accessed (OBJECT IDLETIME): the current
   // command's (Keyspace::set_access_clock), or the load's, so loaded keys are as idle as
@@ -218,6 +224,7 @@ class Database {
   bool touch_ = true;
   bool expire_on_lookup_ = true;
   bool ttl_ignored_ = false;
+  bool report_misses_ = false;
   std::map<std::string, int64_t, std::less<>> schedule_filed_;  // key -> its filing's time
 };
 
@@ -270,6 +277,10 @@ class Keyspace {
   // Database::set_expire_on_lookup for every database.
   void set_expire_on_lookup(bool on) {
     for (auto& d : dbs_) d->set_expire_on_lookup(on);
+  }
+  // Database::set_report_misses for every database.
+  void set_report_misses(bool report) {
+    for (auto& d : dbs_) d->set_report_misses(report);
   }
   // Database::set_ttl_ignored for every database.
   void set_ttl_ignored(bool ignored) {

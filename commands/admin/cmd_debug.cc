@@ -36,18 +36,6 @@ namespace errors = dispatch::errors;
 // The longest DEBUG SLEEP: the server answers nobody meanwhile.
 constexpr double kMaxSleepSeconds = 3600;
 
-// enable-debug-command local: loopback clients only (the address is "ip:port", as
-// server/connection.cc formats it). As in Redis, an IPv4-mapped loopback (::ffff:127.0.0.1)
-// does not count.
-bool IsLocal(std::string_view addr) {
-  return addr.starts_with("127.") || addr.starts_with("::1:");
-}
-
-bool Allowed(CommandContext& ctx) {
-  const std::string& mode = ctx.admin().config().enable_debug_command;
-  return mode == "yes" || (mode == "local" && IsLocal(ctx.client().addr()));
-}
-
 void DebugHelp(CommandContext& ctx) {
   dispatch::WriteHelp(
       ctx.reply, "DEBUG",
@@ -143,8 +131,8 @@ void DebugObject(CommandContext& ctx) {
                    " lru_seconds_idle:" + std::to_string(idle));
 }
 
+// enable-debug-command is checked by the dispatcher, before MULTI queues (Dispatcher::Run).
 void CmdDebug(CommandContext& ctx) {
-  if (!Allowed(ctx)) return ctx.Error(errors::kDebugNotAllowed);
   std::string_view sub = ctx.arg(1);
   const size_t n = ctx.argc();
   if (n == 2 && IEquals(sub, "HELP")) return DebugHelp(ctx);

@@ -71,9 +71,10 @@ void CmdCopy(CommandContext& ctx) {
   }
   std::string_view from = ctx.arg(1), to = ctx.arg(2);
   if (target == source && from == to) return ctx.Error(errors::kSameObject);
-  streams::Database::Node* node = ctx.db().Find(from, ctx.now_ms);
+  streams::Database::Node* node = ctx.db().Find(from, ctx.now_ms);  // a read: keymiss
   streams::Database& dest = ctx.keyspace().db(target);
   if (node == nullptr) return ctx.reply.Integer(0);
+  ctx.keyspace().set_report_misses(false);  // the destination is looked up as a write
   bool exists = dest.Find(to, ctx.now_ms) != nullptr;
   if (exists && !replace) return ctx.reply.Integer(0);
   // The log's pending seen-time notes name (database, key): the source's belong before the
@@ -82,6 +83,9 @@ void CmdCopy(CommandContext& ctx) {
   ctx.dispatcher().FlushConsumerTimes(target, to);
   ctx.db().Copy(node, dest, to);
   ctx.effects().Copy(from, to, target, replace && exists);
+  // Redis deletes the old destination and adds the copy, so a replaced key is "new" too (a key
+  // that was not there is reported new by the keyspace as it is created).
+  if (exists) ctx.dispatcher().Notify(target, config::kNotifyNew, "new", to);
   ctx.dispatcher().Notify(target, config::kNotifyGeneric, "copy_to", to);
   ctx.Changed();
   ctx.reply.Integer(1);

@@ -70,7 +70,12 @@ void Unsubscribe(CommandContext& ctx, SubKind kind) {
 
 void CmdSubscribe(CommandContext& ctx) { Subscribe(ctx, SubKind::kChannel); }
 void CmdPSubscribe(CommandContext& ctx) { Subscribe(ctx, SubKind::kPattern); }
-void CmdSSubscribe(CommandContext& ctx) { Subscribe(ctx, SubKind::kShard); }
+void CmdSSubscribe(CommandContext& ctx) {
+  // As redis-server: a transaction expects one reply per command, which a shard subscription
+  // cannot promise (SUBSCRIBE and PSUBSCRIBE are let through, SSUBSCRIBE is not).
+  if (ctx.in_exec) return ctx.Error(errors::kSSubscribeInExec);
+  Subscribe(ctx, SubKind::kShard);
+}
 void CmdUnsubscribe(CommandContext& ctx) { Unsubscribe(ctx, SubKind::kChannel); }
 void CmdPUnsubscribe(CommandContext& ctx) { Unsubscribe(ctx, SubKind::kPattern); }
 void CmdSUnsubscribe(CommandContext& ctx) { Unsubscribe(ctx, SubKind::kShard); }

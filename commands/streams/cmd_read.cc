@@ -419,6 +419,8 @@ void ReadCommand(CommandContext& ctx, bool group_read) {
     // As in Redis, a history read (an ID other than ">") turns CLAIM off for it and for
     // every stream after it in the same call.
     if (t.after != kNewEntries) claim = -1;
+    // Redis looks each XREAD key up again to serve it: a missing one is a second keymiss.
+    if (!group_read && t.stream == nullptr) ctx.db().FindNoTouch(t.key, ctx.now_ms);
     bool ok = group_read ? ServeGroupRead(ctx, a, t, budget, claim) : ServeRead(ctx, a, t, budget);
     served += ok ? 1 : 0;
   }

@@ -54,3 +54,25 @@ TEST_CASE("CLIENT PAUSE: timeout closes neither held clients nor monitors") {
   }
   CHECK(fed);
 }
+
+TEST_CASE("CLIENT PAUSE WRITE holds PUBLISH and SPUBLISH, as redis-server does") {
+  ServerProcess server({"--save", ""});
+  REQUIRE(server.Start());
+  REQUIRE(WaitLoaded(server.port()));
+  RawClient a(server.port()), publisher(server.port()), subscriber(server.port());
+  subscriber.SendCommand({"SUBSCRIBE", "ch"});
+  REQUIRE(subscriber.Read().type == runnel::resp::Reply::Type::kArray);
+  CHECK(a.Call({"CLIENT", "PAUSE", "100000", "WRITE"}).str == "OK");
+  publisher.SendCommand({"PUBLISH", "ch", "held"});
+  REQUIRE(WaitFor([&] { return InfoField(a, "blocked_clients") == "1"; }));
+  CHECK(a.Call({"PUBSUB", "NUMSUB", "ch"}).elements.at(1).integer == 1);  // reads still run
+  RawClient shard(server.port());
+  shard.SendCommand({"SPUBLISH", "sh", "held"});
+  REQUIRE(WaitFor([&] { return InfoField(a, "blocked_clients") == "2"; }));
+  CHECK(a.Call({"CLIENT", "UNPAUSE"}).str == "OK");
+  CHECK(publisher.Read().integer == 1);
+  CHECK(shard.Read().integer == 0);
+  const auto message = subscriber.Read();
+  REQUIRE(message.elements.size() == 3);
+  CHECK(message.elements[2].str == "held");
+}

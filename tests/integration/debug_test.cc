@@ -28,6 +28,12 @@ TEST_CASE("DEBUG is refused unless enable-debug-command allows it, and the setti
   CHECK(r.is_error());
   CHECK(r.str.find("ERR DEBUG command not allowed. If the enable-debug-command option is set to "
                    "\"local\"") == 0);
+  // Refused before MULTI queues it, so the whole transaction is discarded, as in Redis.
+  CHECK(c.Call({"MULTI"}).str == "OK");
+  CHECK(c.Call({"SET", "k", "v"}).str == "QUEUED");
+  CHECK(c.Call({"DEBUG", "SLEEP", "0"}).str.find("ERR DEBUG command not allowed") == 0);
+  CHECK(c.Call({"EXEC"}).str == "EXECABORT Transaction discarded because of previous errors.");
+  CHECK(c.Call({"EXISTS", "k"}).integer == 0);
   CHECK(c.Call({"CONFIG", "SET", "enable-debug-command", "yes"}).str ==
         "ERR CONFIG SET failed (possibly related to argument 'enable-debug-command') - can't set "
         "immutable config");
