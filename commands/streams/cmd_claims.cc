@@ -70,6 +70,23 @@ bool ParseClaimOptions(CommandContext& ctx, size_t from, ClaimArgs* a) {
   return p.Finish();
 }
 
+// From a Redis 7.0-7.2 master, XCLAIM ... LASTID is how an XREADGROUP delivery arrives, with no
+// SETID after it. The group steps over the entries up to `to` as XREADGROUP stepped on the
+// master (Stream::AdvanceGroup), so entries-read and lag come out as the master's, which
+// Redis's own replicas leave stale. Far jumps (not a delivery's) fall back to the estimate.
+void FollowDelivery(const Stream& s, streams::ConsumerGroup& g, StreamId to) {
+  constexpr int kMaxSteps = 10000;
+  std::optional<StreamId> from = g.last_delivered().Next();
+  if (!from) return;
+  Stream::Iterator it = s.Range(*from, to, false);
+  int steps = 0;
+  while (steps < kMaxSteps && it.Next()) {
+    s.AdvanceGroup(g, it.id());
+    ++steps;
+  }
+  if (steps == kMaxSteps) g.set_entries_read(s.EstimateEntriesRead(to));
+}
+
 void CmdXClaim(CommandContext& ctx) {
   Stream* s = nullptr;
   ConsumerGroup* g = GroupOrReply(ctx, &s);
@@ -90,10 +107,7 @@ void CmdXClaim(CommandContext& ctx) {
   if (!ParseClaimOptions(ctx, i, &a)) return;
   streams::GroupChanges changes;
   if (a.last_id && *a.last_id > g->last_delivered()) {
-    // From a Redis 7.0-7.2 master this XCLAIM is how XREADGROUP's delivery arrives, with no
-    // SETID after it: the entries-read the master now has is what the stream says (exact
-    // unless deletions hide it), which Redis's own replicas leave stale.
-    if (ctx.client().master) g->set_entries_read(s->EstimateEntriesRead(*a.last_id));
+    if (ctx.client().master) FollowDelivery(*s, *g, *a.last_id);
     g->set_last_delivered(*a.last_id);
     changes.position_moved = true;
   }
