@@ -23,6 +23,8 @@ hand.
 With --only scrape (Runnel alone): the longest wait another client sees while /metrics is
 scraped with 10,000 streams, at 10,000 and 100,000 series.
 With --only connections: XADD and XLEN throughput with 100, 1,000 and 10,000 connections.
+With --only import: an RDB file of 10,000,000 stream entries loaded by redis-server and carried
+into Runnel by runnel-check --import-rdb (tools/bench_import.py).
 With --only tls: what TLS costs, each server measured on its plain port and on its TLS port
 (certificates made with the openssl command), Runnel beside redis-server.
 
@@ -75,7 +77,11 @@ class Server:
 
     def spawn(self):
         """Starts the process; returns the seconds until it answered PING with PONG (that is,
-        until its data was loaded)."""
+        until its data was loaded), also kept as spawn_seconds."""
+        self.spawn_seconds = self._spawn()
+        return self.spawn_seconds
+
+    def _spawn(self):
         started = time.monotonic()
         self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT,
                                      cwd=self.dir)
@@ -1418,7 +1424,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a tenth of the requests")
     ap.add_argument("--write", help="markdown file whose bench section is replaced")
     ap.add_argument("--only", choices=["idle", "compare", "policies", "queues", "pubsub",
-                                       "scrape", "tls", "connections", "replication"],
+                                       "scrape", "tls", "connections", "replication",
+                                       "import"],
                     help="run only this part")
     ap.add_argument("--before", help="an earlier runnel-server, for --only compare")
     ap.add_argument("--before-label", default="Runnel before",
@@ -1446,6 +1453,10 @@ def main():
         import bench_replication
         single["replication"] = (lambda: bench_replication.run(runnel, redis, args.quick),
                                  bench_replication.REPL_BEGIN, bench_replication.REPL_END)
+    if args.only == "import":  # its own module, which imports this one
+        import bench_import
+        single["import"] = (lambda: bench_import.run(args.runnel, redis, args.quick),
+                            bench_import.IMPORT_BEGIN, bench_import.IMPORT_END)
     if args.only in single:
         measure, begin, end = single[args.only]
         text = measure()
