@@ -146,18 +146,25 @@ bool ReadEntries(Input& in, Stream& stream, const streams::StreamLimits& limits)
   return true;
 }
 
-// The stream's bookkeeping after its entries; older types get Redis's loader defaults.
+// The stream's bookkeeping after its entries; older types get Redis's loader defaults. Every
+// check Runnel's snapshot loader makes of a stream holds after this, so a restored stream
+// always saves and loads.
 bool ReadMetadata(Input& in, uint8_t type, Stream& stream) {
   uint64_t length, added;
   StreamId last, first, max_deleted;
   if (!in.Length(&length) || !ReadId(in, &last)) return false;
+  StreamId saved_first;
   if (type >= kTypeStreamListpacks2) {
-    if (!ReadId(in, &first) || !ReadId(in, &max_deleted) || !in.Length(&added)) return false;
+    if (!ReadId(in, &saved_first) || !ReadId(in, &max_deleted) || !in.Length(&added)) {
+      return false;
+    }
   } else {
     added = length;
-    Stream::Iterator it = stream.Range(StreamId::Min(), StreamId::Max(), false);
-    first = it.Next() ? it.id() : StreamId{};
   }
+  // The first entry's ID is what the entries say; Runnel's snapshots (and its lag arithmetic)
+  // require it, whatever the saved field holds.
+  Stream::Iterator it = stream.Range(StreamId::Min(), StreamId::Max(), false);
+  first = it.Next() ? it.id() : StreamId{};
   if (length != stream.length()) return in.Fail("the stream's length does not match its entries");
   if (added < length) return in.Fail("the stream's entries-added is below its length");
   std::optional<StreamId> live_last = stream.LastLiveId();

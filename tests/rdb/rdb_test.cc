@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "persistence/snapshot.h"
 #include "rdb/crc64.h"
 #include "rdb/dump.h"
 #include "rdb/input.h"
@@ -14,6 +15,7 @@
 #include "rdb/lzf.h"
 #include "rdb/rdb_file.h"
 #include "rdb/writer.h"
+#include "tests/persistence/byte_buffers.h"
 
 namespace {
 
@@ -70,6 +72,23 @@ std::vector<std::pair<StreamId, std::vector<std::string>>> Entries(const streams
     out.emplace_back(it.id(), fv);
   }
   return out;
+}
+
+// What RESTORE accepts must save and load: the value through Runnel's own snapshot.
+void CheckSnapshotLoads(streams::Value value) {
+  streams::Keyspace keyspace(1, 7, nullptr);
+  keyspace.db(0).Set("k", std::move(value));
+  persistence::testing::StringSink sink;
+  std::string error;
+  REQUIRE(persistence::WriteSnapshot(keyspace, {}, sink, &error));
+  persistence::testing::StringSource source(sink.data);
+  streams::Keyspace loaded(1, 7, nullptr);
+  persistence::SnapshotLoader loader(source, loaded);
+  persistence::SnapshotLoader::Status status;
+  while ((status = loader.Step(100)) == persistence::SnapshotLoader::Status::kMore) {
+  }
+  INFO(loader.error());
+  CHECK(status == persistence::SnapshotLoader::Status::kDone);
 }
 
 }  // namespace
@@ -174,6 +193,7 @@ TEST_CASE("a stream DUMP from redis-server 7.0 decodes whole") {
   CHECK(pending->delivery_count == 1);
   CHECK(g->OwnerName(*pending) == "c");
   CHECK(g->FindConsumer("c")->active_ms() == 0x01a2496d0cbe);  // type 19: seen time
+  CheckSnapshotLoads(std::move(value));
 
   // Redis's checks: the version, the checksum, and a payload shorter than its footer.
   std::string newer = kStreamPayload;
@@ -183,6 +203,24 @@ TEST_CASE("a stream DUMP from redis-server 7.0 decodes whole") {
   flipped[20] ^= 0x40;
   CHECK(rdb::ReadPayload(flipped, {}, &value, &why) == rdb::PayloadError::kVersionOrChecksum);
   CHECK(rdb::ReadPayload("short", {}, &value, &why) == rdb::PayloadError::kVersionOrChecksum);
+}
+
+TEST_CASE("a saved first ID that disagrees with the entries is taken from the entries") {
+  std::string body = kStreamPayload.substr(0, kStreamPayload.size() - 10);
+  // After the listpack: length 2, last 2-0, then first_id (01 01) -> 01 00 (1-0).
+  const std::string meta = Hex("02 02 00 01 01 01 02 03");
+  size_t at = body.find(meta);
+  REQUIRE(at != std::string::npos);
+  body[at + 4] = 0;
+  std::string payload = body + kStreamPayload.substr(kStreamPayload.size() - 10);
+  payload.resize(payload.size() - 8);
+  uint64_t crc = rdb::Crc64(0, payload);
+  for (int i = 0; i < 8; ++i) payload.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  streams::Value value;
+  std::string why;
+  REQUIRE(rdb::ReadPayload(payload, {}, &value, &why) == rdb::PayloadError::kOk);
+  CHECK(value.stream()->first_id() == StreamId{1, 1});
+  CheckSnapshotLoads(std::move(value));
 }
 
 namespace {
@@ -197,7 +235,7 @@ std::string Resealed(std::string payload) {
 
 }  // namespace
 
-TEST_CASE("damaged payloads are refused, never crash") {
+TEST_CASE("damaged payloads are refused or load as a valid stream, never crash") {
   std::string body = kStreamPayload;
   streams::Value value;
   std::string why;
@@ -211,7 +249,9 @@ TEST_CASE("damaged payloads are refused, never crash") {
     for (int delta : {1, 0x40, 0x80, 0xff}) {
       std::string p = body;
       p[at] = static_cast<char>(p[at] ^ delta);
-      rdb::ReadPayload(Resealed(p), {}, &value, &why);
+      if (rdb::ReadPayload(Resealed(p), {}, &value, &why) == rdb::PayloadError::kOk) {
+        CheckSnapshotLoads(std::move(value));  // what RESTORE takes always saves and loads
+      }
     }
   }
   // A type Runnel does not store says which.
@@ -262,8 +302,9 @@ TEST_CASE("random streams go through DUMP and back unchanged") {
     CHECK(bg->entries_read() == n);
     CHECK(bg->pending() == (entries.size() + 2) / 3);
     CHECK(bg->FindConsumer("c1")->pending() == bg->pending());
-    // Writing the decoded stream again gives the same bytes.
-    CHECK(rdb::DumpValue(std::move(back), &refusal) == payload);
+    // Writing the decoded stream again gives the same bytes, and it saves and loads.
+    CHECK(rdb::DumpValue(back, &refusal) == payload);
+    CheckSnapshotLoads(std::move(back));
   }
 }
 
