@@ -52,6 +52,10 @@ class CommandContext {
   // Replies an error (the full text, code first). The command then changed nothing.
   // A keyspace notification for `key` in the client's database (config::NotifyFlag `type`).
   void Notify(uint32_t type, std::string_view event, std::string_view key);
+  // Redis's checkAlreadyExpired: whether an expiry time the command sets has passed, so the key
+  // goes at once. Never for a Redis master's commands: its replica keeps the key until the
+  // master's DEL, whatever the clocks say.
+  bool AlreadyExpired(int64_t expire_ms) const;
   void Error(std::string_view message);
   bool failed() const { return failed_; }
 

@@ -66,6 +66,10 @@ void CommandContext::Notify(uint32_t type, std::string_view event, std::string_v
   dispatcher_.Notify(client_.db, type, event, key);
 }
 
+bool CommandContext::AlreadyExpired(int64_t expire_ms) const {
+  return expire_ms <= now_ms && !client_.master;
+}
+
 void CommandContext::WakeReaders(std::string_view key) {
   dispatcher_.blocking().MarkReady(client_.db, key);
 }

@@ -78,7 +78,9 @@ void Replication::Start() {
 }
 
 void Replication::SaveState(bool durable) {
-  if (!link_ || !backlog_ || !durable) return;
+  // Following a redis-server, a restart syncs in full: the database its stream continues in,
+  // and a transaction it had begun, live only in the link's master client.
+  if (!link_ || !backlog_ || !durable || link_->redis_master()) return;
   std::string error;
   // The master's block limits too: the records after the offset are laid out by them.
   const streams::StreamLimits limits = server_.dispatcher().RecordLimits();

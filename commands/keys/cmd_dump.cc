@@ -93,7 +93,7 @@ void CmdRestore(CommandContext& ctx) {
     if (!o.absttl && expire < *ttl) expire = INT64_MAX;  // overflow: as good as never
   }
   ctx.dispatcher().FlushConsumerTimes(ctx.client().db, key);
-  if (expire >= 0 && expire <= ctx.now_ms) {
+  if (expire >= 0 && ctx.AlreadyExpired(expire)) {
     // Already expired: nothing is created, and a key REPLACE removed stays removed.
     if (o.replace && ctx.db().Delete(key)) {
       ctx.effects().Del(key);

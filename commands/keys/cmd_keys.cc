@@ -245,7 +245,7 @@ void ExpireCommand(CommandContext& ctx, bool relative, bool seconds) {
   if (node == nullptr || ExpireBlocked(flags, node->value.expire_ms, ms)) {
     return ctx.reply.Integer(0);
   }
-  if (ms <= ctx.now_ms) {
+  if (ctx.AlreadyExpired(ms)) {
     ctx.db().Delete(ctx.arg(1));  // a time in the past deletes the key
     ctx.effects().Del(ctx.arg(1));
     ctx.Notify(config::kNotifyGeneric, "del", ctx.arg(1));

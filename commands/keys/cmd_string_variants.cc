@@ -199,7 +199,7 @@ void CmdGetEx(CommandContext& ctx) {
     if (!when) return;
   }
   ctx.reply.Bulk(**s);
-  if (when && *when <= ctx.now_ms) {
+  if (when && ctx.AlreadyExpired(*when)) {
     ctx.db().Delete(key);
     ctx.effects().Del(key);
     ctx.Notify(config::kNotifyGeneric, "del", key);
