@@ -205,6 +205,92 @@ TEST_CASE("a stream DUMP from redis-server 7.0 decodes whole") {
   CHECK(rdb::ReadPayload("short", {}, &value, &why) == rdb::PayloadError::kVersionOrChecksum);
 }
 
+namespace {
+
+// The §7.3 stream written by the format's rules as another type and RDB version: type 15
+// (Redis 5-6.2, RDB 9) has no first ID, max deleted ID, entries-added or entries-read; type 21
+// (7.2+, RDB 11 and 12) adds each consumer's active time after its seen time.
+std::string StreamPayload(uint8_t type, uint16_t version, std::string_view active_time_hex) {
+  std::string p(1, static_cast<char>(type));
+  p +=
+      Hex("01 10 00000000000000010000000000000001 38"
+          "38000000 1600 0201 0101 0101 816602 0001"
+          "0201 0001 0001 817602 0401"
+          "0301 0001 0101 0701 0401"
+          "0001 0101 dfff02 0101 816702 c12c02 0601 ff");
+  p += Hex(type >= 19 ? "02 02 00 01 01 01 02 03" : "02 02 00");
+  p += Hex("01 0167 01 01");
+  if (type >= 19) p += Hex("81 ffffffffffffffff");
+  p += Hex("01 00000000000000010000000000000001 be0c6d49a2010000 01");
+  p += Hex("01 0163 be0c6d49a2010000");
+  if (type >= 21) p += Hex(active_time_hex);
+  p += Hex("01 00000000000000010000000000000001");
+  p.push_back(static_cast<char>(version & 0xff));
+  p.push_back(static_cast<char>(version >> 8));
+  uint64_t crc = rdb::Crc64(0, p);
+  for (int i = 0; i < 8; ++i) p.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("streams of every type Redis 5.0 to 8.4 writes, in payloads and files") {
+  streams::Value value;
+  std::string why;
+  // Type 21, RDB 11 and 12: the active time is read.
+  for (uint16_t version : {11, 12}) {
+    REQUIRE(rdb::ReadPayload(StreamPayload(21, version, "c00c6d49a2010000"), {}, &value, &why) ==
+            rdb::PayloadError::kOk);
+    const streams::Consumer* c = value.stream()->FindGroup("g")->FindConsumer("c");
+    CHECK(c->seen_ms() == 0x01a2496d0cbe);
+    CHECK(c->active_ms() == 0x01a2496d0cc0);
+  }
+  // Never active (Redis 7.2's -1) stays never active.
+  REQUIRE(rdb::ReadPayload(StreamPayload(21, 11, "ffffffffffffffff"), {}, &value, &why) ==
+          rdb::PayloadError::kOk);
+  CHECK(value.stream()->FindGroup("g")->FindConsumer("c")->active_ms() == -1);
+  CheckSnapshotLoads(std::move(value));
+
+  // Type 15, RDB 9: Redis's loader defaults for what the type does not carry.
+  REQUIRE(rdb::ReadPayload(StreamPayload(15, 9, ""), {}, &value, &why) == rdb::PayloadError::kOk);
+  const streams::Stream& s = *value.stream();
+  CHECK(s.length() == 2);
+  CHECK(s.entries_added() == 2);
+  CHECK(s.first_id() == StreamId{1, 1});
+  CHECK(s.max_deleted_id() == StreamId{});
+  CHECK(s.FindGroup("g")->entries_read() == 1);  // estimated: 1-1 is the first entry
+  CHECK(s.FindGroup("g")->FindConsumer("c")->active_ms() == 0x01a2496d0cbe);
+
+  // A type-21 stream inside an RDB 12 file, beside an integer-encoded string with an expiry.
+  std::string stream = StreamPayload(21, 12, "c00c6d49a2010000");
+  stream.resize(stream.size() - 10);  // the value alone, without the payload footer
+  std::string body = Hex("fa 09 72656469732d766572 05 382e342e30");  // redis-ver 8.4.0
+  body += Hex("fe 02 fb 02 01");
+  body += std::string(1, stream[0]) + Hex("01 73") + stream.substr(1);  // key "s"
+  body += Hex("fc 0010a5d4e8000000 00 01 69 c1 d4 fe");                 // i = -300, expiring
+  std::string file = "REDIS0012" + body + "\xff";
+  uint64_t crc = rdb::Crc64(0, file);
+  for (int i = 0; i < 8; ++i) file.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  struct Keep : rdb::RdbVisitor {
+    std::vector<std::string> keys;
+    bool OnKey(int db, std::string key, int64_t expire, streams::Value v, std::string*) override {
+      keys.push_back(std::to_string(db) + ":" + key + ":" + std::to_string(expire) + ":" +
+                     (v.stream() ? std::to_string(v.stream()->length()) : *v.string()));
+      return true;
+    }
+    bool OnOtherKey(int, std::string_view, std::string_view, std::string*) override {
+      return false;
+    }
+  } keep;
+  rdb::MemorySource source(file);
+  rdb::RdbFileInfo info;
+  std::string error;
+  INFO(error);
+  REQUIRE(rdb::ReadRdb(source, {}, keep, &info, &error));
+  CHECK(info.version == 12);
+  CHECK(keep.keys == std::vector<std::string>{"2:s:-1:2", "2:i:1000000000000:-300"});
+}
+
 TEST_CASE("a saved first ID that disagrees with the entries is taken from the entries") {
   std::string body = kStreamPayload.substr(0, kStreamPayload.size() - 10);
   // After the listpack: length 2, last 2-0, then first_id (01 01) -> 01 00 (1-0).
