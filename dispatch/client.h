@@ -123,8 +123,8 @@ class Client {
   } replica_hello;
   bool replica = false;
   // The commands of this replica's Redis master (server/master_client.h): trusted as Redis
-  // trusts its master client — no ACL, memory, read-only, stale-data or pause refusals; keys
-  // past their TTL are still found; the replies go nowhere.
+  // trusts its master client — no ACL, memory, read-only or stale-data refusals; keys past their
+  // TTL are still found; the replies go nowhere. CLIENT PAUSE holds them (the link waits).
   bool master = false;
   // The replication offset just after this client's last command that changed data: what WAIT
   // waits for replicas to acknowledge.

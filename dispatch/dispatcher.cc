@@ -391,6 +391,14 @@ uint32_t Dispatcher::PauseFlags(const Client& c, const CommandSpec& spec) const 
   return flags;
 }
 
+bool Dispatcher::PauseHolds(const Client& c, const resp::ArgList& args) const {
+  if (!pause_.active()) return false;
+  std::string ignored;
+  const CommandSpec* spec = commands_.Lookup(args, &ignored);
+  // What is no command here (a RUNNEL-RECORD, a command Runnel lacks) changes data: a write.
+  return pause_.Holds(spec != nullptr ? PauseFlags(c, *spec) : kCmdWrite);
+}
+
 void Dispatcher::Pause(ClientPause::Mode mode, uint64_t ms) {
   pause_.Start(mode, SaturatingAdd(host_.MonotonicUs(), MsToUs(ms)));
   // Reads may still run (WRITE): a key past its TTL reads as missing but stays until the end.

@@ -89,6 +89,9 @@ class Dispatcher : public streams::KeyspaceObserver {
   // ---- commands ----
   // Runs one command from a client, then serves the keys it made ready.
   void Execute(Client& client, const resp::ArgList& args);
+  // Whether CLIENT PAUSE holds this command of `client` now (a replica's master link asks before
+  // it applies what its master sent).
+  bool PauseHolds(const Client& client, const resp::ArgList& args) const;
   // Runs an already resolved command (Execute, and EXEC for each queued command).
   // (RunFromMaster, private, is Execute's path for a Redis master's commands: Client::master.)
   void Call(Client& client, const CommandSpec& spec, const resp::ArgList& args, bool in_exec,

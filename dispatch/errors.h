@@ -65,6 +65,10 @@ std::string BadDataFormat(std::string_view why);
 std::string CannotDump(std::string_view what);
 inline constexpr std::string_view kSSubscribeInExec =
     "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client";
+// Runnel's: PSYNC or SYNC to a server that follows a redis-server.
+inline constexpr std::string_view kReplicasOfRedisFollower =
+    "ERR this server follows a redis-server and cannot serve replicas of its own: replicate "
+    "from the redis-server";
 inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
 // Sent to a client from outside the loopback interface when protected-mode is on and there is
 // no requirepass, before the connection is closed: redis-server's text, word for word (its

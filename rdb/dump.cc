@@ -60,10 +60,7 @@ PayloadError ReadPayload(std::string_view payload, const streams::StreamLimits& 
     *detail = "the value is a " + std::string(other) + ", and Runnel stores strings and streams";
     return PayloadError::kBadFormat;
   }
-  if (!in.AtEnd()) {
-    *detail = "bytes after the value";
-    return PayloadError::kBadFormat;
-  }
+  // Bytes after the value are ignored, as redis-server ignores them.
   return PayloadError::kOk;
 }
 

@@ -13,6 +13,7 @@ constexpr size_t kBufferSize = 64 * 1024;
 // A string is read in pieces of at most this much, so a corrupt length cannot make the reader
 // reserve more memory than the source actually holds.
 constexpr uint64_t kStringPiece = 1 << 20;
+constexpr uint64_t kMaxDecompressed = uint64_t{1} << 32;
 
 enum Encoding : uint64_t { kInt8 = 0, kInt16 = 1, kInt32 = 2, kLzf = 3 };
 
@@ -162,9 +163,11 @@ bool Input::String(std::string* out) {
     uint64_t packed, original;
     std::string compressed;
     if (!Length(&packed) || !Length(&original) || !Bytes(packed, &compressed)) return false;
-    // LZF never expands data past 256 times; anything claiming more is corrupt, and this keeps a
-    // forged length from reserving memory the input could never fill.
-    if (original / 256 > packed + 1 || !LzfDecompress(compressed, original, out)) {
+    // A back-reference of at least 2 input bytes yields at most 264 output bytes, so nothing
+    // real expands more than 132 times: a larger claim is corrupt (Redis, which allocates the
+    // claimed size, answers it with "Bad data format"). And no string is ever above 4 GB.
+    if (original > kMaxDecompressed || original > 132 * packed + 64 ||
+        !LzfDecompress(compressed, original, out)) {
       return Fail("invalid LZF compressed string");
     }
     return true;

@@ -1,10 +1,13 @@
 #include "rdb/lzf.h"
 
+#include <algorithm>
+
 namespace runnel::rdb {
 
 bool LzfDecompress(std::string_view in, size_t expected, std::string* out) {
   out->clear();
-  out->reserve(expected);
+  // Grown as the output is produced, so a forged `expected` costs no more than real output.
+  out->reserve(std::min(expected, 4 * in.size() + 64));
   size_t i = 0;
   while (i < in.size()) {
     auto c = static_cast<unsigned char>(in[i++]);

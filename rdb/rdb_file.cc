@@ -1,5 +1,7 @@
 #include "rdb/rdb_file.h"
 
+#include <algorithm>
+
 #include "rdb/dump.h"
 #include "rdb/object_reader.h"
 
@@ -92,11 +94,13 @@ class FileReader {
         uint32_t seconds;
         if (!in_.U32Le(&seconds)) return false;
         expire_ms_ = int64_t{static_cast<int32_t>(seconds)} * 1000;
+        has_expire_ = true;
         return true;
       }
       case kExpireTimeMs:
         if (!in_.U64Le(&a)) return false;
         expire_ms_ = static_cast<int64_t>(a);
+        has_expire_ = true;
         return true;
       case kIdle:
         return in_.Length(&a);
@@ -129,8 +133,9 @@ class FileReader {
     streams::Value value;
     std::string_view other;
     if (!in_.String(&key) || !ReadObject(in_, type, options_.limits, &value, &other)) return false;
-    int64_t expire = expire_ms_ < 0 ? -1 : expire_ms_;
-    expire_ms_ = -1;
+    // A stored time before 1970 is one long past, as Redis reads it (not "no expiry").
+    int64_t expire = has_expire_ ? std::max<int64_t>(expire_ms_, 0) : -1;
+    has_expire_ = false;
     bool ok = other.empty() ? visitor_.OnKey(db_, std::move(key), expire, std::move(value), &why_)
                             : visitor_.OnOtherKey(db_, key, other, &why_);
     return ok || in_.Fail(why_);
@@ -141,7 +146,8 @@ class FileReader {
   RdbVisitor& visitor_;
   RdbFileInfo* info_;
   int db_ = 0;
-  int64_t expire_ms_ = -1;
+  int64_t expire_ms_ = 0;
+  bool has_expire_ = false;  // an expiry opcode came before the next key
   uint64_t next_progress_ = kProgressEvery;
   std::string why_;
 };

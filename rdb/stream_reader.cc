@@ -49,7 +49,7 @@ class NodeDecoder {
   bool Decode(StreamId* last_appended, bool* any_appended) {
     int64_t count, deleted, nfields;
     if (!Int(&count) || !Int(&deleted) || !Int(&nfields) || count < 0 || deleted < 0 ||
-        nfields < 0 || static_cast<uint64_t>(nfields) > e_.size()) {
+        nfields < 0 || static_cast<uint64_t>(nfields) >= left()) {
       return Bad("a node's master entry is malformed");
     }
     if (count == 0) return Bad("a node with no live entries");
@@ -87,7 +87,8 @@ class NodeDecoder {
                 master_.seq + static_cast<uint64_t>(seq_delta)};
     int64_t nfields = static_cast<int64_t>(master_fields_.size());
     bool same = (flags & kFlagSameFields) != 0;
-    if (same ? nfields == 0 : !Int(&nfields) || nfields <= 0) {
+    if (same ? nfields == 0
+             : !Int(&nfields) || nfields <= 0 || static_cast<uint64_t>(nfields) > left()) {
       return Bad("an entry's field count is wrong");
     }
     uint64_t elements = same ? static_cast<uint64_t>(nfields) : 2 * static_cast<uint64_t>(nfields);
@@ -167,6 +168,9 @@ bool ReadMetadata(Input& in, uint8_t type, Stream& stream) {
   first = it.Next() ? it.id() : StreamId{};
   if (length != stream.length()) return in.Fail("the stream's length does not match its entries");
   if (added < length) return in.Fail("the stream's entries-added is below its length");
+  if (added > static_cast<uint64_t>(INT64_MAX)) {
+    return in.Fail("the stream's entries-added is out of range");
+  }
   std::optional<StreamId> live_last = stream.LastLiveId();
   if ((live_last && *live_last > last) || max_deleted > last) {
     return in.Fail("the stream's last ID is below one of its entries");

@@ -169,6 +169,8 @@ const char* StreamDumpRefusal(const streams::Stream& s) {
     if (g->nacked() > 0) return "entries released by XNACK";
   }
   if (s.scheduled() > 0) return "delayed entries";
+  // Without them a restored stream would take again an XADD IDMP it has already taken.
+  if (s.idmp() != nullptr && !s.idmp()->empty()) return "idempotency (IDMP) state";
   return nullptr;
 }
 

@@ -7,8 +7,9 @@
 // nodes of at most 100 entries and about 4 KB, each entry sharing its node's first field names
 // where it can: the layout Redis itself produces with its default node limits.
 //
-// Runnel state Redis has no place for is refused rather than dropped when it is data a client
-// could read back (entries released by XNACK, delayed entries): see StreamDumpRefusal.
+// Runnel state Redis 7's format has no place for is refused rather than dropped when clients
+// depend on it: entries released by XNACK, delayed entries, and IDMP state (see
+// StreamDumpRefusal). Settings are not carried: group policies, retention, IDMP limits.
 #pragma once
 
 #include <cstdint>

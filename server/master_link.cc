@@ -143,6 +143,7 @@ void MasterLink::Cron() {
   if (state_ == State::kConnected && (now - last_ack_ms_ >= kAckIntervalMs || synced_more)) {
     SendAck();
   }
+  if (state_ == State::kConnected && held_) Stream();  // the pause may have ended
 }
 
 void MasterLink::Connect() {
@@ -440,15 +441,22 @@ bool MasterLink::LoadSnapshot() {
 bool MasterLink::Stream() {
   size_t pos = 0;
   bool ok = true;
-  while (ok && pos < in_.size()) {
-    auto [status, consumed] = parser_.Parse(std::string_view(in_).substr(pos), args_);
-    command_bytes_.append(in_, pos, consumed);
-    pos += consumed;
-    if (status == resp::RequestParser::Status::kNeedMore) break;
-    if (status == resp::RequestParser::Status::kError) {
-      Drop("Protocol error from MASTER: " + parser_.error(), true);
-      return false;
+  while (ok) {
+    if (!held_) {  // a command CLIENT PAUSE held is still in args_
+      if (pos >= in_.size()) break;
+      auto [status, consumed] = parser_.Parse(std::string_view(in_).substr(pos), args_);
+      command_bytes_.append(in_, pos, consumed);
+      pos += consumed;
+      if (status == resp::RequestParser::Status::kNeedMore) break;
+      if (status == resp::RequestParser::Status::kError) {
+        Drop("Protocol error from MASTER: " + parser_.error(), true);
+        return false;
+      }
     }
+    // As redis-server's replicas: CLIENT PAUSE holds the master's writes too, and what it sent
+    // after them waits behind them (Cron tries again).
+    held_ = !args_.empty() && server_.dispatcher().PauseHolds(master_client_, args_);
+    if (held_) break;
     ok = args_.empty() || ApplyCommand(args_, command_bytes_);
     args_.Clear();
     command_bytes_.clear();
@@ -471,6 +479,8 @@ bool MasterLink::ApplyCommand(const resp::ArgList& args, std::string_view bytes)
     server_.dispatcher().Publish(false, args[1], args[2]);
   } else if (IEquals(name, "REPLCONF")) {
     if (args.size() >= 2 && IEquals(args[1], "GETACK")) SendAck();  // the offset before it
+  } else if (IEquals(name, "SELECT") && args.size() == 2 && master_client_.multi.active) {
+    RunRedisCommand(args);  // inside MULTI (Redis 7.2+ puts it there): it takes effect at EXEC
   } else if (IEquals(name, "SELECT") && args.size() == 2) {
     int db = -1;
     std::from_chars(args[1].data(), args[1].data() + args[1].size(), db);

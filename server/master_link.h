@@ -81,6 +81,8 @@ class MasterLink {
   void SendAck();
   // Closes the connection; the next Cron connects again (a full sync when `full`).
   void Drop(std::string_view why, bool full = false);
+  // The next PSYNC asks for a full sync.
+  void RequireFullSync() { force_full_ = true; }
 
  private:
   enum class State { kConnect, kResolving, kConnecting, kHandshake, kSync, kConnected };
@@ -144,6 +146,7 @@ class MasterLink {
   resp::RequestParser parser_;
   resp::ArgList args_;
   std::string command_bytes_;  // the bytes of the command being parsed
+  bool held_ = false;          // args_ is a whole command CLIENT PAUSE holds
 };
 
 }  // namespace runnel::server

@@ -37,16 +37,19 @@ class RdbSyncLoader : public rdb::RdbVisitor {
     ++skipped_[std::string(type)];
     return true;
   }
+  void OnFunction() override { ++functions_; }
   void OnAux(std::string_view field, std::string_view value) override {
     if (field == "repl-stream-db") std::from_chars(value.data(), value.data() + value.size(), db_);
   }
   const std::map<std::string, uint64_t>& skipped() const { return skipped_; }
   int stream_db() const { return db_; }
+  uint64_t functions() const { return functions_; }
 
  private:
   streams::Keyspace& keyspace_;
   std::map<std::string, uint64_t> skipped_;
   int db_ = 0;
+  uint64_t functions_ = 0;
 };
 
 }  // namespace
@@ -75,6 +78,10 @@ bool Server::LoadRedisSnapshot(const std::string& path, uint64_t* skipped, int* 
     *skipped += count;
     log_.Warning("MASTER <-> REPLICA sync: " + std::to_string(count) + " keys of type " + type +
                  " skipped: Runnel stores strings and streams only");
+  }
+  if (loader.functions() > 0) {
+    log_.Warning("MASTER <-> REPLICA sync: " + std::to_string(loader.functions()) +
+                 " function libraries skipped: Runnel runs no functions");
   }
   *stream_db =
       loader.stream_db() >= 0 && loader.stream_db() < fresh->size() ? loader.stream_db() : 0;

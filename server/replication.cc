@@ -187,7 +187,11 @@ std::string Replication::ReplicaOf(const dispatch::ReplicaOfRequest& request) {
   if (!link_) server_.dispatcher().UnblockWriters(errors::kUnblockedByRoleChange);
   // Replicas of this server follow whatever it follows next: they sync again.
   DisconnectReplicas();
+  // From a redis-server, even one that shares its history with the next master: the database
+  // its stream was in lives only in the old link, so the next sync is a full one.
+  const bool followed_redis = link_ && link_->redis_master();
   link_ = std::make_unique<MasterLink>(server_, *this, request.host, request.port);
+  if (followed_redis) link_->RequireFullSync();
   server_.dispatcher().set_replica(true);
   server_.SetReplicaOfSetting(request.host + " " + std::to_string(request.port));
   server_.log().Notice("REPLICAOF " + request.host + ":" + std::to_string(request.port) +
@@ -212,6 +216,9 @@ void Replication::BecomeMaster() {
 std::string Replication::Psync(dispatch::Client& client, std::string_view replid,
                                std::string_view offset_text) {
   if (link_ && !link_->up()) return std::string(errors::kSyncWithoutMasterLink);
+  // A redis-server's stream goes on in a database, and maybe inside a transaction, that only
+  // this server's master client knows: a snapshot of the data cannot hand that on.
+  if (link_ && link_->redis_master()) return std::string(errors::kReplicasOfRedisFollower);
   if (Connection* conn = server_.FindConnection(client.id());
       conn != nullptr && conn->output_bytes() > 0) {
     return std::string(errors::kSyncPendingOutput);

@@ -89,8 +89,10 @@ void CmdRestore(CommandContext& ctx) {
   }
   int64_t expire = -1;
   if (*ttl > 0) {
-    expire = o.absttl ? *ttl : ctx.now_ms + *ttl;
-    if (!o.absttl && expire < *ttl) expire = INT64_MAX;  // overflow: as good as never
+    // A relative TTL past the end of time wraps negative in redis-server, which then finds it
+    // already expired and creates nothing: the same here, without the overflow.
+    const bool past_end = !o.absttl && *ttl > INT64_MAX - ctx.now_ms;
+    expire = past_end ? 0 : o.absttl ? *ttl : ctx.now_ms + *ttl;
   }
   ctx.dispatcher().FlushConsumerTimes(ctx.client().db, key);
   if (expire >= 0 && ctx.AlreadyExpired(expire)) {

@@ -14,6 +14,7 @@
 #include "rdb/listpack.h"
 #include "rdb/lzf.h"
 #include "rdb/rdb_file.h"
+#include "rdb/stream_reader.h"
 #include "rdb/writer.h"
 #include "tests/persistence/byte_buffers.h"
 
@@ -89,6 +90,18 @@ void CheckSnapshotLoads(streams::Value value) {
   }
   INFO(loader.error());
   CHECK(status == persistence::SnapshotLoader::Status::kDone);
+}
+
+}  // namespace
+
+namespace {
+
+// The payload with its footer's CRC recomputed, so damage reaches the decoder.
+std::string Resealed(std::string payload) {
+  payload.resize(payload.size() - 8);
+  uint64_t crc = rdb::Crc64(0, payload);
+  for (int i = 0; i < 8; ++i) payload.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  return payload;
 }
 
 }  // namespace
@@ -291,6 +304,28 @@ TEST_CASE("streams of every type Redis 5.0 to 8.4 writes, in payloads and files"
   CHECK(keep.keys == std::vector<std::string>{"2:s:-1:2", "2:i:1000000000000:-300"});
 }
 
+TEST_CASE("a node whose counts run past its listpack is refused") {
+  // A master entry declaring 4 fields in a listpack holding 5 elements in all.
+  rdb::ListpackWriter lp;
+  lp.AddInt(1);
+  lp.AddInt(0);
+  lp.AddInt(4);
+  lp.AddString("f");
+  lp.AddInt(0);
+  std::string payload(1, static_cast<char>(rdb::kTypeStreamListpacks2));
+  payload += Hex("01 10 00000000000000010000000000000001");
+  rdb::WriteString(&payload, lp.Finish());
+  payload += Hex("01 01 01 01 01 00 00 01 00");  // length 1 ... no groups
+  payload += Hex("0a00") + std::string(8, '\0');
+  streams::Value value;
+  std::string why;
+  CHECK(rdb::ReadPayload(Resealed(payload), {}, &value, &why) == rdb::PayloadError::kBadFormat);
+  // An LZF string claiming far more than LZF can expand to is refused before any allocation.
+  CHECK(rdb::ReadPayload(
+            Resealed(Hex("00 c3 02 80 10000000 01 61") + Hex("0a00") + std::string(8, '\0')), {},
+            &value, &why) == rdb::PayloadError::kBadFormat);
+}
+
 TEST_CASE("a saved first ID that disagrees with the entries is taken from the entries") {
   std::string body = kStreamPayload.substr(0, kStreamPayload.size() - 10);
   // After the listpack: length 2, last 2-0, then first_id (01 01) -> 01 00 (1-0).
@@ -308,18 +343,6 @@ TEST_CASE("a saved first ID that disagrees with the entries is taken from the en
   CHECK(value.stream()->first_id() == StreamId{1, 1});
   CheckSnapshotLoads(std::move(value));
 }
-
-namespace {
-
-// The payload with its footer's CRC recomputed, so damage reaches the decoder.
-std::string Resealed(std::string payload) {
-  payload.resize(payload.size() - 8);
-  uint64_t crc = rdb::Crc64(0, payload);
-  for (int i = 0; i < 8; ++i) payload.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
-  return payload;
-}
-
-}  // namespace
 
 TEST_CASE("damaged payloads are refused or load as a valid stream, never crash") {
   std::string body = kStreamPayload;
