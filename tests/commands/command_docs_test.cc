@@ -259,6 +259,8 @@ const std::map<std::string, std::string> kRedisCliHints = {
     {"randomkey", ""},
     {"move", "key db"},
     {"copy", "source destination [DB destination-db] [REPLACE]"},
+    {"dump", "key"},
+    {"restore", "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]"},
     {"debug", ""},
     {"monitor", ""},
     {"latency", ""},
