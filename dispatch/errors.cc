@@ -45,8 +45,9 @@ std::string_view Message(streams::Errc e) {
   return "ERR unknown error";
 }
 
-std::string BadDataFormat(std::string_view why) {
-  return std::string(kBadDataFormat) + ": " + std::string(why);
+std::string OtherTypeInPayload(std::string_view type) {
+  return std::string(kBadDataFormat) + ": the value is a " + std::string(type) +
+         ", and Runnel stores strings and streams";
 }
 
 std::string CannotDump(std::string_view what) {

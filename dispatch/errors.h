@@ -59,8 +59,8 @@ inline constexpr std::string_view kInvalidFreq = "ERR Invalid FREQ value, must b
 inline constexpr std::string_view kDumpVersionOrChecksum =
     "ERR DUMP payload version or checksum are wrong";
 inline constexpr std::string_view kBadDataFormat = "ERR Bad data format";
-// Runnel's: RESTORE of a payload Runnel cannot store, saying why after Redis's words.
-std::string BadDataFormat(std::string_view why);
+// Runnel's: RESTORE of a valid payload of a type Runnel does not store ("list", "hash" ...).
+std::string OtherTypeInPayload(std::string_view type);
 // Runnel's: DUMP of a stream holding data Redis's format has no place for.
 std::string CannotDump(std::string_view what);
 inline constexpr std::string_view kSSubscribeInExec =

@@ -57,8 +57,8 @@ PayloadError ReadPayload(std::string_view payload, const streams::StreamLimits& 
     return PayloadError::kBadFormat;
   }
   if (!other.empty()) {
-    *detail = "the value is a " + std::string(other) + ", and Runnel stores strings and streams";
-    return PayloadError::kBadFormat;
+    *detail = std::string(other);
+    return PayloadError::kOtherType;
   }
   // Bytes after the value are ignored, as redis-server ignores them.
   return PayloadError::kOk;

@@ -27,10 +27,12 @@ std::string DumpValue(const streams::Value& value, const char** refusal);
 enum class PayloadError {
   kOk,
   kVersionOrChecksum,  // too short, a newer version, or a CRC that does not match
-  kBadFormat,          // a type Runnel cannot store, or a value that does not decode
+  kBadFormat,          // a value that does not decode
+  kOtherType,          // a valid value of a type Runnel does not store (a list, a hash ...)
 };
 
-// Decodes a payload into *value; *detail says what was wrong with a kBadFormat one.
+// Decodes a payload into *value; *detail says what was wrong with a kBadFormat one, and names
+// the type of a kOtherType one.
 PayloadError ReadPayload(std::string_view payload, const streams::StreamLimits& limits,
                          streams::Value* value, std::string* detail);
 

@@ -83,9 +83,10 @@ void CmdRestore(CommandContext& ctx) {
     case rdb::PayloadError::kVersionOrChecksum:
       return ctx.Error(errors::kDumpVersionOrChecksum);
     case rdb::PayloadError::kBadFormat:
-      // A value Redis could load but Runnel cannot store says so; a corrupt one gets Redis's text.
-      return ctx.Error(why.rfind("the value is a ", 0) == 0 ? errors::BadDataFormat(why)
-                                                            : std::string(errors::kBadDataFormat));
+      return ctx.Error(errors::kBadDataFormat);
+    case rdb::PayloadError::kOtherType:
+      // A value Redis could load but Runnel cannot store says so, after Redis's words.
+      return ctx.Error(errors::OtherTypeInPayload(why));
   }
   int64_t expire = -1;
   if (*ttl > 0) {
