@@ -278,7 +278,9 @@ bool ReportsMisses(const CommandSpec& spec, const CommandContext& ctx) {
 
 bool Dispatcher::RunHandler(CommandContext& ctx, int db, uint64_t earlier_usec, uint64_t* usec) {
   ++call_depth_;
-  const bool report_misses = ReportsMisses(ctx.spec, ctx);
+  // Only while someone listens for keymiss: otherwise the lookups need not be classified.
+  const bool report_misses =
+      (limits_.notify_flags & config::kNotifyKeyMiss) != 0 && ReportsMisses(ctx.spec, ctx);
   if (report_misses) keyspace_->set_report_misses(true);
   // CLIENT NO-TOUCH: the client's lookups leave access times alone, except TOUCH's own.
   const bool no_touch = ctx.client().no_touch && ctx.spec.fullname != "touch";
