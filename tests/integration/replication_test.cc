@@ -1,12 +1,15 @@
 // Replication between Runnel servers, each a real process: full syncs and the stream after
 // them (a replica must end up with exactly its master's data, compared as a whole keyspace),
 // continuing from the backlog after a broken link, WAIT, a read-only replica serving reads and
-// waking blocked readers, promotion with REPLICAOF NO ONE, and a chain of replicas.
+// waking blocked readers, a paused replica holding its master's stream, promotion with
+// REPLICAOF NO ONE, and a chain of replicas.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <csignal>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dataset.h"
@@ -205,6 +208,28 @@ TEST_CASE("replication: a replica serves reads, refuses writes, and wakes blocke
   // A replica that is told it may write accepts writes of its own (they go nowhere else).
   CHECK(r.Call({"CONFIG", "SET", "replica-read-only", "no"}).str == "OK");
   CHECK(r.Call({"SET", "local", "1"}).str == "OK");
+}
+
+TEST_CASE("replication: CLIENT PAUSE WRITE on a replica holds its master's stream until unpaused") {
+  // As on redis-server, whose replicas postpone the master client's writes like any client's.
+  ServerProcess master;
+  REQUIRE(master.Start());
+  ServerProcess replica({"--replicaof", Addr(master)});
+  REQUIRE(replica.Start());
+  REQUIRE(WaitFor([&] { return InSync(master, replica); }, 15000));
+  RawClient r(replica.port());
+  CHECK(r.Call({"CLIENT", "PAUSE", "60000", "WRITE"}).str == "OK");
+  RawClient m(master.port());
+  CHECK(m.Call({"XADD", "s", "1-1", "f", "v"}).str == "1-1");
+  CHECK(m.Call({"SET", "k", "v"}).str == "OK");
+  // The replica has had time to receive both; while paused it applies neither, but serves reads.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(Integer(r, {"XLEN", "s"}) == 0);
+  CHECK(Integer(r, {"EXISTS", "k"}) == 0);
+  CHECK(r.Call({"CLIENT", "UNPAUSE"}).str == "OK");
+  CHECK(WaitFor([&] { return Integer(r, {"XLEN", "s"}) == 1; }, 5000));
+  CHECK(r.Call({"GET", "k"}).str == "v");
+  CheckConverges(master, replica);
 }
 
 TEST_CASE("replication: PUBLISH on a master reaches subscribers of its replicas") {
