@@ -24,6 +24,7 @@ uint64_t ReadLe(std::string_view bytes) {
 std::string DumpValue(const streams::Value& value, const char** refusal) {
   *refusal = nullptr;
   std::string out;
+  uint16_t version = kDumpVersion;
   if (const std::string* s = value.string()) {
     out.push_back(static_cast<char>(kTypeString));
     WriteString(&out, *s);
@@ -31,11 +32,15 @@ std::string DumpValue(const streams::Value& value, const char** refusal) {
     const streams::Stream& stream = *value.stream();
     *refusal = StreamDumpRefusal(stream);
     if (*refusal != nullptr) return {};
-    out.push_back(static_cast<char>(kTypeStreamListpacks2));
-    WriteStream(&out, stream, kTypeStreamListpacks2);
+    uint8_t type = StreamDumpType(stream);
+    version = type == kTypeStreamListpacks5   ? kDumpVersionNack
+              : type == kTypeStreamListpacks4 ? kDumpVersionIdmp
+                                              : kDumpVersion;
+    out.push_back(static_cast<char>(type));
+    WriteStream(&out, stream, type);
   }
-  out.push_back(static_cast<char>(kDumpVersion & 0xff));
-  out.push_back(static_cast<char>(kDumpVersion >> 8));
+  out.push_back(static_cast<char>(version & 0xff));
+  out.push_back(static_cast<char>(version >> 8));
   uint64_t crc = Crc64(0, out);
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
   return out;

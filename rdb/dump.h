@@ -14,12 +14,14 @@ namespace runnel::rdb {
 
 // The RDB version Runnel's payloads carry: Redis 7.0's, the oldest server with today's stream
 // bookkeeping, so every Redis from 7.0 on restores them (a 7.0 refuses anything newer). Streams
-// are written as type 19, which has no consumer active time.
+// are written as type 19, which has no consumer active time. A stream holding state only newer
+// formats carry goes as Redis 8.6 (13, type 26) with IDMP state, or as Redis 8.8 (14, type 27)
+// with entries released by XNACK: servers too old to keep that state refuse the payload whole.
 inline constexpr uint16_t kDumpVersion = 10;
-// The newest version RESTORE accepts: Redis 7.4 and 8.0-8.4 write 12. Redis 8.6+ streams
-// (13, 14) have layouts not yet confirmed, so those payloads are refused as Redis refuses a
-// version newer than its own.
-inline constexpr uint16_t kMaxReadVersion = 12;
+inline constexpr uint16_t kDumpVersionIdmp = 13;
+inline constexpr uint16_t kDumpVersionNack = 14;
+// The newest version RESTORE accepts: Redis 8.8's.
+inline constexpr uint16_t kMaxReadVersion = 14;
 
 // The payload of `value`, or empty with *refusal set when Redis's format cannot carry it.
 std::string DumpValue(const streams::Value& value, const char** refusal);

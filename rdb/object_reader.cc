@@ -158,8 +158,7 @@ bool ReadObject(Input& in, uint8_t type, const streams::StreamLimits& limits, st
     *value = streams::Value(std::move(s));
     return true;
   }
-  if (type == kTypeStreamListpacks || type == kTypeStreamListpacks2 ||
-      type == kTypeStreamListpacks3) {
+  if (IsStreamType(type)) {
     std::unique_ptr<streams::Stream> stream = ReadStream(in, type, limits);
     if (stream == nullptr) return false;
     *value = streams::Value(std::move(stream));

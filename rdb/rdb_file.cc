@@ -121,7 +121,7 @@ class FileReader {
       case kFunctionPreGa:
         return in_.Fail("pre-release function records cannot be read");
       case kKeyMeta:
-        return in_.Fail("key metadata records (Redis 8.6+) cannot be read");
+        return in_.Fail("key metadata records (Redis 8.6+ module metadata) cannot be read");
       default:
         return Key(op);
     }

@@ -17,8 +17,8 @@
 
 namespace runnel::rdb {
 
-// The oldest and newest RDB versions the reader takes (newer ones carry stream layouts that are
-// not yet confirmed; see dump.h).
+// The oldest RDB version the reader takes; the newest is dump.h's kMaxReadVersion (Redis 8.8's
+// 14: 8.9's 15 adds types whose layout is not known here).
 inline constexpr int kMinFileVersion = 1;
 
 class RdbVisitor {

@@ -182,7 +182,7 @@ bool ReadMetadata(Input& in, uint8_t type, Stream& stream) {
 struct PendingEntry {
   int64_t delivery_ms;
   uint64_t count;
-  bool owned = false;
+  bool placed = false;  // a consumer owns it, or it is in the group's NACK zone
 };
 
 bool ReadConsumers(Input& in, uint8_t type, streams::ConsumerGroup& group,
@@ -204,13 +204,33 @@ bool ReadConsumers(Input& in, uint8_t type, streams::ConsumerGroup& group,
       StreamId id;
       if (!ReadRawId(in, &id)) return false;
       auto it = pel.find(id);
-      if (it == pel.end() || it->second.owned) {
+      if (it == pel.end() || it->second.placed) {
         return in.Fail("consumer '" + name + "' owns " + id.ToString() +
                        ", which is not in the group's PEL or has another owner");
       }
-      it->second.owned = true;
+      it->second.placed = true;
       group.SetPending(id, *consumer, it->second.delivery_ms, it->second.count);
     }
+  }
+  return true;
+}
+
+// Type 27: the group's NACK zone, pending entries with no owner, oldest release first. Redis
+// keeps no release times, so they are released at time 0, in order: the zone keeps its order
+// and no BACKOFF holds them back.
+bool ReadNackZone(Input& in, streams::ConsumerGroup& group, std::map<StreamId, PendingEntry>& pel) {
+  uint64_t count;
+  if (!in.Length(&count)) return false;
+  for (uint64_t n = 0; n < count; ++n) {
+    StreamId id;
+    if (!ReadRawId(in, &id)) return false;
+    auto it = pel.find(id);
+    if (it == pel.end() || it->second.placed) {
+      return in.Fail("group '" + group.name() + "' has " + id.ToString() +
+                     " in its NACK zone, but not in its PEL, or owned, or twice");
+    }
+    it->second.placed = true;
+    group.Release(id, it->second.count, 0, false);
   }
   return true;
 }
@@ -247,12 +267,53 @@ bool ReadGroups(Input& in, uint8_t type, Stream& stream) {
       if (!pel.emplace(id, e).second) return in.Fail("pending entry " + id.ToString() + " twice");
     }
     if (!ReadConsumers(in, type, *group, pel)) return false;
+    if (type >= kTypeStreamListpacks5 && !ReadNackZone(in, *group, pel)) return false;
     for (const auto& [id, e] : pel) {
-      if (!e.owned) {
+      if (!e.placed) {
         return in.Fail("group '" + name + "' has pending entry " + id.ToString() +
                        " with no consumer");
       }
     }
+  }
+  return true;
+}
+
+// Types 26 and 27: the stream's IDMP settings, its producers' iids (each producer's oldest
+// first) and the lifetime counters. Iids past their duration are kept: the expiry cron drops
+// them, so what a payload decodes to never depends on the clock.
+bool ReadIdmp(Input& in, Stream& stream) {
+  uint64_t duration, maxsize, producers;
+  if (!in.Length(&duration) || !in.Length(&maxsize)) return false;
+  if (duration < 1 || duration > static_cast<uint64_t>(streams::kIdmpMaxDuration) || maxsize < 1 ||
+      maxsize > static_cast<uint64_t>(streams::kIdmpMaxMaxSize)) {
+    return in.Fail("the stream's IDMP settings are out of range");
+  }
+  stream.SetIdmpConfig({static_cast<int64_t>(duration), static_cast<int64_t>(maxsize)});
+  if (!in.Length(&producers)) return false;
+  std::string pid, iid;
+  size_t restored = 0;  // producers with iids so far
+  for (uint64_t p = 0; p < producers; ++p) {
+    uint64_t iids;
+    if (!in.String(&pid) || !in.Length(&iids)) return false;
+    if (iids == 0) continue;  // Redis saves a producer whose iids all expired, with none
+    streams::IdmpState& idmp = stream.idmp_state();
+    for (uint64_t i = 0; i < iids; ++i) {
+      StreamId id;
+      if (!in.String(&iid) || !ReadId(in, &id)) return false;
+      if (pid.empty() || iid.empty() || idmp.Find(pid, iid)) {
+        return in.Fail("IDMP producer '" + pid + "' is unnamed or has an empty or repeated iid");
+      }
+      idmp.Restore(pid, iid, id);
+    }
+    if (idmp.producers() != ++restored) return in.Fail("IDMP producer '" + pid + "' is repeated");
+  }
+  uint64_t added, duplicates;
+  if (!in.Length(&added) || !in.Length(&duplicates)) return false;
+  if (added > static_cast<uint64_t>(INT64_MAX) || duplicates > static_cast<uint64_t>(INT64_MAX)) {
+    return in.Fail("the stream's IDMP counters are out of range");
+  }
+  if (restored > 0 || added > 0 || duplicates > 0) {
+    stream.idmp_state().RestoreCounters(added, duplicates);
   }
   return true;
 }
@@ -262,7 +323,7 @@ bool ReadGroups(Input& in, uint8_t type, Stream& stream) {
 std::unique_ptr<Stream> ReadStream(Input& in, uint8_t type, const streams::StreamLimits& limits) {
   auto stream = std::make_unique<Stream>();
   if (!ReadEntries(in, *stream, limits) || !ReadMetadata(in, type, *stream) ||
-      !ReadGroups(in, type, *stream)) {
+      !ReadGroups(in, type, *stream) || (type >= kTypeStreamListpacks4 && !ReadIdmp(in, *stream))) {
     return nullptr;
   }
   return stream;

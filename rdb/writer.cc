@@ -114,6 +114,16 @@ void WriteEntries(std::string* out, const streams::Stream& s) {
   for (const std::string& n : nodes) WriteString(out, n);
 }
 
+// Type 27: the IDs of the group's NACK zone, the head of its time index, in release order.
+void WriteNackZone(std::string* out, const streams::ConsumerGroup& g) {
+  WriteLength(out, g.nacked());
+  for (auto it = g.by_time().Begin(); it.valid(); it.Next()) {
+    const streams::TimedId& t = it.record();
+    if (t.delivery_ms >= 0) break;
+    WriteRawId(out, t.id);
+  }
+}
+
 void WriteGroup(std::string* out, const streams::ConsumerGroup& g, uint8_t type) {
   WriteString(out, g.name());
   WriteId(out, g.last_delivered());
@@ -121,7 +131,7 @@ void WriteGroup(std::string* out, const streams::ConsumerGroup& g, uint8_t type)
   WriteLength(out, g.pending());
   g.pel().ForEach([&](const streams::PendingRecord& r) {
     WriteRawId(out, r.id);
-    WriteU64Le(out, static_cast<uint64_t>(r.delivery_ms));
+    WriteU64Le(out, static_cast<uint64_t>(streams::ShownDeliveryMs(r)));  // 0 when released
     WriteLength(out, r.delivery_count);
   });
   WriteLength(out, g.consumers().size());
@@ -132,6 +142,29 @@ void WriteGroup(std::string* out, const streams::ConsumerGroup& g, uint8_t type)
     WriteLength(out, c->pending());
     c->pel().ForEach([&](const StreamId& id) { WriteRawId(out, id); });
   }
+  if (type >= kTypeStreamListpacks5) WriteNackZone(out, g);
+}
+
+// Types 26 and 27: IDMP settings, each producer's iids oldest first, the lifetime counters.
+void WriteIdmp(std::string* out, const streams::Stream& s) {
+  WriteLength(out, static_cast<uint64_t>(s.idmp_config().duration_s));
+  WriteLength(out, static_cast<uint64_t>(s.idmp_config().maxsize));
+  const streams::IdmpState* idmp = s.idmp();
+  if (idmp == nullptr) {
+    for (int i = 0; i < 3; ++i) WriteLength(out, 0);  // no producers, nothing counted
+    return;
+  }
+  WriteLength(out, idmp->producers());
+  idmp->ForEachProducer([&](std::string_view pid, const streams::IdmpState::Producer& p) {
+    WriteString(out, pid);
+    WriteLength(out, p.size());
+    p.ForEachIid([&](std::string_view iid, StreamId id) {
+      WriteString(out, iid);
+      WriteId(out, id);
+    });
+  });
+  WriteLength(out, idmp->added());
+  WriteLength(out, idmp->duplicates());
 }
 
 }  // namespace
@@ -165,13 +198,17 @@ void WriteString(std::string* out, std::string_view s) {
 }
 
 const char* StreamDumpRefusal(const streams::Stream& s) {
-  for (const auto& [name, g] : s.groups()) {
-    if (g->nacked() > 0) return "entries released by XNACK";
-  }
   if (s.scheduled() > 0) return "delayed entries";
-  // Without them a restored stream would take again an XADD IDMP it has already taken.
-  if (s.idmp() != nullptr && !s.idmp()->empty()) return "idempotency (IDMP) state";
   return nullptr;
+}
+
+uint8_t StreamDumpType(const streams::Stream& s) {
+  for (const auto& [name, g] : s.groups()) {
+    if (g->nacked() > 0) return kTypeStreamListpacks5;
+  }
+  // Without it a restored stream would take again an XADD IDMP it has already taken.
+  if (s.idmp() != nullptr && !s.idmp()->empty()) return kTypeStreamListpacks4;
+  return kTypeStreamListpacks2;
 }
 
 void WriteStream(std::string* out, const streams::Stream& s, uint8_t type) {
@@ -183,6 +220,7 @@ void WriteStream(std::string* out, const streams::Stream& s, uint8_t type) {
   WriteLength(out, s.entries_added());
   WriteLength(out, s.groups().size());
   for (const auto& [name, g] : s.groups()) WriteGroup(out, *g, type);
+  if (type >= kTypeStreamListpacks4) WriteIdmp(out, s);
 }
 
 }  // namespace runnel::rdb

@@ -3,13 +3,14 @@
 //
 // Strings are written as Redis writes them without compression: small canonical integers
 // integer-encoded, everything else plain (LZF is optional for a writer). A stream is written
-// as type 19 (Redis 7.0, RDB 10) or 21 (7.2+, RDB 11, which adds consumers' active time), in
-// nodes of at most 100 entries and about 4 KB, each entry sharing its node's first field names
-// where it can: the layout Redis itself produces with its default node limits.
+// in nodes of at most 100 entries and about 4 KB, each entry sharing its node's first field
+// names where it can: the layout Redis itself produces with its default node limits. Its type
+// is the oldest that carries all it holds (StreamDumpType): 19 (Redis 7.0), or 26 (8.6) for
+// IDMP state, or 27 (8.8) for entries released by XNACK. WriteStream also writes 21 (7.2+).
 //
-// Runnel state Redis 7's format has no place for is refused rather than dropped when clients
-// depend on it: entries released by XNACK, delayed entries, and IDMP state (see
-// StreamDumpRefusal). Settings are not carried: group policies, retention, IDMP limits.
+// Delayed entries (Runnel's own) have no place in any Redis format, so a stream holding them is
+// refused rather than dropped (StreamDumpRefusal). Group policies and retention are settings
+// Redis lacks and are not carried.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,10 @@ void WriteString(std::string* out, std::string_view s);
 // What keeps a stream from being written in Redis's format, or nullptr if nothing does.
 const char* StreamDumpRefusal(const streams::Stream& s);
 
-// Appends the stream's value (without the type byte) as type `type` (19 or 21).
+// The type a DUMP of `s` is written as: 19, 26 or 27.
+uint8_t StreamDumpType(const streams::Stream& s);
+
+// Appends the stream's value (without the type byte) as type `type` (19, 21, 26 or 27).
 void WriteStream(std::string* out, const streams::Stream& s, uint8_t type);
 
 }  // namespace runnel::rdb

@@ -1,6 +1,7 @@
 // The rdb layer: CRC-64 and LZF against known values, listpacks both ways, the DUMP payload of
-// rdb-format.md §7.3 (bytes redis-server 7.0 produced) decoded, random streams through DUMP and
-// back, and damaged payloads refused without a crash.
+// rdb-format.md §7.3 (bytes redis-server 7.0 produced) decoded, the other stream types built by
+// the format's rules (Redis 8.6's IDMP and 8.8's NACK zone among them), random streams through
+// DUMP and back, and damaged payloads refused without a crash.
 #include <doctest/doctest.h>
 
 #include <random>
@@ -220,17 +221,20 @@ TEST_CASE("a stream DUMP from redis-server 7.0 decodes whole") {
 
 namespace {
 
+// The §7.3 stream's one node: 1-1 and 2-0 live, 1-2 deleted.
+const std::string kEntriesNode =
+    Hex("01 10 00000000000000010000000000000001 38"
+        "38000000 1600 0201 0101 0101 816602 0001"
+        "0201 0001 0001 817602 0401"
+        "0301 0001 0101 0701 0401"
+        "0001 0101 dfff02 0101 816702 c12c02 0601 ff");
+
 // The §7.3 stream written by the format's rules as another type and RDB version: type 15
 // (Redis 5-6.2, RDB 9) has no first ID, max deleted ID, entries-added or entries-read; type 21
 // (7.2+, RDB 11 and 12) adds each consumer's active time after its seen time.
 std::string StreamPayload(uint8_t type, uint16_t version, std::string_view active_time_hex) {
   std::string p(1, static_cast<char>(type));
-  p +=
-      Hex("01 10 00000000000000010000000000000001 38"
-          "38000000 1600 0201 0101 0101 816602 0001"
-          "0201 0001 0001 817602 0401"
-          "0301 0001 0101 0701 0401"
-          "0001 0101 dfff02 0101 816702 c12c02 0601 ff");
+  p += kEntriesNode;
   p += Hex(type >= 19 ? "02 02 00 01 01 01 02 03" : "02 02 00");
   p += Hex("01 0167 01 01");
   if (type >= 19) p += Hex("81 ffffffffffffffff");
@@ -465,8 +469,148 @@ TEST_CASE("an RDB file's records: AUX, SELECTDB, expiry, other types, checksum")
   Collect c2;
   CHECK_FALSE(rdb::ReadRdb(bad, {}, c2, &info, &error));
 
-  const std::string newer_file = std::string("REDIS0013") + "\xff" + std::string(8, '\0');
+  const std::string newer_file = std::string("REDIS0015") + "\xff" + std::string(8, '\0');
   rdb::MemorySource newer(newer_file);
   CHECK_FALSE(rdb::ReadRdb(newer, {}, c2, &info, &error));
-  CHECK(error.find("version 13") != std::string::npos);
+  CHECK(error.find("version 15") != std::string::npos);
+}
+
+namespace {
+
+// The §7.3 entries (1-1 and 2-0 live, 1-2 deleted) followed by Redis 8.8's groups and IDMP
+// section, written by the format's rules (rdb-format.md §7.5): group g has delivered up to 2-0;
+// its PEL holds 1-1, 1-2 and 2-0; consumer c owns 1-2; XNACK released 2-0 and then 1-1, so
+// the NACK zone lists them in that order, with delivery time 0. Producer p1 has iids a (1-1)
+// and b (2-0), producer p2 none; 5 iids were added and 1 duplicate seen. `zone` and `idmp`
+// replace those parts, to damage them.
+std::string Type27Payload(std::string_view zone =
+                              "02 00000000000000020000000000000000"
+                              "00000000000000010000000000000001",
+                          std::string_view idmp =
+                              "4064 4032 02 02 7031 02 0161 01 01 0162 02 00"
+                              "02 7032 00 05 01") {
+  std::string p(1, static_cast<char>(rdb::kTypeStreamListpacks5));
+  p += kEntriesNode;
+  p += Hex("02 02 00 01 01 01 02 03");  // length, last, first, max deleted, added
+  p += Hex("01 0167 02 00 02");         // group g at 2-0, 2 entries read
+  p += Hex("03 00000000000000010000000000000001 0000000000000000 02");
+  p += Hex("00000000000000010000000000000002 be0c6d49a2010000 01");
+  p += Hex("00000000000000020000000000000000 0000000000000000 04");
+  p += Hex("01 0163 be0c6d49a2010000 c00c6d49a2010000 01 00000000000000010000000000000002");
+  p += Hex(zone);
+  p += Hex(idmp);
+  p += Hex("0e00") + std::string(8, '\0');
+  return Resealed(p);
+}
+
+std::vector<StreamId> NackZone(const streams::ConsumerGroup& g) {
+  std::vector<StreamId> out;
+  for (auto it = g.by_time().Begin(); it.valid() && it.record().delivery_ms < 0; it.Next()) {
+    out.push_back(it.record().id);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Redis 8.6 and 8.8 streams: IDMP producers and the NACK zone, read and written") {
+  streams::Value value;
+  std::string why;
+  INFO(why);
+  REQUIRE(rdb::ReadPayload(Type27Payload(), {}, &value, &why) == rdb::PayloadError::kOk);
+  const streams::Stream& s = *value.stream();
+  const streams::ConsumerGroup& g = *s.FindGroup("g");
+  CHECK(g.pending() == 3);
+  CHECK(g.nacked() == 2);
+  CHECK(NackZone(g) == std::vector<StreamId>{{2, 0}, {1, 1}});
+  CHECK(g.FindPending({2, 0})->delivery_count == 4);
+  CHECK(streams::ShownDeliveryMs(*g.FindPending({2, 0})) == 0);
+  CHECK(g.FindConsumer("c")->pending() == 1);
+  CHECK(s.idmp_config() == streams::IdmpConfig{100, 50});
+  REQUIRE(s.idmp() != nullptr);
+  CHECK(s.idmp()->producers() == 1);  // p2, with no iids left, is not kept
+  CHECK(s.idmp()->Find("p1", "a") == StreamId{1, 1});
+  CHECK(s.idmp()->Find("p1", "b") == StreamId{2, 0});
+  CHECK(s.idmp()->added() == 5);
+  CHECK(s.idmp()->duplicates() == 1);
+
+  // Written back as type 27 in an RDB 14 payload, which reads back the same, zone order too.
+  const char* refusal;
+  std::string again = rdb::DumpValue(value, &refusal);
+  REQUIRE(refusal == nullptr);
+  CHECK(static_cast<uint8_t>(again[0]) == rdb::kTypeStreamListpacks5);
+  CHECK(again.substr(again.size() - 10, 2) == Hex("0e00"));
+  streams::Value back;
+  REQUIRE(rdb::ReadPayload(again, {}, &back, &why) == rdb::PayloadError::kOk);
+  CHECK(NackZone(*back.stream()->FindGroup("g")) == std::vector<StreamId>{{2, 0}, {1, 1}});
+  CHECK(back.stream()->idmp()->Find("p1", "b") == StreamId{2, 0});
+  CHECK(rdb::DumpValue(back, &refusal) == again);
+  CheckSnapshotLoads(std::move(value));
+
+  // With the released entries acknowledged only IDMP state is left: type 26, RDB 13.
+  streams::ConsumerGroup* bg = back.stream()->FindGroup("g");
+  bg->Ack({2, 0});
+  bg->Ack({1, 1});
+  std::string idmp_only = rdb::DumpValue(back, &refusal);
+  CHECK(static_cast<uint8_t>(idmp_only[0]) == rdb::kTypeStreamListpacks4);
+  CHECK(idmp_only.substr(idmp_only.size() - 10, 2) == Hex("0d00"));
+  REQUIRE(rdb::ReadPayload(idmp_only, {}, &value, &why) == rdb::PayloadError::kOk);
+  CHECK(value.stream()->idmp()->Find("p1", "a") == StreamId{1, 1});
+  // And with no IDMP state either, the RDB 10 payload every Redis from 7.0 restores.
+  back.stream()->idmp_state().Clear();
+  std::string plain = rdb::DumpValue(back, &refusal);
+  CHECK(static_cast<uint8_t>(plain[0]) == rdb::kTypeStreamListpacks2);
+  CHECK(plain.substr(plain.size() - 10, 2) == Hex("0a00"));
+
+  // A type-26 payload has no NACK zones: the same stream less its zone reads as 26 only when
+  // nothing is left unowned.
+  std::string as26 = Type27Payload("");
+  as26[0] = static_cast<char>(rdb::kTypeStreamListpacks4);
+  CHECK(rdb::ReadPayload(Resealed(as26), {}, &value, &why) == rdb::PayloadError::kBadFormat);
+  CHECK(why.find("no consumer") != std::string::npos);
+
+  // Damage the new parts: each is refused with its reason.
+  const std::string kId11 = "00000000000000010000000000000001";
+  const std::string kId12 = "00000000000000010000000000000002";
+  const std::string kId30 = "00000000000000030000000000000000";
+  const std::string kId20 = "00000000000000020000000000000000";
+  struct Bad {
+    std::string zone, idmp, reason;
+  };
+  const std::string kIdmp = "4064 4032 02 02 7031 02 0161 01 01 0162 02 00 02 7032 00 05 01";
+  for (const Bad& b : std::vector<Bad>{
+           {"02 " + kId20 + kId30, kIdmp, "NACK zone"},          // not pending
+           {"03 " + kId20 + kId11 + kId12, kIdmp, "NACK zone"},  // owned by c
+           {"03 " + kId20 + kId11 + kId20, kIdmp, "NACK zone"},  // twice
+           {"01 " + kId20, kIdmp, "no consumer"},                // 1-1 left unplaced
+           {"02 " + kId20 + kId11, "00 4032 00 00 00", "IDMP settings"},
+           {"02 " + kId20 + kId11, "4064 00 00 00 00", "IDMP settings"},  // max 0
+           {"02 " + kId20 + kId11, "4064 4032 02 02 7031 01 0161 01 01 02 7031 01 0162 01 01 00 00",
+            "repeated"},
+           {"02 " + kId20 + kId11, "4064 4032 01 02 7031 02 0161 01 01 0161 02 00 00 00",
+            "repeated iid"},
+           {"02 " + kId20 + kId11, "4064 4032 01 00 01 0161 01 01 00 00", "unnamed"},
+       }) {
+    CAPTURE(b.zone);
+    CAPTURE(b.idmp);
+    CHECK(rdb::ReadPayload(Type27Payload(b.zone, b.idmp), {}, &value, &why) ==
+          rdb::PayloadError::kBadFormat);
+    CHECK(why.find(b.reason) != std::string::npos);
+  }
+
+  // In an RDB 14 file, as Redis 8.8 saves it.
+  std::string stream = Type27Payload();
+  stream.resize(stream.size() - 10);
+  std::string file = "REDIS0014" + Hex("fe 00 fb 01 00") + stream.substr(0, 1) + Hex("01 73") +
+                     stream.substr(1) + "\xff";
+  uint64_t crc = rdb::Crc64(0, file);
+  for (int i = 0; i < 8; ++i) file.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  Collect c;
+  rdb::RdbFileInfo info;
+  std::string error;
+  rdb::MemorySource source(file);
+  INFO(error);
+  REQUIRE(rdb::ReadRdb(source, {}, c, &info, &error));
+  CHECK(info.version == 14);
+  CHECK(c.keys == std::vector<std::string>{"0:s:-1"});
 }
