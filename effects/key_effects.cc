@@ -215,7 +215,6 @@ Result ApplyRestore(ApplyContext& ctx, const EffectArgs& a) {
   Database& db = ctx.database();
   Database::Node* node = db.Set(a[1], std::move(value));
   if (expire) db.SetExpire(node, *expire);
-  db.TrackIdmpIfAny(node);  // for the expiry cron
   return Result::Applied();
 }
 

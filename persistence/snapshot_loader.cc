@@ -639,10 +639,7 @@ bool SnapshotLoader::State::FinishStream() {
     }
   }
   std::string name = std::move(key);
-  bool idmp = s.idmp() != nullptr && !s.idmp()->empty();
-  if (!AddKey(name, Value(std::move(stream)), expire_ms, at)) return false;
-  if (idmp) loader.into_.db(db).TrackIdmp(name);  // for the expiry cron
-  return true;
+  return AddKey(name, Value(std::move(stream)), expire_ms, at);  // Set tracks its iids
 }
 
 }  // namespace runnel::persistence

@@ -1,5 +1,6 @@
 #include "rdb/stream_reader.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -264,6 +265,8 @@ bool ReadGroups(Input& in, uint8_t type, Stream& stream) {
       if (!ReadRawId(in, &id) || !ReadMillis(in, &e.delivery_ms) || !in.Length(&e.count)) {
         return false;
       }
+      // Runnel never lets a count wrap (consumer_group.h): a larger one counts as the largest.
+      e.count = std::min<uint64_t>(e.count, INT64_MAX);
       if (!pel.emplace(id, e).second) return in.Fail("pending entry " + id.ToString() + " twice");
     }
     if (!ReadConsumers(in, type, *group, pel)) return false;
@@ -278,9 +281,38 @@ bool ReadGroups(Input& in, uint8_t type, Stream& stream) {
   return true;
 }
 
-// Types 26 and 27: the stream's IDMP settings, its producers' iids (each producer's oldest
-// first) and the lifetime counters. Iids past their duration are kept: the expiry cron drops
-// them, so what a payload decodes to never depends on the clock.
+// One producer of the IDMP section: its pid, then its iids oldest first. A producer saved with
+// no iids (Redis writes one whose iids all expired) is not kept.
+bool ReadIdmpProducer(Input& in, Stream& stream) {
+  std::string pid, iid;
+  uint64_t iids;
+  if (!in.String(&pid) || !in.Length(&iids)) return false;
+  if (iids == 0) return true;
+  if (pid.empty()) return in.Fail("an IDMP producer without a name");
+  // Redis evicts down to IDMP-MAXSIZE as it adds, and XCFGSET clears what it holds.
+  if (iids > static_cast<uint64_t>(stream.idmp_config().maxsize)) {
+    return in.Fail("IDMP producer '" + pid + "' holds more iids than IDMP-MAXSIZE");
+  }
+  streams::IdmpState& idmp = stream.idmp_state();
+  const size_t producers_before = idmp.producers();
+  for (uint64_t i = 0; i < iids; ++i) {
+    StreamId id;
+    if (!in.String(&iid) || !ReadId(in, &id)) return false;
+    if (iid.empty() || idmp.Find(pid, iid)) {
+      return in.Fail("IDMP producer '" + pid + "' has an empty or repeated iid");
+    }
+    idmp.Restore(pid, iid, id);
+  }
+  // Restoring into a producer already there adds no producer: its pid came twice.
+  if (idmp.producers() == producers_before) {
+    return in.Fail("IDMP producer '" + pid + "' is repeated");
+  }
+  return true;
+}
+
+// Types 26 and 27: the stream's IDMP settings, its producers and the lifetime counters. Iids
+// past their duration are kept: the expiry cron drops them, so what a payload decodes to never
+// depends on the clock.
 bool ReadIdmp(Input& in, Stream& stream) {
   uint64_t duration, maxsize, producers;
   if (!in.Length(&duration) || !in.Length(&maxsize)) return false;
@@ -290,29 +322,17 @@ bool ReadIdmp(Input& in, Stream& stream) {
   }
   stream.SetIdmpConfig({static_cast<int64_t>(duration), static_cast<int64_t>(maxsize)});
   if (!in.Length(&producers)) return false;
-  std::string pid, iid;
-  size_t restored = 0;  // producers with iids so far
   for (uint64_t p = 0; p < producers; ++p) {
-    uint64_t iids;
-    if (!in.String(&pid) || !in.Length(&iids)) return false;
-    if (iids == 0) continue;  // Redis saves a producer whose iids all expired, with none
-    streams::IdmpState& idmp = stream.idmp_state();
-    for (uint64_t i = 0; i < iids; ++i) {
-      StreamId id;
-      if (!in.String(&iid) || !ReadId(in, &id)) return false;
-      if (pid.empty() || iid.empty() || idmp.Find(pid, iid)) {
-        return in.Fail("IDMP producer '" + pid + "' is unnamed or has an empty or repeated iid");
-      }
-      idmp.Restore(pid, iid, id);
-    }
-    if (idmp.producers() != ++restored) return in.Fail("IDMP producer '" + pid + "' is repeated");
+    if (!ReadIdmpProducer(in, stream)) return false;
   }
   uint64_t added, duplicates;
   if (!in.Length(&added) || !in.Length(&duplicates)) return false;
-  if (added > static_cast<uint64_t>(INT64_MAX) || duplicates > static_cast<uint64_t>(INT64_MAX)) {
+  const size_t tracked = stream.idmp() != nullptr ? stream.idmp()->iids() : 0;
+  if (added < tracked || added > static_cast<uint64_t>(INT64_MAX) ||
+      duplicates > static_cast<uint64_t>(INT64_MAX)) {
     return in.Fail("the stream's IDMP counters are out of range");
   }
-  if (restored > 0 || added > 0 || duplicates > 0) {
+  if (tracked > 0 || added > 0 || duplicates > 0) {
     stream.idmp_state().RestoreCounters(added, duplicates);
   }
   return true;

@@ -206,8 +206,14 @@ uint8_t StreamDumpType(const streams::Stream& s) {
   for (const auto& [name, g] : s.groups()) {
     if (g->nacked() > 0) return kTypeStreamListpacks5;
   }
-  // Without it a restored stream would take again an XADD IDMP it has already taken.
-  if (s.idmp() != nullptr && !s.idmp()->empty()) return kTypeStreamListpacks4;
+  // Without its iids a restored stream would take again an XADD IDMP it has already taken;
+  // without its settings it would forget iids sooner or keep fewer. Its counters go too, as in
+  // Runnel's own snapshots: a stream that ever used IDMP goes as Redis 8.6 writes it.
+  const streams::IdmpState* idmp = s.idmp();
+  if (s.idmp_config() != streams::IdmpConfig{} ||
+      (idmp != nullptr && (!idmp->empty() || idmp->added() > 0 || idmp->duplicates() > 0))) {
+    return kTypeStreamListpacks4;
+  }
   return kTypeStreamListpacks2;
 }
 

@@ -5,8 +5,10 @@
 // integer-encoded, everything else plain (LZF is optional for a writer). A stream is written
 // in nodes of at most 100 entries and about 4 KB, each entry sharing its node's first field
 // names where it can: the layout Redis itself produces with its default node limits. Its type
-// is the oldest that carries all it holds (StreamDumpType): 19 (Redis 7.0), or 26 (8.6) for
-// IDMP state, or 27 (8.8) for entries released by XNACK. WriteStream also writes 21 (7.2+).
+// is the oldest that carries all it holds (StreamDumpType): 19 (Redis 7.0); 26 (8.6) when it
+// has IDMP iids, counters or settings other than the defaults; 27 (8.8) when XNACK released
+// entries. Consumers' active times are not in type 19. WriteStream also writes 21 (7.2+); a
+// stream with released entries written as anything but 27 does not read back.
 //
 // Delayed entries (Runnel's own) have no place in any Redis format, so a stream holding them is
 // refused rather than dropped (StreamDumpRefusal). Group policies and retention are settings

@@ -31,7 +31,6 @@ class RdbSyncLoader : public rdb::RdbVisitor {
     }
     streams::Database::Node* node = d.Set(key, std::move(value));
     if (expire_ms >= 0) d.SetExpire(node, expire_ms);
-    d.TrackIdmpIfAny(node);  // for the expiry cron
     return true;
   }
   bool OnOtherKey(int, std::string_view, std::string_view type, std::string*) override {

@@ -80,9 +80,11 @@ Database::Node* Database::Set(std::string_view key, Value value, bool keep_ttl) 
   if (created) node->value.access_s = last_access_s_;
   if (created && observer_) observer_->OnKeyAdded(index_, key);
   if (!keep_ttl) SetExpire(node, -1);
-  // A stream that arrives whole (snapshot loading, RENAME) brings its timed work with it.
+  // A stream that arrives whole (snapshot loading, RENAME, RESTORE) brings its timed work with
+  // it: retention, delayed entries, iids to expire.
   if (const Stream* s = node->value.value.stream()) {
     if (s->retention().max_age_ms > 0) TrackTimed(key);
+    if (s->idmp() != nullptr && !s->idmp()->empty()) TrackIdmp(key);
     if (s->schedule() != nullptr) {
       if (auto due = s->schedule()->NextDueMs()) NoteScheduled(key, *due);
     }
@@ -108,10 +110,9 @@ void Database::Move(Node* from, Database& dest, std::string_view to) {
   std::string to_key(to);  // `to` may be from->key itself (MOVE keeps the name): copy first
   Remove(from);
   NotifyChanged(from_key);
-  Node* node = dest.Set(to_key, std::move(value));
+  Node* node = dest.Set(to_key, std::move(value));  // tracks its iids, if any
   node->value.string_form = form;
   dest.SetExpire(node, expire);
-  if (idmp_keys_.count(from_key) != 0) dest.TrackIdmp(to_key);
   if (timed_keys_.count(from_key) != 0) dest.TrackTimed(to_key);
 }
 
@@ -119,14 +120,12 @@ void Database::Copy(const Node* from, Database& dest, std::string_view to) {
   const Value& v = from->value.value;
   Value value = v.stream() != nullptr ? Value(v.stream()->Copy()) : Value(*v.string());
   int64_t expire = from->value.expire_ms;
-  bool idmp = idmp_keys_.count(from->key) != 0;
   bool timed = timed_keys_.count(from->key) != 0;
   std::string to_key(to);
   const StringForm form = from->value.string_form;
-  Node* node = dest.Set(to_key, std::move(value));
+  Node* node = dest.Set(to_key, std::move(value));  // tracks its iids, if any
   node->value.string_form = form;
   dest.SetExpire(node, expire);
-  if (idmp) dest.TrackIdmp(to_key);
   if (timed) dest.TrackTimed(to_key);
 }
 

@@ -160,11 +160,6 @@ class Database {
   // TrackIdmp adds a key (kept across Move and Copy); keys that are gone or no longer streams
   // with such state are dropped by ExpireIdmp as it meets them.
   void TrackIdmp(std::string_view key) { idmp_keys_.emplace(key); }
-  // Tracks the node's key if it holds a stream with IDMP state (one just loaded or restored).
-  void TrackIdmpIfAny(const Node* node) {
-    const Stream* s = node->value.value.stream();
-    if (s != nullptr && s->idmp() != nullptr && !s->idmp()->empty()) TrackIdmp(node->key);
-  }
   // For each tracked stream, drops the iids older than its IDMP-DURATION before `now_ms`,
   // calling on_expired(key, cutoff_ms) for each stream that lost some.
   template <typename F>

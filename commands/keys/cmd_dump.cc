@@ -107,7 +107,6 @@ void CmdRestore(CommandContext& ctx) {
   }
   streams::Database::Node* node = ctx.db().Set(key, std::move(value));
   if (expire >= 0) ctx.db().SetExpire(node, expire);
-  ctx.db().TrackIdmpIfAny(node);  // its iids expire by the cron, as XADD IDMP's do
   if (o.idle_s >= 0) {
     int64_t access = ctx.now_ms / 1000 - o.idle_s;
     node->value.access_s = static_cast<uint32_t>(std::max<int64_t>(access, 0));

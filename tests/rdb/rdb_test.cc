@@ -556,9 +556,18 @@ TEST_CASE("Redis 8.6 and 8.8 streams: IDMP producers and the NACK zone, read and
   CHECK(idmp_only.substr(idmp_only.size() - 10, 2) == Hex("0d00"));
   REQUIRE(rdb::ReadPayload(idmp_only, {}, &value, &why) == rdb::PayloadError::kOk);
   CHECK(value.stream()->idmp()->Find("p1", "a") == StreamId{1, 1});
-  // And with no IDMP state either, the RDB 10 payload every Redis from 7.0 restores.
+  // With no iids left, the settings and counters still go, as type 26.
   back.stream()->idmp_state().Clear();
-  std::string plain = rdb::DumpValue(back, &refusal);
+  std::string settings_only = rdb::DumpValue(back, &refusal);
+  CHECK(static_cast<uint8_t>(settings_only[0]) == rdb::kTypeStreamListpacks4);
+  REQUIRE(rdb::ReadPayload(settings_only, {}, &value, &why) == rdb::PayloadError::kOk);
+  CHECK(value.stream()->idmp_config() == streams::IdmpConfig{100, 50});
+  CHECK(value.stream()->idmp()->added() == 5);
+  CHECK(value.stream()->idmp()->iids() == 0);
+  // A stream that never used IDMP goes as the RDB 10 payload every Redis from 7.0 restores.
+  REQUIRE(rdb::ReadPayload(StreamPayload(21, 12, "c00c6d49a2010000"), {}, &value, &why) ==
+          rdb::PayloadError::kOk);
+  std::string plain = rdb::DumpValue(value, &refusal);
   CHECK(static_cast<uint8_t>(plain[0]) == rdb::kTypeStreamListpacks2);
   CHECK(plain.substr(plain.size() - 10, 2) == Hex("0a00"));
 
@@ -589,7 +598,11 @@ TEST_CASE("Redis 8.6 and 8.8 streams: IDMP producers and the NACK zone, read and
             "repeated"},
            {"02 " + kId20 + kId11, "4064 4032 01 02 7031 02 0161 01 01 0161 02 00 00 00",
             "repeated iid"},
-           {"02 " + kId20 + kId11, "4064 4032 01 00 01 0161 01 01 00 00", "unnamed"},
+           {"02 " + kId20 + kId11, "4064 4032 01 00 01 0161 01 01 01 00", "without a name"},
+           {"02 " + kId20 + kId11, "4064 01 01 02 7031 02 0161 01 01 0162 02 00 02 00",
+            "more iids than IDMP-MAXSIZE"},
+           {"02 " + kId20 + kId11, "4064 4032 01 02 7031 02 0161 01 01 0162 02 00 01 00",
+            "counters"},  // added below the iids held
        }) {
     CAPTURE(b.zone);
     CAPTURE(b.idmp);
