@@ -25,6 +25,12 @@ enum Type : uint8_t {
   kZsetListpack = 17,
   kListQuicklist2 = 18,
   kSetListpack = 20,
+  // Hashes with field expiry (7.4+; 22 and 23 only from the 7.4 release candidates): per field
+  // a TTL, absolute in 22 and 23, relative to an 8-byte minimum in 24 and 25.
+  kHashMetadataPreGa = 22,
+  kHashListpackExPreGa = 23,
+  kHashMetadata = 24,
+  kHashListpackEx = 25,
   kLastKnown = 28,
 };
 
@@ -108,8 +114,22 @@ bool SkipOther(Input& in, uint8_t type, std::string_view* name) {
     case kHashZipmap:
     case kHashZiplist:
     case kHashListpack:
+    case kHashListpackExPreGa:
       *name = "hash";
       return in.String(&scratch);
+    case kHashListpackEx:  // the minimum expiry, then (field, value, TTL) triplets
+      *name = "hash";
+      return in.Skip(8) && in.String(&scratch);
+    case kHashMetadataPreGa:
+    case kHashMetadata: {
+      *name = "hash";
+      uint64_t n, ttl;
+      if ((type == kHashMetadata && !in.Skip(8)) || !in.Length(&n)) return false;
+      for (uint64_t i = 0; i < n; ++i) {
+        if (!in.Length(&ttl) || !in.String(&scratch) || !in.String(&scratch)) return false;
+      }
+      return true;
+    }
     case kModule2:
       *name = "module";
       return SkipModule(in);

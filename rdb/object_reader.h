@@ -2,8 +2,8 @@
 //
 // Strings and streams become Runnel values. Redis's other types cannot be stored here, but a
 // file's records have no lengths to jump over, so they are read through and named (for the
-// import's report of what it would drop). Types whose layout is not known for certain (hashes
-// with field expiry, Redis 8.8's arrays, pre-GA modules) fail the read, naming the type.
+// import's report of what it would drop). Types whose layout is not known for certain (Redis
+// 8.8's arrays, pre-GA modules) fail the read, naming the type.
 #pragma once
 
 #include <cstdint>

@@ -450,7 +450,15 @@ TEST_CASE("an RDB file's records: AUX, SELECTDB, expiry, other types, checksum")
   body += Hex("fe 00 fb 02 01");
   body += Hex("fc 0010a5d4e8000000 00 01 61 01 78");  // a = "x", expiring
   body += Hex("0e 01 6c 01 00");                      // l: a quicklist of nothing
-  body += Hex("fe 03 00 01 62 c0 07");                // db 3: b = 7
+  // Hashes with field expiry (7.4's layouts; the reader does not tie types to versions):
+  // h (24): minimum expiry, 2 fields (f1 with a relative TTL, f2 without);
+  // x (25): minimum expiry and a listpack; y (22): a field with an absolute 64-bit TTL;
+  // z (23): a listpack alone. The listpacks are read through as strings, unparsed.
+  body += Hex("18 01 68 0010a5d4e8000000 02 01 02 6631 02 7631 00 02 6632 02 7632");
+  body += Hex("19 01 78 0010a5d4e8000000 03 616263");
+  body += Hex("16 01 79 01 81 000000e8d4a51000 01 66 01 76");
+  body += Hex("17 01 7a 03 646566");
+  body += Hex("fe 03 00 01 62 c0 07");  // db 3: b = 7
   Collect c;
   rdb::RdbFileInfo info;
   std::string error;
@@ -461,7 +469,7 @@ TEST_CASE("an RDB file's records: AUX, SELECTDB, expiry, other types, checksum")
   CHECK(info.version == 10);
   CHECK(info.checksum_checked);
   CHECK(c.keys == std::vector<std::string>{"0:a:1000000000000", "3:b:-1"});
-  CHECK(c.others == std::vector<std::string>{"l:list"});
+  CHECK(c.others == std::vector<std::string>{"l:list", "h:hash", "x:hash", "y:hash", "z:hash"});
 
   std::string damaged = File(body);
   damaged[12] ^= 1;
