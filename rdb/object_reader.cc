@@ -31,7 +31,7 @@ enum Type : uint8_t {
   kHashListpackExPreGa = 23,
   kHashMetadata = 24,
   kHashListpackEx = 25,
-  kLastKnown = 28,
+  kLastKnown = 33,  // 28 arrays (8.8), 29-32 hash templates (8.10), 33 GCRA: none readable
 };
 
 // Module values (type 7) are self-describing: typed fields until an EOF opcode.

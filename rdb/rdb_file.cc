@@ -9,6 +9,7 @@ namespace runnel::rdb {
 namespace {
 
 enum Opcode : uint8_t {
+  kHashTemplate = 0xf2,
   kKeyMeta = 0xf3,
   kSlotInfo = 0xf4,
   kFunction2 = 0xf5,
@@ -120,6 +121,8 @@ class FileReader {
         return true;
       case kFunctionPreGa:
         return in_.Fail("pre-release function records cannot be read");
+      case kHashTemplate:
+        return in_.Fail("hash template records (Redis 8.10's compact hashes) cannot be read");
       case kKeyMeta:
         return in_.Fail("key metadata records (Redis 8.6+ module metadata) cannot be read");
       default:

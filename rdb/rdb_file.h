@@ -17,8 +17,7 @@
 
 namespace runnel::rdb {
 
-// The oldest RDB version the reader takes; the newest is dump.h's kMaxReadVersion (Redis 8.8's
-// 14: 8.9's 15 adds types whose layout is not known here).
+// The oldest RDB version the reader takes; the newest is dump.h's kMaxReadVersion.
 inline constexpr int kMinFileVersion = 1;
 
 class RdbVisitor {
