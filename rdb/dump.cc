@@ -21,7 +21,8 @@ uint64_t ReadLe(std::string_view bytes) {
 
 }  // namespace
 
-std::string DumpValue(const streams::Value& value, const char** refusal) {
+std::string DumpValue(const streams::Value& value, const char** refusal,
+                      const streams::IdmpConfig& idmp_defaults) {
   *refusal = nullptr;
   std::string out;
   uint16_t version = kDumpVersion;
@@ -32,7 +33,7 @@ std::string DumpValue(const streams::Value& value, const char** refusal) {
     const streams::Stream& stream = *value.stream();
     *refusal = StreamDumpRefusal(stream);
     if (*refusal != nullptr) return {};
-    uint8_t type = StreamDumpType(stream);
+    uint8_t type = StreamDumpType(stream, idmp_defaults);
     version = type == kTypeStreamListpacks5   ? kDumpVersionNack
               : type == kTypeStreamListpacks4 ? kDumpVersionIdmp
                                               : kDumpVersion;
@@ -46,6 +47,12 @@ std::string DumpValue(const streams::Value& value, const char** refusal) {
   return out;
 }
 
+bool PayloadHasIdmpSettings(std::string_view payload) {
+  if (payload.empty()) return false;
+  const auto type = static_cast<uint8_t>(payload[0]);
+  return type == kTypeStreamListpacks4 || type == kTypeStreamListpacks5;
+}
+
 PayloadError ReadPayload(std::string_view payload, const streams::StreamLimits& limits,
                          streams::Value* value, std::string* detail) {
   if (payload.size() < kFooterSize) return PayloadError::kVersionOrChecksum;
@@ -57,7 +64,11 @@ PayloadError ReadPayload(std::string_view payload, const streams::StreamLimits& 
   Input in(source);
   uint8_t type;
   std::string_view other;
-  if (!in.Byte(&type) || !IsObjectType(type) || !ReadObject(in, type, limits, value, &other)) {
+  if (in.Byte(&type) && !UnreadableKind(type).empty()) {
+    *detail = std::string(UnreadableKind(type));
+    return PayloadError::kOtherType;
+  }
+  if (in.failed() || !IsObjectType(type) || !ReadObject(in, type, limits, value, &other)) {
     *detail = in.failed() ? in.error() : "unknown type " + std::to_string(type);
     return PayloadError::kBadFormat;
   }

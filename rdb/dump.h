@@ -26,7 +26,14 @@ inline constexpr uint16_t kDumpVersionNack = 14;
 inline constexpr uint16_t kMaxReadVersion = 15;
 
 // The payload of `value`, or empty with *refusal set when Redis's format cannot carry it.
-std::string DumpValue(const streams::Value& value, const char** refusal);
+// `idmp_defaults` are the IDMP settings the restoring server gives a stream whose payload has
+// none (its stream-idmp-*): a stream with others needs the type that carries them.
+std::string DumpValue(const streams::Value& value, const char** refusal,
+                      const streams::IdmpConfig& idmp_defaults = {});
+
+// Whether a stream payload carries its IDMP settings (types 26 and 27); a stream restored from
+// one that does not is given the server's.
+bool PayloadHasIdmpSettings(std::string_view payload);
 
 enum class PayloadError {
   kOk,

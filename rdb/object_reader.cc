@@ -31,7 +31,13 @@ enum Type : uint8_t {
   kHashListpackExPreGa = 23,
   kHashMetadata = 24,
   kHashListpackEx = 25,
-  kLastKnown = 33,  // 28 arrays (8.8), 29-32 hash templates (8.10), 33 GCRA: none readable
+  // Types whose values cannot be read through: their layout is not known for certain, or (32)
+  // depends on a template record elsewhere in the file.
+  kArray = 28,          // 8.8
+  kHashTemplated = 29,  // 8.10: 29 and 31 in DUMP payloads, 30 and 32 (by reference) in files
+  kHashTemplatedEnd = 32,
+  kGcra = 33,  // 8.8 builds with GCRA enabled
+  kLastKnown = 33,
 };
 
 // Module values (type 7) are self-describing: typed fields until an EOF opcode.
@@ -134,11 +140,20 @@ bool SkipOther(Input& in, uint8_t type, std::string_view* name) {
       *name = "module";
       return SkipModule(in);
     default:
-      return in.Fail("values of RDB type " + std::to_string(type) + " cannot be read");
+      std::string_view kind = UnreadableKind(type);
+      return in.Fail((kind.empty() ? std::string("values") : std::string(kind) + " values") +
+                     " of RDB type " + std::to_string(type) + " cannot be read");
   }
 }
 
 }  // namespace
+
+std::string_view UnreadableKind(uint8_t type) {
+  if (type == kArray) return "array";
+  if (type >= kHashTemplated && type <= kHashTemplatedEnd) return "hash";
+  if (type == kGcra) return "gcra";
+  return {};
+}
 
 bool SkipModuleFields(Input& in) {
   uint64_t opcode, scratch_len;

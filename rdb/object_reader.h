@@ -2,8 +2,8 @@
 //
 // Strings and streams become Runnel values. Redis's other types cannot be stored here, but a
 // file's records have no lengths to jump over, so they are read through and named (for the
-// import's report of what it would drop). Types whose layout is not known for certain (Redis
-// 8.8's arrays, pre-GA modules) fail the read, naming the type.
+// import's report of what it would drop). Types that cannot be read through (Redis 8.8's arrays,
+// 8.10's templated hashes, GCRA values, pre-GA modules) fail the read, naming the type.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,10 @@ inline constexpr uint8_t kTypeString = 0;
 
 // Whether `b` is a type byte (as opposed to an RDB opcode).
 bool IsObjectType(uint8_t b);
+
+// What a value of a type that cannot be read through holds ("array", "hash", "gcra"), or empty.
+// A DUMP payload of one is named by its type byte alone: nothing follows it to be found.
+std::string_view UnreadableKind(uint8_t type);
 
 // Reads the value of `type`. For a string or a stream *value is set and *other_type is empty;
 // for any other readable type the value is skipped and *other_type names it ("list", "set",

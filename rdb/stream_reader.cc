@@ -282,25 +282,24 @@ bool ReadGroups(Input& in, uint8_t type, Stream& stream) {
 }
 
 // One producer of the IDMP section: its pid, then its iids oldest first. A producer saved with
-// no iids (Redis writes one whose iids all expired) is not kept.
+// no iids (Redis writes one whose iids all expired) is not kept. Of more iids than IDMP-MAXSIZE
+// (which XIDMPRECORD may leave) the newest are kept, as the next XADD IDMP would keep them.
 bool ReadIdmpProducer(Input& in, Stream& stream) {
   std::string pid, iid;
   uint64_t iids;
   if (!in.String(&pid) || !in.Length(&iids)) return false;
   if (iids == 0) return true;
   if (pid.empty()) return in.Fail("an IDMP producer without a name");
-  // Redis evicts down to IDMP-MAXSIZE as it adds, and XCFGSET clears what it holds.
-  if (iids > static_cast<uint64_t>(stream.idmp_config().maxsize)) {
-    return in.Fail("IDMP producer '" + pid + "' holds more iids than IDMP-MAXSIZE");
-  }
+  const uint64_t maxsize = static_cast<uint64_t>(stream.idmp_config().maxsize);
+  const uint64_t dropped = iids > maxsize ? iids - maxsize : 0;
   streams::IdmpState& idmp = stream.idmp_state();
   const size_t producers_before = idmp.producers();
   for (uint64_t i = 0; i < iids; ++i) {
     StreamId id;
     if (!in.String(&iid) || !ReadId(in, &id)) return false;
-    if (iid.empty() || idmp.Find(pid, iid)) {
-      return in.Fail("IDMP producer '" + pid + "' has an empty or repeated iid");
-    }
+    if (iid.empty()) return in.Fail("IDMP producer '" + pid + "' has an empty iid");
+    if (i < dropped) continue;
+    if (idmp.Find(pid, iid)) return in.Fail("IDMP producer '" + pid + "' has a repeated iid");
     idmp.Restore(pid, iid, id);
   }
   // Restoring into a producer already there adds no producer: its pid came twice.
@@ -327,11 +326,10 @@ bool ReadIdmp(Input& in, Stream& stream) {
   }
   uint64_t added, duplicates;
   if (!in.Length(&added) || !in.Length(&duplicates)) return false;
+  // Counted as Runnel counts: never past INT64_MAX, and never fewer added than are held.
   const size_t tracked = stream.idmp() != nullptr ? stream.idmp()->iids() : 0;
-  if (added < tracked || added > static_cast<uint64_t>(INT64_MAX) ||
-      duplicates > static_cast<uint64_t>(INT64_MAX)) {
-    return in.Fail("the stream's IDMP counters are out of range");
-  }
+  added = std::clamp<uint64_t>(added, tracked, INT64_MAX);
+  duplicates = std::min<uint64_t>(duplicates, INT64_MAX);
   if (tracked > 0 || added > 0 || duplicates > 0) {
     stream.idmp_state().RestoreCounters(added, duplicates);
   }

@@ -202,7 +202,7 @@ const char* StreamDumpRefusal(const streams::Stream& s) {
   return nullptr;
 }
 
-uint8_t StreamDumpType(const streams::Stream& s) {
+uint8_t StreamDumpType(const streams::Stream& s, const streams::IdmpConfig& idmp_defaults) {
   for (const auto& [name, g] : s.groups()) {
     if (g->nacked() > 0) return kTypeStreamListpacks5;
   }
@@ -210,7 +210,7 @@ uint8_t StreamDumpType(const streams::Stream& s) {
   // without its settings it would forget iids sooner or keep fewer. Its counters go too, as in
   // Runnel's own snapshots: a stream that ever used IDMP goes as Redis 8.6 writes it.
   const streams::IdmpState* idmp = s.idmp();
-  if (s.idmp_config() != streams::IdmpConfig{} ||
+  if (s.idmp_config() != idmp_defaults ||
       (idmp != nullptr && (!idmp->empty() || idmp->added() > 0 || idmp->duplicates() > 0))) {
     return kTypeStreamListpacks4;
   }

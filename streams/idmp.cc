@@ -107,7 +107,7 @@ void IdmpState::Record(std::string_view pid, std::string_view iid, StreamId id, 
   Unindex(it);
   if (p.PushBack(iid, id)) {
     ++iids_;
-    ++added_;
+    added_ = SaturatingIncrement(added_);
   }
   while (p.size() > maxsize) {
     p.PopFront();

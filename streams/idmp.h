@@ -44,6 +44,12 @@ namespace runnel::streams {
 // field, value, field, value...; an odd trailing element counts as a field with empty value.
 std::string IdmpAutoId(std::span<const std::string_view> fields_and_values);
 
+// The counters are shown as signed integers (XINFO) and carried as such: they stop at the
+// largest rather than wrap.
+inline uint64_t SaturatingIncrement(uint64_t n) {
+  return n >= static_cast<uint64_t>(INT64_MAX) ? n : n + 1;
+}
+
 class IdmpState {
  public:
   // Hashes of client-chosen iids are seeded so clients cannot aim collisions at one bucket.
@@ -58,7 +64,7 @@ class IdmpState {
   // After appending entry `id` for a new (pid, iid): remember it, count it, then drop that
   // producer's oldest iids while it holds more than `maxsize`. Precondition: !Find(pid, iid).
   void Record(std::string_view pid, std::string_view iid, StreamId id, uint64_t maxsize);
-  void CountDuplicate() { ++duplicates_; }
+  void CountDuplicate() { duplicates_ = SaturatingIncrement(duplicates_); }
   // Drops, per producer, the leading iids whose ID ms <= cutoff_ms; returns how many.
   size_t Expire(uint64_t cutoff_ms);
   // The smallest ms among the producers' oldest iids: nothing expires before this.

@@ -113,6 +113,7 @@ void Database::Move(Node* from, Database& dest, std::string_view to) {
   Node* node = dest.Set(to_key, std::move(value));  // tracks its iids, if any
   node->value.string_form = form;
   dest.SetExpire(node, expire);
+  // Set tracks only retention; a group's CONSUMER-EXPIRE is known by the source's filing.
   if (timed_keys_.count(from_key) != 0) dest.TrackTimed(to_key);
 }
 

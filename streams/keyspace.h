@@ -157,7 +157,8 @@ class Database {
   }
 
   // Streams that hold idempotent-production state (Redis 8.6), for the cron that expires it:
-  // TrackIdmp adds a key (kept across Move and Copy); keys that are gone or no longer streams
+  // TrackIdmp adds a key (XADD IDMP; Set adds any stream that arrives holding iids, so loaded,
+  // restored, moved and copied streams are tracked); keys that are gone or no longer streams
   // with such state are dropped by ExpireIdmp as it meets them.
   void TrackIdmp(std::string_view key) { idmp_keys_.emplace(key); }
   // For each tracked stream, drops the iids older than its IDMP-DURATION before `now_ms`,

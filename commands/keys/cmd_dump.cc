@@ -28,7 +28,7 @@ void CmdDump(CommandContext& ctx) {
   const streams::Database::Node* node = ctx.db().Find(ctx.arg(1), ctx.now_ms);
   if (node == nullptr) return ctx.reply.Null();
   const char* refusal;
-  std::string payload = rdb::DumpValue(node->value.value, &refusal);
+  std::string payload = rdb::DumpValue(node->value.value, &refusal, ctx.limits().new_stream);
   if (refusal != nullptr) return ctx.Error(errors::CannotDump(refusal));
   ctx.reply.Bulk(payload);
 }
@@ -115,6 +115,14 @@ void CmdRestore(CommandContext& ctx) {
     ctx.effects().Set(key, *s, expire);
   } else {
     ctx.effects().Restore(key, ctx.arg(3), expire);
+    // A payload without IDMP settings gets this server's, as XADD gives a new stream; the log
+    // states them, since replay may run under other stream-idmp-* settings.
+    streams::Stream& stream = *node->value.value.stream();
+    const streams::IdmpConfig& usual = ctx.limits().new_stream;
+    if (!rdb::PayloadHasIdmpSettings(ctx.arg(3)) && stream.idmp_config() != usual) {
+      stream.SetIdmpConfig(usual);
+      ctx.effects().XCfgSet(key, stream);
+    }
   }
   ctx.Notify(config::kNotifyGeneric, "restore", key);
   ctx.Changed();
