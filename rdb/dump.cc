@@ -19,6 +19,13 @@ uint64_t ReadLe(std::string_view bytes) {
   return v;
 }
 
+// The RDB version of the Redis that first wrote a stream type: what a payload of it must carry.
+uint16_t DumpVersionOf(uint8_t stream_type) {
+  if (stream_type == kTypeStreamListpacks5) return kDumpVersionNack;
+  if (stream_type == kTypeStreamListpacks4) return kDumpVersionIdmp;
+  return kDumpVersion;
+}
+
 }  // namespace
 
 std::string DumpValue(const streams::Value& value, const char** refusal,
@@ -34,9 +41,7 @@ std::string DumpValue(const streams::Value& value, const char** refusal,
     *refusal = StreamDumpRefusal(stream);
     if (*refusal != nullptr) return {};
     uint8_t type = StreamDumpType(stream, idmp_defaults);
-    version = type == kTypeStreamListpacks5   ? kDumpVersionNack
-              : type == kTypeStreamListpacks4 ? kDumpVersionIdmp
-                                              : kDumpVersion;
+    version = DumpVersionOf(type);
     out.push_back(static_cast<char>(type));
     WriteStream(&out, stream, type);
   }

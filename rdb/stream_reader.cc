@@ -186,6 +186,16 @@ struct PendingEntry {
   bool placed = false;  // a consumer owns it, or it is in the group's NACK zone
 };
 
+// Reads the next raw ID and claims its PEL record for a consumer or for the NACK zone: nullptr
+// if the read failed, or the ID is not pending or already claimed (*id says which).
+PendingEntry* ClaimPending(Input& in, std::map<StreamId, PendingEntry>& pel, StreamId* id) {
+  if (!ReadRawId(in, id)) return nullptr;
+  auto it = pel.find(*id);
+  if (it == pel.end() || it->second.placed) return nullptr;
+  it->second.placed = true;
+  return &it->second;
+}
+
 bool ReadConsumers(Input& in, uint8_t type, streams::ConsumerGroup& group,
                    std::map<StreamId, PendingEntry>& pel) {
   uint64_t consumers;
@@ -203,14 +213,12 @@ bool ReadConsumers(Input& in, uint8_t type, streams::ConsumerGroup& group,
     if (!in.Length(&owned)) return false;
     for (uint64_t k = 0; k < owned; ++k) {
       StreamId id;
-      if (!ReadRawId(in, &id)) return false;
-      auto it = pel.find(id);
-      if (it == pel.end() || it->second.placed) {
-        return in.Fail("consumer '" + name + "' owns " + id.ToString() +
-                       ", which is not in the group's PEL or has another owner");
+      const PendingEntry* e = ClaimPending(in, pel, &id);
+      if (e == nullptr) {
+        return !in.failed() && in.Fail("consumer '" + name + "' owns " + id.ToString() +
+                                       ", which is not in the group's PEL or has another owner");
       }
-      it->second.placed = true;
-      group.SetPending(id, *consumer, it->second.delivery_ms, it->second.count);
+      group.SetPending(id, *consumer, e->delivery_ms, e->count);
     }
   }
   return true;
@@ -224,14 +232,12 @@ bool ReadNackZone(Input& in, streams::ConsumerGroup& group, std::map<StreamId, P
   if (!in.Length(&count)) return false;
   for (uint64_t n = 0; n < count; ++n) {
     StreamId id;
-    if (!ReadRawId(in, &id)) return false;
-    auto it = pel.find(id);
-    if (it == pel.end() || it->second.placed) {
-      return in.Fail("group '" + group.name() + "' has " + id.ToString() +
-                     " in its NACK zone, but not in its PEL, or owned, or twice");
+    const PendingEntry* e = ClaimPending(in, pel, &id);
+    if (e == nullptr) {
+      return !in.failed() && in.Fail("group '" + group.name() + "' has " + id.ToString() +
+                                     " in its NACK zone, but not in its PEL, or owned, or twice");
     }
-    it->second.placed = true;
-    group.Release(id, it->second.count, 0, false);
+    group.Release(id, e->count, 0, false);
   }
   return true;
 }

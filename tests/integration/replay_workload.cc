@@ -548,10 +548,14 @@ void ReplayWorkload::State::Transaction(const CallFn& c) {
 }
 
 void ReplayWorkload::State::Settings(const CallFn& c) {
-  if (OneIn(2)) {
+  if (OneIn(3)) {
     Call(c, {"CONFIG", "SET", "stream-node-max-entries", std::to_string(1 + Below(8))});
-  } else {
+  } else if (OneIn(2)) {
     Call(c, {"CONFIG", "SET", "stream-node-max-bytes", std::to_string(60 + Below(400))});
+  } else {
+    // New streams (XADD's, and RESTORE's from payloads without IDMP settings) take these; a
+    // restart runs under the defaults, so the log must state them.
+    Call(c, {"CONFIG", "SET", "stream-idmp-duration", std::to_string(1 + Below(300))});
   }
 }
 
